@@ -1,0 +1,138 @@
+/**
+ * The block contract. A block is declared once with `defineBlock`: its `type` id, a zod schema
+ * of its properties, its outputs with kinds, a few flags, and `run`. Blocks keep no state of
+ * their own: a stateful block reads and writes `ctx.state`, which the engine scopes per
+ * (step, stream), bounds, evicts and snapshots.
+ */
+import type { z } from "zod";
+import type { Resolved } from "./selectors.js";
+import type { Services } from "./services.js";
+
+export interface OutputDefinition {
+  readonly name: string;
+  readonly kinds: readonly string[];
+}
+
+/** What a flow-control block returns: the step selectors to run next, or `null` to stop the branch. */
+export interface FlowControl {
+  readonly flowControl: true;
+  readonly next: readonly string[] | null;
+}
+
+export function selectSteps(steps: readonly string[]): FlowControl {
+  return { flowControl: true, next: steps };
+}
+
+export function terminateBranch(): FlowControl {
+  return { flowControl: true, next: null };
+}
+
+export function isFlowControl(value: unknown): value is FlowControl {
+  return typeof value === "object" && value !== null && (value as FlowControl).flowControl === true;
+}
+
+/** Engine-wide key–value namespaces (upstream's process-global cache), snapshotted with the state. */
+export interface SharedState {
+  namespace(name: string): Record<string, unknown>;
+}
+
+export interface StepContext<S = undefined> {
+  /** The step's name in the definition. */
+  readonly step: string;
+  readonly blockType: string;
+  /**
+   * The stream this element belongs to: the `video_identifier` of the workflow image it
+   * descends from, or `DEFAULT_STREAM`.
+   */
+  readonly stream: string;
+  /** Frame number of the element's image, when it came from video; otherwise null. */
+  readonly frameNumber: number | null;
+  /** Index of the element in the batch, or null for a scalar (non-batch) step. */
+  readonly index: number | null;
+  /** Per (step, stream) state owned by the engine; plain JSON data. Assign to replace it. */
+  state: S;
+  readonly shared: SharedState;
+  readonly services: Services;
+  readonly signal: AbortSignal;
+  /** Unique per `engine.run()` call. */
+  readonly executionId: string;
+  /** Wall clock in milliseconds; injectable for tests. */
+  now(): number;
+}
+
+export const DEFAULT_STREAM = "default";
+
+export type OutputValues<O extends readonly OutputDefinition[]> = { [K in O[number]["name"]]: unknown };
+
+export type BlockResult<O extends readonly OutputDefinition[]> = OutputValues<O> | FlowControl;
+
+export interface BlockManifest<P extends z.ZodObject, O extends readonly OutputDefinition[]> {
+  /** The step `type` id, e.g. `roboflow_core/expression@v1`. */
+  readonly type: string;
+  /** Other `type` values that select this block, e.g. `Expression`. */
+  readonly aliases?: readonly string[];
+  /** Human-friendly name shown in the editor. */
+  readonly name: string;
+  /** Block family, the folder under `blocks/` (formatters, flow_control, sampling, …). */
+  readonly family: string;
+  readonly description: string;
+  /** The step's properties (every key of the step except `type` and `name`). */
+  readonly properties: P;
+  /** Alternative property names accepted on input, e.g. `{ image: "images" }`. */
+  readonly propertyAliases?: Readonly<Record<string, string>>;
+  readonly outputs: O;
+  /** Execution-engine versions the block works with (PEP 440 specifier). */
+  readonly compatibility?: string;
+  /** Run even when some input is null (a skipped producer); default false. */
+  readonly acceptsEmptyValues?: boolean;
+  /** `run` returns `selectSteps()` / `terminateBranch()` instead of outputs. */
+  readonly flowControl?: boolean;
+  /** Notes for users on where the block is meaningful (e.g. "needs a long-lived engine"). */
+  readonly restrictions?: readonly string[];
+}
+
+export interface StateSpec<S> {
+  /** Fresh state for a new (step, stream). Must be plain JSON data. */
+  initial(): S;
+  /**
+   * `"stream"` (default): one state per (step, stream). `"step"` is only for blocks whose
+   * upstream semantics need a state spanning streams; the engine's `stateScope: "step"`
+   * option forces it for every block.
+   */
+  readonly scope?: "stream" | "step";
+}
+
+export interface BlockDefinition<
+  P extends z.ZodObject = z.ZodObject,
+  O extends readonly OutputDefinition[] = readonly OutputDefinition[],
+  S = undefined,
+> {
+  readonly manifest: BlockManifest<P, O>;
+  readonly state?: StateSpec<S>;
+  /** One batch element (or the single value of a scalar step). */
+  run?(inputs: Resolved<z.output<P>>, ctx: StepContext<S>): BlockResult<O> | Promise<BlockResult<O>>;
+  /**
+   * All surviving elements of a batch at once (e.g. one model inference for every frame of a
+   * tick). Results are aligned with `inputs`. When both are given, `runBatch` must give the
+   * same results `run` would, element by element; a block with only `runBatch` sees scalars
+   * as a batch of one.
+   */
+  runBatch?(inputs: Resolved<z.output<P>>[], ctx: StepContext<S>[]): Promise<BlockResult<O>[]> | BlockResult<O>[];
+}
+
+/** A block with its generics erased, as the registry and the engine hold it. */
+export interface Block {
+  readonly manifest: BlockManifest<z.ZodObject, readonly OutputDefinition[]>;
+  readonly state?: StateSpec<unknown>;
+  run?(inputs: Record<string, unknown>, ctx: StepContext<unknown>): unknown;
+  runBatch?(inputs: Record<string, unknown>[], ctx: StepContext<unknown>[]): unknown;
+}
+
+export function defineBlock<P extends z.ZodObject, const O extends readonly OutputDefinition[], S = undefined>(
+  definition: BlockDefinition<P, O, S>,
+): Block {
+  if (!definition.run && !definition.runBatch) {
+    throw new TypeError(`block ${definition.manifest.type} defines neither run nor runBatch`);
+  }
+  return definition as unknown as Block;
+}

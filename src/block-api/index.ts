@@ -1,0 +1,6 @@
+/** The block API: everything a block (core or third-party) may import. */
+export * from "./block.js";
+export * from "./describe.js";
+export * from "./registry.js";
+export * from "./selectors.js";
+export * from "./services.js";

@@ -1,0 +1,125 @@
+/**
+ * Image data as it flows through a workflow: decoded RGB pixels plus the lineage and video
+ * metadata upstream's `WorkflowImageData` carries (spec §1.3).
+ */
+import { randomUUID } from "node:crypto";
+
+/** Per-frame facts about where an image came from (spec §1.3 `VideoMetadata`). */
+export interface VideoMetadata {
+  video_identifier: string;
+  /** 1-based for frames of a video pipeline; 0 in synthetic metadata of a still image. */
+  frame_number: number;
+  frame_timestamp: Date;
+  fps: number | null;
+  measured_fps: number | null;
+  comes_from_video_file: boolean | null;
+}
+
+/** The wire form of video metadata (timestamps as ISO strings). */
+export interface SerialisedVideoMetadata {
+  video_identifier: string;
+  frame_number: number;
+  frame_timestamp: string;
+  fps: number | null;
+  measured_fps: number | null;
+  comes_from_video_file: boolean | null;
+}
+
+export interface WorkflowImageInit {
+  width: number;
+  height: number;
+  /** Interleaved RGB, row-major, `width * height * 3` bytes. */
+  data: Uint8Array;
+  parentId: string;
+  rootParentId?: string;
+  videoMetadata?: VideoMetadata | null;
+}
+
+export class WorkflowImage {
+  readonly width: number;
+  readonly height: number;
+  readonly data: Uint8Array;
+  readonly parentId: string;
+  readonly rootParentId: string;
+  /** Metadata given with the image (video frames); null for still images. */
+  readonly ownVideoMetadata: VideoMetadata | null;
+  private syntheticMetadata: VideoMetadata | null = null;
+  /** Serialising the same image again (e.g. a buffer re-emitted every frame) costs nothing. */
+  private jpegCache = new Map<number, string>();
+
+  constructor(init: WorkflowImageInit) {
+    if (init.data.length !== init.width * init.height * 3) {
+      throw new RangeError(
+        `image data has ${init.data.length} bytes; ${init.width}x${init.height} RGB needs ${init.width * init.height * 3}`,
+      );
+    }
+    this.width = init.width;
+    this.height = init.height;
+    this.data = init.data;
+    this.parentId = init.parentId;
+    this.rootParentId = init.rootParentId ?? init.parentId;
+    this.ownVideoMetadata = init.videoMetadata ?? null;
+  }
+
+  /**
+   * Upstream synthesises metadata for images without any: identifier = parent id, frame 0,
+   * fps 30, timestamp "now". We take "now" once, so repeated reads agree.
+   */
+  get videoMetadata(): VideoMetadata {
+    if (this.ownVideoMetadata) return this.ownVideoMetadata;
+    this.syntheticMetadata ??= {
+      video_identifier: this.parentId,
+      frame_number: 0,
+      frame_timestamp: new Date(),
+      fps: 30,
+      measured_fps: null,
+      comes_from_video_file: null,
+    };
+    return this.syntheticMetadata;
+  }
+
+  /** A new image with other pixels and the same lineage and metadata (upstream `copy_and_replace`). */
+  withPixels(width: number, height: number, data: Uint8Array): WorkflowImage {
+    return new WorkflowImage({
+      width,
+      height,
+      data,
+      parentId: this.parentId,
+      rootParentId: this.rootParentId,
+      videoMetadata: this.ownVideoMetadata,
+    });
+  }
+
+  cachedJpeg(quality: number): string | undefined {
+    return this.jpegCache.get(quality);
+  }
+
+  rememberJpeg(quality: number, base64: string): void {
+    this.jpegCache.set(quality, base64);
+  }
+
+  /** A black image, e.g. for an empty grid (upstream gives it a random parent id). */
+  static black(width: number, height: number): WorkflowImage {
+    return new WorkflowImage({
+      width,
+      height,
+      data: new Uint8Array(width * height * 3),
+      parentId: randomUUID(),
+    });
+  }
+}
+
+export function isWorkflowImage(value: unknown): value is WorkflowImage {
+  return value instanceof WorkflowImage;
+}
+
+export function serialiseVideoMetadata(metadata: VideoMetadata): SerialisedVideoMetadata {
+  return {
+    video_identifier: metadata.video_identifier,
+    frame_number: metadata.frame_number,
+    frame_timestamp: metadata.frame_timestamp.toISOString(),
+    fps: metadata.fps,
+    measured_fps: metadata.measured_fps,
+    comes_from_video_file: metadata.comes_from_video_file,
+  };
+}
