@@ -38,7 +38,8 @@ export class WorkflowError extends Error {
   readonly httpStatus: number = 500;
   /** Upstream puts `blocks_errors` only into some bodies; mirror that. */
   protected readonly carriesBlocksErrors: boolean = false;
-  readonly context: string | null;
+  /** Where it happened (upstream's `context`); the executor fills it in when a block left it empty. */
+  context: string | null;
   readonly inner: unknown;
   readonly blocksErrors: BlockErrorDetails[];
 

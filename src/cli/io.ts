@@ -1,0 +1,89 @@
+/** Small helpers the CLI commands share: reading definitions and inputs, printing, exit codes. */
+import { createReadStream } from "node:fs";
+import { readFile, rename, writeFile } from "node:fs/promises";
+import { createInterface } from "node:readline";
+import { parseDefinitionText } from "../definition/index.js";
+import { WorkflowDefinitionError } from "../errors/index.js";
+
+export async function readDefinition(path: string): Promise<unknown> {
+  let text: string;
+  try {
+    text = await readFile(path, "utf8");
+  } catch (error) {
+    throw new WorkflowDefinitionError(`Cannot read workflow definition ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+  }
+  return parseDefinitionText(text, `Workflow definition ${path}`);
+}
+
+export function printJson(value: unknown, stream: NodeJS.WritableStream = process.stdout): void {
+  stream.write(`${JSON.stringify(value)}\n`);
+}
+
+/** `--param name=value`: the value is JSON when it parses as JSON, a string otherwise. */
+export function parseParam(text: string, previous: Record<string, unknown> = {}): Record<string, unknown> {
+  const at = text.indexOf("=");
+  if (at <= 0) throw new Error(`--param expects name=value, got "${text}"`);
+  const name = text.slice(0, at);
+  const raw = text.slice(at + 1);
+  let value: unknown = raw;
+  try {
+    value = JSON.parse(raw);
+  } catch {
+    // a bare string
+  }
+  return { ...previous, [name]: value };
+}
+
+export interface InputLine {
+  /** 1-based line number in the file (1 for a `.json` file). */
+  line: number;
+  value?: Record<string, unknown>;
+  error?: string;
+}
+
+/** Yields the input objects of a `.json` file (one object) or a `.jsonl` file (one per line). */
+export async function* readInputs(path: string): AsyncGenerator<InputLine> {
+  if (!path.endsWith(".jsonl") && !path.endsWith(".ndjson")) {
+    let text: string;
+    try {
+      text = await readFile(path, "utf8");
+    } catch (error) {
+      throw new WorkflowDefinitionError(`Cannot read inputs ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+    }
+    yield parseInputObject(text, 1);
+    return;
+  }
+  const stream = createReadStream(path, { encoding: "utf8" });
+  const opened = new Promise<void>((resolve, reject) => {
+    stream.once("open", () => resolve());
+    stream.once("error", (error: NodeJS.ErrnoException) => reject(new WorkflowDefinitionError(`Cannot read inputs ${path}: ${error.code ?? error.message}`)));
+  });
+  await opened;
+  const lines = createInterface({ input: stream, crlfDelay: Infinity });
+  let number = 0;
+  for await (const text of lines) {
+    number++;
+    if (text.trim() === "") continue;
+    yield parseInputObject(text, number);
+  }
+}
+
+function parseInputObject(text: string, line: number): InputLine {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    return { line, error: `line ${line}: not valid JSON (${(error as Error).message})` };
+  }
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    return { line, error: `line ${line}: expected a JSON object mapping input names to values` };
+  }
+  return { line, value: value as Record<string, unknown> };
+}
+
+/** Writes a file so that readers see the old or the new content, never a torn one. */
+export async function writeFileAtomic(path: string, content: string): Promise<void> {
+  const temporary = `${path}.${process.pid}.tmp`;
+  await writeFile(temporary, content, { flush: true });
+  await rename(temporary, path);
+}

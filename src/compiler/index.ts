@@ -1,0 +1,3 @@
+export * from "./compile.js";
+export * from "./plan.js";
+export { formatPropertyPath } from "./graph.js";

@@ -1,0 +1,4 @@
+export * from "./issues.js";
+export * from "./parse.js";
+export * from "./schema.js";
+export * from "./version.js";

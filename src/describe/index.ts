@@ -1,0 +1,121 @@
+/**
+ * Descriptions generated from the registry — the JSON Schema of a whole definition
+ * (`sightline schema`, `GET /workflows/definition/schema`) and the block catalogue
+ * (`sightline blocks --json`, `/workflows/blocks/describe`, the editor). Nothing here is written
+ * by hand per block: it all comes from the blocks' zod schemas.
+ */
+import type { z } from "zod";
+import { describeBlock, selectorMetadata, toJsonSchema, type Block, type BlockDescription, type BlockRegistry, type JsonSchema } from "../block-api/index.js";
+import { DynamicBlockDefinitionSchema, InputSchema, OutputSchema } from "../definition/index.js";
+import { KINDS, type Kind } from "../kinds/index.js";
+
+/** JSON Schema of a workflow definition whose steps are the registry's blocks. */
+export function definitionSchema(registry: BlockRegistry): JsonSchema {
+  const blocks = registry.list();
+  const defs: Record<string, JsonSchema> = {};
+  for (const block of blocks) defs[definitionKey(block)] = stripSchemaKey(describeBlock(block).block_schema);
+  return {
+    $schema: "https://json-schema.org/draft/2020-12/schema",
+    title: "WorkflowSpecificationV1",
+    type: "object",
+    $defs: defs,
+    properties: {
+      version: { type: "string", description: 'Execution engine version, e.g. "1.0"' },
+      inputs: { type: "array", items: stripSchemaKey(toJsonSchema(InputSchema)) },
+      steps: { type: "array", items: { anyOf: blocks.map((block) => ({ $ref: `#/$defs/${definitionKey(block)}` })) } },
+      outputs: { type: "array", items: stripSchemaKey(toJsonSchema(OutputSchema)) },
+      dynamic_blocks_definitions: { type: "array", items: stripSchemaKey(toJsonSchema(DynamicBlockDefinitionSchema)) },
+    },
+    required: ["version", "inputs", "steps", "outputs"],
+  };
+}
+
+function definitionKey(block: Block): string {
+  return block.manifest.type.replace(/[^A-Za-z0-9_]+/g, "_");
+}
+
+function stripSchemaKey(schema: JsonSchema): JsonSchema {
+  const { $schema: _ignored, ...rest } = schema;
+  return rest;
+}
+
+export interface KindConnection {
+  manifest_type_identifier: string;
+  property_name: string;
+  property_description: string;
+  compatible_element: string;
+  is_list_element: boolean;
+  is_dict_element: boolean;
+}
+
+export interface BlocksDescription {
+  blocks: BlockDescription[];
+  declared_kinds: Kind[];
+  kinds_connections: Record<string, KindConnection[]>;
+  primitives_connections: { manifest_type_identifier: string; property_name: string; property_description: string; type_annotation: string }[];
+  dynamic_block_definition_schema: JsonSchema;
+}
+
+/** Where selectors of which kinds may be plugged into which block properties. */
+function kindConnections(block: Block, into: Record<string, KindConnection[]>): void {
+  const shape = block.manifest.properties.shape as Record<string, z.ZodType>;
+  for (const [property, schema] of Object.entries(shape)) {
+    for (const { metadata, container } of selectorLeaves(schema)) {
+      if (metadata.role === "step") continue;
+      for (const kind of metadata.kinds) {
+        (into[kind] ??= []).push({
+          manifest_type_identifier: block.manifest.type,
+          property_name: property,
+          property_description: schema.description ?? "",
+          compatible_element: metadata.role === "input" ? "workflow_image" : "any_data",
+          is_list_element: container === "list",
+          is_dict_element: container === "dict",
+        });
+      }
+    }
+  }
+}
+
+type Leaf = { metadata: { role: string; kinds: readonly string[] }; container: "none" | "list" | "dict" };
+
+function selectorLeaves(schema: z.ZodType, container: Leaf["container"] = "none"): Leaf[] {
+  const metadata = selectorMetadata.get(schema);
+  if (metadata) return [{ metadata, container }];
+  const def = schema._zod.def as unknown as { type: string; [key: string]: unknown };
+  switch (def.type) {
+    case "optional":
+    case "nullable":
+    case "default":
+    case "prefault":
+      return selectorLeaves(def.innerType as z.ZodType, container);
+    case "union":
+      return (def.options as z.ZodType[]).flatMap((option) => selectorLeaves(option, container));
+    case "array":
+      return selectorLeaves(def.element as z.ZodType, "list");
+    case "record":
+      return selectorLeaves(def.valueType as z.ZodType, "dict");
+    default:
+      return [];
+  }
+}
+
+export function describeBlocks(registry: BlockRegistry): BlocksDescription {
+  const blocks = registry.list();
+  const kinds_connections: Record<string, KindConnection[]> = {};
+  for (const block of blocks) kindConnections(block, kinds_connections);
+  const primitives_connections = blocks.flatMap((block) =>
+    Object.entries(block.manifest.properties.shape as Record<string, z.ZodType>).map(([property, schema]) => ({
+      manifest_type_identifier: block.manifest.type,
+      property_name: property,
+      property_description: schema.description ?? "",
+      type_annotation: JSON.stringify(stripSchemaKey(toJsonSchema(schema))),
+    })),
+  );
+  return {
+    blocks: blocks.map((block) => describeBlock(block)),
+    declared_kinds: [...KINDS],
+    kinds_connections,
+    primitives_connections,
+    dynamic_block_definition_schema: stripSchemaKey(toJsonSchema(DynamicBlockDefinitionSchema)),
+  };
+}

@@ -1,0 +1,115 @@
+/**
+ * A compiled workflow ready to run many times. One engine keeps block state across runs (that
+ * is where the stream blocks work), per stream unless `stateScope: "step"`.
+ */
+import { Services } from "../block-api/index.js";
+import type { CompiledWorkflow } from "../compiler/index.js";
+import { DEFAULT_IMAGE_LOAD_OPTIONS, type ImageLoadOptions } from "../images/codec.js";
+import { DEFAULT_STATE_OPTIONS, StateStore, type EngineSnapshot, type StateScope } from "../state/store.js";
+import { assembleInputs, checkParameterProperties } from "./inputs.js";
+import { executeRun, type ElementError, type RunOutcome } from "./run.js";
+import { serialiseResults, type SerialiseOptions } from "./serialise.js";
+
+export interface EngineOptions {
+  /** Model runtimes and other shared services; pass one to several engines to share models. */
+  services?: Services;
+  /** `"stream"` (default): state per (step, stream). `"step"`: one state per step, as upstream. */
+  stateScope?: StateScope;
+  /** A stream idle for this long loses its state (default 30 min). */
+  streamIdleTimeoutMs?: number;
+  /** At most this many streams keep state (default 1024). */
+  maxStreams?: number;
+  /** State to start from (from `engine.snapshot()`). */
+  snapshot?: EngineSnapshot;
+  /** Wall clock in ms; injectable for tests. */
+  clock?: () => number;
+  /** How image inputs may be loaded (local files, URLs). */
+  imageLoading?: Partial<ImageLoadOptions>;
+  /**
+   * When one batch element fails in a step, fail that element only (its results hold nulls and
+   * the error is reported) instead of the whole run. Used by video pipelines.
+   */
+  isolateElementErrors?: boolean;
+}
+
+export interface RunOptions {
+  signal?: AbortSignal;
+}
+
+export interface InterfaceDescription {
+  inputs: Record<string, string[]>;
+  outputs: Record<string, string[]>;
+}
+
+export class WorkflowEngine {
+  private readonly store: StateStore;
+  readonly services: Services;
+  private readonly clock: () => number;
+  private readonly imageLoading: ImageLoadOptions;
+  private readonly isolateElementErrors: boolean;
+
+  constructor(
+    readonly plan: CompiledWorkflow,
+    options: EngineOptions = {},
+  ) {
+    this.store = new StateStore({
+      scope: options.stateScope ?? DEFAULT_STATE_OPTIONS.scope,
+      idleTimeoutMs: options.streamIdleTimeoutMs ?? DEFAULT_STATE_OPTIONS.idleTimeoutMs,
+      maxStreams: options.maxStreams ?? DEFAULT_STATE_OPTIONS.maxStreams,
+    });
+    if (options.snapshot) this.store.restore(options.snapshot, plan.hash, new Set(plan.stepsByName.keys()));
+    this.services = options.services ?? new Services();
+    this.clock = options.clock ?? Date.now;
+    this.imageLoading = { ...DEFAULT_IMAGE_LOAD_OPTIONS, ...options.imageLoading };
+    this.isolateElementErrors = options.isolateElementErrors ?? false;
+  }
+
+  /** Runs once; results are raw values (images as `WorkflowImage`). */
+  async run(inputs: Record<string, unknown>, options: RunOptions = {}): Promise<Record<string, unknown>[]> {
+    return (await this.runDetailed(inputs, options)).results;
+  }
+
+  /** Like `run`, also reporting failed elements and the stream of each element. */
+  async runDetailed(inputs: Record<string, unknown>, options: RunOptions = {}): Promise<RunOutcome> {
+    const assembled = await assembleInputs(this.plan, inputs, { ...this.imageLoading, signal: options.signal });
+    checkParameterProperties(this.plan, assembled.values);
+    return executeRun(
+      {
+        plan: this.plan,
+        store: this.store,
+        services: this.services,
+        clock: this.clock,
+        signal: options.signal ?? NEVER_ABORTED,
+        isolateElementErrors: this.isolateElementErrors,
+      },
+      assembled.batchSize,
+      assembled.values,
+    );
+  }
+
+  /** Runs once and serialises the results as the HTTP API returns them. */
+  async runSerialised(inputs: Record<string, unknown>, options: RunOptions & SerialiseOptions = {}): Promise<Record<string, unknown>[]> {
+    return serialiseResults(await this.run(inputs, options), options);
+  }
+
+  /** All block state as JSON; pass it as `snapshot` when compiling to continue from here. */
+  snapshot(): EngineSnapshot {
+    return this.store.snapshot(this.plan.hash, this.clock());
+  }
+
+  /** Streams that currently hold state. */
+  activeStreams(): string[] {
+    return this.store.streams();
+  }
+
+  describeInterface(): InterfaceDescription {
+    return {
+      inputs: Object.fromEntries(this.plan.inputs.map((input) => [input.name, input.kinds])),
+      outputs: Object.fromEntries(this.plan.outputs.map((output) => [output.name, output.kinds])),
+    };
+  }
+}
+
+const NEVER_ABORTED = new AbortController().signal;
+
+export type { ElementError, RunOutcome };

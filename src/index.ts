@@ -1,0 +1,56 @@
+/**
+ * sightline as a library:
+ *
+ *   import { compile } from "sightline";
+ *   const engine = compile(definition);
+ *   const results = await engine.run({ image: { type: "url", value: "https://…" } });
+ */
+import { BlockRegistry, type BlockPlugin } from "./block-api/index.js";
+import { coreBlocks } from "./blocks/index.js";
+import { compileWorkflow, type CompiledWorkflow, type DynamicBlockFactory } from "./compiler/index.js";
+import { WorkflowEngine, type EngineOptions } from "./executor/engine.js";
+
+export interface CompileOptions extends EngineOptions {
+  /** Blocks to use; defaults to the core blocks. Build one with `createRegistry(plugin, …)`. */
+  registry?: BlockRegistry;
+  /** Builds blocks from `dynamic_blocks_definitions`; `null` disables custom blocks. */
+  dynamicBlocks?: DynamicBlockFactory | null;
+}
+
+/** A registry holding the core blocks plus the given plugins. */
+export function createRegistry(...plugins: BlockPlugin[]): BlockRegistry {
+  const registry = new BlockRegistry().use(coreBlocks);
+  for (const plugin of plugins) registry.use(plugin);
+  return registry;
+}
+
+let defaultRegistry: BlockRegistry | null = null;
+
+export function getDefaultRegistry(): BlockRegistry {
+  defaultRegistry ??= createRegistry();
+  return defaultRegistry;
+}
+
+/** Checks a definition without building an engine; throws the workflow error that a run would. */
+export function validate(definition: unknown, options: Pick<CompileOptions, "registry" | "dynamicBlocks"> = {}): CompiledWorkflow {
+  return compileWorkflow(definition, {
+    registry: options.registry ?? getDefaultRegistry(),
+    dynamicBlocks: options.dynamicBlocks ?? undefined,
+  });
+}
+
+/** Compiles a workflow definition into an engine that keeps block state across runs. */
+export function compile(definition: unknown, options: CompileOptions = {}): WorkflowEngine {
+  return new WorkflowEngine(validate(definition, options), options);
+}
+
+export * from "./block-api/index.js";
+export * from "./errors/index.js";
+export { WorkflowImage, type VideoMetadata } from "./images/index.js";
+export { loadImage, toJpegBase64 } from "./images/codec.js";
+export { WorkflowEngine, type EngineOptions, type RunOptions } from "./executor/engine.js";
+export { serialiseResults } from "./executor/serialise.js";
+export type { EngineSnapshot, StateScope } from "./state/store.js";
+export type { CompiledWorkflow, DynamicBlockFactory } from "./compiler/index.js";
+export { EXECUTION_ENGINE_VERSION } from "./definition/index.js";
+export type { WorkflowDefinition, WorkflowDefinitionInput } from "./definition/index.js";

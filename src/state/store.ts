@@ -1,0 +1,172 @@
+/**
+ * Block state, owned by the engine: one plain-JSON state per (step, stream) — or per step in
+ * upstream-compatible mode — plus engine-wide shared namespaces (the cache blocks). Bounded:
+ * streams idle longer than `idleTimeoutMs` are evicted, and at most `maxStreams` are kept (least
+ * recently active first out). Snapshots are JSON and restore exactly.
+ */
+import { WorkflowError } from "../errors/index.js";
+
+export type StateScope = "stream" | "step";
+
+export interface StateStoreOptions {
+  /** `"stream"` (default): per (step, stream). `"step"`: one state per step, as upstream. */
+  scope: StateScope;
+  /** A stream with no frame for this long loses its state. */
+  idleTimeoutMs: number;
+  maxStreams: number;
+}
+
+export const DEFAULT_STATE_OPTIONS: StateStoreOptions = {
+  scope: "stream",
+  idleTimeoutMs: 30 * 60 * 1000,
+  maxStreams: 1024,
+};
+
+/** The key under which step-scoped state is kept. */
+const WHOLE_STEP = "*";
+
+export interface EngineSnapshot {
+  format: "sightline-state";
+  version: 1;
+  /** Hash of the definition the state belongs to. */
+  definition_hash: string;
+  scope: StateScope;
+  taken_at: string;
+  /** step name → stream → state. */
+  steps: Record<string, Record<string, unknown>>;
+  /** namespace → key → value. */
+  shared: Record<string, Record<string, unknown>>;
+  /** stream → last activity (ms since epoch). */
+  streams: Record<string, number>;
+}
+
+export class SnapshotError extends WorkflowError {
+  override readonly errorType = "SnapshotError";
+  override readonly httpStatus = 400;
+}
+
+export class StateStore {
+  private readonly steps = new Map<string, Map<string, unknown>>();
+  private readonly shared = new Map<string, Record<string, unknown>>();
+  /** Insertion order = least recently active first (re-inserted on touch). */
+  private readonly lastActive = new Map<string, number>();
+  private lastSweep = 0;
+
+  constructor(readonly options: StateStoreOptions = DEFAULT_STATE_OPTIONS) {}
+
+  keyFor(stream: string, stepScoped: boolean): string {
+    return stepScoped || this.options.scope === "step" ? WHOLE_STEP : stream;
+  }
+
+  get(step: string, key: string, initial: () => unknown): unknown {
+    let byStream = this.steps.get(step);
+    if (!byStream) {
+      byStream = new Map();
+      this.steps.set(step, byStream);
+    }
+    if (!byStream.has(key)) byStream.set(key, initial());
+    return byStream.get(key);
+  }
+
+  set(step: string, key: string, value: unknown): void {
+    let byStream = this.steps.get(step);
+    if (!byStream) {
+      byStream = new Map();
+      this.steps.set(step, byStream);
+    }
+    byStream.set(key, value);
+  }
+
+  namespace(name: string): Record<string, unknown> {
+    let space = this.shared.get(name);
+    if (!space) {
+      space = {};
+      this.shared.set(name, space);
+    }
+    return space;
+  }
+
+  /** Marks streams active and evicts idle ones (at most once a second). */
+  touch(streams: Iterable<string>, now: number): void {
+    for (const stream of streams) {
+      this.lastActive.delete(stream);
+      this.lastActive.set(stream, now);
+    }
+    while (this.lastActive.size > this.options.maxStreams) {
+      const oldest = this.lastActive.keys().next().value as string;
+      this.evict(oldest);
+    }
+    if (now - this.lastSweep < 1000) return;
+    this.lastSweep = now;
+    for (const [stream, at] of this.lastActive) {
+      if (now - at <= this.options.idleTimeoutMs) break; // ordered by activity
+      this.evict(stream);
+    }
+  }
+
+  evict(stream: string): void {
+    this.lastActive.delete(stream);
+    for (const byStream of this.steps.values()) byStream.delete(stream);
+    this.shared.delete(stream);
+  }
+
+  streams(): string[] {
+    return [...this.lastActive.keys()];
+  }
+
+  snapshot(definitionHash: string, now: number): EngineSnapshot {
+    const steps: EngineSnapshot["steps"] = {};
+    for (const [step, byStream] of this.steps) {
+      steps[step] = {};
+      for (const [stream, value] of byStream) steps[step][stream] = toJsonData(value, `state of step "${step}", stream "${stream}"`);
+    }
+    const shared: EngineSnapshot["shared"] = {};
+    for (const [name, space] of this.shared) shared[name] = toJsonData(space, `shared namespace "${name}"`) as Record<string, unknown>;
+    return {
+      format: "sightline-state",
+      version: 1,
+      definition_hash: definitionHash,
+      scope: this.options.scope,
+      taken_at: new Date(now).toISOString(),
+      steps,
+      shared,
+      streams: Object.fromEntries(this.lastActive),
+    };
+  }
+
+  restore(snapshot: EngineSnapshot, definitionHash: string, knownSteps: ReadonlySet<string>): void {
+    if (snapshot?.format !== "sightline-state" || snapshot.version !== 1) {
+      throw new SnapshotError("Not a sightline state snapshot (expected format \"sightline-state\", version 1).");
+    }
+    if (snapshot.definition_hash !== definitionHash) {
+      throw new SnapshotError(
+        `The state snapshot was taken for another workflow definition (hash ${snapshot.definition_hash}, this one is ${definitionHash}). ` +
+          "Remove the state file to start fresh.",
+      );
+    }
+    if (snapshot.scope !== this.options.scope) {
+      throw new SnapshotError(`The state snapshot uses state scope "${snapshot.scope}" but the engine uses "${this.options.scope}".`);
+    }
+    for (const [step, byStream] of Object.entries(snapshot.steps)) {
+      if (!knownSteps.has(step)) throw new SnapshotError(`The state snapshot holds state for unknown step "${step}".`);
+      this.steps.set(step, new Map(Object.entries(byStream)));
+    }
+    for (const [name, space] of Object.entries(snapshot.shared)) this.shared.set(name, space);
+    const byActivity = Object.entries(snapshot.streams).sort(([, a], [, b]) => a - b);
+    for (const [stream, at] of byActivity) this.lastActive.set(stream, at);
+  }
+}
+
+/** A deep copy that refuses what JSON cannot carry faithfully (NaN, ±Infinity, functions, …). */
+function toJsonData(value: unknown, where: string): unknown {
+  const text = JSON.stringify(value, (key, item: unknown) => {
+    if (typeof item === "number" && !Number.isFinite(item)) {
+      throw new SnapshotError(`Cannot snapshot ${where}: key "${key}" holds ${item}, which JSON cannot represent.`);
+    }
+    if (typeof item === "function" || typeof item === "symbol" || typeof item === "bigint") {
+      throw new SnapshotError(`Cannot snapshot ${where}: key "${key}" holds a ${typeof item}.`);
+    }
+    return item;
+  });
+  return text === undefined ? null : JSON.parse(text);
+}
