@@ -3,12 +3,25 @@
  * blocks the same way.
  */
 import type { BlockPlugin } from "../block-api/index.js";
+import { continueIf } from "./flow-control/continue-if.js";
+import { switchCase } from "./flow-control/switch-case.js";
+import { expression } from "./formatters/expression.js";
 import { firstNonEmptyOrDefault } from "./formatters/first-non-empty-or-default.js";
+import { propertyDefinition } from "./formatters/property-definition.js";
+import { stringTemplate } from "./formatters/string-template.js";
 import { roboflowObjectDetectionModel } from "./models/roboflow-object-detection.js";
 
 export const coreBlocks: BlockPlugin = (registry) => {
   registry.register(
+    // formatters
+    expression,
+    propertyDefinition,
+    stringTemplate,
     firstNonEmptyOrDefault,
+    // flow control
+    continueIf,
+    switchCase,
+    // models
     roboflowObjectDetectionModel,
   );
 };

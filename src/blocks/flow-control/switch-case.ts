@@ -1,0 +1,49 @@
+/**
+ * `roboflow_core/switch_case@v1` (alias `SwitchCase`, EE >= 1.11.0): routes to the step of the case
+ * whose key equals Python's `str(value)` (spec §6.10). Each case key is its own branch.
+ *
+ * JSON cannot tell `1.0` from `1`, so a float literal that is a whole number matches the case
+ * `"1"` here where Python would produce `"1.0"`.
+ */
+import { z } from "zod";
+import { defineBlock, literalOrSelector, selectSteps, stepSelector, terminateBranch } from "../../block-api/index.js";
+import { pythonStr } from "../../query/python/index.js";
+
+const properties = z
+  .object({
+    value: literalOrSelector(z.union([z.string(), z.number(), z.boolean()]), ["*"]).describe("The value to route on; compared as Python str(value)"),
+    cases: z.record(z.string(), stepSelector()).default({}).describe("Case key → the step to run"),
+    case_insensitive: z.boolean().default(false),
+    default_next_steps: z.array(stepSelector()).default([]).describe("Steps to run when no case matches"),
+  })
+  .superRefine((manifest, ctx) => {
+    const seen = new Set<string>();
+    for (const target of [...Object.values(manifest.cases), ...manifest.default_next_steps]) {
+      if (seen.has(target)) {
+        ctx.addIssue({ code: "custom", path: ["cases"], message: `Each step may be targeted at most once, but ${target} is targeted more than once` });
+      }
+      seen.add(target);
+    }
+  });
+
+export const switchCase = defineBlock({
+  manifest: {
+    type: "roboflow_core/switch_case@v1",
+    aliases: ["SwitchCase"],
+    name: "Switch Case",
+    family: "flow_control",
+    description: "Runs the step of the case matching the value, or the default steps.",
+    properties,
+    outputs: [],
+    flowControl: true,
+    compatibility: ">=1.11.0,<2.0.0",
+  },
+  run({ value, cases, case_insensitive, default_next_steps }) {
+    let key = pythonStr(value);
+    if (case_insensitive) key = key.toLowerCase();
+    for (const [caseKey, target] of Object.entries(cases)) {
+      if ((case_insensitive ? caseKey.toLowerCase() : caseKey) === key) return selectSteps([target]);
+    }
+    return default_next_steps.length > 0 ? selectSteps(default_next_steps) : terminateBranch();
+  },
+});

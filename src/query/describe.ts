@@ -1,0 +1,75 @@
+/**
+ * The query language as `/workflows/blocks/describe` reports it (spec §8,
+ * `universal_query_language_description`): each operation with its input / output kinds, each
+ * comparator and operator with its operands' kinds. Read from the schemas' metadata.
+ */
+import { getKind, type Kind } from "../kinds/index.js";
+import {
+  BINARY_COMPARATOR_SCHEMAS,
+  OPERATION_SCHEMAS,
+  UNARY_OPERATOR_SCHEMAS,
+  type OperationMetadata,
+  type OperatorMetadata,
+} from "./schemas.js";
+
+export interface OperationDescription {
+  operation_type: string;
+  compound: boolean;
+  input_kind: Kind[];
+  output_kind: Kind[];
+  nested_operation_input_kind: Kind[] | null;
+  nested_operation_output_kind: Kind[] | null;
+  description: string | null;
+}
+
+export interface OperatorDescription {
+  operator_type: string;
+  operands_number: number;
+  operands_kinds: Kind[][];
+  description: string | null;
+}
+
+export interface QueryLanguageDescription {
+  operations_description: OperationDescription[];
+  operators_descriptions: OperatorDescription[];
+}
+
+function kinds(names: readonly string[]): Kind[] {
+  return names.map((name) => getKind(name) ?? { name, description: "", docs: null, serialised_data_type: null, internal_data_type: null });
+}
+
+function describeOperations(): OperationDescription[] {
+  return OPERATION_SCHEMAS.map((schema) => {
+    const meta = schema.meta() as OperationMetadata;
+    return {
+      operation_type: schema.shape.type.value,
+      compound: meta.compound ?? false,
+      input_kind: kinds(meta.input_kind),
+      output_kind: kinds(meta.output_kind),
+      nested_operation_input_kind: meta.nested_operation_input_kind ? kinds(meta.nested_operation_input_kind) : null,
+      nested_operation_output_kind: meta.nested_operation_output_kind ? kinds(meta.nested_operation_output_kind) : null,
+      description: meta.description,
+    };
+  });
+}
+
+function describeOperators(): OperatorDescription[] {
+  return [...BINARY_COMPARATOR_SCHEMAS, ...UNARY_OPERATOR_SCHEMAS].flatMap((schema) => {
+    const meta = schema.meta() as OperatorMetadata;
+    // One entry per alias, as upstream lists "(Number) ==" and "==" separately.
+    return [...schema.shape.type.values].map((alias) => ({
+      operator_type: alias,
+      operands_number: meta.operands_number,
+      operands_kinds: meta.operands_kinds.map(kinds),
+      description: meta.description,
+    }));
+  });
+}
+
+let description: QueryLanguageDescription | undefined;
+
+/** The describe route's `universal_query_language_description`; built once. */
+export function describeQueryLanguage(): QueryLanguageDescription {
+  description ??= { operations_description: describeOperations(), operators_descriptions: describeOperators() };
+  return description;
+}

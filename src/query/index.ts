@@ -1,0 +1,15 @@
+/**
+ * The Roboflow Workflows query language ("UQL", spec §5): schemas for its definitions, a
+ * compiler from parsed definitions to synchronous functions, and the Python semantics it needs.
+ *
+ * Typical use in a block: embed `StatementGroupSchema` / `OperationsChainSchema` in the block's
+ * zod schema, then compile once per step (`compileCondition`, `compileOperations`) and call the
+ * result per run.
+ */
+export * from "./schemas.js";
+export { compileOperations, NO_GLOBALS, type CompiledOperations, type QueryGlobals } from "./operations/index.js";
+export { SEQUENCE_JOIN_MAX_LENGTH } from "./operations/sequences.js";
+export { compileCondition, type CompiledCondition, type QueryValues } from "./conditions.js";
+export { applyOperations, evaluateCondition, parseOperations, parseStatementGroup } from "./evaluate.js";
+export { describeQueryLanguage, type OperationDescription, type OperatorDescription, type QueryLanguageDescription } from "./describe.js";
+export * from "./python/index.js";

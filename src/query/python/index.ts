@@ -1,0 +1,9 @@
+/** Python semantics the query language relies on (spec §5, §10.1), as small pure functions. */
+export * from "./compare.js";
+export * from "./errors.js";
+export * from "./json.js";
+export * from "./numbers.js";
+export * from "./regex.js";
+export * from "./sequences.js";
+export * from "./str.js";
+export * from "./types.js";
