@@ -8,6 +8,7 @@ import type { z } from "zod";
 import { describeBlock, selectorMetadata, toJsonSchema, type Block, type BlockDescription, type BlockRegistry, type JsonSchema } from "../block-api/index.js";
 import { DynamicBlockDefinitionSchema, InputSchema, OutputSchema } from "../definition/index.js";
 import { KINDS, type Kind } from "../kinds/index.js";
+import { describeQueryLanguage, type QueryLanguageDescription } from "../query/index.js";
 
 /** JSON Schema of a workflow definition whose steps are the registry's blocks. */
 export function definitionSchema(registry: BlockRegistry): JsonSchema {
@@ -53,6 +54,7 @@ export interface BlocksDescription {
   declared_kinds: Kind[];
   kinds_connections: Record<string, KindConnection[]>;
   primitives_connections: { manifest_type_identifier: string; property_name: string; property_description: string; type_annotation: string }[];
+  universal_query_language_description: QueryLanguageDescription;
   dynamic_block_definition_schema: JsonSchema;
 }
 
@@ -116,6 +118,7 @@ export function describeBlocks(registry: BlockRegistry): BlocksDescription {
     declared_kinds: [...KINDS],
     kinds_connections,
     primitives_connections,
+    universal_query_language_description: describeQueryLanguage(),
     dynamic_block_definition_schema: stripSchemaKey(toJsonSchema(DynamicBlockDefinitionSchema)),
   };
 }

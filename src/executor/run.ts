@@ -6,7 +6,7 @@
  * Hot path: a scalar workflow of sync blocks runs without awaiting anything per step.
  */
 import { randomUUID } from "node:crypto";
-import { DEFAULT_STREAM, isFlowControl, type Block, type FlowControl, type Services, type StepContext } from "../block-api/index.js";
+import { DEFAULT_STREAM, isFlowControl, type FlowControl, type Services, type StepContext } from "../block-api/index.js";
 import type { CompiledStep, CompiledWorkflow, InputTemplate, ValueSource } from "../compiler/index.js";
 import { StepExecutionError, WorkflowError } from "../errors/index.js";
 import { isWorkflowImage, type VideoMetadata } from "../images/index.js";
@@ -331,29 +331,7 @@ class Run {
   // ---- context and outputs ------------------------------------------------------------------
 
   private context(step: CompiledStep, index: number | null): StepContext<unknown> {
-    const block: Block = step.block;
-    const stream = index === null ? DEFAULT_STREAM : this.streams[index];
-    const env = this.env;
-    const stateful = block.state !== undefined;
-    const key = stateful ? env.store.keyFor(stream, block.state!.scope === "step") : "";
-    return {
-      step: step.name,
-      blockType: block.manifest.type,
-      stream,
-      frameNumber: index === null ? null : this.frames[index],
-      index,
-      get state(): unknown {
-        return stateful ? env.store.get(step.name, key, block.state!.initial) : undefined;
-      },
-      set state(value: unknown) {
-        if (stateful) env.store.set(step.name, key, value);
-      },
-      shared: env.store,
-      services: env.services,
-      signal: env.signal,
-      executionId: this.executionId,
-      now: env.clock,
-    };
+    return new ElementContext(this.env, step, index === null ? DEFAULT_STREAM : this.streams[index], index === null ? null : this.frames[index], index, this.executionId);
   }
 
   private buildResults(): Record<string, unknown>[] {
@@ -370,6 +348,44 @@ class Run {
       results.push(result);
     }
     return results;
+  }
+}
+
+/** What a block sees of the engine for one element; state reads and writes go to the store. */
+class ElementContext implements StepContext<unknown> {
+  readonly step: string;
+  readonly blockType: string;
+  readonly shared: StateStore;
+  readonly services: Services;
+  readonly signal: AbortSignal;
+  readonly now: () => number;
+  private readonly key: string | null;
+
+  constructor(
+    private readonly env: RunEnvironment,
+    private readonly compiled: CompiledStep,
+    readonly stream: string,
+    readonly frameNumber: number | null,
+    readonly index: number | null,
+    readonly executionId: string,
+  ) {
+    this.step = compiled.name;
+    this.blockType = compiled.block.manifest.type;
+    this.shared = env.store;
+    this.services = env.services;
+    this.signal = env.signal;
+    this.now = env.clock;
+    const spec = compiled.block.state;
+    this.key = spec ? env.store.keyFor(stream, spec.scope === "step") : null;
+  }
+
+  get state(): unknown {
+    const spec = this.compiled.block.state;
+    return spec && this.key !== null ? this.env.store.get(this.step, this.key, spec.initial) : undefined;
+  }
+
+  set state(value: unknown) {
+    if (this.key !== null) this.env.store.set(this.step, this.key, value);
   }
 }
 

@@ -1,0 +1,72 @@
+/** One ffmpeg child decoding one input to PPM-framed rgb24 on stdout. */
+import { FfmpegProcess, type FfmpegTools, type LogLine } from "../ffmpeg.js";
+import { PpmFrameParser, type RawFrame } from "../ppm.js";
+
+export interface DecoderInput {
+  /** What goes after `-i` (files get a `file:` prefix so names with a colon are not read as protocols). */
+  input: string;
+  inputArgs: readonly string[];
+  scale?: { width?: number; height?: number };
+  /** Live sources need `info` to read the declared fps; files only want problems. */
+  logLevel: "info" | "warning";
+}
+
+/** `-vf scale` for the requested size; −1 keeps the aspect ratio for a side left out. */
+export function scaleFilter(scale: { width?: number; height?: number } | undefined): string[] {
+  if (!scale || (scale.width === undefined && scale.height === undefined)) return [];
+  for (const side of [scale.width, scale.height]) {
+    if (side !== undefined && (!Number.isInteger(side) || side < 1)) throw new RangeError(`scale sides must be positive integers, got ${side}`);
+  }
+  return ["-vf", `scale=${scale.width ?? -1}:${scale.height ?? -1}`];
+}
+
+export function decoderArgs(tools: FfmpegTools, input: DecoderInput): string[] {
+  return [
+    "-hide_banner",
+    "-nostdin",
+    "-nostats",
+    "-loglevel",
+    `level+${input.logLevel}`,
+    ...input.inputArgs,
+    "-i",
+    input.input,
+    "-map",
+    "0:v:0",
+    "-an",
+    "-sn",
+    "-dn",
+    ...tools.passthroughArgs,
+    ...scaleFilter(input.scale),
+    "-f",
+    "image2pipe",
+    "-c:v",
+    "ppm",
+    "-pix_fmt",
+    "rgb24",
+    "pipe:1",
+  ];
+}
+
+export class FfmpegDecoder {
+  readonly process: FfmpegProcess;
+  private readonly parser = new PpmFrameParser();
+
+  constructor(tools: FfmpegTools, input: DecoderInput, onLog: (line: LogLine) => void) {
+    this.process = new FfmpegProcess(tools.ffmpeg, decoderArgs(tools, input), { onLog });
+  }
+
+  /**
+   * Frames in decoding order. Pulling is what reads stdout: a consumer that stops pulling stops
+   * ffmpeg once the pipe is full. Throws `PpmStreamError` if the stream is not what we asked for.
+   */
+  async *frames(): AsyncGenerator<RawFrame> {
+    for await (const chunk of this.process.stdout) {
+      for (const frame of this.parser.push(chunk as Buffer)) yield frame;
+    }
+  }
+
+  /** Bytes of an unfinished last frame: a stream cut mid-frame. */
+  get pendingBytes(): number {
+    return this.parser.pendingBytes;
+  }
+}

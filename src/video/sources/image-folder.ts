@@ -1,0 +1,79 @@
+/**
+ * A folder of images played like a video file: natural order (`frame2` before `frame10`), every
+ * image a frame, timestamps start + (i−1)/fps. An image that cannot be decoded is reported with
+ * its frame number and skipped, so frame numbers keep matching positions in the folder.
+ */
+import { readdir, readFile } from "node:fs/promises";
+import { extname, join } from "node:path";
+import sharp from "sharp";
+import { decodeImage } from "../../images/codec.js";
+import { fileFrameTimestamp } from "../timing.js";
+import { DEFAULT_FOLDER_FPS, QueuedSource } from "./source.js";
+import type { RawFrame } from "../ppm.js";
+
+/** What sharp decodes (BMP is not among them). */
+export const IMAGE_EXTENSIONS = new Set([".jpg", ".jpeg", ".png", ".webp", ".gif", ".tif", ".tiff", ".avif", ".heic", ".heif"]);
+
+const naturalOrder = new Intl.Collator("en", { numeric: true, sensitivity: "base" });
+
+/** Image file names of a folder in natural order, ties broken by exact name so the order is total. */
+export function sortNaturally(names: readonly string[]): string[] {
+  return [...names].sort((a, b) => naturalOrder.compare(a, b) || (a < b ? -1 : a > b ? 1 : 0));
+}
+
+export async function listImages(folder: string): Promise<string[]> {
+  const entries = await readdir(folder, { withFileTypes: true });
+  const names = entries.filter((entry) => entry.isFile() && IMAGE_EXTENSIONS.has(extname(entry.name).toLowerCase())).map((entry) => entry.name);
+  return sortNaturally(names);
+}
+
+export class ImageFolderSource extends QueuedSource {
+  protected async run(): Promise<void> {
+    const fps = this.options.fps ?? DEFAULT_FOLDER_FPS;
+    if (!(fps > 0)) {
+      this.fail(`fps must be positive, got ${fps}`);
+      return;
+    }
+    let names: string[];
+    try {
+      names = await listImages(this.reference);
+    } catch (error) {
+      this.fail(`cannot read image folder ${this.reference}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+      return;
+    }
+    if (names.length === 0) {
+      this.fail(`no images in ${this.reference} (looked for ${[...IMAGE_EXTENSIONS].join(", ")})`);
+      return;
+    }
+    this.declaredFps = fps;
+    this.totalFrames = names.length;
+    this.state = "running";
+    this.emit({ ...this.base(), type: "connected", attempt: 0 });
+    const startMs = Date.now();
+    for (const [index, name] of names.entries()) {
+      if (this.stopping) return;
+      const frameNumber = index + 1;
+      let raw: RawFrame;
+      try {
+        raw = await this.decode(join(this.reference, name));
+      } catch (error) {
+        this.reportError(frameNumber, `${name}: ${(error as Error).message}`);
+        continue;
+      }
+      const frame = this.stamp(raw, frameNumber, fileFrameTimestamp(startMs, frameNumber, fps), true);
+      if (!(await this.put(frame))) return;
+    }
+    this.end();
+  }
+
+  private async decode(path: string): Promise<RawFrame> {
+    const image = await decodeImage(await readFile(path), path);
+    const scale = this.options.scale;
+    if (!scale || (scale.width === undefined && scale.height === undefined)) return image;
+    const { data, info } = await sharp(image.data, { raw: { width: image.width, height: image.height, channels: 3 } })
+      .resize(scale.width, scale.height, { fit: "fill" })
+      .raw()
+      .toBuffer({ resolveWithObject: true });
+    return { width: info.width, height: info.height, data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) };
+  }
+}

@@ -1,0 +1,57 @@
+/** From a user's reference (and options) to a running-ready source of the right kind. */
+import type { FfmpegTools } from "../ffmpeg.js";
+import { classifyReference, type SourceKind } from "../reference.js";
+import { ImageFolderSource } from "./image-folder.js";
+import { LiveStreamSource } from "./live-stream.js";
+import type { FrameSource, ReconnectOptions, SourceEvent } from "./source.js";
+import { VideoFileSource } from "./video-file.js";
+
+export interface VideoSourceSpec {
+  /** Path, URL, `/dev/videoN` (or a bare device index on Linux) or folder of images. */
+  reference: string;
+  /** `video_identifier`; default: the source's position, "0", "1", … */
+  name?: string;
+  /** Overrides the guess from the reference, e.g. `"stream"` for an `http://` URL of a finite file played live. */
+  kind?: SourceKind;
+  /** Output size; omit a side to keep the aspect ratio. Default: full size. */
+  scale?: { width?: number; height?: number };
+  /** Extra ffmpeg input options placed before `-i`. */
+  inputArgs?: readonly string[];
+  /** Files and folders: frames decoded ahead (default 3). */
+  prefetchFrames?: number;
+  /** Image folders: frame rate for timestamps (default 30, upstream's fps for images without metadata). */
+  fps?: number;
+  /** Live sources: stall timeout and backoff. */
+  reconnect?: Partial<ReconnectOptions>;
+}
+
+export type SourceDefaults = Omit<VideoSourceSpec, "reference" | "name" | "kind">;
+
+export function needsFfmpeg(kind: SourceKind): boolean {
+  return kind !== "image-folder";
+}
+
+/** Resolves the kind of every spec (file-system look-ups), without opening anything. */
+export async function resolveKinds(specs: readonly VideoSourceSpec[]): Promise<Array<{ kind: SourceKind; reference: string }>> {
+  return Promise.all(
+    specs.map(async (spec) => (spec.kind ? { kind: spec.kind, reference: spec.reference } : classifyReference(spec.reference))),
+  );
+}
+
+export function createSource(
+  spec: VideoSourceSpec,
+  resolved: { kind: SourceKind; reference: string },
+  id: string,
+  context: { tools: FfmpegTools | null; onEvent?: (event: SourceEvent) => void },
+): FrameSource {
+  const options = { ...spec, id, reference: resolved.reference, kind: resolved.kind, tools: context.tools, onEvent: context.onEvent };
+  switch (resolved.kind) {
+    case "file":
+      return new VideoFileSource(options);
+    case "image-folder":
+      return new ImageFolderSource(options);
+    case "stream":
+    case "webcam":
+      return new LiveStreamSource(options);
+  }
+}

@@ -1,0 +1,301 @@
+/**
+ * What every source shares: identity, counters, events, and the `ready()`/`take()` hand-over the
+ * multiplexer builds ticks from. Files and folders queue a few frames ahead (decoding overlaps
+ * processing; a full queue pauses the decoder, so nothing is dropped); live sources keep only the
+ * freshest frame.
+ */
+import type { VideoMetadata } from "../../images/index.js";
+import type { FfmpegTools } from "../ffmpeg.js";
+import type { RawFrame } from "../ppm.js";
+import { redactReference, type SourceKind } from "../reference.js";
+import { RollingRate, type BackoffOptions } from "../timing.js";
+
+/** One decoded frame with the metadata the engine sees as `video_metadata`. */
+export interface DecodedFrame extends RawFrame {
+  metadata: VideoMetadata;
+}
+
+export type SourceState = "starting" | "running" | "reconnecting" | "ended" | "failed" | "stopped";
+
+export interface SourceStats {
+  /** The `video_identifier`. */
+  source: string;
+  /** The reference with any password masked. */
+  reference: string;
+  kind: SourceKind;
+  state: SourceState;
+  framesDecoded: number;
+  /** Frames handed to the multiplexer (decoded − dropped − still waiting). */
+  framesDelivered: number;
+  /** Live sources: frames replaced by a fresher one before anyone took them. Files: always 0. */
+  framesDropped: number;
+  /** Reconnection attempts started (live sources). */
+  reconnects: number;
+  /** Error events emitted. */
+  errors: number;
+  /** Declared by the container/stream (or the folder's `fps` option); null if unknown. */
+  declaredFps: number | null;
+  /** Rolling decode rate. */
+  measuredFps: number | null;
+  /** Files and folders: the frame count announced up front (for progress and ETA); may be an estimate. */
+  totalFrames: number | null;
+}
+
+interface EventBase {
+  source: string;
+  /** Redacted reference. */
+  reference: string;
+}
+
+/**
+ * What a source reports as it runs. None of them stops the run: an error event means that a
+ * frame (or the whole source) was lost, with the source and, where known, the frame number.
+ */
+export type SourceEvent =
+  | (EventBase & { type: "connected"; attempt: number })
+  | (EventBase & { type: "error"; frameNumber: number | null; message: string })
+  | (EventBase & { type: "reconnecting"; attempt: number; delayMs: number; reason: string })
+  | (EventBase & { type: "ended"; frames: number })
+  | (EventBase & { type: "failed"; message: string });
+
+export interface ReconnectOptions extends BackoffOptions {
+  /** A live source that delivers no frame for this long is restarted, ms. */
+  stallTimeoutMs: number;
+  /** Give up (event `failed`) after this many attempts in a row without a frame; Infinity = never. */
+  maxAttempts: number;
+}
+
+export const DEFAULT_RECONNECT: ReconnectOptions = {
+  initialDelayMs: 500,
+  factor: 2,
+  maxDelayMs: 10_000,
+  stallTimeoutMs: 10_000,
+  maxAttempts: Infinity,
+};
+
+/** Image folders play at this rate unless told otherwise: upstream's fps for images without metadata. */
+export const DEFAULT_FOLDER_FPS = 30;
+export const DEFAULT_PREFETCH_FRAMES = 3;
+
+export interface SourceOptions {
+  /** `video_identifier`: the user's name, else the position ("0", "1", …) as upstream's `str(source_id)`. */
+  id: string;
+  reference: string;
+  kind: SourceKind;
+  /** Output size; omit a side to keep the aspect ratio. Default: the source's own size. */
+  scale?: { width?: number; height?: number };
+  /** Extra ffmpeg input options, e.g. `["-video_size", "1280x720"]` for a webcam. */
+  inputArgs?: readonly string[];
+  /** Files and folders: frames decoded ahead of the consumer. */
+  prefetchFrames?: number;
+  /** Image folders: frame rate used for timestamps. */
+  fps?: number;
+  reconnect?: Partial<ReconnectOptions>;
+  /** Required for every kind but image folders. */
+  tools?: FfmpegTools | null;
+  onEvent?: (event: SourceEvent) => void;
+}
+
+/** Wakes everyone waiting for "something changed". */
+export class Signal {
+  private waiters: Array<() => void> = [];
+
+  wait(): Promise<void> {
+    return new Promise((resolve) => this.waiters.push(resolve));
+  }
+
+  notify(): void {
+    const waiters = this.waiters;
+    this.waiters = [];
+    for (const wake of waiters) wake();
+  }
+}
+
+export abstract class FrameSource {
+  readonly id: string;
+  readonly kind: SourceKind;
+  /** The reference as given (it may hold credentials: print `stats().reference`). */
+  readonly reference: string;
+  abstract readonly live: boolean;
+
+  protected state: SourceState = "starting";
+  protected stopping = false;
+  protected framesDecoded = 0;
+  protected framesDelivered = 0;
+  protected framesDropped = 0;
+  protected reconnects = 0;
+  protected errors = 0;
+  protected declaredFps: number | null = null;
+  protected totalFrames: number | null = null;
+  protected readonly rate = new RollingRate();
+  private readonly listeners = new Set<() => void>();
+  private running: Promise<void> | null = null;
+  private readonly onEvent: (event: SourceEvent) => void;
+  private lastErrorFrame: number | null | undefined = undefined;
+
+  constructor(protected readonly options: SourceOptions) {
+    this.id = options.id;
+    this.kind = options.kind;
+    this.reference = options.reference;
+    this.onEvent = options.onEvent ?? (() => undefined);
+  }
+
+  /** Starts decoding in the background. Problems become events; this never throws. */
+  start(): void {
+    this.running ??= this.run().catch((error: unknown) => {
+      this.fail(`unexpected failure: ${(error as Error).message ?? String(error)}`);
+    });
+  }
+
+  /** The frame to hand out now, if any (removes it). */
+  abstract take(): DecodedFrame | undefined;
+  abstract get hasFrame(): boolean;
+  protected abstract run(): Promise<void>;
+  /** Ends child processes and timers so that `run()` returns promptly. */
+  protected abstract interrupt(): Promise<void>;
+  protected abstract discardFrames(): void;
+
+  /** True once the source will produce nothing more and nothing is left to take. */
+  get done(): boolean {
+    return !this.hasFrame && (this.state === "ended" || this.state === "failed" || this.state === "stopped");
+  }
+
+  /**
+   * Calls `listener` whenever a frame arrives or the source finishes. (A listener rather than a
+   * promise per wait: a tick waiting with a timeout on a silent source would otherwise leave one
+   * pending reaction behind per tick.)
+   */
+  subscribe(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  protected changed(): void {
+    for (const listener of this.listeners) listener();
+  }
+
+  /** Stops decoding; resolves once child processes have exited. Frames not taken are discarded. */
+  async stop(): Promise<void> {
+    if (!this.stopping) {
+      this.stopping = true;
+      await this.interrupt();
+    }
+    await this.running;
+    if (this.state !== "ended" && this.state !== "failed") this.state = "stopped";
+    this.discardFrames();
+    this.changed();
+  }
+
+  stats(): SourceStats {
+    return {
+      source: this.id,
+      reference: redactReference(this.reference),
+      kind: this.kind,
+      state: this.state,
+      framesDecoded: this.framesDecoded,
+      framesDelivered: this.framesDelivered,
+      framesDropped: this.framesDropped,
+      reconnects: this.reconnects,
+      errors: this.errors,
+      declaredFps: this.declaredFps,
+      measuredFps: this.rate.perSecond,
+      totalFrames: this.totalFrames,
+    };
+  }
+
+  /** Stamps a decoded frame: counts it and builds its `video_metadata`. */
+  protected stamp(frame: RawFrame, frameNumber: number, timestamp: Date, fromFile: boolean): DecodedFrame {
+    this.framesDecoded++;
+    this.rate.record(Date.now());
+    return {
+      ...frame,
+      metadata: {
+        video_identifier: this.id,
+        frame_number: frameNumber,
+        frame_timestamp: timestamp,
+        fps: this.declaredFps,
+        measured_fps: this.rate.perSecond,
+        comes_from_video_file: fromFile,
+      },
+    };
+  }
+
+  protected emit(event: SourceEvent): void {
+    if (event.type === "error" || event.type === "failed") this.errors++;
+    try {
+      this.onEvent(event);
+    } catch {
+      // A faulty listener must not take the decoder down with it.
+    }
+  }
+
+  protected base(): EventBase {
+    return { source: this.id, reference: redactReference(this.reference) };
+  }
+
+  /** One error event per frame: a damaged frame makes ffmpeg log several lines. */
+  protected reportError(frameNumber: number | null, message: string): void {
+    if (frameNumber !== null && frameNumber === this.lastErrorFrame) return;
+    this.lastErrorFrame = frameNumber;
+    this.emit({ ...this.base(), type: "error", frameNumber, message: this.redact(message) });
+  }
+
+  protected fail(message: string): void {
+    this.state = "failed";
+    this.emit({ ...this.base(), type: "failed", message: this.redact(message) });
+    this.changed();
+  }
+
+  protected end(): void {
+    this.state = "ended";
+    this.emit({ ...this.base(), type: "ended", frames: this.framesDecoded });
+    this.changed();
+  }
+
+  /** ffmpeg repeats the input URL in its messages; keep passwords out of events. */
+  protected redact(message: string): string {
+    const redacted = redactReference(this.reference);
+    return redacted === this.reference ? message : message.split(this.reference).join(redacted);
+  }
+}
+
+/**
+ * Files and folders: a bounded queue between decoder and consumer. `put` waits while it is full,
+ * which stops reading ffmpeg's stdout and so pauses ffmpeg itself (pipe backpressure).
+ */
+export abstract class QueuedSource extends FrameSource {
+  readonly live = false;
+  private readonly queue: DecodedFrame[] = [];
+  private readonly space = new Signal();
+
+  get hasFrame(): boolean {
+    return this.queue.length > 0;
+  }
+
+  take(): DecodedFrame | undefined {
+    const frame = this.queue.shift();
+    if (frame) {
+      this.framesDelivered++;
+      this.space.notify();
+    }
+    return frame;
+  }
+
+  /** Resolves false if the source is stopping (the frame is then discarded). */
+  protected async put(frame: DecodedFrame): Promise<boolean> {
+    const capacity = Math.max(1, this.options.prefetchFrames ?? DEFAULT_PREFETCH_FRAMES);
+    while (this.queue.length >= capacity && !this.stopping) await this.space.wait();
+    if (this.stopping) return false;
+    this.queue.push(frame);
+    this.changed();
+    return true;
+  }
+
+  protected discardFrames(): void {
+    this.queue.length = 0;
+  }
+
+  protected override async interrupt(): Promise<void> {
+    this.space.notify();
+  }
+}

@@ -1,0 +1,129 @@
+/**
+ * A local video file: every frame, in order, never dropped. Frame i (1-based) is stamped
+ * start + (i−1)/fps with the container's declared fps, as upstream's InferencePipeline does.
+ */
+import { FfmpegProcess, isErrorLevel, type FfmpegTools } from "../ffmpeg.js";
+import { SourceConnectionError } from "../errors.js";
+import { PpmStreamError } from "../ppm.js";
+import { fileFrameTimestamp, parseFrameRate } from "../timing.js";
+import { FfmpegDecoder } from "./ffmpeg-decoder.js";
+import { QueuedSource } from "./source.js";
+
+/** Used when a file declares no usable rate (rare: some raw or image-sequence inputs). */
+const FALLBACK_FPS = 30;
+
+/**
+ * Local paths get `file:` so that a name with a colon is not taken for a protocol; a URL stays as
+ * it is (a finite HTTP/HLS video opened with `kind: "file"` plays every frame and ends).
+ */
+function ffmpegInput(reference: string): string {
+  return /^[a-z][a-z0-9+.-]+:\/\//i.test(reference) ? reference : `file:${reference}`;
+}
+
+export interface FileProbe {
+  fps: number | null;
+  /** `nb_frames` when the container states it, else duration × fps rounded; null if neither is known. */
+  totalFrames: number | null;
+  width: number;
+  height: number;
+}
+
+/** Reads the first video stream's rate, size and length with ffprobe. */
+export async function probeVideoFile(tools: FfmpegTools, path: string): Promise<FileProbe> {
+  const probe = new FfmpegProcess(tools.ffprobe, [
+    "-v",
+    "error",
+    "-select_streams",
+    "v:0",
+    "-show_entries",
+    "stream=width,height,avg_frame_rate,r_frame_rate,nb_frames,duration:format=duration",
+    "-of",
+    "json",
+    ffmpegInput(path),
+  ]);
+  const chunks: Buffer[] = [];
+  probe.stdout.on("data", (chunk: Buffer) => chunks.push(chunk));
+  const exit = await probe.exited;
+  if (exit.code !== 0) {
+    const why = probe.lastMessages.at(-1) ?? exit.spawnError?.message ?? `ffprobe exited with code ${exit.code}`;
+    throw new SourceConnectionError(`cannot read video file ${path}: ${why.replace(`${ffmpegInput(path)}: `, "")}`);
+  }
+  const parsed = JSON.parse(Buffer.concat(chunks).toString("utf8")) as {
+    streams?: Array<Record<string, string | number | undefined>>;
+    format?: Record<string, string | undefined>;
+  };
+  const stream = parsed.streams?.[0];
+  if (!stream) throw new SourceConnectionError(`${path} has no video stream`);
+  const fps = parseFrameRate(String(stream.avg_frame_rate ?? "")) ?? parseFrameRate(String(stream.r_frame_rate ?? ""));
+  const declaredFrames = Number(stream.nb_frames);
+  const duration = Number(stream.duration ?? parsed.format?.duration);
+  const totalFrames =
+    Number.isInteger(declaredFrames) && declaredFrames > 0
+      ? declaredFrames
+      : fps !== null && Number.isFinite(duration) && duration > 0
+        ? Math.round(duration * fps)
+        : null;
+  return { fps, totalFrames, width: Number(stream.width), height: Number(stream.height) };
+}
+
+export class VideoFileSource extends QueuedSource {
+  private decoder: FfmpegDecoder | null = null;
+
+  private get tools(): FfmpegTools {
+    if (!this.options.tools) throw new Error("a video file source needs FFmpeg");
+    return this.options.tools;
+  }
+
+  protected async run(): Promise<void> {
+    let probe: FileProbe;
+    try {
+      probe = await probeVideoFile(this.tools, this.reference);
+    } catch (error) {
+      this.fail((error as Error).message);
+      return;
+    }
+    this.declaredFps = probe.fps;
+    this.totalFrames = probe.totalFrames;
+    const fps = probe.fps ?? FALLBACK_FPS;
+    const startMs = Date.now();
+    if (this.stopping) return;
+    const decoder = new FfmpegDecoder(
+      this.tools,
+      { input: ffmpegInput(this.reference), inputArgs: this.options.inputArgs ?? [], scale: this.options.scale, logLevel: "warning" },
+      (line) => {
+        // ffmpeg logs while decoding the frame after the last one we have read (or a few later:
+        // the pipe holds some), so this names the earliest frame the damage can be in.
+        if (isErrorLevel(line.level)) this.reportError(this.framesDecoded + 1, line.message);
+      },
+    );
+    this.decoder = decoder;
+    this.state = "running";
+    this.emit({ ...this.base(), type: "connected", attempt: 0 });
+    let readToEnd = false;
+    try {
+      for await (const raw of decoder.frames()) {
+        const frameNumber = this.framesDecoded + 1;
+        const frame = this.stamp(raw, frameNumber, fileFrameTimestamp(startMs, frameNumber, fps), true);
+        if (!(await this.put(frame))) break;
+      }
+      readToEnd = !this.stopping;
+    } catch (error) {
+      if (!this.stopping) {
+        const message = error instanceof PpmStreamError ? `unexpected decoder output: ${error.message}` : (error as Error).message;
+        this.reportError(this.framesDecoded + 1, message);
+      }
+    }
+    const exit = readToEnd ? await decoder.process.exited : await decoder.process.kill();
+    if (this.stopping) return;
+    if (decoder.pendingBytes > 0) this.reportError(this.framesDecoded + 1, "the file ends in the middle of a frame");
+    if (exit.code !== 0 && exit.code !== null) {
+      this.reportError(this.framesDecoded + 1, `decoding stopped: ffmpeg exited with code ${exit.code}: ${decoder.process.lastMessages.at(-1) ?? ""}`);
+    }
+    this.end();
+  }
+
+  protected override async interrupt(): Promise<void> {
+    await super.interrupt();
+    await this.decoder?.process.kill();
+  }
+}

@@ -1,0 +1,122 @@
+/** Image inputs (base64, URL over real HTTP, file) and image outputs (JPEG base64). */
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { join } from "node:path";
+import sharp from "sharp";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { compile, WorkflowError } from "../../src/index.js";
+import { tempDir } from "../helpers/cli.js";
+import { output, workflow } from "../helpers/test-blocks.js";
+
+const echo = workflow({
+  inputs: [{ type: "WorkflowImage", name: "image" }],
+  steps: [{ type: "PropertyDefinition", name: "size", data: "$inputs.image", operations: [{ type: "ExtractImageProperty", property_name: "width" }] }],
+  outputs: [output("width", "$steps.size.output"), output("image", "$inputs.image")],
+});
+
+let png: Buffer;
+let server: Server;
+let base: string;
+
+beforeAll(async () => {
+  // Left half red, right half blue, 8×4.
+  const pixels = Buffer.alloc(8 * 4 * 3);
+  for (let y = 0; y < 4; y++) for (let x = 0; x < 8; x++) pixels.set(x < 4 ? [255, 0, 0] : [0, 0, 255], (y * 8 + x) * 3);
+  png = await sharp(pixels, { raw: { width: 8, height: 4, channels: 3 } }).png().toBuffer();
+  server = createServer((request, response) => {
+    if (request.url === "/image.png") {
+      response.writeHead(200, { "content-type": "image/png" }).end(png);
+    } else {
+      response.writeHead(404).end("not found");
+    }
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+
+afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+async function runError(promise: Promise<unknown>): Promise<WorkflowError> {
+  try {
+    await promise;
+  } catch (error) {
+    if (error instanceof WorkflowError) return error;
+    throw error;
+  }
+  throw new Error("expected an error");
+}
+
+describe("image inputs", () => {
+  it("decodes base64 (plain and data-URL) to RGB pixels with the input name as parent id", async () => {
+    const engine = compile(echo);
+    for (const value of [png.toString("base64"), `data:image/png;base64,${png.toString("base64")}`]) {
+      const [result] = await engine.run({ image: { type: "base64", value } });
+      expect(result.width).toBe(8);
+      const image = result.image as { data: Uint8Array; parentId: string };
+      expect(image.parentId).toBe("image");
+      expect([...image.data.slice(0, 3)]).toEqual([255, 0, 0]);
+      expect([...image.data.slice(7 * 3, 7 * 3 + 3)]).toEqual([0, 0, 255]);
+    }
+  });
+
+  it("downloads URLs over HTTP and names batch elements image.[i]", async () => {
+    const results = await compile(echo).run({ image: [{ type: "url", value: `${base}/image.png` }, { type: "url", value: `${base}/image.png` }] });
+    expect(results.map((r) => (r.image as { parentId: string }).parentId)).toEqual(["image.[0]", "image.[1]"]);
+  });
+
+  it("reads local files where allowed and refuses them where not", async () => {
+    const path = join(tempDir(), "a.png");
+    await sharp(png).toFile(path);
+    expect((await compile(echo).run({ image: path }))[0].width).toBe(8);
+    const locked = compile(echo, { imageLoading: { allowLocalFiles: false } });
+    const error = await runError(locked.run({ image: { type: "file", value: path } }));
+    expect(error.errorType).toBe("RuntimeInputError");
+    expect(error.message).toMatch(/local file paths are not accepted/);
+  });
+
+  it("says which input and what is wrong with a bad image", async () => {
+    const engine = compile(echo);
+    const notBase64 = await runError(engine.run({ image: [{ type: "base64", value: png.toString("base64") }, { type: "base64", value: "!!!" }] }));
+    expect(notBase64.errorType).toBe("RuntimeInputError");
+    expect(notBase64.message).toContain('"image.[1]"');
+    const notImage = await runError(engine.run({ image: { type: "base64", value: Buffer.from("hello").toString("base64") } }));
+    expect(notImage.message).toMatch(/could not decode image/);
+    const missing = await runError(engine.run({ image: { type: "url", value: `${base}/missing.png` } }));
+    expect(missing.message).toMatch(/HTTP 404/);
+  });
+
+  it("honours video metadata given with the image", async () => {
+    const definition = workflow({
+      inputs: [{ type: "WorkflowImage", name: "image" }],
+      steps: [{ type: "PropertyDefinition", name: "n", data: "$inputs.image", operations: [{ type: "ExtractFrameMetadata", property_name: "seconds_since_start" }] }],
+      outputs: [output("seconds", "$steps.n.output")],
+    });
+    const [result] = await compile(definition).run({
+      image: { type: "base64", value: png.toString("base64"), video_metadata: { video_identifier: "cam", frame_number: 31, frame_timestamp: "2026-01-01T00:00:01Z", fps: 30 } },
+    });
+    expect(result.seconds).toBe(1);
+  });
+});
+
+describe("image outputs", () => {
+  it("serialise as {type: base64, value: JPEG} with video metadata", async () => {
+    const [result] = await compile(echo).runSerialised({ image: { type: "base64", value: png.toString("base64") } });
+    const image = result.image as { type: string; value: string; video_metadata: Record<string, unknown> };
+    expect(image.type).toBe("base64");
+    const jpeg = Buffer.from(image.value, "base64");
+    expect([...jpeg.subarray(0, 2)]).toEqual([0xff, 0xd8]);
+    const { info, data } = await sharp(jpeg).raw().toBuffer({ resolveWithObject: true });
+    expect([info.width, info.height]).toEqual([8, 4]);
+    expect(data[0]).toBeGreaterThan(200); // still red on the left
+    expect(image.video_metadata).toMatchObject({ video_identifier: "image", frame_number: 0, fps: 30 });
+  });
+
+  it("emit NaN and infinities as null, like upstream's orjson", async () => {
+    const definition = workflow({
+      inputs: [{ type: "WorkflowParameter", name: "x" }],
+      steps: [{ type: "PropertyDefinition", name: "d", data: "$inputs.x", operations: [{ type: "Multiply", other: 1e308 }] }],
+      outputs: [output("big", "$steps.d.output")],
+    });
+    expect(await compile(definition).runSerialised({ x: 10 })).toEqual([{ big: null }]);
+  });
+});

@@ -1,0 +1,158 @@
+import { describe, expect, it } from "vitest";
+import { hasFpsMode, parseLogLine } from "../../src/video/ffmpeg.js";
+import { PpmFrameParser, PpmStreamError, parsePpmHeader } from "../../src/video/ppm.js";
+import { parseVideoArgument, redactReference } from "../../src/video/reference.js";
+import { safePathPart } from "../../src/video/sinks/image-files.js";
+import { videoPathFor } from "../../src/video/sinks/results.js";
+import { chooseCodec } from "../../src/video/sinks/video-file.js";
+import { sortNaturally } from "../../src/video/sources/image-folder.js";
+import { scaleFilter } from "../../src/video/sources/ffmpeg-decoder.js";
+import { anomalyFilters } from "../../src/video/testing.js";
+import { RollingRate, backoffDelay, declaredFpsFromStreamLine, fileFrameTimestamp, parseFrameRate } from "../../src/video/timing.js";
+
+function ppm(width: number, height: number, fill: number): Uint8Array {
+  const header = new TextEncoder().encode(`P6\n${width} ${height}\n255\n`);
+  const frame = new Uint8Array(header.length + width * height * 3).fill(fill);
+  frame.set(header, 0);
+  return frame;
+}
+
+describe("PPM frame stream", () => {
+  it("reads headers and says when one is incomplete", () => {
+    expect(parsePpmHeader(new TextEncoder().encode("P6\n640 480\n255\n"))).toEqual({ width: 640, height: 480, headerLength: 15 });
+    expect(parsePpmHeader(new TextEncoder().encode("P6\n640 48"))).toBeNull();
+    expect(parsePpmHeader(new TextEncoder().encode("P6\n640 480\n255"))).toBeNull();
+    expect(() => parsePpmHeader(new TextEncoder().encode("P5\n1 1\n255\n"))).toThrow(PpmStreamError);
+    expect(() => parsePpmHeader(new TextEncoder().encode("XX"))).toThrow(/PPM header/);
+    expect(() => parsePpmHeader(new TextEncoder().encode("P6\n2 2\n65535\n"))).toThrow(/maxval/);
+  });
+
+  it("splits frames whatever the chunking, sizes changing between frames", () => {
+    const stream = new Uint8Array([...ppm(2, 1, 7), ...ppm(3, 2, 9), ...ppm(1, 1, 4)]);
+    for (const chunkSize of [1, 2, 5, 13, stream.length]) {
+      const parser = new PpmFrameParser();
+      const frames = [];
+      for (let offset = 0; offset < stream.length; offset += chunkSize) frames.push(...parser.push(stream.subarray(offset, offset + chunkSize)));
+      expect(frames.map((frame) => [frame.width, frame.height, frame.data.length, frame.data[0]])).toEqual([
+        [2, 1, 6, 7],
+        [3, 2, 18, 9],
+        [1, 1, 3, 4],
+      ]);
+      expect(parser.pendingBytes).toBe(0);
+    }
+  });
+
+  it("counts the bytes of a frame cut short", () => {
+    const parser = new PpmFrameParser();
+    const frame = ppm(4, 4, 1);
+    expect(parser.push(frame.subarray(0, frame.length - 5))).toEqual([]);
+    expect(parser.pendingBytes).toBe(4 * 4 * 3 - 5);
+  });
+});
+
+describe("frame times and rates", () => {
+  it("stamps file frames at start + (i−1)/fps without drift", () => {
+    expect(fileFrameTimestamp(1_000, 1, 10).getTime()).toBe(1_000);
+    expect(fileFrameTimestamp(1_000, 11, 10).getTime()).toBe(2_000);
+    expect(fileFrameTimestamp(0, 2, 30).getTime()).toBe(33);
+    expect(fileFrameTimestamp(0, 3, 30).getTime()).toBe(67);
+    expect(fileFrameTimestamp(0, 30_001, 30000 / 1001).getTime()).toBe(1_001_000);
+  });
+
+  it("backs off exponentially up to the cap", () => {
+    const options = { initialDelayMs: 500, factor: 2, maxDelayMs: 3_000 };
+    expect([1, 2, 3, 4, 5].map((attempt) => backoffDelay(attempt, options))).toEqual([500, 1_000, 2_000, 3_000, 3_000]);
+  });
+
+  it("measures a rolling rate over the last arrivals", () => {
+    const rate = new RollingRate(3);
+    expect(rate.perSecond).toBeNull();
+    rate.record(0);
+    expect(rate.perSecond).toBeNull();
+    rate.record(100);
+    expect(rate.perSecond).toBe(10);
+    rate.record(200);
+    rate.record(250); // window now 100, 200, 250
+    expect(rate.perSecond).toBeCloseTo(2000 / 150, 12);
+  });
+
+  it("parses ffprobe rates and ffmpeg stream lines", () => {
+    expect(parseFrameRate("30000/1001")).toBeCloseTo(29.97002997, 8);
+    expect(parseFrameRate("25")).toBe(25);
+    expect(parseFrameRate("0/0")).toBeNull();
+    expect(parseFrameRate(undefined)).toBeNull();
+    expect(declaredFpsFromStreamLine("  Stream #0:0[0x1](und): Video: h264 (High), yuv420p(progressive), 64x48 [SAR 1:1 DAR 4:3], 3 kb/s, 29.97 fps, 29.97 tbr, 10240 tbn")).toBe(29.97);
+    expect(declaredFpsFromStreamLine("  Stream #0:0: Video: mjpeg (Baseline), yuvj420p(pc), 64x48, 25 tbr, 25 tbn")).toBeNull();
+    expect(declaredFpsFromStreamLine("  Stream #0:0: Video: rawvideo, rgb24, 10x10, 1k fps, 1k tbr")).toBe(1000);
+    expect(declaredFpsFromStreamLine("  Stream #0:1: Audio: aac, 48000 Hz")).toBeNull();
+  });
+});
+
+describe("ffmpeg details", () => {
+  it("knows which versions have -fps_mode", () => {
+    expect(hasFpsMode("5.1.6-0+deb12u1")).toBe(true);
+    expect(hasFpsMode("7.0")).toBe(true);
+    expect(hasFpsMode("n6.1.1")).toBe(true);
+    expect(hasFpsMode("4.4.2-0ubuntu0.22.04.1")).toBe(false);
+    expect(hasFpsMode("5.0.1")).toBe(false);
+    expect(hasFpsMode("N-47683-g0e8eb07980-static")).toBeNull();
+  });
+
+  it("reads the level of log lines", () => {
+    expect(parseLogLine("[mjpeg @ 0x55c42fec6040] [error] error dc")).toEqual({ level: "error", message: "error dc" });
+    expect(parseLogLine("[swscaler @ 0x1] [swscaler @ 0x2] [warning] deprecated pixel format")).toEqual({ level: "warning", message: "deprecated pixel format" });
+    expect(parseLogLine("[info] Input #0, mpjpeg, from 'x':")).toEqual({ level: "info", message: "Input #0, mpjpeg, from 'x':" });
+    expect(parseLogLine("plain")).toEqual({ level: null, message: "plain" });
+  });
+
+  it("builds the scale filter, keeping the aspect for a missing side", () => {
+    expect(scaleFilter(undefined)).toEqual([]);
+    expect(scaleFilter({ width: 320 })).toEqual(["-vf", "scale=320:-1"]);
+    expect(scaleFilter({ width: 320, height: 200 })).toEqual(["-vf", "scale=320:200"]);
+    expect(() => scaleFilter({ width: 0 })).toThrow(RangeError);
+  });
+
+  it("picks a codec by extension and by what the build has", () => {
+    expect(chooseCodec("a.avi", new Set(["libx264"])).codec).toBe("mjpeg");
+    expect(chooseCodec("a.mp4", new Set(["libx264"])).codec).toBe("libx264");
+    expect(chooseCodec("a.mp4", new Set(["mpeg4"])).codec).toBe("mpeg4");
+  });
+
+  it("paints anomalies on 0-based ffmpeg frame indexes", () => {
+    expect(anomalyFilters([{ from: 5, to: 7 }, { from: 10, color: "blue", box: { x: 1, y: 2, width: 3, height: 4 } }])).toEqual([
+      "drawbox=x=0:y=0:w=iw:h=ih:color=red:t=fill:enable='between(n,4,6)'",
+      "drawbox=x=1:y=2:w=3:h=4:color=blue:t=fill:enable='between(n,9,9)'",
+    ]);
+  });
+});
+
+describe("references and names", () => {
+  it("splits name=reference only when the name looks like one", () => {
+    expect(parseVideoArgument("cam1=rtsp://host/stream")).toEqual({ name: "cam1", reference: "rtsp://host/stream" });
+    expect(parseVideoArgument("http://host/s?token=abc")).toEqual({ reference: "http://host/s?token=abc" });
+    expect(parseVideoArgument("clip.mp4")).toEqual({ reference: "clip.mp4" });
+  });
+
+  it("masks passwords in references", () => {
+    expect(redactReference("rtsp://admin:s3cret@10.0.0.5:554/live")).toBe("rtsp://admin:***@10.0.0.5:554/live");
+    expect(redactReference("rtsp://10.0.0.5/live")).toBe("rtsp://10.0.0.5/live");
+    expect(redactReference("/videos/a:b.mp4")).toBe("/videos/a:b.mp4");
+  });
+
+  it("sorts file names naturally", () => {
+    expect(sortNaturally(["frame10.jpg", "frame2.jpg", "Frame1.jpg", "frame1.jpg", "frame02.png"])).toEqual([
+      "Frame1.jpg",
+      "frame1.jpg",
+      "frame2.jpg",
+      "frame02.png",
+      "frame10.jpg",
+    ]);
+  });
+
+  it("makes safe path parts and per-source video names", () => {
+    expect(safePathPart("cam/1 ..")).toBe("cam_1_..");
+    expect(safePathPart("..")).toBe("_");
+    expect(videoPathFor("out/grid.mp4", "0", 1)).toBe("out/grid.mp4");
+    expect(videoPathFor("out/grid.mp4", "cam 2", 2)).toBe("out/grid_cam_2.mp4");
+  });
+});
