@@ -1,6 +1,6 @@
 /** Small helpers the CLI commands share: reading definitions and inputs, printing, exit codes. */
 import { createReadStream } from "node:fs";
-import { readFile, rename, writeFile } from "node:fs/promises";
+import { readFile } from "node:fs/promises";
 import { createInterface } from "node:readline";
 import { parseDefinitionText } from "../definition/index.js";
 import { WorkflowDefinitionError } from "../errors/index.js";
@@ -79,11 +79,4 @@ function parseInputObject(text: string, line: number): InputLine {
     return { line, error: `line ${line}: expected a JSON object mapping input names to values` };
   }
   return { line, value: value as Record<string, unknown> };
-}
-
-/** Writes a file so that readers see the old or the new content, never a torn one. */
-export async function writeFileAtomic(path: string, content: string): Promise<void> {
-  const temporary = `${path}.${process.pid}.tmp`;
-  await writeFile(temporary, content, { flush: true });
-  await rename(temporary, path);
 }

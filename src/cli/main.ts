@@ -3,6 +3,8 @@
 import { Command, InvalidArgumentError, Option } from "commander";
 import { blocksCommand, schemaCommand } from "./commands/blocks.js";
 import { runInputsCommand } from "./commands/run-inputs.js";
+import { runVideoCommand } from "./commands/run-video.js";
+import type { VideoOutputSpec } from "../video/index.js";
 import { validateCommand } from "./commands/validate.js";
 import { parseParam } from "./io.js";
 
@@ -34,24 +36,80 @@ program
     process.exitCode = await validateCommand(workflow);
   });
 
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+function videoOutput(text: string, previous: VideoOutputSpec[]): VideoOutputSpec[] {
+  const at = text.indexOf("=");
+  if (at <= 0) throw new InvalidArgumentError(`expected <output>=<file.mp4>, got "${text}"`);
+  return [...previous, { output: text.slice(0, at), path: text.slice(at + 1) }];
+}
+
+function positiveNumber(text: string): number {
+  const value = Number(text);
+  if (!(value > 0) || !Number.isFinite(value)) throw new InvalidArgumentError("expected a positive number");
+  return value;
+}
+
+interface RunCliOptions {
+  inputs?: string;
+  video: string[];
+  param: Record<string, unknown>;
+  failFast: boolean;
+  state?: string;
+  stateEvery: number;
+  stateScope: "stream" | "step";
+  maxFps?: number;
+  out?: string;
+  videoOutput: VideoOutputSpec[];
+  imageInput: string;
+  quiet: boolean;
+}
+
 program
   .command("run")
-  .description("Run a workflow on input objects, one engine for all of them (state carries over)")
+  .description("Run a workflow on input objects (--inputs) or on video (--video), one engine for the whole run so block state carries over")
   .argument("<workflow>", "workflow definition (JSON file)")
-  .requiredOption("--inputs <file>", "inputs: a .json file with one object, or a .jsonl file with one object per line")
+  .option("--inputs <file>", "inputs: a .json file with one object, or a .jsonl file with one object per line")
+  .option("--video <ref>", "video file, rtsp:// or http(s):// stream, /dev/videoN webcam, or image folder; name=<ref> names the source; repeatable", collect, [])
   .option("--param <name=value>", "value for a workflow input, for every run (JSON or a string); repeatable", param, {})
-  .option("--fail-fast", "stop at the first failing run", false)
+  .option("--fail-fast", "--inputs: stop at the first failing run", false)
+  .option("--max-fps <n>", "--video: process at most N ticks per second", positiveNumber)
+  .option("--out <dir>", "--video: write image outputs as files under DIR and the result lines to DIR/results.jsonl")
+  .option("--video-output <output=file>", "--video: also write an image output as a video file; repeatable", videoOutput, [])
+  .option("--image-input <name>", "--video: the workflow input that receives the frames", "image")
+  .option("--quiet", "--video: no progress line or summary on stderr", false)
   .option("--state <file>", "load block state from this file at start and save it there (atomically)")
   .option("--state-every <n>", "save the state every N runs (and on exit)", positiveInteger, 100)
   .addOption(new Option("--state-scope <scope>", "stream: state per stream; step: one state per step (upstream)").choices(["stream", "step"]).default("stream"))
-  .action(async (workflow: string, options: { inputs: string; param: Record<string, unknown>; failFast: boolean; state?: string; stateEvery: number; stateScope: "stream" | "step" }) => {
-    process.exitCode = await runInputsCommand(workflow, {
-      inputs: options.inputs,
+  .action(async (workflow: string, options: RunCliOptions) => {
+    if ((options.inputs === undefined) === (options.video.length === 0)) {
+      program.error("error: run needs exactly one of --inputs <file> or --video <ref>");
+    }
+    const engine = { stateScope: options.stateScope, imageLoading: { allowLocalFiles: true } };
+    if (options.inputs !== undefined) {
+      process.exitCode = await runInputsCommand(workflow, {
+        inputs: options.inputs,
+        params: options.param,
+        failFast: options.failFast,
+        state: options.state,
+        stateEvery: options.stateEvery,
+        engine,
+      });
+      return;
+    }
+    process.exitCode = await runVideoCommand(workflow, {
+      videos: options.video,
       params: options.param,
-      failFast: options.failFast,
+      maxFps: options.maxFps,
+      out: options.out,
+      videoOutputs: options.videoOutput,
+      imageInput: options.imageInput,
       state: options.state,
       stateEvery: options.stateEvery,
-      engine: { stateScope: options.stateScope, imageLoading: { allowLocalFiles: true } },
+      quiet: options.quiet,
+      engine,
     });
   });
 
@@ -69,5 +127,11 @@ program
   .action(() => {
     process.exitCode = schemaCommand();
   });
+
+// A closed pipe on stdout (e.g. `| head`) means nobody reads the results any more: stop quietly.
+process.stdout.on("error", (error: NodeJS.ErrnoException) => {
+  if (error.code === "EPIPE") process.exit(0);
+  throw error;
+});
 
 await program.parseAsync(process.argv);

@@ -3,11 +3,10 @@
  * ONE engine, in order, so block state carries from line to line. One line out per line in:
  * `{"outputs": [...]}` or `{"error": {...}}`.
  */
-import { readFile } from "node:fs/promises";
 import { RuntimeInputError, toErrorBody, WorkflowError } from "../../errors/index.js";
 import { compile, type CompileOptions } from "../../index.js";
-import { SnapshotError, type EngineSnapshot } from "../../state/store.js";
-import { printJson, readDefinition, readInputs, writeFileAtomic } from "../io.js";
+import { StateFile } from "../../state/file.js";
+import { printJson, readDefinition, readInputs } from "../io.js";
 
 export interface RunInputsOptions {
   inputs: string;
@@ -18,27 +17,12 @@ export interface RunInputsOptions {
   engine: CompileOptions;
 }
 
-async function loadSnapshot(path: string): Promise<EngineSnapshot | undefined> {
-  let text: string;
-  try {
-    text = await readFile(path, "utf8");
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
-    throw new SnapshotError(`Cannot read state file ${path}: ${(error as Error).message}`);
-  }
-  try {
-    return JSON.parse(text) as EngineSnapshot;
-  } catch (error) {
-    throw new SnapshotError(`State file ${path} is not valid JSON: ${(error as Error).message}`);
-  }
-}
-
 export async function runInputsCommand(workflowPath: string, options: RunInputsOptions): Promise<number> {
+  const stateFile = options.state ? new StateFile(options.state, options.stateEvery) : null;
   let engine;
   try {
     const definition = await readDefinition(workflowPath);
-    const snapshot = options.state ? await loadSnapshot(options.state) : undefined;
-    engine = compile(definition, { ...options.engine, snapshot });
+    engine = compile(definition, { ...options.engine, snapshot: await stateFile?.load() });
   } catch (error) {
     printJson(toErrorBody(error));
     return 1;
@@ -50,12 +34,6 @@ export async function runInputsCommand(workflowPath: string, options: RunInputsO
   };
   process.once("SIGTERM", stop);
   process.once("SIGINT", stop);
-  let sinceSnapshot = 0;
-  const saveState = async () => {
-    if (options.state) await writeFileAtomic(options.state, JSON.stringify(engine.snapshot()));
-    sinceSnapshot = 0;
-  };
-
   let failures = 0;
   try {
     for await (const input of readInputs(options.inputs)) {
@@ -72,7 +50,7 @@ export async function runInputsCommand(workflowPath: string, options: RunInputsO
         if (options.failFast) break;
         if (!(error instanceof WorkflowError)) process.stderr.write(`${(error as Error).stack ?? ""}\n`);
       }
-      if (options.state && ++sinceSnapshot >= options.stateEvery) await saveState();
+      await stateFile?.ranOnce(engine);
     }
   } catch (error) {
     printJson({ error: toErrorBody(error) });
@@ -80,7 +58,7 @@ export async function runInputsCommand(workflowPath: string, options: RunInputsO
   } finally {
     process.off("SIGTERM", stop);
     process.off("SIGINT", stop);
-    await saveState();
+    await stateFile?.save(engine);
     await engine.services.close();
   }
   if (stopping) return stopping === "SIGINT" ? 130 : 143;

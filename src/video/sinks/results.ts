@@ -22,6 +22,8 @@ export interface FrameRecord {
   frame_number: number;
   frame_timestamp: string;
   outputs: unknown;
+  /** Present when the frame failed: the error body, saying which step and why. */
+  error?: unknown;
 }
 
 export interface VideoOutputSpec {
@@ -84,7 +86,7 @@ export class ResultSinks {
    * batch). A single result for a tick of several frames is taken to apply to each of them:
    * that is what a workflow whose outputs are all scalar returns (spec §3.3).
    */
-  async write(tick: Tick, results: ReadonlyArray<Record<string, unknown>>): Promise<FrameRecord[]> {
+  async write(tick: Tick, results: ReadonlyArray<Record<string, unknown>>, errors?: ReadonlyArray<unknown>): Promise<FrameRecord[]> {
     if (this.closed) throw new Error("result sinks are closed");
     if (results.length !== tick.frames.length && results.length !== 1) {
       throw new RangeError(`tick ${tick.index} has ${tick.frames.length} frames but ${results.length} results`);
@@ -92,12 +94,15 @@ export class ResultSinks {
     const records = await Promise.all(
       tick.frames.map(async (frame, index) => {
         const outputs = results.length === 1 ? results[0] : results[index];
-        return {
+        const record: FrameRecord = {
           source: frame.source,
           frame_number: frame.frameNumber,
           frame_timestamp: frame.timestamp.toISOString(),
           outputs: await this.options.serialise(await this.placeImages(outputs, frame.source, frame.frameNumber, frame.image.videoMetadata.fps)),
         };
+        const error = errors?.[index];
+        if (error !== undefined && error !== null) record.error = error;
+        return record;
       }),
     );
     for (const record of records) for (const sink of this.lines) await sink.write(record);

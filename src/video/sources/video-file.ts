@@ -1,7 +1,9 @@
 /**
  * A local video file: every frame, in order, never dropped. Frame i (1-based) is stamped
- * start + (i−1)/fps with the container's declared fps, as upstream's InferencePipeline does.
+ * start + (i−1)/fps with the container's declared fps, as upstream's InferencePipeline does
+ * (start = file mtime − duration, see `fileStartMs`).
  */
+import { stat } from "node:fs/promises";
 import { FfmpegProcess, isErrorLevel, type FfmpegTools } from "../ffmpeg.js";
 import { SourceConnectionError } from "../errors.js";
 import { PpmStreamError } from "../ppm.js";
@@ -85,7 +87,7 @@ export class VideoFileSource extends QueuedSource {
     this.declaredFps = probe.fps;
     this.totalFrames = probe.totalFrames;
     const fps = probe.fps ?? FALLBACK_FPS;
-    const startMs = Date.now();
+    const startMs = await fileStartMs(this.reference, probe.totalFrames, fps);
     if (this.stopping) return;
     const decoder = new FfmpegDecoder(
       this.tools,
@@ -125,5 +127,18 @@ export class VideoFileSource extends QueuedSource {
   protected override async interrupt(): Promise<void> {
     await super.interrupt();
     await this.decoder?.process.kill();
+  }
+}
+
+/**
+ * Upstream stamps frame i of a file at `(mtime − frames/fps) + (i−1)/fps`: as if the recording
+ * ended when the file was last written. Remote files (no mtime) start now.
+ */
+async function fileStartMs(reference: string, totalFrames: number | null, fps: number): Promise<number> {
+  try {
+    const { mtimeMs } = await stat(reference);
+    return totalFrames === null ? mtimeMs : mtimeMs - (totalFrames * 1000) / fps;
+  } catch {
+    return Date.now();
   }
 }

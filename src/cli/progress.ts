@@ -1,0 +1,72 @@
+/**
+ * The video run's progress line on a terminal's stderr — frames done/total, fps, ETA, flagged,
+ * errors — and the summary printed at the end (on any stderr).
+ */
+import type { PipelineStatus } from "../video/pipeline.js";
+
+interface Terminal {
+  readonly isTTY?: boolean;
+  write(text: string): unknown;
+}
+
+const REDRAW_MS = 200;
+
+function clock(seconds: number): string {
+  if (!Number.isFinite(seconds) || seconds < 0) return "--:--";
+  const s = Math.round(seconds);
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  const rest = String(s % 60).padStart(2, "0");
+  return h > 0 ? `${h}:${String(m).padStart(2, "0")}:${rest}` : `${m}:${rest}`;
+}
+
+/** Sum of the file sources' frame counts, when every source is a file whose count is known. */
+export function totalFrames(status: PipelineStatus): number | null {
+  if (status.sources.length === 0 || status.sources.some((s) => s.totalFrames === null)) return null;
+  return status.sources.reduce((sum, s) => sum + (s.totalFrames ?? 0), 0);
+}
+
+export function progressText(status: PipelineStatus): string {
+  const total = totalFrames(status);
+  const done = total === null ? `${status.frames}` : `${status.frames}/${total}`;
+  const eta = total !== null && status.fps > 0 ? `  ETA ${clock((total - status.frames) / status.fps)}` : "";
+  return `frames ${done}  ${status.fps.toFixed(1)} fps${eta}  flagged ${status.flagged}  errors ${status.errors}${status.dropped ? `  dropped ${status.dropped}` : ""}`;
+}
+
+export class ProgressLine {
+  private lastDraw = 0;
+  private drawn = false;
+
+  constructor(private readonly stream: Terminal = process.stderr) {}
+
+  update(status: PipelineStatus): void {
+    if (!this.stream.isTTY) return;
+    const now = performance.now();
+    if (now - this.lastDraw < REDRAW_MS) return;
+    this.lastDraw = now;
+    this.drawn = true;
+    this.stream.write(`\r\x1b[2K${progressText(status)}`);
+  }
+
+  /** Clears the line so that the next message starts clean. */
+  clear(): void {
+    if (this.drawn) this.stream.write("\r\x1b[2K");
+    this.drawn = false;
+  }
+}
+
+export function summaryText(status: PipelineStatus): string {
+  const inference = status.latency.inference;
+  return [
+    `sightline: ${status.frames} frames in ${clock(status.elapsed_s)} (${status.fps.toFixed(1)} fps), ` +
+      `${status.flagged} flagged, ${status.dropped} dropped, ${status.errors} errors` +
+      (inference.mean_ms !== null ? `; workflow ${inference.mean_ms.toFixed(1)} ms per tick (p99 ${inference.p99_ms?.toFixed(1)} ms)` : ""),
+    ...status.sources.map(
+      (s) =>
+        `  source ${s.source} (${s.reference}): ${s.state}, ${s.framesDelivered} frames` +
+        (s.framesDropped ? `, ${s.framesDropped} dropped` : "") +
+        (s.reconnects ? `, ${s.reconnects} reconnects` : "") +
+        (s.errors ? `, ${s.errors} errors` : ""),
+    ),
+  ].join("\n");
+}

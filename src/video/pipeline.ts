@@ -1,0 +1,224 @@
+/**
+ * A workflow on video (spec §9, upstream's `InferencePipeline.init_with_workflow`): ONE engine
+ * for the whole run, so stream blocks keep their state; each tick's frames — one per source —
+ * go to the engine as one batch; results come back per frame. One bad frame is reported with its
+ * source and frame number and the run goes on.
+ *
+ * The pipeline reports what happens (ticks, frame results, source events) to listeners: the
+ * CLI's sinks and progress bar, and the server's stream manager and metrics, are all listeners.
+ */
+import { toErrorBody, type WorkflowErrorBody } from "../errors/index.js";
+import type { WorkflowEngine } from "../executor/engine.js";
+import { VideoMultiplexer, type MultiplexerOptions, type SourceFrame, type Tick } from "./multiplexer.js";
+import type { VideoSourceSpec } from "./sources/open.js";
+import type { SourceEvent, SourceStats } from "./sources/source.js";
+
+export interface FrameResult {
+  frame: SourceFrame;
+  /** The frame's result dict (raw values); nulls where the frame failed. */
+  outputs: Record<string, unknown>;
+  /** Why this frame has no (complete) result. */
+  error: WorkflowErrorBody | null;
+  flagged: boolean;
+}
+
+export interface PipelineOptions {
+  /** Compile it with `isolateElementErrors: true` so one bad frame does not fail its tick. */
+  engine: WorkflowEngine;
+  videos: ReadonlyArray<string | VideoSourceSpec>;
+  /** Values of the workflow's other inputs, the same for every frame. */
+  params?: Readonly<Record<string, unknown>>;
+  maxFps?: number;
+  /** Workflow input the frames feed (default "image"). */
+  imageInputName?: string;
+  /** Workflow input for the frames' metadata, used when the workflow declares it (default "video_metadata"). */
+  videoMetadataInputName?: string;
+  /** Boolean outputs that mark a frame as flagged (default: any `is_outlier`, at the top level or one level down). */
+  flagOutputs?: readonly string[];
+  /** Called for every processed tick, in order; awaited before the next tick (sinks). */
+  onTick?: (tick: Tick, results: FrameResult[]) => void | Promise<void>;
+  onSourceEvent?: (event: SourceEvent) => void;
+  multiplexer?: Omit<MultiplexerOptions, "maxFps" | "imageInputName" | "onEvent">;
+}
+
+export type PipelineState = "starting" | "running" | "paused" | "stopping" | "finished" | "failed";
+
+/** Recent latencies, ms: count and mean over the run, percentiles over the last 1024. */
+export class LatencyStats {
+  private readonly recent: number[] = [];
+  private next = 0;
+  count = 0;
+  total = 0;
+
+  add(ms: number): void {
+    this.count++;
+    this.total += ms;
+    if (this.recent.length < 1024) this.recent.push(ms);
+    else this.recent[this.next++ % 1024] = ms;
+  }
+
+  quantile(q: number): number | null {
+    if (this.recent.length === 0) return null;
+    const sorted = [...this.recent].sort((a, b) => a - b);
+    return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
+  }
+
+  summary(): { count: number; mean_ms: number | null; p50_ms: number | null; p99_ms: number | null } {
+    return { count: this.count, mean_ms: this.count ? this.total / this.count : null, p50_ms: this.quantile(0.5), p99_ms: this.quantile(0.99) };
+  }
+}
+
+export interface PipelineStatus {
+  state: PipelineState;
+  ticks: number;
+  frames: number;
+  flagged: number;
+  errors: number;
+  dropped: number;
+  /** Frames processed per second of wall time since the start. */
+  fps: number;
+  elapsed_s: number;
+  sources: SourceStats[];
+  latency: { wait: ReturnType<LatencyStats["summary"]>; inference: ReturnType<LatencyStats["summary"]>; end_to_end: ReturnType<LatencyStats["summary"]> };
+  /** Set when the run failed as a whole (e.g. no source could be opened). */
+  failure: WorkflowErrorBody | null;
+}
+
+/** A frame is flagged when one of these boolean outputs is true (top level or one level down). */
+export function isFlagged(outputs: Record<string, unknown>, names: readonly string[]): boolean {
+  for (const [key, value] of Object.entries(outputs)) {
+    if (value === true && names.includes(key)) return true;
+    if (typeof value === "object" && value !== null && !Array.isArray(value)) {
+      for (const [inner, innerValue] of Object.entries(value)) if (innerValue === true && names.includes(inner)) return true;
+    }
+  }
+  return false;
+}
+
+export class VideoPipeline {
+  private state: PipelineState = "starting";
+  private multiplexer: VideoMultiplexer | null = null;
+  private paused: { promise: Promise<void>; resume: () => void } | null = null;
+  private startedAt = Date.now();
+  private endedAt: number | null = null;
+  private counts = { ticks: 0, frames: 0, flagged: 0, errors: 0 };
+  private failure: WorkflowErrorBody | null = null;
+  private readonly latency = { wait: new LatencyStats(), inference: new LatencyStats(), end_to_end: new LatencyStats() };
+  private readonly flagNames: readonly string[];
+  private readonly declaresMetadata: boolean;
+
+  constructor(private readonly options: PipelineOptions) {
+    this.flagNames = options.flagOutputs ?? ["is_outlier"];
+    const metadataInput = options.videoMetadataInputName ?? "video_metadata";
+    this.declaresMetadata = options.engine.plan.inputsByName.has(metadataInput);
+  }
+
+  /** Opens the sources and processes every tick until they end or `stop()` is called. */
+  async run(): Promise<PipelineStatus> {
+    this.startedAt = Date.now();
+    try {
+      this.multiplexer = await VideoMultiplexer.open(this.options.videos, {
+        ...this.options.multiplexer,
+        maxFps: this.options.maxFps,
+        imageInputName: this.options.imageInputName ?? "image",
+        onEvent: this.options.onSourceEvent,
+      });
+      if (this.state === "stopping") await this.multiplexer.stop();
+      else this.state = "running";
+      await this.loop(this.multiplexer);
+      this.state = "finished";
+    } catch (error) {
+      this.failure = toErrorBody(error);
+      this.state = "failed";
+      await this.multiplexer?.stop();
+      throw error;
+    } finally {
+      this.endedAt = Date.now();
+    }
+    return this.status();
+  }
+
+  private async loop(multiplexer: VideoMultiplexer): Promise<void> {
+    const imageInput = this.options.imageInputName ?? "image";
+    const metadataInput = this.options.videoMetadataInputName ?? "video_metadata";
+    for (;;) {
+      const waitStarted = performance.now();
+      const tick = await multiplexer.next();
+      if (!tick) return;
+      const tickReady = performance.now();
+      this.latency.wait.add(tickReady - waitStarted);
+      if (this.paused) await this.paused.promise;
+      const inputs: Record<string, unknown> = { ...this.options.params, [imageInput]: tick.frames.map((frame) => frame.image) };
+      if (this.declaresMetadata) inputs[metadataInput] = tick.frames.map((frame) => frame.image.videoMetadata);
+      const results = await this.process(tick, inputs);
+      this.latency.inference.add(performance.now() - tickReady);
+      await this.options.onTick?.(tick, results);
+      const done = performance.now();
+      for (let i = 0; i < tick.frames.length; i++) this.latency.end_to_end.add(done - tickReady);
+    }
+  }
+
+  private async process(tick: Tick, inputs: Record<string, unknown>): Promise<FrameResult[]> {
+    this.counts.ticks++;
+    this.counts.frames += tick.frames.length;
+    let outcome;
+    try {
+      outcome = await this.options.engine.runDetailed(inputs);
+    } catch (error) {
+      // The whole tick failed (e.g. a scalar step threw): every frame gets the error.
+      const body = toErrorBody(error);
+      this.counts.errors += tick.frames.length;
+      return tick.frames.map((frame) => ({ frame, outputs: {}, error: body, flagged: false }));
+    }
+    const errorsByIndex = new Map(outcome.errors.map((failure) => [failure.index, failure.error.toBody()]));
+    return tick.frames.map((frame, index) => {
+      // A workflow without batch outputs answers one result for the whole tick (spec §3.3).
+      const outputs = outcome.results.length === 1 ? outcome.results[0] : outcome.results[index];
+      const error = errorsByIndex.get(index) ?? null;
+      const flagged = error === null && isFlagged(outputs, this.flagNames);
+      if (error) this.counts.errors++;
+      if (flagged) this.counts.flagged++;
+      return { frame, outputs, error, flagged };
+    });
+  }
+
+  pause(): void {
+    if (this.paused || (this.state !== "running" && this.state !== "starting")) return;
+    let resume = () => {};
+    const promise = new Promise<void>((resolve) => (resume = resolve));
+    this.paused = { promise, resume };
+    this.state = "paused";
+  }
+
+  resume(): void {
+    if (!this.paused) return;
+    const { resume } = this.paused;
+    this.paused = null;
+    this.state = "running";
+    resume();
+  }
+
+  /** Stops the sources; `run()` then finishes the tick in progress and resolves. */
+  async stop(): Promise<void> {
+    if (this.state === "finished" || this.state === "failed") return;
+    this.state = "stopping";
+    this.resume();
+    this.state = "stopping";
+    await this.multiplexer?.stop();
+  }
+
+  status(): PipelineStatus {
+    const sources = this.multiplexer?.stats() ?? [];
+    const elapsed = ((this.endedAt ?? Date.now()) - this.startedAt) / 1000;
+    return {
+      state: this.state,
+      ...this.counts,
+      dropped: sources.reduce((sum, source) => sum + source.framesDropped, 0),
+      fps: elapsed > 0 ? this.counts.frames / elapsed : 0,
+      elapsed_s: elapsed,
+      sources,
+      latency: { wait: this.latency.wait.summary(), inference: this.latency.inference.summary(), end_to_end: this.latency.end_to_end.summary() },
+      failure: this.failure,
+    };
+  }
+}

@@ -1,0 +1,110 @@
+/** `sightline run … --video …` end to end: real ffmpeg decoding, the CLI's JSON lines and sinks. */
+import { readFileSync, readdirSync, statSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { beforeAll, describe, expect, it } from "vitest";
+import { makeTestVideo } from "../../src/video/testing.js";
+import { runCli, tempDir, writeTemp } from "../helpers/cli.js";
+
+const EXAMPLES = resolve(import.meta.dirname, "../fixtures/roboflow-examples");
+
+interface FrameLine {
+  source: string;
+  frame_number: number;
+  frame_timestamp: string;
+  outputs: Record<string, unknown>;
+  error?: { error_type: string; message: string };
+}
+
+let dir: string;
+let video: string;
+
+beforeAll(async () => {
+  dir = tempDir();
+  video = join(dir, "clip.mp4");
+  await makeTestVideo(video, { width: 64, height: 48, fps: 10, frames: 25 });
+});
+
+describe("row 17 (video): frame metadata through the pipeline", () => {
+  it("one line per frame; frame_number i; seconds_since_start (i−1)/fps; timestamps from the file's mtime", async () => {
+    const workflow = join(EXAMPLES, "test_workflow_with_property_extraction__WORKFLOW_WITH_FRAME_TIMESTAMP_EXTRACTION.json");
+    const result = await runCli(["run", workflow, "--video", video, "--max-fps", "200"]);
+    expect(result.code).toBe(0);
+    const lines = result.lines as FrameLine[];
+    expect(lines).toHaveLength(25);
+    const mtime = statSync(video).mtimeMs;
+    lines.forEach((line, index) => {
+      const i = index + 1;
+      expect(line.source).toBe("0");
+      expect(line.frame_number).toBe(i);
+      expect(line.outputs.frame_number).toBe(i);
+      expect(line.outputs.seconds_since_start).toBeCloseTo((i - 1) / 10, 9);
+      const expected = mtime - (25 / 10) * 1000 + ((i - 1) / 10) * 1000;
+      expect(Math.abs(Date.parse(line.outputs.frame_timestamp as string) - expected)).toBeLessThanOrEqual(1);
+      expect(line.frame_timestamp).toBe(line.outputs.frame_timestamp);
+    });
+    expect(result.stderr).toMatch(/25 frames/);
+  });
+});
+
+describe("sinks", () => {
+  it("--out writes image outputs as files, puts their paths in the JSON and mirrors lines to results.jsonl", async () => {
+    const workflow = writeTemp("echo.json", {
+      version: "1.0",
+      inputs: [{ type: "WorkflowImage", name: "image" }],
+      steps: [],
+      outputs: [{ type: "JsonField", name: "frame", selector: "$inputs.image" }],
+    });
+    const out = join(tempDir(), "out");
+    const result = await runCli(["run", workflow, "--video", `cam=${video}`, "--out", out, "--video-output", `frame=${join(out, "frames.mp4")}`]);
+    expect(result.code).toBe(0);
+    const lines = result.lines as FrameLine[];
+    expect(lines).toHaveLength(25);
+    expect(lines[3].outputs.frame).toBe(join(out, "frame", "cam_4.jpg"));
+    expect(readdirSync(join(out, "frame"))).toHaveLength(25);
+    const mirrored = readFileSync(join(out, "results.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l) as FrameLine);
+    expect(mirrored).toEqual(lines);
+    expect(statSync(join(out, "frames.mp4")).size).toBeGreaterThan(0);
+  });
+});
+
+describe("errors", () => {
+  it("a frame that fails is reported with its source and frame number, and the run goes on", async () => {
+    const workflow = writeTemp("fail-on-frame-5.json", {
+      version: "1.0",
+      inputs: [{ type: "WorkflowImage", name: "image" }],
+      steps: [
+        { type: "PropertyDefinition", name: "n", data: "$inputs.image", operations: [{ type: "ExtractFrameMetadata", property_name: "frame_number" }] },
+        {
+          type: "PropertyDefinition",
+          name: "lookup",
+          data: "$steps.n.output",
+          operations: [{ type: "ToString" }, { type: "LookupTable", lookup_table: { "1": "a", "2": "b", "3": "c", "4": "d", "6": "f" } }],
+        },
+      ],
+      outputs: [{ type: "JsonField", name: "letter", selector: "$steps.lookup.output" }],
+    });
+    const short = join(dir, "short.mp4");
+    await makeTestVideo(short, { width: 32, height: 24, fps: 10, frames: 6 });
+    const result = await runCli(["run", workflow, "--video", short]);
+    expect(result.code).toBe(1);
+    const lines = result.lines as FrameLine[];
+    expect(lines.map((l) => l.outputs.letter)).toEqual(["a", "b", "c", "d", null, "f"]);
+    expect(lines[4].error?.error_type).toBeDefined();
+    expect(result.stderr).toMatch(/source 0, frame 5: /);
+    expect(result.stderr).toMatch(/1 errors/);
+  });
+
+  it("a workflow without the frames' input is a clear error", async () => {
+    const workflow = writeTemp("no-image.json", { version: "1.0", inputs: [{ type: "WorkflowParameter", name: "x" }], steps: [], outputs: [] });
+    const result = await runCli(["run", workflow, "--video", video]);
+    expect(result.code).toBe(1);
+    expect(JSON.stringify(result.lines[0])).toMatch(/no input named \\"image\\"/);
+  });
+
+  it("a missing video is reported as a failed source", async () => {
+    const workflow = join(EXAMPLES, "test_workflow_with_property_extraction__WORKFLOW_WITH_FRAME_NUMBER_EXTRACTION.json");
+    const result = await runCli(["run", workflow, "--video", join(dir, "nope.mp4"), "--video", video]);
+    expect(result.stderr).toMatch(/source 0: failed/);
+    expect((result.lines as FrameLine[]).filter((l) => l.source === "1")).toHaveLength(25);
+  });
+});
