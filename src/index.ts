@@ -7,13 +7,14 @@
  */
 import { BlockRegistry, type BlockPlugin } from "./block-api/index.js";
 import { coreBlocks } from "./blocks/index.js";
+import { buildDynamicBlock } from "./blocks/custom/dynamic-block.js";
 import { compileWorkflow, type CompiledWorkflow, type DynamicBlockFactory } from "./compiler/index.js";
 import { WorkflowEngine, type EngineOptions } from "./executor/engine.js";
 
 export interface CompileOptions extends EngineOptions {
   /** Blocks to use; defaults to the core blocks. Build one with `createRegistry(plugin, …)`. */
   registry?: BlockRegistry;
-  /** Builds blocks from `dynamic_blocks_definitions`; `null` disables custom blocks. */
+  /** Builds blocks from `dynamic_blocks_definitions` (default: JavaScript in a sandbox); `null` disables custom blocks. */
   dynamicBlocks?: DynamicBlockFactory | null;
 }
 
@@ -35,7 +36,7 @@ export function getDefaultRegistry(): BlockRegistry {
 export function validate(definition: unknown, options: Pick<CompileOptions, "registry" | "dynamicBlocks"> = {}): CompiledWorkflow {
   return compileWorkflow(definition, {
     registry: options.registry ?? getDefaultRegistry(),
-    dynamicBlocks: options.dynamicBlocks ?? undefined,
+    dynamicBlocks: options.dynamicBlocks === null ? undefined : (options.dynamicBlocks ?? ((definition) => buildDynamicBlock(definition))),
   });
 }
 

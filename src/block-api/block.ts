@@ -118,6 +118,18 @@ export interface BlockDefinition<
    * as a batch of one.
    */
   runBatch?(inputs: Resolved<z.output<P>>[], ctx: StepContext<S>[]): Promise<BlockResult<O>[]> | BlockResult<O>[];
+  /**
+   * Acquires what a step needs before its first run (e.g. a sandbox for custom code). The engine
+   * calls it from `engine.ready()`, which the first run awaits; what it throws is a compile error.
+   */
+  prepare?(step: StepInfo, services: Services): Promise<void>;
+  /** Releases what `prepare`/`run` acquired; called by `engine.close()`. */
+  dispose?(): Promise<void>;
+}
+
+export interface StepInfo {
+  readonly name: string;
+  readonly blockType: string;
 }
 
 /** A block with its generics erased, as the registry and the engine hold it. */
@@ -126,6 +138,8 @@ export interface Block {
   readonly state?: StateSpec<unknown>;
   run?(inputs: Record<string, unknown>, ctx: StepContext<unknown>): unknown;
   runBatch?(inputs: Record<string, unknown>[], ctx: StepContext<unknown>[]): unknown;
+  prepare?(step: StepInfo, services: Services): Promise<void>;
+  dispose?(): Promise<void>;
 }
 
 export function defineBlock<P extends z.ZodObject, const O extends readonly OutputDefinition[], S = undefined>(

@@ -4,6 +4,7 @@ import { Command, InvalidArgumentError, Option } from "commander";
 import { blocksCommand, schemaCommand } from "./commands/blocks.js";
 import { runInputsCommand } from "./commands/run-inputs.js";
 import { runVideoCommand } from "./commands/run-video.js";
+import { nonNegativeInteger, parsePort, SERVE_DEFAULTS, serveCommand, type ServeOptions } from "./commands/serve.js";
 import type { VideoOutputSpec } from "../video/index.js";
 import { validateCommand } from "./commands/validate.js";
 import { parseParam } from "./io.js";
@@ -126,6 +127,31 @@ program
   .description("Print the JSON Schema of a workflow definition")
   .action(() => {
     process.exitCode = schemaCommand();
+  });
+
+program
+  .command("serve")
+  .description("Serve workflows over HTTP (Roboflow-compatible routes, sessions, stream pipelines, metrics) until SIGINT/SIGTERM")
+  .option("--host <host>", "address to listen on", SERVE_DEFAULTS.host)
+  .option("--port <port>", "port (0: any free port)", parsePort, SERVE_DEFAULTS.port)
+  .addOption(new Option("--api-key <key>", "require this key from clients (Authorization: Bearer, body api_key or ?api_key=)").env("SIGHTLINE_API_KEY"))
+  .option("--max-body-mb <n>", "largest JSON request body, MiB", positiveNumber, SERVE_DEFAULTS.maxBodyMb)
+  .option("--request-timeout-s <n>", "abort a workflow run after this many seconds (504)", positiveNumber, SERVE_DEFAULTS.requestTimeoutS)
+  .option("--max-concurrency <n>", "workflow runs at once", positiveInteger, SERVE_DEFAULTS.maxConcurrency)
+  .option("--max-queue <n>", "workflow runs waiting for a slot before 429", nonNegativeInteger, SERVE_DEFAULTS.maxQueue)
+  .option("--session-ttl-s <n>", "drop a session idle for this many seconds", positiveNumber, SERVE_DEFAULTS.sessionTtlS)
+  .option("--max-sessions <n>", "sessions held at most (a new one beyond: 429)", positiveInteger, SERVE_DEFAULTS.maxSessions)
+  .option("--max-pipelines <n>", "stream pipelines held at most", positiveInteger, SERVE_DEFAULTS.maxPipelines)
+  .option("--allow-local-video", "let pipelines open server-side files and devices (default: only on a loopback host)")
+  .option("--no-allow-local-video", "only stream URLs and uploads as pipeline sources")
+  .option("--max-upload-mb <n>", "largest upload, MiB", positiveNumber, SERVE_DEFAULTS.maxUploadMb)
+  .option("--max-uploads <n>", "uploads held at most", positiveInteger, SERVE_DEFAULTS.maxUploads)
+  .option("--model <version=folder>", "use a local model folder for a CLIP version; repeatable", collect, [])
+  .option("--dtype <dtype>", "model weight precision (fp32, fp16, int8, uint8, q8)")
+  .option("--threads <n>", "ONNX Runtime threads", positiveInteger)
+  .addOption(new Option("--log-level <level>", "request log level").choices(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).default("warn"))
+  .action(async (options: ServeOptions) => {
+    process.exitCode = await serveCommand(options);
   });
 
 // A closed pipe on stdout (e.g. `| head`) means nobody reads the results any more: stop quietly.

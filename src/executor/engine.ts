@@ -3,6 +3,7 @@
  * is where the stream blocks work), per stream unless `stateScope: "step"`.
  */
 import { Services } from "../block-api/index.js";
+import { ExecutionEngineRuntimeError } from "../errors/index.js";
 import type { CompiledWorkflow } from "../compiler/index.js";
 import { DEFAULT_IMAGE_LOAD_OPTIONS, type ImageLoadOptions } from "../images/codec.js";
 import { DEFAULT_STATE_OPTIONS, StateStore, type EngineSnapshot, type StateScope } from "../state/store.js";
@@ -44,6 +45,11 @@ export interface InterfaceDescription {
 export class WorkflowEngine {
   private readonly store: StateStore;
   readonly services: Services;
+  /** Services the engine created itself are its to close; given ones belong to the caller. */
+  private readonly ownsServices: boolean;
+  private preparing: Promise<void> | null = null;
+  private readonly needsPreparation: boolean;
+  private closed = false;
   private readonly clock: () => number;
   private readonly imageLoading: ImageLoadOptions;
   private readonly isolateElementErrors: boolean;
@@ -59,6 +65,8 @@ export class WorkflowEngine {
     });
     if (options.snapshot) this.store.restore(options.snapshot, plan.hash, new Set(plan.stepsByName.keys()));
     this.services = options.services ?? new Services();
+    this.ownsServices = options.services === undefined;
+    this.needsPreparation = plan.steps.some((step) => step.block.prepare !== undefined);
     this.clock = options.clock ?? Date.now;
     this.imageLoading = { ...DEFAULT_IMAGE_LOAD_OPTIONS, ...options.imageLoading };
     this.isolateElementErrors = options.isolateElementErrors ?? false;
@@ -69,8 +77,36 @@ export class WorkflowEngine {
     return (await this.runDetailed(inputs, options)).results;
   }
 
+  /**
+   * Lets every block acquire what it needs (e.g. custom-code sandboxes); what fails here is a
+   * compile-time error. The first run awaits it; call it yourself to fail early.
+   */
+  ready(): Promise<void> {
+    this.preparing ??= (async () => {
+      const seen = new Set<string>();
+      await Promise.all(
+        this.plan.steps
+          .filter((step) => step.block.prepare && !seen.has(step.name) && seen.add(step.name))
+          .map((step) => step.block.prepare!({ name: step.name, blockType: step.block.manifest.type }, this.services)),
+      );
+    })();
+    return this.preparing;
+  }
+
+  /** Releases blocks' resources (and the services, when the engine created them). */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.preparing?.catch(() => undefined);
+    const blocks = new Set(this.plan.steps.map((step) => step.block));
+    await Promise.allSettled([...blocks].filter((block) => block.dispose).map((block) => block.dispose!()));
+    if (this.ownsServices) await this.services.close();
+  }
+
   /** Like `run`, also reporting failed elements and the stream of each element. */
   async runDetailed(inputs: Record<string, unknown>, options: RunOptions = {}): Promise<RunOutcome> {
+    if (this.closed) throw new ExecutionEngineRuntimeError("the engine is closed");
+    if (this.needsPreparation) await this.ready();
     const assembled = await assembleInputs(this.plan, inputs, { ...this.imageLoading, signal: options.signal });
     checkParameterProperties(this.plan, assembled.values);
     return executeRun(

@@ -59,7 +59,7 @@ export async function runInputsCommand(workflowPath: string, options: RunInputsO
     process.off("SIGTERM", stop);
     process.off("SIGINT", stop);
     await stateFile?.save(engine);
-    await engine.services.close();
+    await engine.close();
   }
   if (stopping) return stopping === "SIGINT" ? 130 : 143;
   return failures > 0 ? 1 : 0;

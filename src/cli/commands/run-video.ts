@@ -108,7 +108,7 @@ export async function runVideoCommand(workflowPath: string, options: RunVideoOpt
     process.off("SIGTERM", stop);
     await sinks.close();
     await stateFile?.save(engine);
-    await engine.services.close();
+    await engine.close();
     progress.clear();
     if (!options.quiet) process.stderr.write(`${summaryText(pipeline.status())}\n`);
   }

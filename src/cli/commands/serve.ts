@@ -1,0 +1,134 @@
+/**
+ * `sightline serve`: the HTTP server on one host and port until SIGINT/SIGTERM, then a graceful
+ * shutdown (pipelines finish their tick and stop, event streams end, uploads are deleted, models
+ * are released).
+ */
+import { InvalidArgumentError } from "commander";
+import { Services } from "../../block-api/index.js";
+import { optionsFrom, splitModelMapping } from "../../models/options.js";
+import { createServer, DEFAULT_SERVER_OPTIONS } from "../../server/index.js";
+
+export interface ServeOptions {
+  host: string;
+  port: number;
+  apiKey?: string;
+  maxBodyMb: number;
+  requestTimeoutS: number;
+  maxConcurrency: number;
+  maxQueue: number;
+  sessionTtlS: number;
+  maxSessions: number;
+  maxPipelines: number;
+  /** Undefined: allowed exactly when the host is a loopback address. */
+  allowLocalVideo?: boolean;
+  maxUploadMb: number;
+  maxUploads: number;
+  /** `version=folder` pairs. */
+  model: string[];
+  dtype?: string;
+  threads?: number;
+  logLevel: string;
+}
+
+const MIB = 1024 * 1024;
+
+export function parsePort(text: string): number {
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < 0 || value > 65535) throw new InvalidArgumentError("expected a port number 0–65535 (0: any free port)");
+  return value;
+}
+
+export function nonNegativeInteger(text: string): number {
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < 0) throw new InvalidArgumentError("expected an integer >= 0");
+  return value;
+}
+
+export function isLoopbackHost(host: string): boolean {
+  return host === "localhost" || host === "::1" || /^127(?:\.\d{1,3}){3}$/.test(host);
+}
+
+/**
+ * The shared services, with the model layer's settings (`Services.settings.models`, read by
+ * `models/options.ts`); checked now so that a bad `--dtype` fails at start, not at the first request.
+ */
+export function servicesFromOptions(options: Pick<ServeOptions, "model" | "dtype" | "threads">): Services {
+  const folders = Object.fromEntries(options.model.map((entry) => splitModelMapping(entry, "--model")));
+  const settings = {
+    models: {
+      ...(options.model.length > 0 ? { folders } : {}),
+      ...(options.dtype !== undefined ? { dtype: options.dtype } : {}),
+      ...(options.threads !== undefined ? { threads: options.threads } : {}),
+    },
+  };
+  optionsFrom(settings);
+  return new Services(settings);
+}
+
+export async function serveCommand(options: ServeOptions): Promise<number> {
+  let services: Services;
+  try {
+    services = servicesFromOptions(options);
+  } catch (error) {
+    process.stderr.write(`sightline: ${(error as Error).message}\n`);
+    return 1;
+  }
+  const loopback = isLoopbackHost(options.host);
+  const allowLocalVideo = options.allowLocalVideo ?? loopback;
+  const server = createServer({
+    services,
+    apiKey: options.apiKey ?? null,
+    maxBodyBytes: Math.round(options.maxBodyMb * MIB),
+    requestTimeoutMs: options.requestTimeoutS * 1000,
+    maxConcurrency: options.maxConcurrency,
+    maxQueue: options.maxQueue,
+    sessionTtlMs: options.sessionTtlS * 1000,
+    maxSessions: options.maxSessions,
+    maxPipelines: options.maxPipelines,
+    allowLocalVideo,
+    maxUploadBytes: Math.round(options.maxUploadMb * MIB),
+    maxUploads: options.maxUploads,
+    logger: { level: options.logLevel },
+  });
+
+  let address: string;
+  try {
+    address = await server.app.listen({ host: options.host, port: options.port });
+  } catch (error) {
+    process.stderr.write(`sightline: cannot listen on ${options.host}:${options.port}: ${(error as Error).message}\n`);
+    await server.close();
+    await services.close();
+    return 1;
+  }
+  process.stderr.write(`sightline: serving workflows on ${address}\n`);
+  if (!loopback && !options.apiKey) {
+    process.stderr.write("sightline: warning: listening beyond this machine without an API key (set --api-key or SIGHTLINE_API_KEY)\n");
+  }
+  if (allowLocalVideo && !loopback) {
+    process.stderr.write("sightline: warning: --allow-local-video lets clients open files and cameras of this machine as pipeline sources\n");
+  }
+
+  const signal = await new Promise<NodeJS.Signals>((resolve) => {
+    process.once("SIGINT", () => resolve("SIGINT"));
+    process.once("SIGTERM", () => resolve("SIGTERM"));
+  });
+  process.stderr.write(`sightline: ${signal} — stopping pipelines and closing\n`);
+  await server.close();
+  await services.close();
+  return 0;
+}
+
+/** The server's defaults in the CLI's units, for `--help`. */
+export const SERVE_DEFAULTS = {
+  host: "127.0.0.1",
+  port: 9001,
+  maxBodyMb: DEFAULT_SERVER_OPTIONS.maxBodyBytes / MIB,
+  requestTimeoutS: DEFAULT_SERVER_OPTIONS.requestTimeoutMs / 1000,
+  maxConcurrency: DEFAULT_SERVER_OPTIONS.maxConcurrency,
+  maxQueue: DEFAULT_SERVER_OPTIONS.maxQueue,
+  sessionTtlS: DEFAULT_SERVER_OPTIONS.sessionTtlMs / 1000,
+  maxSessions: DEFAULT_SERVER_OPTIONS.maxSessions,
+  maxPipelines: DEFAULT_SERVER_OPTIONS.maxPipelines,
+  maxUploadMb: DEFAULT_SERVER_OPTIONS.maxUploadBytes / MIB,
+  maxUploads: DEFAULT_SERVER_OPTIONS.maxUploads,
+} as const;
