@@ -9,7 +9,12 @@ import { expression } from "./formatters/expression.js";
 import { firstNonEmptyOrDefault } from "./formatters/first-non-empty-or-default.js";
 import { propertyDefinition } from "./formatters/property-definition.js";
 import { stringTemplate } from "./formatters/string-template.js";
+import { cosineSimilarityBlock } from "./math/cosine-similarity.js";
+import { clipEmbedding } from "./models/clip.js";
+import { clipComparison } from "./models/clip-comparison.js";
+import { clipComparisonV2 } from "./models/clip-comparison-v2.js";
 import { roboflowObjectDetectionModel } from "./models/roboflow-object-detection.js";
+import { gridVisualization } from "./visualizations/grid.js";
 
 export const coreBlocks: BlockPlugin = (registry) => {
   registry.register(
@@ -21,7 +26,14 @@ export const coreBlocks: BlockPlugin = (registry) => {
     // flow control
     continueIf,
     switchCase,
+    // math
+    cosineSimilarityBlock,
     // models
+    clipEmbedding,
+    clipComparison,
+    clipComparisonV2,
     roboflowObjectDetectionModel,
+    // visualizations
+    gridVisualization,
   );
 };

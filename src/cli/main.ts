@@ -8,6 +8,10 @@ import { nonNegativeInteger, parsePort, SERVE_DEFAULTS, serveCommand, type Serve
 import type { VideoOutputSpec } from "../video/index.js";
 import { validateCommand } from "./commands/validate.js";
 import { parseParam } from "./io.js";
+import { addModelOptions, createServices, modelSettings, type ModelCliOptions } from "./models.js";
+import { embedCommand, type EmbedItem } from "./commands/embed.js";
+import { listCommand, pullCommand } from "./commands/models.js";
+import type { CompileOptions } from "../index.js";
 
 function positiveInteger(text: string): number {
   const value = Number(text);
@@ -53,7 +57,7 @@ function positiveNumber(text: string): number {
   return value;
 }
 
-interface RunCliOptions {
+interface RunCliOptions extends ModelCliOptions {
   inputs?: string;
   video: string[];
   param: Record<string, unknown>;
@@ -68,12 +72,17 @@ interface RunCliOptions {
   quiet: boolean;
 }
 
-program
+const runCommand = program
   .command("run")
   .description("Run a workflow on input objects (--inputs) or on video (--video), one engine for the whole run so block state carries over")
   .argument("<workflow>", "workflow definition (JSON file)")
   .option("--inputs <file>", "inputs: a .json file with one object, or a .jsonl file with one object per line")
-  .option("--video <ref>", "video file, rtsp:// or http(s):// stream, /dev/videoN webcam, or image folder; name=<ref> names the source; repeatable", collect, [])
+  .option(
+    "--video <ref>",
+    "video file, rtsp:// or http(s):// stream, /dev/videoN webcam, or image folder; name=<ref> names the source; repeatable",
+    collect,
+    [],
+  )
   .option("--param <name=value>", "value for a workflow input, for every run (JSON or a string); repeatable", param, {})
   .option("--fail-fast", "--inputs: stop at the first failing run", false)
   .option("--max-fps <n>", "--video: process at most N ticks per second", positiveNumber)
@@ -83,36 +92,76 @@ program
   .option("--quiet", "--video: no progress line or summary on stderr", false)
   .option("--state <file>", "load block state from this file at start and save it there (atomically)")
   .option("--state-every <n>", "save the state every N runs (and on exit)", positiveInteger, 100)
-  .addOption(new Option("--state-scope <scope>", "stream: state per stream; step: one state per step (upstream)").choices(["stream", "step"]).default("stream"))
-  .action(async (workflow: string, options: RunCliOptions) => {
-    if ((options.inputs === undefined) === (options.video.length === 0)) {
-      program.error("error: run needs exactly one of --inputs <file> or --video <ref>");
-    }
-    const engine = { stateScope: options.stateScope, imageLoading: { allowLocalFiles: true } };
-    if (options.inputs !== undefined) {
-      process.exitCode = await runInputsCommand(workflow, {
-        inputs: options.inputs,
-        params: options.param,
-        failFast: options.failFast,
-        state: options.state,
-        stateEvery: options.stateEvery,
-        engine,
-      });
-      return;
-    }
-    process.exitCode = await runVideoCommand(workflow, {
-      videos: options.video,
+  .addOption(
+    new Option("--state-scope <scope>", "stream: state per stream; step: one state per step (upstream)").choices(["stream", "step"]).default("stream"),
+  );
+addModelOptions(runCommand).action(async (workflow: string, options: RunCliOptions) => {
+  if ((options.inputs === undefined) === (options.video.length === 0)) {
+    program.error("error: run needs exactly one of --inputs <file> or --video <ref>");
+  }
+  // Video frames take the fast resize by default (embeddings within cosine 0.999 of the exact path).
+  const services = createServices(options, options.video.length > 0 ? { imageResize: "fast" } : {});
+  const engine = { stateScope: options.stateScope, imageLoading: { allowLocalFiles: true }, services };
+  try {
+    process.exitCode = await runWith(workflow, options, engine);
+  } finally {
+    await services.close();
+  }
+});
+
+async function runWith(workflow: string, options: RunCliOptions, engine: CompileOptions): Promise<number> {
+  if (options.inputs !== undefined) {
+    return runInputsCommand(workflow, {
+      inputs: options.inputs,
       params: options.param,
-      maxFps: options.maxFps,
-      out: options.out,
-      videoOutputs: options.videoOutput,
-      imageInput: options.imageInput,
+      failFast: options.failFast,
       state: options.state,
       stateEvery: options.stateEvery,
-      quiet: options.quiet,
       engine,
     });
+  }
+  return runVideoCommand(workflow, {
+    videos: options.video,
+    params: options.param,
+    maxFps: options.maxFps,
+    out: options.out,
+    videoOutputs: options.videoOutput,
+    imageInput: options.imageInput,
+    state: options.state,
+    stateEvery: options.stateEvery,
+    quiet: options.quiet,
+    engine,
   });
+}
+
+const embedItems: EmbedItem[] = [];
+addModelOptions(
+  program
+    .command("embed")
+    .description("Print CLIP embeddings of images and texts, one JSON line per item")
+    .requiredOption("--model <version|folder>", "CLIP version (e.g. ViT-B-32) or a model folder", "ViT-B-32")
+    .option("--image <file>", "an image to embed; repeatable", (file: string) => void embedItems.push({ type: "image", input: file }))
+    .option("--text <string>", "a text to embed; repeatable", (text: string) => void embedItems.push({ type: "text", input: text })),
+  false,
+).action(async (options: ModelCliOptions & { model: string }) => {
+  const { model, ...rest } = options;
+  process.exitCode = await embedCommand(embedItems, model, modelSettings({ ...rest, model: {} }));
+});
+
+const models = program.command("models").description("Download and list CLIP models");
+addModelOptions(
+  models
+    .command("pull")
+    .description("Download a CLIP version's files (both towers, one precision) into the cache")
+    .argument("<version>", "ViT-B-32, ViT-B-16, ViT-L-14 or ViT-L-14-336px"),
+).action(async (version: string, options: ModelCliOptions) => {
+  process.exitCode = await pullCommand(version, modelSettings(options));
+});
+addModelOptions(models.command("list").description("What is in the model cache, with sizes").option("--json", "as JSON", false)).action(
+  async (options: ModelCliOptions & { json: boolean }) => {
+    process.exitCode = await listCommand(modelSettings(options), options.json);
+  },
+);
 
 program
   .command("blocks")

@@ -1,0 +1,269 @@
+/**
+ * `npm run bench:clip`: images/s of the CLIP ViT-B/32 image tower, full size with random weights
+ * (built by ../shared/tools/make-bench-clip.sh into .cache/bench-clip, once), for each precision
+ * and batch size, all in one run so the ratios compare like with like:
+ *
+ *   (a) raw onnxruntime-node on ready tensors — the ceiling;
+ *       sightline's runtime from decoded images, and from JPEG bytes (decode + preprocess + infer);
+ *   (b) `sightline embed` from JPEG files            — TODO(lead), see SCENARIOS below;
+ *   (c) a workflow with clip@v1 on a batch of 8      — TODO(lead), see SCENARIOS below.
+ *
+ * Options: --dtypes fp32,int8  --batches 1,8  --seconds 6 (per scenario and setting)  --threads N
+ * Goals (issue 4): end-to-end / raw ≥ 0.9 at batch 8; int8 end-to-end ≥ 2.3× fp32 end-to-end.
+ */
+import { execFileSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import { mkdir, readdir, readFile, rename, rm } from "node:fs/promises";
+import { availableParallelism, cpus } from "node:os";
+import { join, resolve } from "node:path";
+import { parseArgs } from "node:util";
+import ort from "onnxruntime-node";
+import { decodeImage } from "../src/images/codec.js";
+import type { WorkflowImage } from "../src/images/index.js";
+import { ClipRuntime, onnxFile, type Dtype, type ImageResizeMode } from "../src/models/index.js";
+
+const ROOT = resolve(import.meta.dirname, "..");
+const SHARED_TOOL = resolve(ROOT, "../shared/tools/make-bench-clip.sh");
+const MODEL_DIR = join(ROOT, ".cache", "bench-clip");
+const IMAGE_DIR = join(ROOT, ".cache", "bench-clip-images");
+const IMAGE_COUNT = 16;
+
+const { values: args } = parseArgs({
+  options: {
+    dtypes: { type: "string", default: "fp32,int8" },
+    batches: { type: "string", default: "1,8" },
+    seconds: { type: "string", default: "6" },
+    threads: { type: "string", default: String(availableParallelism()) },
+  },
+});
+const DTYPES = args.dtypes.split(",") as Dtype[];
+const BATCHES = args.batches.split(",").map(Number);
+const SECONDS = Number(args.seconds);
+const THREADS = Number(args.threads);
+
+/** What every scenario gets: the model, the test images in three forms, the setting. */
+interface Setting {
+  dtype: Dtype;
+  batch: number;
+  modelDir: string;
+  jpegFiles: string[];
+  jpegBytes: Buffer[];
+  decoded: WorkflowImage[];
+}
+
+/** Embeds one batch: the `index`-th group of `setting.batch` images (wrapping round the set). */
+type BatchRunner = (index: number) => Promise<unknown>;
+
+interface PreparedScenario {
+  run: BatchRunner;
+  close(): Promise<void>;
+}
+
+interface Scenario {
+  name: string;
+  /** Batches kept in flight at once (2 overlaps decoding of the next batch with inference). */
+  inFlight?: number;
+  /** Prepares one (dtype, batch) setting; everything slow to set up happens here, untimed. */
+  prepare(setting: Setting): Promise<PreparedScenario>;
+}
+
+function pick<T>(items: readonly T[], index: number, batch: number): T[] {
+  return Array.from({ length: batch }, (_, i) => items[(index * batch + i) % items.length]);
+}
+
+/** The runtime as a library user sees it, on the bench model. */
+function runtimeScenario(name: string, imageResize: ImageResizeMode, input: "decoded" | "jpeg", inFlight = 1): Scenario {
+  return {
+    name,
+    inFlight,
+    async prepare(setting) {
+      const runtime = new ClipRuntime({ folders: { "ViT-B-32": setting.modelDir }, dtype: setting.dtype, threads: THREADS, imageResize, maxBatchSize: setting.batch });
+      const run: BatchRunner = async (index) => {
+        const images =
+          input === "decoded"
+            ? pick(setting.decoded, index, setting.batch)
+            : await Promise.all(pick(setting.jpegBytes, index, setting.batch).map((bytes, i) => decodeImage(bytes, `image.${i}`)));
+        return runtime.embedImages(images);
+      };
+      return { run, close: () => runtime.close() };
+    },
+  };
+}
+
+const SCENARIOS: Scenario[] = [
+  {
+    name: "(a) raw onnxruntime-node, ready tensors",
+    async prepare(setting) {
+      const session = await ort.InferenceSession.create(join(setting.modelDir, onnxFile("vision", setting.dtype)), {
+        intraOpNumThreads: THREADS,
+        interOpNumThreads: 1,
+        graphOptimizationLevel: "all",
+        executionProviders: ["cpu"],
+      });
+      // Ready tensors: the images already preprocessed (by the runtime's exact path, untimed).
+      const runtime = new ClipRuntime({ folders: { "ViT-B-32": setting.modelDir }, threads: 1 });
+      const { processor } = await runtime.model().vision();
+      await runtime.close();
+      const size = processor.pixelsPerImage;
+      const all = new Float32Array(setting.decoded.length * size);
+      setting.decoded.forEach((image, i) => processor.preprocess(image, all, i * size));
+      const tensors = Array.from({ length: setting.decoded.length }, (_, index) => {
+        const data = new Float32Array(setting.batch * size);
+        for (let i = 0; i < setting.batch; i++) data.set(all.subarray(((index * setting.batch + i) % setting.decoded.length) * size, ((index * setting.batch + i) % setting.decoded.length + 1) * size), i * size);
+        return new ort.Tensor("float32", data, [setting.batch, 3, processor.height, processor.width]);
+      });
+      return {
+        run: (index) => session.run({ pixel_values: tensors[index % tensors.length] }),
+        close: () => session.release(),
+      };
+    },
+  },
+  runtimeScenario("runtime: decoded images, exact resize", "exact", "decoded"),
+  runtimeScenario("runtime: JPEG bytes, exact resize", "exact", "jpeg"),
+  runtimeScenario("runtime: JPEG bytes, exact, 2 batches in flight", "exact", "jpeg", 2),
+  runtimeScenario("runtime: JPEG bytes, fast resize", "fast", "jpeg"),
+  // TODO(lead, issue 4 (b)): `sightline embed` from JPEG files, e.g.
+  //   { name: "(b) sightline embed, JPEG files", async prepare(s) { return { run: (i) => embedCli(s, pick(s.jpegFiles, i, s.batch)), close: async () => {} }; } },
+  //   where embedCli spawns `node dist/cli/main.js embed --model ViT-B-32=<s.modelDir> --dtype <s.dtype> --image …`
+  //   (per batch, or one long-lived process fed all files if the CLI startup should not count).
+  // TODO(lead, issue 4 (c)): a workflow with clip@v1 on a batch of 8 images, e.g.
+  //   { name: "(c) workflow clip@v1", async prepare(s) { const engine = …compile(definition, { services }); return { run: (i) => engine.run({ image: pick(s.jpegFiles, i, s.batch) }), close: () => services.close() }; } },
+];
+
+const ROUNDS = 3;
+
+/**
+ * Images/s of every scenario in one (dtype, batch) setting. The machine may be busy with other
+ * work, so scenarios take turns in short rounds and each rate is total images over total time:
+ * a load change hits all of them alike and the ratios stay fair.
+ */
+async function measureSetting(setting: Setting): Promise<number[]> {
+  const prepared: PreparedScenario[] = [];
+  for (const scenario of SCENARIOS) {
+    const runner = await scenario.prepare(setting);
+    await runner.run(0); // warm-up: session creation, first-run allocations
+    prepared.push(runner);
+  }
+  const images = SCENARIOS.map(() => 0);
+  const seconds = SCENARIOS.map(() => 0);
+  let next = 1;
+  try {
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const [i, scenario] of SCENARIOS.entries()) {
+        const started = performance.now();
+        const deadline = started + (SECONDS * 1000) / ROUNDS;
+        let batches = 0;
+        const loop = async (): Promise<void> => {
+          while (performance.now() < deadline || batches < 1) {
+            batches++;
+            await prepared[i].run(next++);
+            images[i] += setting.batch;
+          }
+        };
+        await Promise.all(Array.from({ length: scenario.inFlight ?? 1 }, loop));
+        seconds[i] += (performance.now() - started) / 1000;
+      }
+    }
+  } finally {
+    for (const runner of prepared) await runner.close();
+  }
+  return images.map((count, i) => count / seconds[i]);
+}
+
+async function ensureBenchModel(): Promise<string> {
+  if (existsSync(join(MODEL_DIR, "onnx", "vision_model_int8.onnx_data"))) return MODEL_DIR;
+  if (!existsSync(SHARED_TOOL)) {
+    console.error(`bench:clip needs ${SHARED_TOOL} (the shared development material) to build the benchmark model.`);
+    process.exit(1);
+  }
+  const building = `${MODEL_DIR}.building-${process.pid}`;
+  console.error(`building the full-size random-weight ViT-B/32 in ${MODEL_DIR} (~700 MB, once)…`);
+  execFileSync(SHARED_TOOL, [building], { stdio: ["ignore", "ignore", "inherit"] });
+  await rm(MODEL_DIR, { recursive: true, force: true });
+  await rename(building, MODEL_DIR);
+  return MODEL_DIR;
+}
+
+/** 640×480 JPEG frames of ffmpeg's moving test pattern: video-like content at a video-like size. */
+async function ensureImages(): Promise<string[]> {
+  const files = Array.from({ length: IMAGE_COUNT }, (_, i) => join(IMAGE_DIR, `frame-${String(i + 1).padStart(2, "0")}.jpg`));
+  if (!files.every((file) => existsSync(file))) {
+    await mkdir(IMAGE_DIR, { recursive: true });
+    execFileSync("ffmpeg", ["-v", "error", "-y", "-f", "lavfi", "-i", "testsrc2=size=640x480:rate=5", "-frames:v", String(IMAGE_COUNT), "-q:v", "3", join(IMAGE_DIR, "frame-%02d.jpg")]);
+  }
+  return (await readdir(IMAGE_DIR)).filter((name) => name.endsWith(".jpg")).sort().map((name) => join(IMAGE_DIR, name)).slice(0, IMAGE_COUNT);
+}
+
+function row(cells: readonly string[], widths: readonly number[]): string {
+  return cells.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join("  ");
+}
+
+async function main(): Promise<void> {
+  const modelDir = await ensureBenchModel();
+  const jpegFiles = await ensureImages();
+  const jpegBytes = await Promise.all(jpegFiles.map((file) => readFile(file)));
+  const decoded = await Promise.all(jpegBytes.map((bytes, i) => decodeImage(bytes, `image.${i}`)));
+  const columns = DTYPES.flatMap((dtype) => BATCHES.map((batch) => ({ dtype, batch })));
+  const results = new Map<string, number>(); // `${scenario}|${dtype}|${batch}` → images/s
+  for (const { dtype, batch } of columns) {
+    const rates = await measureSetting({ dtype, batch, modelDir, jpegFiles, jpegBytes, decoded });
+    SCENARIOS.forEach((scenario, i) => {
+      results.set(`${scenario.name}|${dtype}|${batch}`, rates[i]);
+      console.error(`  ${scenario.name}, ${dtype}, batch ${batch}: ${rates[i].toFixed(1)} img/s`);
+    });
+  }
+  const raw = SCENARIOS[0].name;
+  const widths = [Math.max(...SCENARIOS.map((s) => s.name.length)) + 2, ...columns.map(() => 10)];
+  const header = row(["", ...columns.map(({ dtype, batch }) => `${dtype} b${batch}`)], widths);
+  const lines = [
+    `CLIP ViT-B/32 image tower, random weights, 640×480 JPEG frames — ${new Date().toISOString().slice(0, 10)}, ${cpus()[0]?.model ?? "cpu"}, ${THREADS} threads, Node ${process.version}, onnxruntime-node ${ort.env.versions.common}`,
+    "",
+    `images/s`,
+    header,
+    ...SCENARIOS.map((s) => row([s.name, ...columns.map(({ dtype, batch }) => results.get(`${s.name}|${dtype}|${batch}`)!.toFixed(1))], widths)),
+    "",
+    `ratio to (a) raw, same precision and batch (goal ≥ 0.9 at batch 8)`,
+    header,
+    ...SCENARIOS.slice(1).map((s) =>
+      row([s.name, ...columns.map(({ dtype, batch }) => (results.get(`${s.name}|${dtype}|${batch}`)! / results.get(`${raw}|${dtype}|${batch}`)!).toFixed(2))], widths),
+    ),
+  ];
+  const others = DTYPES.filter((dtype) => dtype !== "fp32");
+  if (DTYPES.includes("fp32") && others.length > 0) {
+    const speedColumns = others.flatMap((dtype) => BATCHES.map((batch) => ({ dtype, batch })));
+    lines.push(
+      "",
+      `speed-up over fp32, same scenario and batch (goal int8 ≥ 2.3× end to end)`,
+      row(["", ...speedColumns.map(({ dtype, batch }) => `${dtype} b${batch}`)], widths),
+      ...SCENARIOS.map((s) =>
+        row([s.name, ...speedColumns.map(({ dtype, batch }) => (results.get(`${s.name}|${dtype}|${batch}`)! / results.get(`${s.name}|fp32|${batch}`)!).toFixed(2))], widths),
+      ),
+    );
+  }
+  lines.push("", "preprocessing alone, ms per 640×480 image, one at a time", ...(await stageCosts(modelDir, jpegBytes, decoded)));
+  console.log(lines.join("\n"));
+}
+
+/** Where end-to-end time goes besides inference: decoding and the two resize paths, alone. */
+async function stageCosts(modelDir: string, jpegBytes: Buffer[], decoded: WorkflowImage[]): Promise<string[]> {
+  const runtime = new ClipRuntime({ folders: { "ViT-B-32": modelDir }, threads: 1 });
+  const { processor } = await runtime.model().vision();
+  await runtime.close();
+  const out = new Float32Array(processor.pixelsPerImage);
+  const stages: [string, (i: number) => unknown][] = [
+    ["JPEG decode (sharp, thread pool)", (i) => decodeImage(jpegBytes[i % jpegBytes.length], "image")],
+    ["exact resize + normalise (this thread)", (i) => processor.preprocess(decoded[i % decoded.length], out, 0)],
+    ["fast resize + normalise (sharp, thread pool)", (i) => processor.preprocessFast(decoded[i % decoded.length], out, 0)],
+  ];
+  const lines: string[] = [];
+  for (const [name, stage] of stages) {
+    for (let i = 0; i < 4; i++) await stage(i);
+    const started = performance.now();
+    const count = 48;
+    for (let i = 0; i < count; i++) await stage(i);
+    lines.push(`  ${name.padEnd(48)}${((performance.now() - started) / count).toFixed(2).padStart(8)}`);
+  }
+  return lines;
+}
+
+await main();

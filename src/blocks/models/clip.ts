@@ -1,0 +1,44 @@
+/**
+ * `roboflow_core/clip@v1` (spec §6.1): the CLIP embedding of an image, or of a text when `data`
+ * is a string — raw, un-normalised projections, like upstream. A batch of steps is one model call
+ * per tower; text embeddings come from the runtime's LRU cache when they can.
+ */
+import { z } from "zod";
+import { defineBlock, literalOrSelector } from "../../block-api/index.js";
+import { isWorkflowImage } from "../../images/index.js";
+import { embedItems } from "../../models/clip/batch.js";
+import { clipRuntime } from "../../models/clip/runtime.js";
+import { UPSTREAM_CLIP_VERSIONS } from "../../models/hub.js";
+
+export const clipEmbedding = defineBlock({
+  manifest: {
+    type: "roboflow_core/clip@v1",
+    name: "CLIP Embedding Model",
+    family: "models",
+    description: "Embeds an image, or a text, with OpenAI's CLIP: a vector to compare with cosine similarity.",
+    properties: z.object({
+      data: literalOrSelector(z.string(), ["image", "string"]).describe("The image or the text to embed"),
+      version: literalOrSelector(z.enum(UPSTREAM_CLIP_VERSIONS), ["string"])
+        .default("ViT-B-32")
+        .describe("CLIP variant; RN* variants need a model folder mapped to them"),
+    }),
+    outputs: [{ name: "embedding", kinds: ["embedding"] }],
+  },
+  async runBatch(inputs, contexts) {
+    if (inputs.length === 0) return [];
+    const items = inputs.map(({ data, version }, i) => {
+      if (typeof data !== "string" && !isWorkflowImage(data)) {
+        throw new TypeError(`data${inputs.length > 1 ? ` (batch element ${i})` : ""} must be an image or a string, got ${describe(data)}`);
+      }
+      return { data, version };
+    });
+    const embeddings = await embedItems(contexts[0].services.get(clipRuntime), items);
+    return embeddings.map((embedding) => ({ embedding }));
+  },
+});
+
+function describe(value: unknown): string {
+  if (value === null) return "null";
+  if (Array.isArray(value)) return "a list";
+  return typeof value;
+}

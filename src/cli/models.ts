@@ -1,0 +1,68 @@
+/**
+ * Model options shared by `run`, `embed` and `serve`: `--model <version>=<folder>` (repeatable),
+ * precision, threads, cache, mirror, offline. They become the `models` settings of the one
+ * `Services` every engine of the process shares.
+ */
+import { InvalidArgumentError, Option, type Command } from "commander";
+import { Services } from "../block-api/index.js";
+import { createProgressBar, DTYPES, splitModelMapping, type Dtype, type ImageResizeMode, type ModelOptions } from "../models/index.js";
+
+export interface ModelCliOptions {
+  model: Record<string, string>;
+  dtype?: Dtype;
+  threads?: number;
+  cacheDir?: string;
+  mirror?: string;
+  offline?: boolean;
+  resize?: ImageResizeMode;
+}
+
+function modelMapping(text: string, previous: Record<string, string>): Record<string, string> {
+  try {
+    const [version, folder] = splitModelMapping(text, "--model");
+    return { ...previous, [version]: folder };
+  } catch (error) {
+    throw new InvalidArgumentError((error as Error).message);
+  }
+}
+
+function threadCount(text: string): number {
+  const value = Number(text);
+  if (!Number.isInteger(value) || value <= 0) throw new InvalidArgumentError("expected a positive integer");
+  return value;
+}
+
+/** Adds the model options; `mapping` is false for `embed`, whose `--model` names the model to use. */
+export function addModelOptions(command: Command, mapping = true): Command {
+  if (mapping) {
+    command.option(
+      "--model <version=folder>",
+      "use a model folder (transformers.js layout) for a CLIP version, e.g. ViT-B-32=./models/clip; repeatable",
+      modelMapping,
+      {},
+    );
+  }
+  return command
+    .addOption(new Option("--dtype <precision>", "model precision: the matching onnx/*_<precision>.onnx files").choices([...DTYPES]))
+    .option("--threads <n>", "ONNX Runtime intra-op threads (default: all CPUs)", threadCount)
+    .option("--cache-dir <dir>", "where downloaded models live (default ~/.cache/sightline/models, or SIGHTLINE_CACHE_DIR)")
+    .option("--mirror <url>", "Hugging Face endpoint to download from (or SIGHTLINE_HF_MIRROR)")
+    .option("--offline", "never touch the network; fail naming the missing file (or SIGHTLINE_OFFLINE=1)")
+    .addOption(new Option("--resize <mode>", "image resizing before CLIP: exact (as Hugging Face's processor) or fast").choices(["exact", "fast"]));
+}
+
+export function modelSettings(options: Partial<ModelCliOptions>, defaults: Partial<ModelOptions> = {}): ModelOptions {
+  const settings: ModelOptions = { ...defaults, onProgress: createProgressBar() };
+  if (options.model && Object.keys(options.model).length > 0) settings.folders = options.model;
+  if (options.dtype) settings.dtype = options.dtype;
+  if (options.threads) settings.threads = options.threads;
+  if (options.cacheDir) settings.cacheDir = options.cacheDir;
+  if (options.mirror) settings.mirror = options.mirror;
+  if (options.offline) settings.offline = true;
+  if (options.resize) settings.imageResize = options.resize;
+  return settings;
+}
+
+export function createServices(options: Partial<ModelCliOptions>, defaults: Partial<ModelOptions> = {}): Services {
+  return new Services({ models: modelSettings(options, defaults) });
+}

@@ -1,0 +1,112 @@
+/**
+ * The CLIP service every step and stream shares: models by (source, precision), created on first
+ * use; one worker thread of ONNX Runtime sessions; an LRU cache of text embeddings (prompts and
+ * class names repeat on every frame).
+ */
+import { serviceKey } from "../../block-api/services.js";
+import { ModelError } from "../errors.js";
+import { LruCache } from "../lru.js";
+import { resolveModelSource } from "../model-source.js";
+import { SessionHost } from "../onnx/session-host.js";
+import { DTYPES, optionsFrom, resolveModelOptions, type Dtype, type ModelOptions, type ResolvedModelOptions } from "../options.js";
+import { ClipModel, type InferenceStats } from "./model.js";
+import type { RgbPixels } from "./resample.js";
+
+export interface ModelRequest {
+  /** A CLIP version (`ViT-B-32`, or one mapped to a folder) or a model folder path; default ViT-B-32. */
+  version?: string;
+  dtype?: Dtype;
+}
+
+export interface RuntimeStats extends InferenceStats {
+  textCacheHits: number;
+  textCacheMisses: number;
+}
+
+export class ClipRuntime {
+  readonly options: ResolvedModelOptions;
+  readonly stats: RuntimeStats = { visionRuns: 0, visionImages: 0, textRuns: 0, textTexts: 0, textCacheHits: 0, textCacheMisses: 0 };
+  private readonly host: SessionHost;
+  private readonly models = new Map<string, ClipModel>();
+  private readonly textCache: LruCache<string, readonly number[]>;
+  /** Texts being embedded right now, so concurrent requests for one prompt share the work. */
+  private readonly pendingTexts = new Map<string, Promise<readonly number[]>>();
+
+  constructor(options: ModelOptions = {}) {
+    this.options = resolveModelOptions(options);
+    this.host = new SessionHost({ threads: this.options.threads, executionProvider: this.options.executionProvider });
+    this.textCache = new LruCache(this.options.textCacheSize);
+  }
+
+  /** The model a request names; nothing is loaded until it embeds something. */
+  model(request: ModelRequest = {}): ClipModel {
+    // Versions may come from a workflow selector, so check what TypeScript cannot.
+    if (request.version !== undefined && typeof request.version !== "string") {
+      throw new ModelError(`a CLIP version must be a string, got ${JSON.stringify(request.version)}`);
+    }
+    const source = resolveModelSource(request.version, this.options);
+    const dtype = request.dtype ?? this.options.dtype;
+    if (!DTYPES.includes(dtype)) throw new ModelError(`unknown precision "${dtype}": use one of ${DTYPES.join(", ")}`);
+    const key = `${source.id}#${dtype}`;
+    let model = this.models.get(key);
+    if (!model) {
+      model = new ClipModel({
+        source,
+        dtype,
+        host: this.host,
+        maxBatchSize: this.options.maxBatchSize,
+        imageResize: this.options.imageResize,
+        stats: this.stats,
+      });
+      this.models.set(key, model);
+    }
+    return model;
+  }
+
+  /** One embedding per image, in order; the images go through the vision model together. */
+  embedImages(images: readonly RgbPixels[], request: ModelRequest = {}): Promise<number[][]> {
+    return this.model(request).embedImages(images);
+  }
+
+  /** One embedding per text, in order; texts not in the cache go through the text model together. */
+  async embedTexts(texts: readonly string[], request: ModelRequest = {}): Promise<number[][]> {
+    const model = this.model(request);
+    const found = new Map<string, Promise<readonly number[]> | readonly number[]>();
+    const missing: string[] = [];
+    for (const text of new Set(texts)) {
+      const key = `${model.id}\n${text}`;
+      const cached = this.textCache.get(key) ?? this.pendingTexts.get(key);
+      if (cached) {
+        this.stats.textCacheHits++;
+        found.set(text, cached);
+      } else {
+        this.stats.textCacheMisses++;
+        missing.push(text);
+      }
+    }
+    if (missing.length > 0) {
+      const batch = model.embedTexts(missing);
+      missing.forEach((text, i) => {
+        const key = `${model.id}\n${text}`;
+        const embedding = batch.then((embeddings) => embeddings[i]);
+        this.pendingTexts.set(key, embedding);
+        found.set(text, embedding);
+        embedding.then(
+          (value) => this.textCache.set(key, value),
+          () => undefined,
+        ).finally(() => this.pendingTexts.delete(key));
+      });
+    }
+    // Copies, so a caller that edits its embedding cannot change the cached one.
+    return Promise.all(texts.map(async (text) => [...(await found.get(text)!)]));
+  }
+
+  async close(): Promise<void> {
+    this.models.clear();
+    this.textCache.clear();
+    await this.host.close();
+  }
+}
+
+/** The runtime as an engine service, configured from `settings.models` (see `ModelOptions`). */
+export const clipRuntime = serviceKey("clip", (services) => new ClipRuntime(optionsFrom(services.settings)));

@@ -1,0 +1,67 @@
+/**
+ * The transformers.js model-folder layout, the one format sightline reads whether the files came
+ * from the hub or from a folder the user maps: four JSON files at the top and one ONNX graph per
+ * tower and precision under `onnx/`, with large weights optionally in `<graph>_data` files.
+ */
+import type { Dtype } from "./options.js";
+
+export type Tower = "vision" | "text";
+
+export const CONFIG_FILE = "config.json";
+export const PREPROCESSOR_CONFIG_FILE = "preprocessor_config.json";
+export const TOKENIZER_FILE = "tokenizer.json";
+export const TOKENIZER_CONFIG_FILE = "tokenizer_config.json";
+export const METADATA_FILES = [CONFIG_FILE, PREPROCESSOR_CONFIG_FILE, TOKENIZER_FILE, TOKENIZER_CONFIG_FILE] as const;
+
+const DTYPE_SUFFIX: Readonly<Record<Dtype, string>> = {
+  fp32: "",
+  fp16: "_fp16",
+  int8: "_int8",
+  uint8: "_uint8",
+  q8: "_quantized",
+};
+
+/** `onnx/vision_model_int8.onnx` for (vision, int8). */
+export function onnxFile(tower: Tower, dtype: Dtype): string {
+  return `onnx/${tower}_model${DTYPE_SUFFIX[dtype]}.onnx`;
+}
+
+/** The precision an ONNX file name stands for, or null for other variants (q4, bnb4, …). */
+export function dtypeOfOnnxFile(tower: Tower, file: string): Dtype | null {
+  const name = file.slice(file.lastIndexOf("/") + 1);
+  for (const [dtype, suffix] of Object.entries(DTYPE_SUFFIX) as [Dtype, string][]) {
+    if (name === `${tower}_model${suffix}.onnx`) return dtype;
+  }
+  return null;
+}
+
+/** "vision_model.onnx (fp32), vision_model_q4.onnx" — for error messages. */
+export function describeOnnxFiles(tower: Tower, files: readonly string[]): string {
+  const graphs = files.filter((file) => /\.onnx$/.test(file) && file.slice(file.lastIndexOf("/") + 1).startsWith(`${tower}_model`));
+  if (graphs.length === 0) return `no ${tower}_model*.onnx at all`;
+  return graphs
+    .map((file) => {
+      const dtype = dtypeOfOnnxFile(tower, file);
+      const name = file.slice(file.lastIndexOf("/") + 1);
+      return dtype ? `${name} (${dtype})` : name;
+    })
+    .join(", ");
+}
+
+/**
+ * External-data files that must sit beside a graph. transformers.js declares them in
+ * `config.json` → `transformers.js_config.use_external_data_format`: `true` (one `_data` file),
+ * a chunk count, or a map from graph file name to either.
+ */
+export function externalDataFiles(config: unknown, graph: string): string[] {
+  const name = graph.slice(graph.lastIndexOf("/") + 1);
+  const jsConfig = isRecord(config) ? config["transformers.js_config"] : undefined;
+  const setting = isRecord(jsConfig) ? jsConfig.use_external_data_format : undefined;
+  const value = isRecord(setting) ? setting[name] : setting;
+  const chunks = value === true ? 1 : typeof value === "number" && Number.isInteger(value) && value > 0 ? value : 0;
+  return Array.from({ length: chunks }, (_, i) => `${graph}_data${i === 0 ? "" : `_${i}`}`);
+}
+
+export function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}

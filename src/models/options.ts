@@ -1,0 +1,166 @@
+/**
+ * Configuration of the model layer: library options first, then environment variables, then
+ * defaults. Every value is checked here once, so a bad `SIGHTLINE_THREADS` fails with a message
+ * naming the variable instead of deep inside ONNX Runtime.
+ */
+import { availableParallelism, homedir } from "node:os";
+import { join, resolve } from "node:path";
+import { z } from "zod";
+import type { DownloadProgress } from "./download.js";
+import { ModelError } from "./errors.js";
+
+export const DTYPES = ["fp32", "fp16", "int8", "uint8", "q8"] as const;
+/** Weight precision; picks `onnx/<tower>_model<suffix>.onnx` (q8 = transformers.js "quantized"). */
+export type Dtype = (typeof DTYPES)[number];
+
+export const EXECUTION_PROVIDERS = ["cpu", "cuda"] as const;
+export type ExecutionProvider = (typeof EXECUTION_PROVIDERS)[number];
+
+/**
+ * `exact`: PIL's bicubic resampling in TypeScript, equal to Hugging Face's CLIPImageProcessor.
+ * `fast`: libvips (sharp) cubic resize on the thread pool; embeddings within cosine 0.999 of exact
+ * on the test models, meant for video frames.
+ */
+export const IMAGE_RESIZE_MODES = ["exact", "fast"] as const;
+export type ImageResizeMode = (typeof IMAGE_RESIZE_MODES)[number];
+
+export interface ModelOptions {
+  /** Model folders standing in for versions, e.g. `{ "ViT-B-32": "/models/clip-b32" }`. */
+  folders?: Readonly<Record<string, string>>;
+  dtype?: Dtype;
+  /** Where downloaded models live; default `~/.cache/sightline/models`. */
+  cacheDir?: string;
+  /** Hugging Face endpoint; files come from `<mirror>/<repo>/resolve/main/<file>`. */
+  mirror?: string;
+  /** Never touch the network; a missing file is an error that says how to fetch it. */
+  offline?: boolean;
+  /** ONNX Runtime intra-op threads; default: the CPUs this process may use. */
+  threads?: number;
+  executionProvider?: ExecutionProvider;
+  /** Largest batch handed to one inference; bigger requests are split. */
+  maxBatchSize?: number;
+  /** Text embeddings kept in the LRU cache. */
+  textCacheSize?: number;
+  imageResize?: ImageResizeMode;
+  /** Model `clip_comparison@v1` uses (upstream's `CLIP_VERSION_ID`). */
+  comparisonVersion?: string;
+  /** Download progress, e.g. `createProgressBar()` (null when stderr is not a terminal). */
+  onProgress?: ((progress: DownloadProgress) => void) | null;
+}
+
+export interface ResolvedModelOptions {
+  folders: Readonly<Record<string, string>>;
+  dtype: Dtype;
+  cacheDir: string;
+  mirror: string;
+  offline: boolean;
+  threads: number;
+  executionProvider: ExecutionProvider;
+  maxBatchSize: number;
+  textCacheSize: number;
+  imageResize: ImageResizeMode;
+  comparisonVersion: string;
+  onProgress: ((progress: DownloadProgress) => void) | null;
+}
+
+export const DEFAULT_MIRROR = "https://huggingface.co";
+export const DEFAULT_MAX_BATCH_SIZE = 16;
+export const DEFAULT_TEXT_CACHE_SIZE = 1024;
+/** Upstream's default `CLIP_VERSION_ID`, used by `clip_comparison@v1`. */
+export const DEFAULT_COMPARISON_VERSION = "ViT-B-16";
+
+export function defaultCacheDir(): string {
+  return join(homedir(), ".cache", "sightline", "models");
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+export function resolveModelOptions(options: ModelOptions = {}, env: Env = process.env): ResolvedModelOptions {
+  const envFolders = env.SIGHTLINE_MODELS ? parseModelFolders(env.SIGHTLINE_MODELS, "SIGHTLINE_MODELS") : {};
+  return {
+    folders: { ...envFolders, ...(options.folders ?? {}) },
+    dtype: options.dtype ?? "fp32",
+    cacheDir: resolve(options.cacheDir ?? env.SIGHTLINE_CACHE_DIR ?? defaultCacheDir()),
+    mirror: (options.mirror ?? env.SIGHTLINE_HF_MIRROR ?? env.HF_ENDPOINT ?? DEFAULT_MIRROR).replace(/\/+$/, ""),
+    offline: options.offline ?? (envFlag(env, "SIGHTLINE_OFFLINE") || envFlag(env, "HF_HUB_OFFLINE")),
+    threads: options.threads ?? (env.SIGHTLINE_THREADS ? positiveInteger(env.SIGHTLINE_THREADS, "SIGHTLINE_THREADS") : availableParallelism()),
+    executionProvider: options.executionProvider ?? executionProviderFrom(env.SIGHTLINE_EXECUTION_PROVIDER),
+    maxBatchSize: options.maxBatchSize ?? DEFAULT_MAX_BATCH_SIZE,
+    textCacheSize: options.textCacheSize ?? DEFAULT_TEXT_CACHE_SIZE,
+    imageResize: options.imageResize ?? "exact",
+    comparisonVersion: options.comparisonVersion ?? env.CLIP_VERSION_ID ?? DEFAULT_COMPARISON_VERSION,
+    onProgress: options.onProgress ?? null,
+  };
+}
+
+/** `"ViT-B-32=/models/a,ViT-B-16=/models/b"` → `{ "ViT-B-32": "/models/a", ... }`. */
+export function parseModelFolders(text: string, origin = "model mapping"): Record<string, string> {
+  const folders: Record<string, string> = {};
+  for (const entry of text.split(",").map((part) => part.trim()).filter((part) => part.length > 0)) {
+    const [version, folder] = splitModelMapping(entry, origin);
+    folders[version] = folder;
+  }
+  return folders;
+}
+
+/** One `version=/path/to/folder` pair (the CLI's `--model` takes the same form). */
+export function splitModelMapping(entry: string, origin = "model mapping"): [version: string, folder: string] {
+  const at = entry.indexOf("=");
+  const version = entry.slice(0, at).trim();
+  const folder = entry.slice(at + 1).trim();
+  if (at <= 0 || folder.length === 0) {
+    throw new ModelError(`${origin}: "${entry}" is not of the form <version>=<folder>, e.g. ViT-B-32=/models/clip`);
+  }
+  return [version, folder];
+}
+
+function envFlag(env: Env, name: string): boolean {
+  const value = env[name]?.trim().toLowerCase();
+  return value !== undefined && value !== "" && value !== "0" && value !== "false" && value !== "no";
+}
+
+function positiveInteger(text: string, name: string): number {
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < 1) throw new ModelError(`${name} must be a positive integer, got "${text}"`);
+  return value;
+}
+
+function executionProviderFrom(text: string | undefined): ExecutionProvider {
+  if (text === undefined || text.trim() === "") return "cpu";
+  const value = text.trim().toLowerCase();
+  if (!(EXECUTION_PROVIDERS as readonly string[]).includes(value)) {
+    throw new ModelError(`SIGHTLINE_EXECUTION_PROVIDER must be one of ${EXECUTION_PROVIDERS.join(", ")}, got "${text}"`);
+  }
+  return value as ExecutionProvider;
+}
+
+const settingsSchema = z
+  .object({
+    folders: z.record(z.string(), z.string()).optional(),
+    dtype: z.enum(DTYPES).optional(),
+    cacheDir: z.string().optional(),
+    mirror: z.url().optional(),
+    offline: z.boolean().optional(),
+    threads: z.number().int().positive().optional(),
+    executionProvider: z.enum(EXECUTION_PROVIDERS).optional(),
+    maxBatchSize: z.number().int().positive().optional(),
+    textCacheSize: z.number().int().nonnegative().optional(),
+    imageResize: z.enum(IMAGE_RESIZE_MODES).optional(),
+    comparisonVersion: z.string().optional(),
+    onProgress: z.custom<(progress: DownloadProgress) => void>((value) => typeof value === "function").nullable().optional(),
+  })
+  .strict();
+
+/**
+ * The model options carried in `Services.settings.models` (what the CLI, the server and library
+ * callers put there), checked so that a typo in a key is reported rather than ignored.
+ */
+export function optionsFrom(settings: Readonly<Record<string, unknown>>): ModelOptions {
+  if (settings.models === undefined) return {};
+  const parsed = settingsSchema.safeParse(settings.models);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new ModelError(`settings.models${issue.path.map((key) => `.${String(key)}`).join("")}: ${issue.message}`);
+  }
+  return parsed.data;
+}

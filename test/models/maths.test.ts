@@ -1,0 +1,101 @@
+/** Small pure pieces of the model layer: comparison maths, half floats, the LRU, batching. */
+import { describe, expect, it } from "vitest";
+import { BatchQueue } from "../../src/models/batch-queue.js";
+import { argmax, argmin, cosineSimilarity } from "../../src/models/index.js";
+import { LruCache } from "../../src/models/lru.js";
+import { float32ToFloat16, fromFloat16Bits, toFloat16Bits } from "../../src/models/onnx/float16.js";
+
+describe("cosine similarity", () => {
+  it("is dot / (|a| |b|), unclipped", () => {
+    expect(cosineSimilarity([1, 0], [0, 1])).toBe(0);
+    expect(cosineSimilarity([1, 2, 3], [-1, -2, -3])).toBeCloseTo(-1, 15);
+    expect(cosineSimilarity([3, 4], [4, 3])).toBeCloseTo(24 / 25, 15);
+  });
+
+  it("gives NaN for a zero vector and refuses different lengths", () => {
+    expect(cosineSimilarity([0, 0], [1, 2])).toBeNaN();
+    expect(() => cosineSimilarity([1], [1, 2])).toThrow("cannot compare embeddings of lengths 1 and 2");
+  });
+});
+
+describe("argmax / argmin", () => {
+  it("lets the first extreme win, as numpy", () => {
+    expect(argmax([0.1, 0.3, 0.3, 0.2])).toBe(1);
+    expect(argmin([0.2, 0.1, 0.3, 0.1])).toBe(1);
+    expect(argmax([-1])).toBe(0);
+  });
+
+  it("treats NaN as the extreme, as numpy", () => {
+    expect(argmax([0.1, Number.NaN, 0.9])).toBe(1);
+    expect(argmin([0.1, 0.9, Number.NaN])).toBe(2);
+  });
+});
+
+describe("float16", () => {
+  it("converts exactly representable values both ways", () => {
+    const cases: [number, number][] = [
+      [0, 0x0000],
+      [1, 0x3c00],
+      [-2, 0xc000],
+      [0.5, 0x3800],
+      [65504, 0x7bff],
+      [2 ** -24, 0x0001], // smallest subnormal
+      [Infinity, 0x7c00],
+    ];
+    for (const [value, bits] of cases) {
+      expect(toFloat16Bits(value)).toBe(bits);
+      expect(fromFloat16Bits(bits)).toBe(value);
+    }
+  });
+
+  it("rounds to nearest, ties to even, and saturates to infinity", () => {
+    expect(toFloat16Bits(1 + 2 ** -11)).toBe(0x3c00); // tie → even mantissa 0
+    expect(toFloat16Bits(1 + 3 * 2 ** -11)).toBe(0x3c02); // tie → even mantissa 2
+    expect(toFloat16Bits(1 + 2 ** -10 + 2 ** -12)).toBe(0x3c01);
+    expect(toFloat16Bits(1e6)).toBe(0x7c00);
+    expect(Number.isNaN(fromFloat16Bits(toFloat16Bits(Number.NaN)))).toBe(true);
+    expect(Array.from(float32ToFloat16(Float32Array.from([1, -0.5])))).toEqual([0x3c00, 0xb800]);
+  });
+});
+
+describe("LRU cache", () => {
+  it("evicts the least recently used entry", () => {
+    const cache = new LruCache<string, number>(2);
+    cache.set("a", 1);
+    cache.set("b", 2);
+    cache.get("a");
+    cache.set("c", 3);
+    expect([cache.get("a"), cache.get("b"), cache.get("c"), cache.size]).toEqual([1, undefined, 3, 2]);
+  });
+
+  it("keeps nothing with capacity 0", () => {
+    const cache = new LruCache<string, number>(0);
+    cache.set("a", 1);
+    expect(cache.get("a")).toBeUndefined();
+  });
+});
+
+describe("batch queue", () => {
+  it("batches the items of one call and of calls in the same tick, up to the limit", async () => {
+    const batches: number[][] = [];
+    const queue = new BatchQueue<number, number>(async (items) => {
+      batches.push(items);
+      return items.map((item) => item * 10);
+    }, 4);
+    const [first, second] = await Promise.all([queue.push([1, 2, 3]), queue.push([4, 5])]);
+    expect([first, second]).toEqual([[10, 20, 30], [40, 50]]);
+    expect(batches).toEqual([[1, 2, 3, 4], [5]]);
+  });
+
+  it("fails the items of a failed batch and goes on with the next", async () => {
+    let calls = 0;
+    const queue = new BatchQueue<number, number>(async (items) => {
+      calls++;
+      if (calls === 1) throw new Error("boom");
+      return items;
+    }, 2);
+    const results = await Promise.allSettled([queue.push([1, 2]), queue.push([3])]);
+    expect(results[0]).toMatchObject({ status: "rejected", reason: { message: "boom" } });
+    expect(results[1]).toEqual({ status: "fulfilled", value: [3] });
+  });
+});
