@@ -5,26 +5,27 @@
  *
  *   (a) raw onnxruntime-node on ready tensors — the ceiling;
  *       sightline's runtime from decoded images, and from JPEG bytes (decode + preprocess + infer);
- *   (b) `sightline embed` from JPEG files            — TODO(lead), see SCENARIOS below;
- *   (c) a workflow with clip@v1 on a batch of 8      — TODO(lead), see SCENARIOS below.
+ *   (b) `sightline embed` from JPEG files: the built CLI in a child process; its start-up (Node,
+ *       model load) is cancelled out by timing two invocations of different lengths;
+ *   (c) a workflow with clip@v1 on a batch of images given as JPEG files, through the library.
  *
  * Options: --dtypes fp32,int8  --batches 1,8  --seconds 6 (per scenario and setting)  --threads N
  * Goals (issue 4): end-to-end / raw ≥ 0.9 at batch 8; int8 end-to-end ≥ 2.3× fp32 end-to-end.
  */
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
-import { mkdir, readdir, readFile, rename, rm } from "node:fs/promises";
+import { mkdir, readdir, readFile } from "node:fs/promises";
 import { availableParallelism, cpus } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { parseArgs } from "node:util";
 import ort from "onnxruntime-node";
 import { decodeImage } from "../src/images/codec.js";
 import type { WorkflowImage } from "../src/images/index.js";
-import { ClipRuntime, onnxFile, type Dtype, type ImageResizeMode } from "../src/models/index.js";
+import { ClipRuntime, type Dtype, type ImageResizeMode } from "../src/models/index.js";
+import { compile, Services } from "../src/index.js";
+import { ensureBenchModel, projectRoot, rawVisionRunner } from "./fixtures.js";
 
-const ROOT = resolve(import.meta.dirname, "..");
-const SHARED_TOOL = resolve(ROOT, "../shared/tools/make-bench-clip.sh");
-const MODEL_DIR = join(ROOT, ".cache", "bench-clip");
+const ROOT = projectRoot(import.meta.dirname);
 const IMAGE_DIR = join(ROOT, ".cache", "bench-clip-images");
 const IMAGE_COUNT = 16;
 
@@ -57,6 +58,10 @@ type BatchRunner = (index: number) => Promise<unknown>;
 interface PreparedScenario {
   run: BatchRunner;
   close(): Promise<void>;
+  /** Images one `run` counts for (default: the batch size). */
+  imagesPerRun?: number;
+  /** When set, the time to count instead of the wall time of the runs. */
+  measuredMs?: () => number;
 }
 
 interface Scenario {
@@ -93,42 +98,78 @@ function runtimeScenario(name: string, imageResize: ImageResizeMode, input: "dec
 const SCENARIOS: Scenario[] = [
   {
     name: "(a) raw onnxruntime-node, ready tensors",
-    async prepare(setting) {
-      const session = await ort.InferenceSession.create(join(setting.modelDir, onnxFile("vision", setting.dtype)), {
-        intraOpNumThreads: THREADS,
-        interOpNumThreads: 1,
-        graphOptimizationLevel: "all",
-        executionProviders: ["cpu"],
-      });
-      // Ready tensors: the images already preprocessed (by the runtime's exact path, untimed).
-      const runtime = new ClipRuntime({ folders: { "ViT-B-32": setting.modelDir }, threads: 1 });
-      const { processor } = await runtime.model().vision();
-      await runtime.close();
-      const size = processor.pixelsPerImage;
-      const all = new Float32Array(setting.decoded.length * size);
-      setting.decoded.forEach((image, i) => processor.preprocess(image, all, i * size));
-      const tensors = Array.from({ length: setting.decoded.length }, (_, index) => {
-        const data = new Float32Array(setting.batch * size);
-        for (let i = 0; i < setting.batch; i++) data.set(all.subarray(((index * setting.batch + i) % setting.decoded.length) * size, ((index * setting.batch + i) % setting.decoded.length + 1) * size), i * size);
-        return new ort.Tensor("float32", data, [setting.batch, 3, processor.height, processor.width]);
-      });
-      return {
-        run: (index) => session.run({ pixel_values: tensors[index % tensors.length] }),
-        close: () => session.release(),
-      };
-    },
+    prepare: (setting) => rawVisionRunner(setting.modelDir, setting.dtype, setting.batch, THREADS, setting.decoded),
   },
   runtimeScenario("runtime: decoded images, exact resize", "exact", "decoded"),
   runtimeScenario("runtime: JPEG bytes, exact resize", "exact", "jpeg"),
   runtimeScenario("runtime: JPEG bytes, exact, 2 batches in flight", "exact", "jpeg", 2),
   runtimeScenario("runtime: JPEG bytes, fast resize", "fast", "jpeg"),
-  // TODO(lead, issue 4 (b)): `sightline embed` from JPEG files, e.g.
-  //   { name: "(b) sightline embed, JPEG files", async prepare(s) { return { run: (i) => embedCli(s, pick(s.jpegFiles, i, s.batch)), close: async () => {} }; } },
-  //   where embedCli spawns `node dist/cli/main.js embed --model ViT-B-32=<s.modelDir> --dtype <s.dtype> --image …`
-  //   (per batch, or one long-lived process fed all files if the CLI startup should not count).
-  // TODO(lead, issue 4 (c)): a workflow with clip@v1 on a batch of 8 images, e.g.
-  //   { name: "(c) workflow clip@v1", async prepare(s) { const engine = …compile(definition, { services }); return { run: (i) => engine.run({ image: pick(s.jpegFiles, i, s.batch) }), close: () => services.close() }; } },
+  embedCliScenario("(b) sightline embed, JPEG files, exact", "exact"),
+  embedCliScenario("(b) sightline embed, JPEG files, fast", "fast"),
+  workflowScenario("(c) workflow clip@v1, JPEG files, exact", "exact"),
+  workflowScenario("(c) workflow clip@v1, JPEG files, fast", "fast"),
 ];
+
+/**
+ * `sightline embed` as a user runs it. One "batch" here is one invocation embedding
+ * EMBED_ROUNDS × batch images, minus an invocation embedding one batch: the difference removes
+ * Node's start-up and the model load, leaving the per-image cost.
+ */
+const EMBED_ROUNDS = 4;
+function embedCliScenario(name: string, resize: ImageResizeMode): Scenario {
+  const cli = join(ROOT, "dist", "cli", "main.js");
+  return {
+    name,
+    async prepare(setting) {
+      if (!existsSync(cli)) throw new Error("bench:clip needs the built CLI: run `npm run build` first");
+      const invoke = (files: string[]) =>
+        new Promise<number>((resolvePromise, reject) => {
+          const started = performance.now();
+          const args = [cli, "embed", "--model", setting.modelDir, "--dtype", setting.dtype, "--threads", String(THREADS), "--resize", resize, "--batch-size", String(setting.batch)];
+          const child = spawn(process.execPath, [...args, ...files.flatMap((file) => ["--image", file])], { stdio: ["ignore", "ignore", "inherit"] });
+          child.on("error", reject);
+          child.on("exit", (code) => (code === 0 ? resolvePromise(performance.now() - started) : reject(new Error(`sightline embed exited with ${code}`))));
+        });
+      let extraMs = 0;
+      return {
+        run: async (index) => {
+          const long = await invoke(pick(setting.jpegFiles, index, setting.batch * EMBED_ROUNDS));
+          const short = await invoke(pick(setting.jpegFiles, index, setting.batch));
+          extraMs += long - short;
+        },
+        close: async () => {},
+        imagesPerRun: setting.batch * (EMBED_ROUNDS - 1),
+        measuredMs: () => extraMs,
+      };
+    },
+  };
+}
+
+/** The library a program embeds: a workflow with clip@v1 run on a batch of image files. */
+function workflowScenario(name: string, imageResize: ImageResizeMode): Scenario {
+  return {
+    name,
+    async prepare(setting) {
+      const services = new Services({ models: { folders: { "ViT-B-32": setting.modelDir }, dtype: setting.dtype, threads: THREADS, imageResize, maxBatchSize: setting.batch } });
+      const engine = compile(
+        {
+          version: "1.0",
+          inputs: [{ type: "WorkflowImage", name: "image" }],
+          steps: [{ type: "roboflow_core/clip@v1", name: "clip", data: "$inputs.image", version: "ViT-B-32" }],
+          outputs: [{ type: "JsonField", name: "embedding", selector: "$steps.clip.embedding" }],
+        },
+        { services },
+      );
+      return {
+        run: (index) => engine.run({ image: pick(setting.jpegFiles, index, setting.batch) }),
+        close: async () => {
+          await engine.close();
+          await services.close();
+        },
+      };
+    },
+  };
+}
 
 const ROUNDS = 3;
 
@@ -157,31 +198,19 @@ async function measureSetting(setting: Setting): Promise<number[]> {
           while (performance.now() < deadline || batches < 1) {
             batches++;
             await prepared[i].run(next++);
-            images[i] += setting.batch;
+            images[i] += prepared[i].imagesPerRun ?? setting.batch;
           }
         };
+        const before = prepared[i].measuredMs?.() ?? 0;
         await Promise.all(Array.from({ length: scenario.inFlight ?? 1 }, loop));
-        seconds[i] += (performance.now() - started) / 1000;
+        const measured = prepared[i].measuredMs;
+        seconds[i] += (measured ? measured() - before : performance.now() - started) / 1000;
       }
     }
   } finally {
     for (const runner of prepared) await runner.close();
   }
   return images.map((count, i) => count / seconds[i]);
-}
-
-async function ensureBenchModel(): Promise<string> {
-  if (existsSync(join(MODEL_DIR, "onnx", "vision_model_int8.onnx_data"))) return MODEL_DIR;
-  if (!existsSync(SHARED_TOOL)) {
-    console.error(`bench:clip needs ${SHARED_TOOL} (the shared development material) to build the benchmark model.`);
-    process.exit(1);
-  }
-  const building = `${MODEL_DIR}.building-${process.pid}`;
-  console.error(`building the full-size random-weight ViT-B/32 in ${MODEL_DIR} (~700 MB, once)…`);
-  execFileSync(SHARED_TOOL, [building], { stdio: ["ignore", "ignore", "inherit"] });
-  await rm(MODEL_DIR, { recursive: true, force: true });
-  await rename(building, MODEL_DIR);
-  return MODEL_DIR;
 }
 
 /** 640×480 JPEG frames of ffmpeg's moving test pattern: video-like content at a video-like size. */

@@ -10,6 +10,8 @@ import { validateCommand } from "./commands/validate.js";
 import { parseParam } from "./io.js";
 import { addModelOptions, createServices, modelSettings, type ModelCliOptions } from "./models.js";
 import { embedCommand, type EmbedItem } from "./commands/embed.js";
+import { demoCommand, type DemoOptions } from "./commands/demo.js";
+import { DTYPES } from "../models/index.js";
 import { listCommand, pullCommand } from "./commands/models.js";
 import type { CompileOptions } from "../index.js";
 
@@ -141,11 +143,12 @@ addModelOptions(
     .description("Print CLIP embeddings of images and texts, one JSON line per item")
     .requiredOption("--model <version|folder>", "CLIP version (e.g. ViT-B-32) or a model folder", "ViT-B-32")
     .option("--image <file>", "an image to embed; repeatable", (file: string) => void embedItems.push({ type: "image", input: file }))
-    .option("--text <string>", "a text to embed; repeatable", (text: string) => void embedItems.push({ type: "text", input: text })),
+    .option("--text <string>", "a text to embed; repeatable", (text: string) => void embedItems.push({ type: "text", input: text }))
+    .option("--batch-size <n>", "images per model call (default 16)", positiveInteger),
   false,
-).action(async (options: ModelCliOptions & { model: string }) => {
-  const { model, ...rest } = options;
-  process.exitCode = await embedCommand(embedItems, model, modelSettings({ ...rest, model: {} }));
+).action(async (options: ModelCliOptions & { model: string; batchSize?: number }) => {
+  const { model, batchSize, ...rest } = options;
+  process.exitCode = await embedCommand(embedItems, model, modelSettings({ ...rest, model: {} }, batchSize ? { maxBatchSize: batchSize } : {}));
 });
 
 const models = program.command("models").description("Download and list CLIP models");
@@ -163,6 +166,17 @@ addModelOptions(models.command("list").description("What is in the model cache, 
   },
 );
 
+addModelOptions(
+  program
+    .command("demo")
+    .description("The outlier-frames demo: sample 1 frame/s of a video, embed with CLIP, flag outliers, show them in a grid")
+    .option("--video <file>", "video to watch (default: a sample made with ffmpeg)")
+    .option("--out <dir>", "where results, grid images and the grid video go", "demo-output")
+    .addOption(new Option("--download-dtype <precision>", "precision to download ViT-B-32 in, if it is not cached").choices([...DTYPES]).default("q8")),
+).action(async (options: DemoOptions) => {
+  process.exitCode = await demoCommand(options);
+});
+
 program
   .command("blocks")
   .description("List the blocks sightline can run")
@@ -178,30 +192,29 @@ program
     process.exitCode = schemaCommand();
   });
 
-program
-  .command("serve")
-  .description("Serve workflows over HTTP (Roboflow-compatible routes, sessions, stream pipelines, metrics) until SIGINT/SIGTERM")
-  .option("--host <host>", "address to listen on", SERVE_DEFAULTS.host)
-  .option("--port <port>", "port (0: any free port)", parsePort, SERVE_DEFAULTS.port)
-  .addOption(new Option("--api-key <key>", "require this key from clients (Authorization: Bearer, body api_key or ?api_key=)").env("SIGHTLINE_API_KEY"))
-  .option("--max-body-mb <n>", "largest JSON request body, MiB", positiveNumber, SERVE_DEFAULTS.maxBodyMb)
-  .option("--request-timeout-s <n>", "abort a workflow run after this many seconds (504)", positiveNumber, SERVE_DEFAULTS.requestTimeoutS)
-  .option("--max-concurrency <n>", "workflow runs at once", positiveInteger, SERVE_DEFAULTS.maxConcurrency)
-  .option("--max-queue <n>", "workflow runs waiting for a slot before 429", nonNegativeInteger, SERVE_DEFAULTS.maxQueue)
-  .option("--session-ttl-s <n>", "drop a session idle for this many seconds", positiveNumber, SERVE_DEFAULTS.sessionTtlS)
-  .option("--max-sessions <n>", "sessions held at most (a new one beyond: 429)", positiveInteger, SERVE_DEFAULTS.maxSessions)
-  .option("--max-pipelines <n>", "stream pipelines held at most", positiveInteger, SERVE_DEFAULTS.maxPipelines)
-  .option("--allow-local-video", "let pipelines open server-side files and devices (default: only on a loopback host)")
-  .option("--no-allow-local-video", "only stream URLs and uploads as pipeline sources")
-  .option("--max-upload-mb <n>", "largest upload, MiB", positiveNumber, SERVE_DEFAULTS.maxUploadMb)
-  .option("--max-uploads <n>", "uploads held at most", positiveInteger, SERVE_DEFAULTS.maxUploads)
-  .option("--model <version=folder>", "use a local model folder for a CLIP version; repeatable", collect, [])
-  .option("--dtype <dtype>", "model weight precision (fp32, fp16, int8, uint8, q8)")
-  .option("--threads <n>", "ONNX Runtime threads", positiveInteger)
-  .addOption(new Option("--log-level <level>", "request log level").choices(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).default("warn"))
-  .action(async (options: ServeOptions) => {
-    process.exitCode = await serveCommand(options);
-  });
+addModelOptions(
+  program
+    .command("serve")
+    .description("Serve workflows over HTTP (Roboflow-compatible routes, sessions, stream pipelines, metrics) until SIGINT/SIGTERM")
+    .option("--host <host>", "address to listen on", SERVE_DEFAULTS.host)
+    .option("--port <port>", "port (0: any free port)", parsePort, SERVE_DEFAULTS.port)
+    .addOption(new Option("--api-key <key>", "require this key from clients (Authorization: Bearer, body api_key or ?api_key=)").env("SIGHTLINE_API_KEY"))
+    .option("--max-body-mb <n>", "largest JSON request body, MiB", positiveNumber, SERVE_DEFAULTS.maxBodyMb)
+    .option("--request-timeout-s <n>", "abort a workflow run after this many seconds (504)", positiveNumber, SERVE_DEFAULTS.requestTimeoutS)
+    .option("--max-concurrency <n>", "workflow runs at once", positiveInteger, SERVE_DEFAULTS.maxConcurrency)
+    .option("--max-queue <n>", "workflow runs waiting for a slot before 429", nonNegativeInteger, SERVE_DEFAULTS.maxQueue)
+    .option("--session-ttl-s <n>", "drop a session idle for this many seconds", positiveNumber, SERVE_DEFAULTS.sessionTtlS)
+    .option("--max-sessions <n>", "sessions held at most (a new one beyond: 429)", positiveInteger, SERVE_DEFAULTS.maxSessions)
+    .option("--max-pipelines <n>", "stream pipelines held at most", positiveInteger, SERVE_DEFAULTS.maxPipelines)
+    .option("--allow-local-video", "let pipelines open server-side files and devices (default: only on a loopback host)")
+    .option("--no-allow-local-video", "only stream URLs and uploads as pipeline sources")
+    .option("--max-upload-mb <n>", "largest upload, MiB", positiveNumber, SERVE_DEFAULTS.maxUploadMb)
+    .option("--max-uploads <n>", "uploads held at most", positiveInteger, SERVE_DEFAULTS.maxUploads)
+    .option("--no-custom-blocks", "refuse workflows with custom JavaScript blocks (dynamic_blocks_definitions)")
+    .addOption(new Option("--log-level <level>", "request log level").choices(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).default("warn")),
+).action(async (options: ServeOptions) => {
+  process.exitCode = await serveCommand(options);
+});
 
 // A closed pipe on stdout (e.g. `| head`) means nobody reads the results any more: stop quietly.
 process.stdout.on("error", (error: NodeJS.ErrnoException) => {

@@ -124,7 +124,7 @@ export class VideoPipeline {
         onEvent: this.options.onSourceEvent,
       });
       if (this.state === "stopping") await this.multiplexer.stop();
-      else this.state = "running";
+      else if (this.state === "starting") this.state = "running";
       await this.loop(this.multiplexer);
       this.state = "finished";
     } catch (error) {

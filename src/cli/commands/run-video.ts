@@ -23,6 +23,8 @@ export interface RunVideoOptions {
   state?: string;
   stateEvery: number;
   quiet: boolean;
+  /** Print the result lines on stdout (default true). */
+  printLines?: boolean;
   engine: CompileOptions;
 }
 
@@ -63,6 +65,7 @@ export async function runVideoCommand(workflowPath: string, options: RunVideoOpt
   };
   const sinks = await ResultSinks.open({
     serialise: (outputs) => serialiseValue(outputs),
+    stdout: options.printLines === false ? null : process.stdout,
     outDir: options.out,
     videoOutputs: options.videoOutputs,
     sources: specs.map((spec, index) => spec.name ?? String(index)),

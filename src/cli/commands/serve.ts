@@ -4,11 +4,10 @@
  * are released).
  */
 import { InvalidArgumentError } from "commander";
-import { Services } from "../../block-api/index.js";
-import { optionsFrom, splitModelMapping } from "../../models/options.js";
 import { createServer, DEFAULT_SERVER_OPTIONS } from "../../server/index.js";
+import { createServices, type ModelCliOptions } from "../models.js";
 
-export interface ServeOptions {
+export interface ServeOptions extends ModelCliOptions {
   host: string;
   port: number;
   apiKey?: string;
@@ -23,10 +22,8 @@ export interface ServeOptions {
   allowLocalVideo?: boolean;
   maxUploadMb: number;
   maxUploads: number;
-  /** `version=folder` pairs. */
-  model: string[];
-  dtype?: string;
-  threads?: number;
+  /** False (`--no-custom-blocks`): refuse definitions with `dynamic_blocks_definitions`. */
+  customBlocks: boolean;
   logLevel: string;
 }
 
@@ -48,31 +45,9 @@ export function isLoopbackHost(host: string): boolean {
   return host === "localhost" || host === "::1" || /^127(?:\.\d{1,3}){3}$/.test(host);
 }
 
-/**
- * The shared services, with the model layer's settings (`Services.settings.models`, read by
- * `models/options.ts`); checked now so that a bad `--dtype` fails at start, not at the first request.
- */
-export function servicesFromOptions(options: Pick<ServeOptions, "model" | "dtype" | "threads">): Services {
-  const folders = Object.fromEntries(options.model.map((entry) => splitModelMapping(entry, "--model")));
-  const settings = {
-    models: {
-      ...(options.model.length > 0 ? { folders } : {}),
-      ...(options.dtype !== undefined ? { dtype: options.dtype } : {}),
-      ...(options.threads !== undefined ? { threads: options.threads } : {}),
-    },
-  };
-  optionsFrom(settings);
-  return new Services(settings);
-}
-
 export async function serveCommand(options: ServeOptions): Promise<number> {
-  let services: Services;
-  try {
-    services = servicesFromOptions(options);
-  } catch (error) {
-    process.stderr.write(`sightline: ${(error as Error).message}\n`);
-    return 1;
-  }
+  // One Services for every request, session and pipeline: each model loads once.
+  const services = createServices(options);
   const loopback = isLoopbackHost(options.host);
   const allowLocalVideo = options.allowLocalVideo ?? loopback;
   const server = createServer({
@@ -88,6 +63,7 @@ export async function serveCommand(options: ServeOptions): Promise<number> {
     allowLocalVideo,
     maxUploadBytes: Math.round(options.maxUploadMb * MIB),
     maxUploads: options.maxUploads,
+    ...(options.customBlocks ? {} : { dynamicBlocks: null }),
     logger: { level: options.logLevel },
   });
 

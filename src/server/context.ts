@@ -1,0 +1,29 @@
+/** What the route groups share: the resolved options and the server's long-lived parts. */
+import type { EngineFactory } from "./engines.js";
+import type { ConcurrencyLimiter } from "./limits.js";
+import type { ServerMetrics } from "./metrics.js";
+import type { PipelineManager } from "./pipeline-manager.js";
+import type { SessionStore } from "./session-store.js";
+import type { UploadStore } from "./upload-store.js";
+
+export interface ServerLimits {
+  apiKey: string | null;
+  maxBodyBytes: number;
+  requestTimeoutMs: number;
+  allowLocalVideo: boolean;
+  /** Default (and largest) number of frame results a pipeline keeps for `consume`. */
+  pipelineResultsBuffer: number;
+  /** Interval of SSE `status` events and heartbeats, ms. */
+  sseStatusIntervalMs: number;
+  sseHeartbeatMs: number;
+}
+
+export interface ServerContext {
+  limits: ServerLimits;
+  engines: EngineFactory;
+  runs: ConcurrencyLimiter;
+  sessions: SessionStore;
+  pipelines: PipelineManager;
+  uploads: UploadStore;
+  metrics: ServerMetrics;
+}

@@ -1,0 +1,94 @@
+/**
+ * Errors the HTTP layer raises itself (auth, limits, routing, sessions, pipelines). They extend
+ * `WorkflowError` so that one error handler turns every failure into the same body shape as
+ * upstream's (`{message, error_type, context, inner_error_type, inner_error_message}`, spec §3.4).
+ */
+import type { z } from "zod";
+import { WorkflowError, type WorkflowErrorBody, type WorkflowErrorOptions } from "../errors/index.js";
+
+export class HttpError extends WorkflowError {
+  override readonly errorType: string;
+  override readonly httpStatus: number;
+  /** Extra top-level fields of the body (e.g. FastAPI's `detail`). */
+  readonly extra: Readonly<Record<string, unknown>>;
+  /** Response headers, e.g. `Retry-After`. */
+  readonly headers: Readonly<Record<string, string>>;
+
+  constructor(
+    status: number,
+    errorType: string,
+    message: string,
+    options: WorkflowErrorOptions & { extra?: Record<string, unknown>; headers?: Record<string, string> } = {},
+  ) {
+    super(message, options);
+    this.httpStatus = status;
+    this.errorType = errorType;
+    this.extra = options.extra ?? {};
+    this.headers = options.headers ?? {};
+  }
+
+  override toBody(): WorkflowErrorBody {
+    return { ...super.toBody(), ...this.extra };
+  }
+}
+
+export function unauthorized(): HttpError {
+  return new HttpError(
+    401,
+    "Unauthorized",
+    "This server requires an API key: send it as `Authorization: Bearer <key>`, as `api_key` in the JSON body, or as the `api_key` query parameter.",
+    { context: "request_authorisation" },
+  );
+}
+
+/** Upstream's `MissingApiKeyError` (400), raised by routes that insist on a key even on an open server. */
+export function missingApiKey(route: string): HttpError {
+  return new HttpError(
+    400,
+    "MissingApiKeyError",
+    `${route} requires an API key (body \`api_key\` or \`Authorization: Bearer <key>\`), as upstream's server does.`,
+    {
+      context: "request_authorisation",
+    },
+  );
+}
+
+export function notFound(what: string): HttpError {
+  return new HttpError(404, "NotFoundError", what, { context: "request_routing" });
+}
+
+/** A request body that does not match the route's schema; `detail` mirrors FastAPI's 422 body. */
+export function requestValidation(route: string, issues: z.ZodError["issues"]): HttpError {
+  const detail = issues.map((issue) => ({
+    loc: ["body", ...issue.path.map((key) => (typeof key === "symbol" ? String(key) : key))],
+    msg: issue.message,
+    type: issue.code,
+  }));
+  const where = (loc: readonly unknown[]) => (loc.length > 1 ? loc.slice(1).join(".") : "body");
+  const summary = detail.map((entry) => `${where(entry.loc)}: ${entry.msg}`).join("; ");
+  return new HttpError(422, "RequestValidationError", `Invalid request body for ${route}: ${summary}`, {
+    context: "request_validation",
+    extra: { detail },
+  });
+}
+
+export function tooManyRequests(message: string): HttpError {
+  return new HttpError(429, "TooManyRequestsError", message, { context: "request_admission", headers: { "retry-after": "1" } });
+}
+
+export function requestTimeout(timeoutMs: number): HttpError {
+  return new HttpError(504, "RequestTimeoutError", `The request did not finish within the server's limit of ${timeoutMs / 1000} s and was aborted.`, {
+    context: "workflow_execution",
+  });
+}
+
+/** `POST /{workspace}/workflows/{id}`: upstream fetches the definition from Roboflow's API; sightline never calls it. */
+export function definitionFetchNotSupported(workspace: string, workflowId: string): HttpError {
+  return new HttpError(
+    501,
+    "WorkflowDefinitionNotAvailableError",
+    `sightline does not fetch workflow definitions from Roboflow's API (asked for ${workspace}/${workflowId}). ` +
+      "Send the definition itself: POST /workflows/run with {specification, inputs}.",
+    { context: "workflow_retrieval" },
+  );
+}

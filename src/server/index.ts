@@ -1,0 +1,258 @@
+/**
+ * The HTTP server (`sightline serve`): upstream's workflow routes (spec §8), stateful sessions,
+ * stream pipelines with live events, uploads, and Prometheus metrics — one fastify app on one
+ * shared `Services`, so every request, session and pipeline uses the same loaded models.
+ *
+ * ```ts
+ * const server = createServer({ apiKey: "secret" });
+ * await server.app.listen({ host: "127.0.0.1", port: 9001 });
+ * // …
+ * await server.close(); // stops pipelines, ends event streams, deletes uploads
+ * ```
+ *
+ * Every failure answers with upstream's error body (`toErrorBody`, spec §3.4) and status
+ * (`httpStatusOf`); a block that throws fails its request with 500 and never the process.
+ */
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from "fastify";
+import type { BlockRegistry } from "../block-api/index.js";
+import { Services } from "../block-api/index.js";
+import type { DynamicBlockFactory } from "../compiler/index.js";
+import { httpStatusOf, toErrorBody, WorkflowError } from "../errors/index.js";
+import { getDefaultRegistry } from "../index.js";
+import { apiKeyMatches, presentedApiKey } from "./auth.js";
+import type { ServerContext, ServerLimits } from "./context.js";
+import { EngineFactory } from "./engines.js";
+import { HttpError, notFound, unauthorized } from "./errors.js";
+import { ConcurrencyLimiter } from "./limits.js";
+import { registerMetricsRoutes, ServerMetrics } from "./metrics.js";
+import { PipelineManager } from "./pipeline-manager.js";
+import { registerPipelineRoutes } from "./pipelines.js";
+import { SessionStore } from "./session-store.js";
+import { registerSessionRoutes } from "./sessions.js";
+import { UploadStore } from "./upload-store.js";
+import { registerUploadRoutes } from "./uploads.js";
+import { registerWorkflowRoutes } from "./workflows.js";
+
+export interface ServerOptions {
+  /** Blocks to serve; default the core blocks. */
+  registry?: BlockRegistry;
+  /** Builds blocks from `dynamic_blocks_definitions`; default the library's (JavaScript in a sandbox); null refuses them. */
+  dynamicBlocks?: DynamicBlockFactory | null;
+  /** Shared by every engine. Given: the caller closes it. Default: created here and closed by `close()`. */
+  services?: Services;
+  /** Required from clients when set (Bearer header, body `api_key` or `?api_key=`). */
+  apiKey?: string | null;
+  /** Largest JSON body, bytes (default 32 MiB). */
+  maxBodyBytes?: number;
+  /** A workflow run taking longer is aborted and answered with 504 (default 60 s). */
+  requestTimeoutMs?: number;
+  /** Workflow runs at once (default 8) … */
+  maxConcurrency?: number;
+  /** … and waiting for a slot (default 64); beyond that, 429. */
+  maxQueue?: number;
+  /** A session idle this long is dropped (default 10 min). */
+  sessionTtlMs?: number;
+  /** Sessions held at most (default 64); a new one beyond that gets 429. */
+  maxSessions?: number;
+  /** Pipelines held at most (default 8). */
+  maxPipelines?: number;
+  /** Frame results a pipeline keeps for `consume` (default and maximum, default 256). */
+  pipelineResultsBuffer?: number;
+  /** Whether pipelines may open server-side paths and devices (default false; see `video-references.ts`). */
+  allowLocalVideo?: boolean;
+  /** Largest upload, bytes (default 1 GiB), and uploads held at most (default 16). */
+  maxUploadBytes?: number;
+  maxUploads?: number;
+  /** Parent folder of the uploads' temporary folder (default the OS temporary folder). */
+  uploadDir?: string;
+  /** fastify's logger option (default off). */
+  logger?: FastifyServerOptions["logger"];
+  /** Clock for session expiry (tests). */
+  now?: () => number;
+  /** SSE status-event interval and heartbeat interval, ms (defaults 1 s and 15 s). */
+  sseStatusIntervalMs?: number;
+  sseHeartbeatMs?: number;
+}
+
+export const DEFAULT_SERVER_OPTIONS = {
+  maxBodyBytes: 32 * 1024 * 1024,
+  requestTimeoutMs: 60_000,
+  maxConcurrency: 8,
+  maxQueue: 64,
+  sessionTtlMs: 10 * 60_000,
+  maxSessions: 64,
+  maxPipelines: 8,
+  pipelineResultsBuffer: 256,
+  maxUploadBytes: 1024 * 1024 * 1024,
+  maxUploads: 16,
+  sseStatusIntervalMs: 1000,
+  sseHeartbeatMs: 15_000,
+} as const;
+
+export interface SightlineServer {
+  app: FastifyInstance;
+  /** Stops pipelines (finishing their current tick), ends event streams, closes the listener, deletes uploads. Idempotent. */
+  close(): Promise<void>;
+}
+
+export function createServer(options: ServerOptions = {}): SightlineServer {
+  const defaults = DEFAULT_SERVER_OPTIONS;
+  const limits: ServerLimits = {
+    apiKey: options.apiKey || null,
+    maxBodyBytes: options.maxBodyBytes ?? defaults.maxBodyBytes,
+    requestTimeoutMs: options.requestTimeoutMs ?? defaults.requestTimeoutMs,
+    allowLocalVideo: options.allowLocalVideo ?? false,
+    pipelineResultsBuffer: options.pipelineResultsBuffer ?? defaults.pipelineResultsBuffer,
+    sseStatusIntervalMs: options.sseStatusIntervalMs ?? defaults.sseStatusIntervalMs,
+    sseHeartbeatMs: options.sseHeartbeatMs ?? defaults.sseHeartbeatMs,
+  };
+  const services = options.services ?? new Services();
+  const engines = new EngineFactory(options.registry ?? getDefaultRegistry(), options.dynamicBlocks, services);
+  const metrics = new ServerMetrics();
+  const sessionTtlMs = options.sessionTtlMs ?? defaults.sessionTtlMs;
+  const context: ServerContext = {
+    limits,
+    engines,
+    metrics,
+    runs: new ConcurrencyLimiter(options.maxConcurrency ?? defaults.maxConcurrency, options.maxQueue ?? defaults.maxQueue),
+    sessions: new SessionStore({
+      ttlMs: sessionTtlMs,
+      maxSessions: options.maxSessions ?? defaults.maxSessions,
+      createEngine: (specification) => engines.engine(specification),
+      now: options.now,
+    }),
+    pipelines: new PipelineManager({
+      engines,
+      maxPipelines: options.maxPipelines ?? defaults.maxPipelines,
+      onFrameError: (error) => metrics.countStepError(error, "pipeline"),
+    }),
+    uploads: new UploadStore({
+      maxBytes: options.maxUploadBytes ?? defaults.maxUploadBytes,
+      maxCount: options.maxUploads ?? defaults.maxUploads,
+      parentDir: options.uploadDir,
+    }),
+  };
+
+  // Session ids may be 128 characters long, more than fastify's default path-parameter limit.
+  const app = Fastify({ bodyLimit: limits.maxBodyBytes, logger: options.logger ?? false, maxParamLength: 256 });
+  installJsonParser(app);
+  installErrorHandling(app, limits);
+  if (limits.apiKey !== null) {
+    const key = limits.apiKey;
+    app.addHook("preHandler", async (request) => {
+      if (!apiKeyMatches(key, presentedApiKey(request))) throw unauthorized();
+    });
+  }
+  app.addHook("onResponse", async (request, reply) => {
+    metrics.countRequest(request.method, request.routeOptions.url ?? "unmatched", reply.statusCode);
+  });
+
+  registerWorkflowRoutes(app, context);
+  registerSessionRoutes(app, context);
+  registerPipelineRoutes(app, context);
+  registerUploadRoutes(app, context);
+  registerMetricsRoutes(app, context);
+
+  // Abandoned sessions go even when nobody asks about sessions.
+  const sweeper = setInterval(() => context.sessions.sweep(), Math.min(sessionTtlMs, 60_000));
+  sweeper.unref();
+  // Before the listener closes: event streams are open requests that would keep it waiting.
+  app.addHook("preClose", async () => {
+    await context.pipelines.terminateAll();
+  });
+
+  let closing: Promise<void> | null = null;
+  return {
+    app,
+    close() {
+      closing ??= (async () => {
+        clearInterval(sweeper);
+        await app.close();
+        await context.sessions.clear();
+        await context.uploads.close();
+        if (!options.services) await services.close();
+      })();
+      return closing;
+    },
+  };
+}
+
+/** JSON bodies with a message that says what is wrong and where (fastify's default does not). */
+function installJsonParser(app: FastifyInstance): void {
+  app.removeContentTypeParser("application/json");
+  app.addContentTypeParser("application/json", { parseAs: "string" }, (_request, text, done) => {
+    const body = typeof text === "string" ? text : text.toString("utf8");
+    if (body.trim() === "") {
+      done(malformed("The request body is empty; send a JSON document."), undefined);
+      return;
+    }
+    try {
+      // `__proto__` keys are refused, as fastify's own parser does, so no body can reach an object's prototype.
+      done(null, body.includes("__proto__") ? JSON.parse(body, rejectProtoKeys) : JSON.parse(body));
+    } catch (error) {
+      done(error instanceof HttpError ? error : malformed(`The request body is not valid JSON: ${(error as Error).message}`), undefined);
+    }
+  });
+}
+
+function rejectProtoKeys(key: string, value: unknown): unknown {
+  if (key === "__proto__") throw malformed('The request body contains a "__proto__" key, which is not accepted.');
+  return value;
+}
+
+function malformed(message: string): HttpError {
+  return new HttpError(400, "MalformedRequestError", message, { context: "request_parsing" });
+}
+
+interface FastifyHttpError {
+  statusCode: number;
+  code?: string;
+  message: string;
+}
+
+function isFastifyHttpError(error: unknown): error is FastifyHttpError {
+  return error instanceof Error && typeof (error as Partial<FastifyHttpError>).statusCode === "number";
+}
+
+/** Turns anything thrown into upstream's error body with the matching status. */
+function errorResponse(
+  error: unknown,
+  limits: Pick<ServerLimits, "maxBodyBytes">,
+): { status: number; body: Record<string, unknown>; headers: Record<string, string> } {
+  if (error instanceof HttpError) return { status: error.httpStatus, body: { ...error.toBody() }, headers: { ...error.headers } };
+  if (error instanceof WorkflowError) return { status: httpStatusOf(error), body: { ...toErrorBody(error) }, headers: {} };
+  if (isFastifyHttpError(error) && error.statusCode >= 400 && error.statusCode < 500) {
+    return errorResponse(fastifyClientError(error, limits.maxBodyBytes), limits);
+  }
+  return { status: 500, body: { ...toErrorBody(error) }, headers: {} };
+}
+
+function fastifyClientError(error: FastifyHttpError, maxBodyBytes: number): HttpError {
+  switch (error.code) {
+    case "FST_ERR_CTP_BODY_TOO_LARGE":
+      return new HttpError(413, "PayloadTooLargeError", `The request body is larger than the server's limit of ${maxBodyBytes} bytes (--max-body-mb).`, {
+        context: "request_parsing",
+      });
+    case "FST_ERR_CTP_INVALID_MEDIA_TYPE":
+      return new HttpError(415, "UnsupportedMediaTypeError", "Send JSON with Content-Type: application/json.", { context: "request_parsing" });
+    default:
+      return new HttpError(error.statusCode, "BadRequestError", error.message, { context: "request_parsing" });
+  }
+}
+
+function installErrorHandling(app: FastifyInstance, limits: ServerLimits): void {
+  app.setErrorHandler(async (error, request, reply) => {
+    const { status, body, headers } = errorResponse(error, limits);
+    if (status >= 500 && !(error instanceof WorkflowError)) request.log.error({ err: error }, "unexpected error");
+    return reply.status(status).headers(headers).send(body);
+  });
+  app.setNotFoundHandler(async (request) => {
+    throw notFound(`No route ${request.method} ${request.url.split("?")[0]}. See GET /workflows/blocks/describe, POST /workflows/run, /inference_pipelines/…`);
+  });
+}
+
+export type { ServerContext, ServerLimits } from "./context.js";
+export type { FrameRecord, PipelineEvent, PipelineReport, PipelineRequest } from "./pipeline-manager.js";
+export type { SessionInfo } from "./session-store.js";
+export type { UploadInfo } from "./upload-store.js";
+export type { WorkflowInterface } from "./interface.js";

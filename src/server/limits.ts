@@ -1,0 +1,104 @@
+/**
+ * Admission control for workflow runs: at most `maxConcurrent` run at once, at most `maxQueued`
+ * wait (FIFO) for a slot, and anything beyond is refused at once with 429 — a client learns that
+ * the server is saturated instead of piling up requests it will time out on anyway.
+ *
+ * A run keeps its slot until its work has really settled, even when the client has already had a
+ * timeout answer: a block that ignores the abort signal still occupies the CPU, and the bound is
+ * about work, not about open requests.
+ */
+import { tooManyRequests } from "./errors.js";
+
+interface Waiter {
+  grant: () => void;
+  onAbort: () => void;
+}
+
+export class ConcurrencyLimiter {
+  private running = 0;
+  private readonly queue: Waiter[] = [];
+
+  constructor(
+    readonly maxConcurrent: number,
+    readonly maxQueued: number,
+  ) {
+    if (!(maxConcurrent >= 1)) throw new RangeError(`max concurrency must be at least 1, got ${maxConcurrent}`);
+    if (!(maxQueued >= 0)) throw new RangeError(`max queue must be at least 0, got ${maxQueued}`);
+  }
+
+  get active(): number {
+    return this.running;
+  }
+
+  get queued(): number {
+    return this.queue.length;
+  }
+
+  /** Runs `task` when a slot is free; rejects with 429 when the queue is full, with the abort reason when aborted while waiting. */
+  async run<T>(task: () => Promise<T>, signal: AbortSignal): Promise<T> {
+    await this.acquire(signal);
+    try {
+      return await task();
+    } finally {
+      this.release();
+    }
+  }
+
+  private acquire(signal: AbortSignal): Promise<void> {
+    signal.throwIfAborted();
+    if (this.running < this.maxConcurrent) {
+      this.running++;
+      return Promise.resolve();
+    }
+    if (this.queue.length >= this.maxQueued) {
+      return Promise.reject(
+        tooManyRequests(
+          `The server is busy: ${this.running} workflow runs in progress and ${this.queue.length} waiting (limits ${this.maxConcurrent} and ${this.maxQueued}). Retry later.`,
+        ),
+      );
+    }
+    return new Promise<void>((resolve, reject) => {
+      const waiter: Waiter = {
+        grant: () => {
+          signal.removeEventListener("abort", waiter.onAbort);
+          resolve();
+        },
+        onAbort: () => {
+          const index = this.queue.indexOf(waiter);
+          if (index >= 0) this.queue.splice(index, 1);
+          reject(signal.reason);
+        },
+      };
+      signal.addEventListener("abort", waiter.onAbort, { once: true });
+      this.queue.push(waiter);
+    });
+  }
+
+  private release(): void {
+    const next = this.queue.shift();
+    // The slot passes straight to the next waiter, so `running` stays the same.
+    if (next) next.grant();
+    else this.running--;
+  }
+}
+
+/** Settles with `work`, or rejects with the signal's reason as soon as it aborts (whatever `work` is still doing). */
+export function raceAbort<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
+  // The loser must not become an unhandled rejection.
+  work.catch(() => undefined);
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener("abort", onAbort, { once: true });
+    work.then(
+      (value) => {
+        signal.removeEventListener("abort", onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener("abort", onAbort);
+        reject(error);
+      },
+    );
+  });
+}

@@ -1,0 +1,141 @@
+/**
+ * `GET /metrics`: Prometheus text. Per pipeline (label `pipeline`): frames, fps, latency
+ * summaries (decode wait, inference, end to end), dropped frames, dropped results, flagged frames,
+ * errors, active streams, state. Server-wide: sessions, workflow runs in progress / queued, HTTP
+ * requests by route and status, step errors by block type.
+ */
+import type { FastifyInstance } from "fastify";
+import type { WorkflowErrorBody } from "../errors/index.js";
+import type { LatencyStats } from "../video/pipeline.js";
+import type { ServerContext } from "./context.js";
+import type { PipelineReport } from "./pipeline-manager.js";
+import { PROMETHEUS_CONTENT_TYPE, renderMetrics, type MetricFamily, type Sample } from "./prometheus.js";
+
+type LatencySummary = ReturnType<LatencyStats["summary"]>;
+
+const LIVE_SOURCE_STATES = new Set(["starting", "running", "reconnecting"]);
+
+export class ServerMetrics {
+  private readonly requests = new Map<string, Sample>();
+  private readonly stepErrors = new Map<string, Sample>();
+
+  countRequest(method: string, route: string, status: number): void {
+    const key = `${method} ${route} ${status}`;
+    const sample = this.requests.get(key);
+    if (sample) sample.value++;
+    else this.requests.set(key, { labels: { method, route, status: String(status) }, value: 1 });
+  }
+
+  /** A workflow run (`origin` http) or a frame (`origin` pipeline) failed at run time. */
+  countStepError(error: WorkflowErrorBody, origin: "http" | "pipeline"): void {
+    const blockType = error.blocks_errors?.[0]?.block_type ?? "unknown";
+    const key = `${blockType} ${error.error_type} ${origin}`;
+    const sample = this.stepErrors.get(key);
+    if (sample) sample.value++;
+    else this.stepErrors.set(key, { labels: { block_type: blockType, error_type: error.error_type, origin }, value: 1 });
+  }
+
+  families(state: { pipelines: PipelineReport[]; sessions: number; runsActive: number; runsQueued: number }): MetricFamily[] {
+    const perPipeline = (name: string, type: MetricFamily["type"], help: string, value: (report: PipelineReport) => number): MetricFamily => ({
+      name,
+      type,
+      help,
+      samples: state.pipelines.map((report) => ({ labels: { pipeline: report.pipeline_id }, value: value(report) })),
+    });
+    return [
+      {
+        name: "sightline_pipelines",
+        type: "gauge",
+        help: "Inference pipelines held by the server (running or ended, not yet terminated).",
+        samples: [{ labels: {}, value: state.pipelines.length }],
+      },
+      {
+        name: "sightline_pipeline_state",
+        type: "gauge",
+        help: "1 for the pipeline's current state.",
+        samples: state.pipelines.map((report) => ({ labels: { pipeline: report.pipeline_id, state: report.state }, value: 1 })),
+      },
+      perPipeline("sightline_pipeline_frames_total", "counter", "Frames processed by the pipeline.", (report) => report.frames),
+      perPipeline("sightline_pipeline_fps", "gauge", "Frames processed per second since the pipeline started.", (report) => report.fps),
+      perPipeline(
+        "sightline_pipeline_dropped_frames_total",
+        "counter",
+        "Frames live sources dropped because a fresher one arrived before processing.",
+        (report) => report.dropped,
+      ),
+      perPipeline(
+        "sightline_pipeline_results_dropped_total",
+        "counter",
+        "Frame results dropped from the consume buffer because nobody consumed them in time.",
+        (report) => report.results_dropped,
+      ),
+      perPipeline("sightline_pipeline_flagged_frames_total", "counter", "Frames flagged by the workflow (e.g. is_outlier).", (report) => report.flagged),
+      perPipeline("sightline_pipeline_errors_total", "counter", "Frames whose workflow run failed.", (report) => report.errors),
+      perPipeline(
+        "sightline_pipeline_active_streams",
+        "gauge",
+        "Sources of the pipeline that are starting, running or reconnecting.",
+        (report) => report.sources.filter((source) => LIVE_SOURCE_STATES.has(source.state)).length,
+      ),
+      {
+        name: "sightline_pipeline_latency_seconds",
+        type: "summary",
+        help: "Per tick: decode_wait = waiting for frames, inference = the workflow run, end_to_end = run plus result handling. Quantiles over the last 1024 ticks.",
+        samples: state.pipelines.flatMap((report) => [
+          ...latencySamples(report.pipeline_id, "decode_wait", report.latency.wait),
+          ...latencySamples(report.pipeline_id, "inference", report.latency.inference),
+          ...latencySamples(report.pipeline_id, "end_to_end", report.latency.end_to_end),
+        ]),
+      },
+      { name: "sightline_sessions_active", type: "gauge", help: "Stateful /workflows/run sessions held.", samples: [{ labels: {}, value: state.sessions }] },
+      {
+        name: "sightline_workflow_runs_in_progress",
+        type: "gauge",
+        help: "/workflows/run requests running now.",
+        samples: [{ labels: {}, value: state.runsActive }],
+      },
+      {
+        name: "sightline_workflow_runs_queued",
+        type: "gauge",
+        help: "/workflows/run requests waiting for a slot.",
+        samples: [{ labels: {}, value: state.runsQueued }],
+      },
+      {
+        name: "sightline_http_requests_total",
+        type: "counter",
+        help: "HTTP requests answered, by method, route pattern and status.",
+        samples: [...this.requests.values()],
+      },
+      {
+        name: "sightline_step_errors_total",
+        type: "counter",
+        help: "Workflow runs (http) and frames (pipeline) that failed at run time, by block type and error type.",
+        samples: [...this.stepErrors.values()],
+      },
+    ];
+  }
+}
+
+function latencySamples(pipeline: string, stage: string, summary: LatencySummary): Sample[] {
+  const labels = { pipeline, stage };
+  const samples: Sample[] = [];
+  if (summary.p50_ms !== null) samples.push({ labels: { ...labels, quantile: "0.5" }, value: summary.p50_ms / 1000 });
+  if (summary.p99_ms !== null) samples.push({ labels: { ...labels, quantile: "0.99" }, value: summary.p99_ms / 1000 });
+  samples.push({ suffix: "_sum", labels, value: ((summary.mean_ms ?? 0) * summary.count) / 1000 });
+  samples.push({ suffix: "_count", labels, value: summary.count });
+  return samples;
+}
+
+export function registerMetricsRoutes(app: FastifyInstance, context: ServerContext): void {
+  app.get("/metrics", async (_request, reply) => {
+    const text = renderMetrics(
+      context.metrics.families({
+        pipelines: context.pipelines.list().map((pipeline) => pipeline.report()),
+        sessions: context.sessions.size,
+        runsActive: context.runs.active,
+        runsQueued: context.runs.queued,
+      }),
+    );
+    return reply.type(PROMETHEUS_CONTENT_TYPE).send(text);
+  });
+}

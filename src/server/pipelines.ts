@@ -1,0 +1,243 @@
+/**
+ * Stream pipelines, upstream's `/inference_pipelines/*` (spec §8–9). Answers use upstream's
+ * `CommandResponse` shape: `{status: "success", context: {request_id, pipeline_id}, ...}`.
+ *
+ * - `POST /inference_pipelines/initialise` — sightline's flat body
+ *   `{video_reference: string | number | (string | number)[], workflow_specification | specification,
+ *   workflows_parameters?, max_fps?, image_input_name? ("image"), video_metadata_input_name?
+ *   ("video_metadata"), flag_outputs? (["is_outlier"]), results_buffer_size?, api_key?}`, or
+ *   upstream's nested `InitialisePipelinePayload` (`video_configuration`, `processing_configuration`,
+ *   `sink_configuration`). A reference may be `name=<ref>` (names the source, as the CLI), a
+ *   stream URL, `upload:<id>` (see `POST /uploads`), and — only with `--allow-local-video` — a
+ *   server-side path or device (see `video-references.ts` for why). → `{status, context}`.
+ * - `GET /inference_pipelines/list` → `{status, context, pipelines: [id], details: [{pipeline_id,
+ *   state, created_at}]}`
+ * - `GET /inference_pipelines/{id}/status` → `{status, context, report}`: `VideoPipeline.status()`
+ *   (state, counts, fps, latency, per-source stats incl. `state: "failed"`) plus `pipeline_id`,
+ *   `created_at`, `buffered_results`, `results_dropped` and the latest `source_events`.
+ * - `POST /inference_pipelines/{id}/pause | resume | terminate` → `{status, context}`. Pause takes
+ *   effect between ticks; live sources keep decoding (and dropping) meanwhile.
+ * - `GET|POST /inference_pipelines/{id}/consume` (POST body `{excluded_fields?}`) → frame results
+ *   since the last consume: `{status, context, frames: [{source, source_index, frame_number,
+ *   frame_timestamp, outputs, error?, flagged}], dropped, outputs, frames_metadata}`. `dropped`
+ *   counts results that fell out of the pipeline's bounded buffer since the last consume.
+ *   `outputs` and `frames_metadata: [{frame_timestamp, frame_id, source_id}]` repeat the same
+ *   frames in upstream's `ConsumePipelineResponse` form (aligned lists).
+ *
+ * Live events, for the web UI — `GET /inference_pipelines/{id}/events` (Server-Sent Events,
+ * `text/event-stream`; `?api_key=` works where headers cannot be set):
+ * - `event: frame`, one per processed frame: `{source, source_index, frame_number,
+ *   frame_timestamp, outputs, error?, flagged, thumbnail?}` — `outputs` serialised as
+ *   `/workflows/run` does (images as base64 JPEG); `thumbnail` is a JPEG data URL of the input
+ *   frame at most 160 px wide, present exactly when the frame is flagged.
+ * - `event: status`, at once and then every second: the status `report` above plus
+ *   `sse_skipped_frames` (frame events this client missed because it read too slowly; such
+ *   frames are still in `consume`).
+ * - `: heartbeat` comment lines every 15 s keep proxies from closing an idle stream.
+ * - `event: end` `{state}` when the pipeline ends (its sources ended, it failed, or it was
+ *   terminated), after a last `status`; then the server closes the stream. A client that goes
+ *   away is unsubscribed at once.
+ */
+import { randomUUID } from "node:crypto";
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import { z } from "zod";
+import type { ServerContext } from "./context.js";
+import { definitionFetchNotSupported } from "./errors.js";
+import type { FrameRecord, ManagedPipeline, PipelineEvent } from "./pipeline-manager.js";
+import { parseBody } from "./requests.js";
+import { resolveVideoReference } from "./video-references.js";
+
+const ROUTE = "POST /inference_pipelines/initialise";
+
+const VideoReference = z.union([z.string().min(1), z.number().int().nonnegative()]);
+
+const InitialiseSchema = z
+  .object({
+    video_reference: z.union([VideoReference, z.array(VideoReference).min(1)]),
+    workflow_specification: z.record(z.string(), z.unknown()).nullish(),
+    specification: z.record(z.string(), z.unknown()).nullish(),
+    workspace_name: z.string().nullish(),
+    workflow_id: z.string().nullish(),
+    workflows_parameters: z.record(z.string(), z.unknown()).nullish(),
+    max_fps: z.number().positive().nullish(),
+    image_input_name: z.string().min(1).nullish(),
+    video_metadata_input_name: z.string().min(1).nullish(),
+    flag_outputs: z.array(z.string()).nullish(),
+    results_buffer_size: z.number().int().positive().nullish(),
+    api_key: z.string().nullish(),
+  })
+  .refine((body) => body.workflow_specification || body.specification || (body.workspace_name && body.workflow_id), {
+    message: "give the workflow as workflow_specification (or specification)",
+    path: ["workflow_specification"],
+  });
+
+const ConsumeSchema = z.object({ excluded_fields: z.array(z.string()).nullish() });
+
+type WithId = FastifyRequest<{ Params: { id: string } }>;
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/** Upstream's nested `InitialisePipelinePayload` → the flat body. */
+export function flattenUpstreamPayload(body: unknown): unknown {
+  if (!isRecord(body) || !isRecord(body.video_configuration)) return body;
+  const video = body.video_configuration;
+  const processing = isRecord(body.processing_configuration) ? body.processing_configuration : {};
+  const sink = isRecord(body.sink_configuration) ? body.sink_configuration : {};
+  return {
+    video_reference: video.video_reference,
+    max_fps: video.max_fps,
+    workflow_specification: processing.workflow_specification,
+    workspace_name: processing.workspace_name,
+    workflow_id: processing.workflow_id,
+    workflows_parameters: processing.workflows_parameters,
+    image_input_name: processing.image_input_name,
+    video_metadata_input_name: processing.video_metadata_input_name,
+    results_buffer_size: sink.results_buffer_size,
+    api_key: body.api_key,
+  };
+}
+
+function commandContext(pipelineId: string | null): { request_id: string; pipeline_id: string | null } {
+  return { request_id: randomUUID(), pipeline_id: pipelineId };
+}
+
+function frameMetadata(frame: FrameRecord): { frame_timestamp: string; frame_id: number; source_id: number } {
+  return { frame_timestamp: frame.frame_timestamp, frame_id: frame.frame_number, source_id: frame.source_index };
+}
+
+/** Beyond this much unsent data, a slow SSE client misses frame events instead of growing the server's memory. */
+const SSE_BACKLOG_BYTES = 4 * 1024 * 1024;
+
+export function registerPipelineRoutes(app: FastifyInstance, context: ServerContext): void {
+  const { pipelines } = context;
+
+  app.post("/inference_pipelines/initialise", async (request) => {
+    const body = parseBody(InitialiseSchema, flattenUpstreamPayload(request.body), ROUTE);
+    const specification = body.workflow_specification ?? body.specification;
+    if (!specification) throw definitionFetchNotSupported(body.workspace_name ?? "", body.workflow_id ?? "");
+    const references = Array.isArray(body.video_reference) ? body.video_reference : [body.video_reference];
+    const policy = { allowLocalVideo: context.limits.allowLocalVideo, uploads: context.uploads };
+    const videos = await Promise.all(references.map((reference) => resolveVideoReference(reference, policy)));
+    const pipeline = await pipelines.start({
+      specification,
+      videos,
+      params: body.workflows_parameters ?? {},
+      maxFps: body.max_fps ?? undefined,
+      imageInputName: body.image_input_name ?? "image",
+      videoMetadataInputName: body.video_metadata_input_name ?? "video_metadata",
+      flagOutputs: body.flag_outputs ?? undefined,
+      bufferSize: Math.min(body.results_buffer_size ?? context.limits.pipelineResultsBuffer, context.limits.pipelineResultsBuffer),
+    });
+    return { status: "success", context: commandContext(pipeline.id) };
+  });
+
+  app.get("/inference_pipelines/list", async () => {
+    const all = pipelines.list();
+    return {
+      status: "success",
+      context: commandContext(null),
+      pipelines: all.map((pipeline) => pipeline.id),
+      details: all.map((pipeline) => ({ pipeline_id: pipeline.id, state: pipeline.status().state, created_at: pipeline.createdAt.toISOString() })),
+    };
+  });
+
+  app.get("/inference_pipelines/:id/status", async (request: WithId) => ({
+    status: "success",
+    context: commandContext(request.params.id),
+    report: pipelines.get(request.params.id).report(),
+  }));
+
+  app.post("/inference_pipelines/:id/pause", async (request: WithId) => {
+    pipelines.get(request.params.id).pause();
+    return { status: "success", context: commandContext(request.params.id) };
+  });
+
+  app.post("/inference_pipelines/:id/resume", async (request: WithId) => {
+    pipelines.get(request.params.id).resume();
+    return { status: "success", context: commandContext(request.params.id) };
+  });
+
+  app.post("/inference_pipelines/:id/terminate", async (request: WithId) => {
+    await pipelines.terminate(request.params.id);
+    return { status: "success", context: commandContext(request.params.id) };
+  });
+
+  const consume = async (request: WithId) => {
+    const pipeline = pipelines.get(request.params.id);
+    const body = request.method === "POST" ? parseBody(ConsumeSchema, request.body, "POST /inference_pipelines/{id}/consume") : {};
+    const { frames, dropped } = pipeline.consume(body.excluded_fields ?? []);
+    return {
+      status: "success",
+      context: commandContext(pipeline.id),
+      frames,
+      dropped,
+      outputs: frames.map((frame) => frame.outputs),
+      frames_metadata: frames.map(frameMetadata),
+    };
+  };
+  app.get("/inference_pipelines/:id/consume", consume);
+  app.post("/inference_pipelines/:id/consume", consume);
+
+  app.get("/inference_pipelines/:id/events", async (request: WithId, reply) => {
+    streamEvents(context, pipelines.get(request.params.id), reply);
+  });
+}
+
+function streamEvents(context: ServerContext, pipeline: ManagedPipeline, reply: FastifyReply): void {
+  reply.hijack();
+  const response = reply.raw;
+  response.writeHead(200, {
+    "content-type": "text/event-stream; charset=utf-8",
+    "cache-control": "no-cache, no-transform",
+    connection: "keep-alive",
+    "x-accel-buffering": "no",
+  });
+  let sequence = 0;
+  let skipped = 0;
+  let closed = false;
+  const send = (event: string, data: unknown) => {
+    if (!closed) response.write(`event: ${event}\nid: ${++sequence}\ndata: ${JSON.stringify(data)}\n\n`);
+  };
+  const sendStatus = () => send("status", { ...pipeline.report(), sse_skipped_frames: skipped });
+
+  const onEvent = (event: PipelineEvent) => {
+    if (event.type === "end") {
+      send("status", { ...event.report, sse_skipped_frames: skipped });
+      send("end", { state: event.report.state });
+      finish();
+      return;
+    }
+    if (response.writableLength > SSE_BACKLOG_BYTES) {
+      skipped++;
+      return;
+    }
+    send("frame", event.thumbnail ? { ...event.record, thumbnail: event.thumbnail } : event.record);
+  };
+  const unsubscribe = pipeline.subscribe(onEvent);
+  const statusTimer = setInterval(sendStatus, context.limits.sseStatusIntervalMs);
+  const heartbeat = setInterval(() => {
+    if (!closed) response.write(": heartbeat\n\n");
+  }, context.limits.sseHeartbeatMs);
+
+  function cleanUp(): void {
+    if (closed) return;
+    closed = true;
+    unsubscribe();
+    clearInterval(statusTimer);
+    clearInterval(heartbeat);
+    context.metrics.countRequest("GET", "/inference_pipelines/:id/events", 200);
+  }
+  function finish(): void {
+    cleanUp();
+    response.end();
+  }
+  response.on("close", cleanUp);
+
+  sendStatus();
+  if (pipeline.finished) {
+    send("end", { state: pipeline.status().state });
+    finish();
+  }
+}

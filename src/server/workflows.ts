@@ -1,0 +1,173 @@
+/**
+ * The workflow routes of upstream's inference server (spec §8):
+ *
+ * - `POST /workflows/run` (legacy `POST /infer/workflows`): `{specification, inputs, api_key?,
+ *   excluded_fields?, enable_profiling?, debug?, workflow_id?, disable_sinks?, is_preview?,
+ *   session_id?}` → `{outputs: [...]}`. A fresh engine per request, as upstream — unless
+ *   `session_id` names a stateful session (see `session-store.ts`). `enable_profiling`, `debug`,
+ *   `workflow_id`, `disable_sinks` and `is_preview` are accepted and have no effect (no profiler,
+ *   no sinks, no usage reporting); the answer therefore never carries `profiler_trace`.
+ * - `POST /workflows/validate` (raw definition) → `{status: "ok"}` or the compile error.
+ * - `GET /workflows/definition/schema` → `{schema}`.
+ * - `GET|POST /workflows/blocks/describe` (POST `{dynamic_blocks_definitions?,
+ *   execution_engine_version?}`) → the block catalogue; an engine version no block supports
+ *   (e.g. `0.1.0`) → `blocks: []`.
+ * - `POST /workflows/describe_interface` `{specification, api_key}` → inputs/outputs by kind.
+ *   Upstream insists on an API key here even on an open server (400 without), and so do we.
+ * - `GET /workflows/execution_engine/versions` → `{versions: ["1.15.0"]}`.
+ * - `POST /{workspace}/workflows/{id}` (+ legacy and `/describe_interface` forms) → 501:
+ *   sightline never fetches definitions from Roboflow's API.
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import { z } from "zod";
+import { BlockRegistry, DEFAULT_BLOCK_COMPATIBILITY } from "../block-api/index.js";
+import { EXECUTION_ENGINE_VERSION, parseVersion, satisfies } from "../definition/index.js";
+import { definitionSchema, describeBlocks, type BlocksDescription } from "../describe/index.js";
+import { WorkflowDefinitionError, WorkflowError } from "../errors/index.js";
+import type { WorkflowEngine } from "../executor/engine.js";
+import { validate } from "../index.js";
+import { presentedApiKey } from "./auth.js";
+import type { ServerContext } from "./context.js";
+import { definitionFetchNotSupported, HttpError, missingApiKey, requestTimeout } from "./errors.js";
+import { describeWorkflowInterface } from "./interface.js";
+import { raceAbort } from "./limits.js";
+import { parseBody } from "./requests.js";
+
+const SpecificationSchema = z.record(z.string(), z.unknown(), { error: "must be a workflow definition (a JSON object)" });
+
+const RunRequestSchema = z.object({
+  specification: SpecificationSchema,
+  inputs: z.record(z.string(), z.unknown()).default({}),
+  api_key: z.string().nullish(),
+  excluded_fields: z.array(z.string()).nullish(),
+  enable_profiling: z.boolean().nullish(),
+  debug: z.boolean().nullish(),
+  workflow_id: z.string().nullish(),
+  disable_sinks: z.boolean().nullish(),
+  is_preview: z.boolean().nullish(),
+  session_id: z
+    .string()
+    .regex(/^[A-Za-z0-9_.:-]{1,128}$/, "must be 1–128 characters of letters, digits, '_', '.', ':' or '-'")
+    .nullish(),
+});
+
+const DescribeBlocksSchema = z.object({
+  api_key: z.string().nullish(),
+  dynamic_blocks_definitions: z.array(z.unknown()).nullish(),
+  execution_engine_version: z.string().nullish(),
+});
+
+const DescribeInterfaceSchema = z.object({ specification: SpecificationSchema, api_key: z.string().nullish() });
+
+export function registerWorkflowRoutes(app: FastifyInstance, context: ServerContext): void {
+  const { engines } = context;
+  let schema: unknown = null;
+  let catalogue: BlocksDescription | null = null;
+
+  const run = (request: FastifyRequest, reply: FastifyReply) => runWorkflow(context, request, reply);
+  app.post("/workflows/run", run);
+  app.post("/infer/workflows", run);
+
+  app.post("/workflows/validate", async (request) => {
+    engines.plan(request.body);
+    return { status: "ok" };
+  });
+
+  app.get("/workflows/definition/schema", async () => {
+    schema ??= definitionSchema(engines.registry);
+    return { schema };
+  });
+
+  app.get("/workflows/blocks/describe", async () => {
+    catalogue ??= describeBlocks(engines.registry);
+    return catalogue;
+  });
+
+  app.post("/workflows/blocks/describe", async (request) => {
+    const body = parseBody(DescribeBlocksSchema, request.body, "POST /workflows/blocks/describe");
+    const definitions = body.dynamic_blocks_definitions ?? [];
+    const version = body.execution_engine_version ?? null;
+    if (definitions.length === 0 && version === null) {
+      catalogue ??= describeBlocks(engines.registry);
+      return catalogue;
+    }
+    let registry = definitions.length > 0 ? withDynamicBlocks(context, definitions) : engines.registry;
+    if (version !== null) registry = blocksCompatibleWith(registry, version);
+    return describeBlocks(registry);
+  });
+
+  app.post("/workflows/describe_interface", async (request) => {
+    if (presentedApiKey(request) === undefined) throw missingApiKey("POST /workflows/describe_interface");
+    const body = parseBody(DescribeInterfaceSchema, request.body, "POST /workflows/describe_interface");
+    return describeWorkflowInterface(engines.plan(body.specification));
+  });
+
+  app.get("/workflows/execution_engine/versions", async () => ({ versions: [EXECUTION_ENGINE_VERSION] }));
+
+  const notFetched = async (request: FastifyRequest<{ Params: { workspace: string; workflowId: string } }>) => {
+    throw definitionFetchNotSupported(request.params.workspace, request.params.workflowId);
+  };
+  app.post("/:workspace/workflows/:workflowId", notFetched);
+  app.post("/:workspace/workflows/:workflowId/describe_interface", notFetched);
+  app.post("/infer/workflows/:workspace/:workflowId", notFetched);
+}
+
+async function runWorkflow(context: ServerContext, request: FastifyRequest, reply: FastifyReply): Promise<{ outputs: Record<string, unknown>[] }> {
+  const route = request.routeOptions.url ?? "/workflows/run";
+  const body = parseBody(RunRequestSchema, request.body, `POST ${route}`);
+  const timeoutMs = context.limits.requestTimeoutMs;
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(requestTimeout(timeoutMs)), timeoutMs);
+  // A client that hangs up no longer needs the run: stop it at the next step boundary.
+  const onClose = () => {
+    if (!reply.raw.writableFinished) controller.abort(new HttpError(499, "ClientClosedRequest", "The client closed the connection before the answer."));
+  };
+  reply.raw.on("close", onClose);
+  const { signal } = controller;
+  const execute = (engine: WorkflowEngine) =>
+    context.runs.run(() => engine.runSerialised(body.inputs, { signal, excludedFields: body.excluded_fields ?? [] }), signal);
+  try {
+    let work: Promise<Record<string, unknown>[]>;
+    if (body.session_id === null || body.session_id === undefined) {
+      const engine = context.engines.engine(body.specification);
+      work = execute(engine);
+      // Closed once the run has really ended (which may be after a timeout answer), without delaying the answer.
+      const close = () => engine.close().catch(() => undefined);
+      void work.then(close, close);
+    } else {
+      work = context.sessions.run(body.session_id, body.specification, execute);
+    }
+    return { outputs: await raceAbort(work, signal) };
+  } catch (error) {
+    if (error instanceof WorkflowError && !(error instanceof HttpError) && error.httpStatus >= 500) context.metrics.countStepError(error.toBody(), "http");
+    throw error;
+  } finally {
+    clearTimeout(timer);
+    reply.raw.off("close", onClose);
+  }
+}
+
+/** The registry plus a request's dynamic blocks, built and checked exactly as compiling a workflow with them would. */
+function withDynamicBlocks(context: ServerContext, definitions: unknown[]): BlockRegistry {
+  const { registry, dynamicBlocks } = context.engines;
+  // Throws the error a workflow using these definitions would get (DynamicBlockError without a factory).
+  const plan = validate(
+    { version: EXECUTION_ENGINE_VERSION, inputs: [], steps: [], outputs: [], dynamic_blocks_definitions: definitions },
+    { registry, dynamicBlocks },
+  );
+  const child = registry.child();
+  // validate() only succeeds with dynamic definitions when there is a factory. The blocks built
+  // here never run, so they hold no sandbox to release.
+  for (const definition of plan.definition.dynamic_blocks_definitions ?? []) child.register(dynamicBlocks!(definition));
+  return child;
+}
+
+/** Only the blocks whose `execution_engine_compatibility` admits `version`. */
+function blocksCompatibleWith(registry: BlockRegistry, version: string): BlockRegistry {
+  if (!parseVersion(version)) {
+    throw new WorkflowDefinitionError(`execution_engine_version "${version}" is not a valid version (expected e.g. "1.15.0").`, {
+      context: "blocks_description",
+    });
+  }
+  return new BlockRegistry().register(...registry.list().filter((block) => satisfies(version, block.manifest.compatibility ?? DEFAULT_BLOCK_COMPATIBILITY)));
+}

@@ -1,0 +1,173 @@
+/** The server's small pure parts, checked exactly. */
+import { describe, expect, it } from "vitest";
+import { isLoopbackHost } from "../../src/cli/commands/serve.js";
+import { apiKeyMatches } from "../../src/server/auth.js";
+import { ConcurrencyLimiter, raceAbort } from "../../src/server/limits.js";
+import { flattenUpstreamPayload } from "../../src/server/pipelines.js";
+import { escapeLabelValue, formatValue, renderMetrics } from "../../src/server/prometheus.js";
+import { safeFileName, UploadStore } from "../../src/server/upload-store.js";
+import { resolveVideoReference } from "../../src/server/video-references.js";
+
+describe("Prometheus text", () => {
+  it("escapes label values and formats special numbers", () => {
+    expect(escapeLabelValue('a"b\\c\nd')).toBe('a\\"b\\\\c\\nd');
+    expect([NaN, Infinity, -Infinity, 0.25, 3].map(formatValue)).toEqual(["NaN", "+Inf", "-Inf", "0.25", "3"]);
+  });
+
+  it("renders families with HELP, TYPE and samples (suffixes, labels)", () => {
+    const text = renderMetrics([
+      { name: "x_total", type: "counter", help: "Things.\nMore", samples: [{ labels: { pipeline: "p1", route: "/a" }, value: 2 }] },
+      {
+        name: "lat",
+        type: "summary",
+        help: "Latency",
+        samples: [
+          { labels: { quantile: "0.5" }, value: 0.1 },
+          { suffix: "_count", labels: {}, value: 4 },
+        ],
+      },
+      { name: "empty", type: "gauge", help: "None yet", samples: [] },
+    ]);
+    expect(text).toBe(
+      [
+        "# HELP x_total Things.\\nMore",
+        "# TYPE x_total counter",
+        'x_total{pipeline="p1",route="/a"} 2',
+        "# HELP lat Latency",
+        "# TYPE lat summary",
+        'lat{quantile="0.5"} 0.1',
+        "lat_count 4",
+        "# HELP empty None yet",
+        "# TYPE empty gauge",
+        "",
+      ].join("\n"),
+    );
+  });
+});
+
+describe("ConcurrencyLimiter", () => {
+  it("runs up to the limit, queues FIFO up to the queue bound, refuses beyond with 429", async () => {
+    const limiter = new ConcurrencyLimiter(1, 1);
+    const order: string[] = [];
+    let releaseFirst = () => {};
+    const signal = new AbortController().signal;
+    const first = limiter.run(() => new Promise<void>((resolve) => (releaseFirst = () => (order.push("first"), resolve()))), signal);
+    const second = limiter.run(async () => void order.push("second"), signal);
+    expect([limiter.active, limiter.queued]).toEqual([1, 1]);
+    await expect(limiter.run(async () => undefined, signal)).rejects.toMatchObject({ httpStatus: 429, errorType: "TooManyRequestsError" });
+    releaseFirst();
+    await Promise.all([first, second]);
+    expect(order).toEqual(["first", "second"]);
+    expect([limiter.active, limiter.queued]).toEqual([0, 0]);
+  });
+
+  it("a waiter aborted while queued leaves the queue with the abort reason", async () => {
+    const limiter = new ConcurrencyLimiter(1, 4);
+    let release = () => {};
+    const running = limiter.run(() => new Promise<void>((resolve) => (release = resolve)), new AbortController().signal);
+    const controller = new AbortController();
+    const waiting = limiter.run(async () => "never", controller.signal);
+    controller.abort(new Error("gave up"));
+    await expect(waiting).rejects.toThrow("gave up");
+    expect(limiter.queued).toBe(0);
+    release();
+    await running;
+    expect(limiter.active).toBe(0);
+  });
+
+  it("rejects nonsensical bounds", () => {
+    expect(() => new ConcurrencyLimiter(0, 1)).toThrow(RangeError);
+    expect(() => new ConcurrencyLimiter(1, -1)).toThrow(RangeError);
+  });
+
+  it("raceAbort answers at the abort while the work goes on", async () => {
+    const controller = new AbortController();
+    let finish = (_value: number) => {};
+    const work = new Promise<number>((resolve) => (finish = resolve));
+    const raced = raceAbort(work, controller.signal);
+    controller.abort(new Error("timeout"));
+    await expect(raced).rejects.toThrow("timeout");
+    finish(1);
+    await expect(work).resolves.toBe(1);
+    await expect(raceAbort(Promise.resolve(2), new AbortController().signal)).resolves.toBe(2);
+  });
+});
+
+describe("API keys", () => {
+  it("match only the exact key", () => {
+    expect(apiKeyMatches("sekrit", "sekrit")).toBe(true);
+    expect(apiKeyMatches("sekrit", "sekri")).toBe(false);
+    expect(apiKeyMatches("sekrit", "sekrit ")).toBe(false);
+    expect(apiKeyMatches("sekrit", undefined)).toBe(false);
+  });
+});
+
+describe("uploads and video references", () => {
+  it("safeFileName keeps a harmless base name with its extension", () => {
+    expect(safeFileName("../../etc/passwd")).toBe("passwd");
+    expect(safeFileName("my clip (1).mp4")).toBe("my_clip_1_.mp4");
+    expect(safeFileName("..mp4")).toBe("mp4");
+    expect(safeFileName(undefined)).toBe("upload");
+    expect(safeFileName(`${"a".repeat(200)}.mp4`)).toHaveLength(100);
+  });
+
+  it("without local access only URLs and uploads pass, and paths are refused before touching the disk", async () => {
+    const uploads = new UploadStore({ maxBytes: 1, maxCount: 1 });
+    const policy = { allowLocalVideo: false, uploads };
+    await expect(resolveVideoReference("rtsp://cam.local/stream", policy)).resolves.toEqual({
+      name: undefined,
+      reference: "rtsp://cam.local/stream",
+      kind: "stream",
+    });
+    await expect(resolveVideoReference("front=http://cam.local/a.mjpg", policy)).resolves.toMatchObject({ name: "front", kind: "stream" });
+    for (const reference of ["/etc/hosts", "clip.mp4", 0, "/dev/video0", "file:///etc/hosts"]) {
+      await expect(resolveVideoReference(reference, policy)).rejects.toMatchObject({
+        errorType: "RuntimeInputError",
+        message: expect.stringMatching(/--allow-local-video/),
+      });
+    }
+    await expect(resolveVideoReference("upload:missing", policy)).rejects.toMatchObject({
+      errorType: "RuntimeInputError",
+      message: expect.stringMatching(/no upload "missing"/),
+    });
+    await expect(resolveVideoReference("/definitely/not/here.mp4", { allowLocalVideo: true, uploads })).resolves.toMatchObject({ kind: "file" });
+  });
+});
+
+describe("upstream's nested initialise payload", () => {
+  it("is flattened; a flat body passes unchanged", () => {
+    const nested = {
+      video_configuration: { type: "VideoConfiguration", video_reference: ["a.mp4", 0], max_fps: 5 },
+      processing_configuration: {
+        type: "WorkflowConfiguration",
+        workflow_specification: { version: "1.0" },
+        image_input_name: "frame",
+        workflows_parameters: { k: 1 },
+        video_metadata_input_name: "vm",
+      },
+      sink_configuration: { type: "MemorySinkConfiguration", results_buffer_size: 12 },
+      api_key: "k",
+    };
+    expect(flattenUpstreamPayload(nested)).toEqual({
+      video_reference: ["a.mp4", 0],
+      max_fps: 5,
+      workflow_specification: { version: "1.0" },
+      workspace_name: undefined,
+      workflow_id: undefined,
+      workflows_parameters: { k: 1 },
+      image_input_name: "frame",
+      video_metadata_input_name: "vm",
+      results_buffer_size: 12,
+      api_key: "k",
+    });
+    const flat = { video_reference: "x" };
+    expect(flattenUpstreamPayload(flat)).toBe(flat);
+  });
+});
+
+describe("sightline serve options", () => {
+  it("knows loopback hosts", () => {
+    expect(["127.0.0.1", "127.1.2.3", "localhost", "::1"].map(isLoopbackHost)).toEqual([true, true, true, true]);
+    expect(["0.0.0.0", "192.168.1.2", "::", "example.com"].map(isLoopbackHost)).toEqual([false, false, false, false]);
+  });
+});
