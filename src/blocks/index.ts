@@ -3,9 +3,13 @@
  * blocks the same way.
  */
 import type { BlockPlugin } from "../block-api/index.js";
+import { cacheGetBlock } from "./cache/cache-get.js";
+import { cacheSetBlock } from "./cache/cache-set.js";
 import { continueIf } from "./flow-control/continue-if.js";
+import { rateLimiterBlock } from "./flow-control/rate-limiter.js";
 import { switchCase } from "./flow-control/switch-case.js";
 import { expression } from "./formatters/expression.js";
+import { bufferBlock } from "./fusion/buffer.js";
 import { firstNonEmptyOrDefault } from "./formatters/first-non-empty-or-default.js";
 import { propertyDefinition } from "./formatters/property-definition.js";
 import { stringTemplate } from "./formatters/string-template.js";
@@ -14,6 +18,8 @@ import { clipEmbedding } from "./models/clip.js";
 import { clipComparison } from "./models/clip-comparison.js";
 import { clipComparisonV2 } from "./models/clip-comparison-v2.js";
 import { roboflowObjectDetectionModel } from "./models/roboflow-object-detection.js";
+import { identifyChangesBlock } from "./sampling/identify-changes.js";
+import { identifyOutliersBlock } from "./sampling/identify-outliers.js";
 import { gridVisualization } from "./visualizations/grid.js";
 
 export const coreBlocks: BlockPlugin = (registry) => {
@@ -26,6 +32,14 @@ export const coreBlocks: BlockPlugin = (registry) => {
     // flow control
     continueIf,
     switchCase,
+    rateLimiterBlock,
+    // sampling
+    identifyChangesBlock,
+    identifyOutliersBlock,
+    // fusion and cache
+    bufferBlock,
+    cacheGetBlock,
+    cacheSetBlock,
     // math
     cosineSimilarityBlock,
     // models

@@ -1,0 +1,70 @@
+/**
+ * Identify Changes (`roboflow_core/identify_changes@v1`, spec §6.6): upstream's z-score of the
+ * cosine similarity to a running mean embedding, with its exact statistics (maths in
+ * `maths/identify-changes.ts`). Its defaults flag about 20 % of the frames of a steady scene; for
+ * a detector with a chosen false-alarm rate use `sightline/detect_changes@v1`.
+ *
+ * Degenerate input — what this block does, and what upstream does:
+ *
+ * | input | sightline | upstream |
+ * | --- | --- | --- |
+ * | zero vector | StepExecutionError (step, stream, frame); state unchanged | NaN similarity now or on the next frame, NaN statistics forever, `is_outlier` false forever |
+ * | NaN / ±Infinity inside the embedding | StepExecutionError naming the index; state unchanged | NaN statistics forever |
+ * | length differs from the stream's earlier embeddings | StepExecutionError; state unchanged | numpy broadcast error (crash) |
+ * | constant stream (identical embeddings) | as upstream: zero-std guard → z 0, percentile 0.5, never an outlier | same (since PR #2614) |
+ * | EMA with `smoothing_factor: null` | StepExecutionError | TypeError (crash) |
+ * | Sliding Window with `window_size: null` | window of 1000 (the cap) | TypeError (crash) |
+ * | `window_size` < 1 or > 1000 | StepExecutionError | NaN statistics (< 1) / unbounded memory |
+ * | running mean cancelled to the zero vector | StepExecutionError; state unchanged | NaN forever |
+ */
+import { z } from "zod";
+import { defineBlock, literalOrSelector, selector } from "../../block-api/index.js";
+import {
+  CHANGE_STRATEGIES,
+  identifyChangesStep,
+  initialIdentifyChangesState,
+  type IdentifyChangesState,
+} from "../../maths/identify-changes.js";
+import { STATEFUL_STREAM_RESTRICTION, STILL_IMAGE_RESTRICTION } from "../restrictions.js";
+import { rejectingDegenerateInput } from "./step-input-error.js";
+
+export const identifyChangesBlock = defineBlock({
+  manifest: {
+    type: "roboflow_core/identify_changes@v1",
+    name: "Identify Changes",
+    family: "sampling",
+    description:
+      "Flags frames whose embedding changes faster or slower than it has in the past: the z-score of the cosine similarity to a running mean embedding (EMA, SMA or sliding window).",
+    properties: z.object({
+      strategy: z.enum(CHANGE_STRATEGIES).default("Exponential Moving Average (EMA)"),
+      embedding: selector(["embedding"]),
+      threshold_percentile: literalOrSelector(z.number(), ["float_zero_to_one"]).default(0.2),
+      warmup: literalOrSelector(z.number().int(), ["integer"]).default(3),
+      smoothing_factor: literalOrSelector(z.number(), ["float_zero_to_one"]).nullable().default(0.1),
+      window_size: literalOrSelector(z.number().int(), ["integer"]).nullable().default(10),
+    }),
+    outputs: [
+      { name: "is_outlier", kinds: ["boolean"] },
+      { name: "percentile", kinds: ["float_zero_to_one"] },
+      { name: "z_score", kinds: ["float"] },
+      { name: "average", kinds: ["embedding"] },
+      { name: "std", kinds: ["embedding"] },
+      { name: "warming_up", kinds: ["boolean"] },
+    ],
+    restrictions: [STATEFUL_STREAM_RESTRICTION, STILL_IMAGE_RESTRICTION],
+  },
+  state: { initial: (): IdentifyChangesState => initialIdentifyChangesState() },
+  run(inputs, ctx) {
+    const { state, output } = rejectingDegenerateInput(ctx, () =>
+      identifyChangesStep(ctx.state, inputs.embedding, {
+        strategy: inputs.strategy,
+        thresholdPercentile: inputs.threshold_percentile,
+        warmup: inputs.warmup,
+        smoothingFactor: inputs.smoothing_factor,
+        windowSize: inputs.window_size,
+      }),
+    );
+    ctx.state = state;
+    return output;
+  },
+});
