@@ -41,8 +41,15 @@ export interface InputLine {
   error?: string;
 }
 
-/** Yields the input objects of a `.json` file (one object) or a `.jsonl` file (one per line). */
+/**
+ * Yields the input objects of a `.json` file (one object), a `.jsonl` file (one per line), or
+ * standard input as JSON Lines (`-`), line by line as they arrive.
+ */
 export async function* readInputs(path: string): AsyncGenerator<InputLine> {
+  if (path === "-") {
+    yield* readLines(process.stdin);
+    return;
+  }
   if (!path.endsWith(".jsonl") && !path.endsWith(".ndjson")) {
     let text: string;
     try {
@@ -59,7 +66,11 @@ export async function* readInputs(path: string): AsyncGenerator<InputLine> {
     stream.once("error", (error: NodeJS.ErrnoException) => reject(new WorkflowDefinitionError(`Cannot read inputs ${path}: ${error.code ?? error.message}`)));
   });
   await opened;
-  const lines = createInterface({ input: stream, crlfDelay: Infinity });
+  yield* readLines(stream);
+}
+
+async function* readLines(input: NodeJS.ReadableStream): AsyncGenerator<InputLine> {
+  const lines = createInterface({ input, crlfDelay: Infinity });
   let number = 0;
   for await (const text of lines) {
     number++;

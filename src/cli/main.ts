@@ -78,7 +78,7 @@ const runCommand = program
   .command("run")
   .description("Run a workflow on input objects (--inputs) or on video (--video), one engine for the whole run so block state carries over")
   .argument("<workflow>", "workflow definition (JSON file)")
-  .option("--inputs <file>", "inputs: a .json file with one object, or a .jsonl file with one object per line")
+  .option("--inputs <file>", "inputs: a .json file with one object, a .jsonl file with one object per line, or - for JSON Lines on stdin")
   .option(
     "--video <ref>",
     "video file, rtsp:// or http(s):// stream, /dev/videoN webcam, or image folder; name=<ref> names the source; repeatable",

@@ -50,6 +50,8 @@ export class WorkflowEngine {
   private preparing: Promise<void> | null = null;
   private readonly needsPreparation: boolean;
   private closed = false;
+  /** Runs started, counting those of the engine a snapshot came from. */
+  private runs = 0;
   private readonly clock: () => number;
   private readonly imageLoading: ImageLoadOptions;
   private readonly isolateElementErrors: boolean;
@@ -63,7 +65,10 @@ export class WorkflowEngine {
       idleTimeoutMs: options.streamIdleTimeoutMs ?? DEFAULT_STATE_OPTIONS.idleTimeoutMs,
       maxStreams: options.maxStreams ?? DEFAULT_STATE_OPTIONS.maxStreams,
     });
-    if (options.snapshot) this.store.restore(options.snapshot, plan.hash, new Set(plan.stepsByName.keys()));
+    if (options.snapshot) {
+      this.store.restore(options.snapshot, plan.hash, new Set(plan.stepsByName.keys()));
+      this.runs = options.snapshot.runs ?? 0;
+    }
     this.services = options.services ?? new Services();
     this.ownsServices = options.services === undefined;
     this.needsPreparation = plan.steps.some((step) => step.block.prepare !== undefined);
@@ -107,6 +112,7 @@ export class WorkflowEngine {
   async runDetailed(inputs: Record<string, unknown>, options: RunOptions = {}): Promise<RunOutcome> {
     if (this.closed) throw new ExecutionEngineRuntimeError("the engine is closed");
     if (this.needsPreparation) await this.ready();
+    this.runs++;
     const assembled = await assembleInputs(this.plan, inputs, { ...this.imageLoading, signal: options.signal });
     checkParameterProperties(this.plan, assembled.values);
     return executeRun(
@@ -130,7 +136,7 @@ export class WorkflowEngine {
 
   /** All block state as JSON; pass it as `snapshot` when compiling to continue from here. */
   snapshot(): EngineSnapshot {
-    return this.store.snapshot(this.plan.hash, this.clock());
+    return this.store.snapshot(this.plan.hash, this.clock(), this.runs);
   }
 
   /** Streams that currently hold state. */

@@ -32,6 +32,8 @@ export interface EngineSnapshot {
   definition_hash: string;
   scope: StateScope;
   taken_at: string;
+  /** How many runs the engine had done when the snapshot was taken (restores carry it on). */
+  runs: number;
   /** step name → stream → state. */
   steps: Record<string, Record<string, unknown>>;
   /** namespace → key → value. */
@@ -114,7 +116,7 @@ export class StateStore {
     return [...this.lastActive.keys()];
   }
 
-  snapshot(definitionHash: string, now: number): EngineSnapshot {
+  snapshot(definitionHash: string, now: number, runs: number): EngineSnapshot {
     const steps: EngineSnapshot["steps"] = {};
     for (const [step, byStream] of this.steps) {
       steps[step] = {};
@@ -128,6 +130,7 @@ export class StateStore {
       definition_hash: definitionHash,
       scope: this.options.scope,
       taken_at: new Date(now).toISOString(),
+      runs,
       steps,
       shared,
       streams: Object.fromEntries(this.lastActive),
