@@ -1,9 +1,10 @@
 /** `sightline run … --video …` end to end: real ffmpeg decoding, the CLI's JSON lines and sinks. */
+import { execFileSync, spawn } from "node:child_process";
 import { readFileSync, readdirSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { makeTestVideo } from "../../src/video/testing.js";
-import { runCli, tempDir, writeTemp } from "../helpers/cli.js";
+import { CLI, runCli, tempDir, writeTemp } from "../helpers/cli.js";
 
 const EXAMPLES = resolve(import.meta.dirname, "../fixtures/roboflow-examples");
 
@@ -64,6 +65,75 @@ describe("sinks", () => {
     const mirrored = readFileSync(join(out, "results.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l) as FrameLine);
     expect(mirrored).toEqual(lines);
     expect(statSync(join(out, "frames.mp4")).size).toBeGreaterThan(0);
+  });
+});
+
+describe("two sources at once", () => {
+  it("one tick carries a frame of each source; stateful blocks keep one state per source", async () => {
+    const workflow = writeTemp("per-stream.json", {
+      version: "1.0",
+      inputs: [{ type: "WorkflowImage", name: "image" }],
+      steps: [
+        { type: "PropertyDefinition", name: "n", data: "$inputs.image", operations: [{ type: "ExtractFrameMetadata", property_name: "frame_number" }] },
+        { type: "roboflow_core/buffer@v1", name: "recent", data: "$steps.n.output", length: 3 },
+      ],
+      outputs: [{ type: "JsonField", name: "recent", selector: "$steps.recent.output" }],
+    });
+    const other = join(dir, "other.mp4");
+    await makeTestVideo(other, { width: 32, height: 24, fps: 10, frames: 12, background: "red" });
+    const result = await runCli(["run", workflow, "--video", `left=${video}`, "--video", `right=${other}`]);
+    expect(result.code).toBe(0);
+    const lines = result.lines as FrameLine[];
+    expect(lines.filter((l) => l.source === "left")).toHaveLength(25);
+    expect(lines.filter((l) => l.source === "right")).toHaveLength(12);
+    // Ticks interleave the sources; each source's buffer holds only its own frames.
+    expect(lines.slice(0, 4).map((l) => l.source)).toEqual(["left", "right", "left", "right"]);
+    for (const line of lines) {
+      const n = line.frame_number;
+      expect(line.outputs.recent).toEqual([n, n - 1, n - 2].filter((k) => k >= 1));
+    }
+  });
+});
+
+describe("stopping", () => {
+  it("SIGTERM finishes the current frame, flushes every sink and the state, and exits 143", async () => {
+    const workflow = writeTemp("sigterm.json", {
+      version: "1.0",
+      inputs: [{ type: "WorkflowImage", name: "image" }],
+      steps: [{ type: "roboflow_core/buffer@v1", name: "recent", data: "$inputs.image", length: 2 }],
+      outputs: [
+        { type: "JsonField", name: "frame", selector: "$inputs.image" },
+        { type: "JsonField", name: "count", selector: "$steps.recent.output" },
+      ],
+    });
+    const long = join(dir, "long.mp4");
+    await makeTestVideo(long, { width: 64, height: 48, fps: 10, frames: 600 });
+    const out = join(tempDir(), "out");
+    const state = join(out, "..", "state.json");
+    const child = spawn(process.execPath, [CLI, "run", workflow, "--video", long, "--max-fps", "20", "--out", out, "--video-output", `frame=${join(out, "frames.mp4")}`, "--state", state], {
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stderr.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
+    const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+    await new Promise<void>((resolve) => {
+      child.stdout.setEncoding("utf8").on("data", (chunk: string) => {
+        stdout += chunk;
+        if (stdout.split("\n").filter(Boolean).length >= 10) resolve();
+      });
+    });
+    child.kill("SIGTERM");
+    expect(await exited).toBe(143);
+    const printed = stdout.trim().split("\n").map((line) => JSON.parse(line) as FrameLine);
+    expect(printed.length).toBeLessThan(600);
+    const mirrored = readFileSync(join(out, "results.jsonl"), "utf8").trim().split("\n").map((line) => JSON.parse(line) as FrameLine);
+    expect(mirrored).toEqual(printed);
+    expect(readdirSync(join(out, "frame"))).toHaveLength(printed.length);
+    const frames = execFileSync("ffprobe", ["-v", "error", "-count_frames", "-select_streams", "v:0", "-show_entries", "stream=nb_read_frames", "-of", "csv=p=0", join(out, "frames.mp4")], { encoding: "utf8" });
+    expect(Number(frames.trim())).toBe(printed.length);
+    expect((JSON.parse(readFileSync(state, "utf8")) as { runs: number }).runs).toBe(printed.length);
+    expect(stderr).toMatch(/SIGTERM/);
   });
 });
 
