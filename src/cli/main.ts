@@ -79,17 +79,20 @@ const runCommand = program
   .description("Run a workflow on input objects (--inputs) or on video (--video), one engine for the whole run so block state carries over")
   .argument("<workflow>", "workflow definition (JSON file)")
   .option("--inputs <file>", "inputs: a .json file with one object, a .jsonl file with one object per line, or - for JSON Lines on stdin")
-  .option(
-    "--video <ref>",
-    "video file, rtsp:// or http(s):// stream, /dev/videoN webcam, or image folder; name=<ref> names the source; repeatable",
-    collect,
-    [],
+  .addOption(
+    new Option("--video <ref>", "video file, rtsp:// or http(s):// stream, /dev/videoN webcam, or image folder; name=<ref> names the source; repeatable")
+      .argParser(collect)
+      .default([], "none"),
   )
-  .option("--param <name=value>", "value for a workflow input, for every run (JSON or a string); repeatable", param, {})
+  .addOption(
+    new Option("--param <name=value>", "value for a workflow input, for every run (JSON or a string); repeatable").argParser(param).default({}, "none"),
+  )
   .option("--fail-fast", "--inputs: stop at the first failing run", false)
   .option("--max-fps <n>", "--video: process at most N ticks per second", positiveNumber)
   .option("--out <dir>", "--video: write image outputs as files under DIR and the result lines to DIR/results.jsonl")
-  .option("--video-output <output=file>", "--video: also write an image output as a video file; repeatable", videoOutput, [])
+  .addOption(
+    new Option("--video-output <output=file>", "--video: also write an image output as a video file; repeatable").argParser(videoOutput).default([], "none"),
+  )
   .option("--image-input <name>", "--video: the workflow input that receives the frames", "image")
   .option("--quiet", "--video: no progress line or summary on stderr", false)
   .option("--state <file>", "load block state from this file at start and save it there (atomically)")
