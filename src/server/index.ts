@@ -30,6 +30,7 @@ import { registerPipelineRoutes } from "./pipelines.js";
 import { SessionStore } from "./session-store.js";
 import { registerSessionRoutes } from "./sessions.js";
 import { UploadStore } from "./upload-store.js";
+import { registerUiRoutes } from "./ui.js";
 import { registerUploadRoutes } from "./uploads.js";
 import { registerWorkflowRoutes } from "./workflows.js";
 
@@ -72,6 +73,8 @@ export interface ServerOptions {
   /** SSE status-event interval and heartbeat interval, ms (defaults 1 s and 15 s). */
   sseStatusIntervalMs?: number;
   sseHeartbeatMs?: number;
+  /** The built web UI served at `/` (default `dist/ui` of this package; see `ui.ts`). */
+  uiDir?: string;
 }
 
 export const DEFAULT_SERVER_OPTIONS = {
@@ -147,6 +150,7 @@ export function createServer(options: ServerOptions = {}): SightlineServer {
     metrics.countRequest(request.method, request.routeOptions.url ?? "unmatched", reply.statusCode);
   });
 
+  registerUiRoutes(app, { dir: options.uiDir }); // before the API routes, whose paths it must not shadow
   registerWorkflowRoutes(app, context);
   registerSessionRoutes(app, context);
   registerPipelineRoutes(app, context);

@@ -1,0 +1,134 @@
+/**
+ * The typed client of the sightline server the UI is served by (same origin). Every call sends
+ * the API key when one is set (`Authorization: Bearer`; event streams, which cannot set headers,
+ * get `?api_key=`). Failures throw `ApiError` with upstream's error body when the server sent one.
+ */
+import type { BlocksDescriptionWire } from "./editor/catalogue.js";
+import type { ErrorBody, FrameEvent, PipelineReport, UploadAnswer, WorkflowExample } from "./wire.js";
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly body: ErrorBody | null,
+    message: string,
+  ) {
+    super(message);
+    this.name = "ApiError";
+  }
+}
+
+function isErrorBody(value: unknown): value is ErrorBody {
+  return typeof value === "object" && value !== null && typeof (value as ErrorBody).message === "string";
+}
+
+export interface InitialiseRequest {
+  video_reference: string;
+  workflow_specification: unknown;
+  workflows_parameters: Record<string, unknown>;
+  max_fps?: number;
+  image_input_name: string;
+  flag_outputs?: string[];
+}
+
+type Body = { json: unknown } | { file: File };
+
+export class ApiClient {
+  constructor(
+    readonly apiKey: string | null,
+    /** Called on every 401, so the app can ask for a key (again). */
+    private readonly onUnauthorized: () => void = () => undefined,
+  ) {}
+
+  private headers(extra: Record<string, string> = {}): Record<string, string> {
+    return this.apiKey ? { ...extra, authorization: `Bearer ${this.apiKey}` } : extra;
+  }
+
+  private async request<T>(method: string, path: string, body?: Body, signal?: AbortSignal): Promise<T> {
+    let payload: BodyInit | undefined;
+    let headers = this.headers();
+    if (body && "json" in body) {
+      payload = JSON.stringify(body.json);
+      headers = this.headers({ "content-type": "application/json" });
+    } else if (body) {
+      payload = body.file;
+      // The server reads the name for its extension (FFmpeg's format hint); HTTP headers carry Latin-1 only.
+      headers = this.headers({ "content-type": "application/octet-stream", "x-filename": body.file.name.replace(/[^\x20-\x7e]/g, "_") });
+    }
+    const response = await fetch(path, { method, headers, body: payload, signal });
+    const text = await response.text();
+    let parsed: unknown = null;
+    try {
+      parsed = text ? JSON.parse(text) : null;
+    } catch {
+      parsed = null;
+    }
+    if (!response.ok) {
+      if (response.status === 401) this.onUnauthorized();
+      const errorBody = isErrorBody(parsed) ? parsed : null;
+      throw new ApiError(response.status, errorBody, errorBody?.message ?? `${method} ${path} answered ${response.status} ${response.statusText}`);
+    }
+    return parsed as T;
+  }
+
+  /** The block catalogue; with dynamic block definitions, those blocks included. */
+  describeBlocks(dynamicBlocks: unknown[] = [], signal?: AbortSignal): Promise<BlocksDescriptionWire> {
+    return dynamicBlocks.length > 0
+      ? this.request("POST", "/workflows/blocks/describe", { json: { dynamic_blocks_definitions: dynamicBlocks } }, signal)
+      : this.request("GET", "/workflows/blocks/describe", undefined, signal);
+  }
+
+  /** Null when the definition compiles; else the compiler's error body (400). Other failures throw. */
+  async validate(definition: unknown, signal?: AbortSignal): Promise<ErrorBody | null> {
+    try {
+      await this.request("POST", "/workflows/validate", { json: definition }, signal);
+      return null;
+    } catch (error) {
+      if (error instanceof ApiError && error.status === 400 && error.body) return error.body;
+      throw error;
+    }
+  }
+
+  run(specification: unknown, inputs: Record<string, unknown>): Promise<{ outputs: Record<string, unknown>[] }> {
+    return this.request("POST", "/workflows/run", { json: { specification, inputs } });
+  }
+
+  upload(file: File): Promise<UploadAnswer> {
+    return this.request("POST", "/uploads", { file });
+  }
+
+  async initialise(body: InitialiseRequest): Promise<string> {
+    const answer = await this.request<{ context: { pipeline_id: string } }>("POST", "/inference_pipelines/initialise", { json: body });
+    return answer.context.pipeline_id;
+  }
+
+  pause(id: string): Promise<unknown> {
+    return this.request("POST", `/inference_pipelines/${encodeURIComponent(id)}/pause`);
+  }
+
+  resume(id: string): Promise<unknown> {
+    return this.request("POST", `/inference_pipelines/${encodeURIComponent(id)}/resume`);
+  }
+
+  terminate(id: string): Promise<unknown> {
+    return this.request("POST", `/inference_pipelines/${encodeURIComponent(id)}/terminate`);
+  }
+
+  async status(id: string): Promise<PipelineReport> {
+    return (await this.request<{ report: PipelineReport }>("GET", `/inference_pipelines/${encodeURIComponent(id)}/status`)).report;
+  }
+
+  /** Frame results buffered since the last consume (no thumbnails). */
+  async consume(id: string): Promise<FrameEvent[]> {
+    return (await this.request<{ frames: FrameEvent[] }>("GET", `/inference_pipelines/${encodeURIComponent(id)}/consume`)).frames;
+  }
+
+  /** The pipeline's live events (`frame`, `status`, `end`). */
+  events(id: string): EventSource {
+    const query = this.apiKey ? `?api_key=${encodeURIComponent(this.apiKey)}` : "";
+    return new EventSource(`/inference_pipelines/${encodeURIComponent(id)}/events${query}`);
+  }
+
+  async examples(): Promise<WorkflowExample[]> {
+    return (await this.request<{ examples: WorkflowExample[] }>("GET", "/ui/examples")).examples;
+  }
+}
