@@ -5,37 +5,41 @@
 import type { BlockPlugin } from "../block-api/index.js";
 import { cacheGetBlock } from "./cache/cache-get.js";
 import { cacheSetBlock } from "./cache/cache-set.js";
-import { continueIf } from "./flow-control/continue-if.js";
+import { continueIfBlock } from "./flow-control/continue-if.js";
 import { rateLimiterBlock } from "./flow-control/rate-limiter.js";
-import { switchCase } from "./flow-control/switch-case.js";
-import { expression } from "./formatters/expression.js";
+import { switchCaseBlock } from "./flow-control/switch-case.js";
+import { expressionBlock } from "./formatters/expression.js";
 import { bufferBlock } from "./fusion/buffer.js";
-import { firstNonEmptyOrDefault } from "./formatters/first-non-empty-or-default.js";
-import { propertyDefinition } from "./formatters/property-definition.js";
-import { stringTemplate } from "./formatters/string-template.js";
+import { firstNonEmptyOrDefaultBlock } from "./formatters/first-non-empty-or-default.js";
+import { propertyDefinitionBlock } from "./formatters/property-definition.js";
+import { stringTemplateBlock } from "./formatters/string-template.js";
 import { cosineSimilarityBlock } from "./math/cosine-similarity.js";
-import { clipEmbedding } from "./models/clip.js";
-import { clipComparison } from "./models/clip-comparison.js";
-import { clipComparisonV2 } from "./models/clip-comparison-v2.js";
-import { roboflowObjectDetectionModel } from "./models/roboflow-object-detection.js";
+import { clipBlock } from "./models/clip.js";
+import { clipComparisonBlock } from "./models/clip-comparison.js";
+import { clipComparisonV2Block } from "./models/clip-comparison-v2.js";
+import { roboflowObjectDetectionModelBlock } from "./models/roboflow-object-detection.js";
+import { detectChangesBlock } from "./sampling/detect-changes.js";
+import { detectOutliersBlock } from "./sampling/detect-outliers.js";
 import { identifyChangesBlock } from "./sampling/identify-changes.js";
 import { identifyOutliersBlock } from "./sampling/identify-outliers.js";
-import { gridVisualization } from "./visualizations/grid.js";
+import { gridVisualizationBlock } from "./visualizations/grid.js";
 
 export const coreBlocks: BlockPlugin = (registry) => {
   registry.register(
     // formatters
-    expression,
-    propertyDefinition,
-    stringTemplate,
-    firstNonEmptyOrDefault,
+    expressionBlock,
+    propertyDefinitionBlock,
+    stringTemplateBlock,
+    firstNonEmptyOrDefaultBlock,
     // flow control
-    continueIf,
-    switchCase,
+    continueIfBlock,
+    switchCaseBlock,
     rateLimiterBlock,
     // sampling
     identifyChangesBlock,
     identifyOutliersBlock,
+    detectOutliersBlock,
+    detectChangesBlock,
     // fusion and cache
     bufferBlock,
     cacheGetBlock,
@@ -43,11 +47,11 @@ export const coreBlocks: BlockPlugin = (registry) => {
     // math
     cosineSimilarityBlock,
     // models
-    clipEmbedding,
-    clipComparison,
-    clipComparisonV2,
-    roboflowObjectDetectionModel,
+    clipBlock,
+    clipComparisonBlock,
+    clipComparisonV2Block,
+    roboflowObjectDetectionModelBlock,
     // visualizations
-    gridVisualization,
+    gridVisualizationBlock,
   );
 };

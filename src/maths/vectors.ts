@@ -55,6 +55,7 @@ function maxAbs(a: Vector): number {
  * returned instead of a meaningless 0 or NaN.
  */
 export function cosineSimilarity(a: Vector, b: Vector): number {
+  if (a.length !== b.length) throw new RangeError(`cannot compare embeddings of lengths ${a.length} and ${b.length}`);
   const denominator = Math.sqrt(dot(a, a) * dot(b, b));
   if (denominator >= NORM_UNDERFLOW && denominator < Infinity) return dot(a, b) / denominator;
   if (maxAbs(a) === 0 || maxAbs(b) === 0) return NaN;

@@ -18,7 +18,7 @@ export { ClipRuntime, clipRuntime, type ModelRequest, type RuntimeStats } from "
 export { ClipModel, type InferenceStats } from "./clip/model.js";
 export { ClipImageProcessor, parseImageProcessorConfig, resizedSize, type ImageProcessorConfig } from "./clip/image-processor.js";
 export { ClipTokenizer } from "./clip/tokenizer.js";
-export { argmax, argmin, cosineSimilarity } from "./clip/similarity.js";
+export { argmax, argmin } from "./clip/similarity.js";
 export type { RgbPixels } from "./clip/resample.js";
 export { ModelDownloadError, ModelError, ModelOfflineError } from "./errors.js";
 export type { DownloadProgress } from "./download.js";

@@ -5,6 +5,7 @@
  * recently active first out). Snapshots are JSON and restore exactly.
  */
 import { WorkflowError } from "../errors/index.js";
+import { decodeStateValue, encodeStateValue } from "./values.js";
 
 export type StateScope = "stream" | "step";
 
@@ -152,17 +153,21 @@ export class StateStore {
     }
     for (const [step, byStream] of Object.entries(snapshot.steps)) {
       if (!knownSteps.has(step)) throw new SnapshotError(`The state snapshot holds state for unknown step "${step}".`);
-      this.steps.set(step, new Map(Object.entries(byStream)));
+      this.steps.set(step, new Map(Object.entries(byStream).map(([stream, state]) => [stream, decodeStateValue(state)])));
     }
-    for (const [name, space] of Object.entries(snapshot.shared)) this.shared.set(name, space);
+    for (const [name, space] of Object.entries(snapshot.shared)) this.shared.set(name, decodeStateValue(space) as Record<string, unknown>);
     const byActivity = Object.entries(snapshot.streams).sort(([, a], [, b]) => a - b);
     for (const [stream, at] of byActivity) this.lastActive.set(stream, at);
   }
 }
 
-/** A deep copy that refuses what JSON cannot carry faithfully (NaN, ±Infinity, functions, …). */
+/**
+ * A JSON copy (images and dates tagged, see `values.ts`) that refuses what JSON cannot carry
+ * faithfully (NaN, ±Infinity, functions, …).
+ */
 function toJsonData(value: unknown, where: string): unknown {
-  const text = JSON.stringify(value, (key, item: unknown) => {
+  const text = JSON.stringify(value, function (this: unknown, key: string, raw: unknown) {
+    const item = encodeStateValue.call(this, key, raw);
     if (typeof item === "number" && !Number.isFinite(item)) {
       throw new SnapshotError(`Cannot snapshot ${where}: key "${key}" holds ${item}, which JSON cannot represent.`);
     }

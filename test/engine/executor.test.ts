@@ -282,3 +282,27 @@ describe("errors (spec §3.4)", () => {
     expect(error.message).toContain("declares [expected]");
   });
 });
+
+describe("snapshots of workflow values", () => {
+  it("carry images (pixels, lineage, metadata) and dates held in block state, exactly", async () => {
+    const definition = workflow({
+      inputs: [{ type: "WorkflowImage", name: "image" }],
+      steps: [{ type: "roboflow_core/buffer@v1", name: "recent", data: "$inputs.image", length: 3 }],
+      outputs: [output("recent", "$steps.recent.output")],
+    });
+    const first = build(definition);
+    const a = frame("cam", 1);
+    a.data.set([1, 2, 3]);
+    await first.run({ image: a });
+    const text = JSON.stringify(first.snapshot());
+    const second = build(definition, { snapshot: JSON.parse(text) });
+    const [{ recent }] = await second.run({ image: frame("cam", 2) });
+    const [newest, restored] = recent as WorkflowImage[];
+    expect(newest.videoMetadata.frame_number).toBe(2);
+    expect(restored).toBeInstanceOf(WorkflowImage);
+    expect([...restored.data]).toEqual([1, 2, 3]);
+    expect(restored.parentId).toBe(a.parentId);
+    expect(restored.videoMetadata).toEqual(a.videoMetadata);
+    expect(restored.videoMetadata.frame_timestamp).toBeInstanceOf(Date);
+  });
+});

@@ -31,8 +31,8 @@ export function syntheticPhoto(width: number, height: number, seed: number): Rgb
     return (state >>> 24) / 255 - 0.5;
   };
   const discs = Array.from({ length: 4 }, (_, i) => ({
-    x: ((seed * 37 + i * 101) % 97) / 97 * width,
-    y: ((seed * 53 + i * 67) % 89) / 89 * height,
+    x: (((seed * 37 + i * 101) % 97) / 97) * width,
+    y: (((seed * 53 + i * 67) % 89) / 89) * height,
     r: (0.08 + 0.05 * i) * Math.min(width, height),
     colour: [(seed * 40 + i * 90) % 256, (seed * 70 + i * 50) % 256, (seed * 20 + i * 130) % 256],
   }));

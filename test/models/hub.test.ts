@@ -102,7 +102,10 @@ beforeEach(async () => {
 
 async function cachedFiles(): Promise<string[]> {
   const entries = await readdir(cacheDir, { recursive: true, withFileTypes: true });
-  return entries.filter((entry) => entry.isFile()).map((entry) => join(entry.parentPath, entry.name).slice(cacheDir.length + 1)).sort();
+  return entries
+    .filter((entry) => entry.isFile())
+    .map((entry) => join(entry.parentPath, entry.name).slice(cacheDir.length + 1))
+    .sort();
 }
 
 describe("pull", () => {
@@ -235,9 +238,7 @@ describe("progress bar", () => {
   });
 
   it("draws bytes, percentage and rate", () => {
-    expect(progressLine(progress(167_200_000), 120)).toBe(
-      `${REPO}/onnx/vision_model.onnx  [###########-------------]  47%  167.2 MB / 351.5 MB  21.3 MB/s`,
-    );
+    expect(progressLine(progress(167_200_000), 120)).toBe(`${REPO}/onnx/vision_model.onnx  [###########-------------]  47%  167.2 MB / 351.5 MB  21.3 MB/s`);
     expect(progressLine({ ...progress(2048), bytesTotal: null }, 120)).toMatch(/vision_model\.onnx {2}2\.0 kB {2}21\.3 MB\/s$/);
     expect(progressLine(progress(0), 60).length).toBeLessThanOrEqual(60);
   });

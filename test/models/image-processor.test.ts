@@ -3,7 +3,8 @@
  * (rescale in float64 → float32, normalise in float32), and the fast path's effect on embeddings.
  */
 import { afterAll, describe, expect, it } from "vitest";
-import { ClipImageProcessor, ClipRuntime, cosineSimilarity, parseImageProcessorConfig, resizedSize } from "../../src/models/index.js";
+import { ClipImageProcessor, ClipRuntime, parseImageProcessorConfig, resizedSize } from "../../src/models/index.js";
+import { cosineSimilarity } from "../../src/maths/vectors.js";
 import { cropOrigin } from "../../src/models/clip/image-processor.js";
 import { hasSharedTinyClip, SHARED_TINY_CLIP, SKIP_SHARED_MESSAGE, syntheticPhoto, tinyClipFolder } from "./helpers.js";
 
@@ -37,9 +38,8 @@ describe("preprocess", () => {
     p.preprocess({ width: 3, height: 2, data }, out, 1);
     // numpy: ((img.astype(float64) / 255).astype(float32) - mean) / std, transposed to CHW
     const expected = [
-      -1.7922625541687012, -1.6462782621383667, 1.9303361177444458, -1.777664065361023,
-      0.16889731585979462, -1.451941728591919, -1.7520971298217773, -1.7220815420150757,
-      2.1458969116210938, -1.0536178350448608, 0.33994877338409424, -1.4375596046447754,
+      -1.7922625541687012, -1.6462782621383667, 1.9303361177444458, -1.777664065361023, 0.16889731585979462, -1.451941728591919, -1.7520971298217773,
+      -1.7220815420150757, 2.1458969116210938, -1.0536178350448608, 0.33994877338409424, -1.4375596046447754,
     ];
     expect(Array.from(out.subarray(1, 13))).toEqual(expected);
     expect([out[0], out[13]]).toEqual([0, 0]); // nothing written outside the slot
@@ -52,12 +52,7 @@ describe("preprocess", () => {
     const zero = -1.7922625541687012; // red channel of a 0 pixel
     const white = 1.9303361177444458;
     // The image sits at rows/columns 1–2 (offset ceil((4 - 2) / 2) = 1).
-    expect(Array.from(out.subarray(0, 16))).toEqual([
-      zero, zero, zero, zero,
-      zero, white, white, zero,
-      zero, white, white, zero,
-      zero, zero, zero, zero,
-    ]);
+    expect(Array.from(out.subarray(0, 16))).toEqual([zero, zero, zero, zero, zero, white, white, zero, zero, white, white, zero, zero, zero, zero, zero]);
   });
 
   it("resizes with Pillow's bicubic before cropping", () => {

@@ -1,22 +1,9 @@
-/** Small pure pieces of the model layer: comparison maths, half floats, the LRU, batching. */
+/** Small pure pieces of the model layer: argmax/argmin, half floats, the LRU, batching. */
 import { describe, expect, it } from "vitest";
 import { BatchQueue } from "../../src/models/batch-queue.js";
-import { argmax, argmin, cosineSimilarity } from "../../src/models/index.js";
+import { argmax, argmin } from "../../src/models/index.js";
 import { LruCache } from "../../src/models/lru.js";
 import { float32ToFloat16, fromFloat16Bits, toFloat16Bits } from "../../src/models/onnx/float16.js";
-
-describe("cosine similarity", () => {
-  it("is dot / (|a| |b|), unclipped", () => {
-    expect(cosineSimilarity([1, 0], [0, 1])).toBe(0);
-    expect(cosineSimilarity([1, 2, 3], [-1, -2, -3])).toBeCloseTo(-1, 15);
-    expect(cosineSimilarity([3, 4], [4, 3])).toBeCloseTo(24 / 25, 15);
-  });
-
-  it("gives NaN for a zero vector and refuses different lengths", () => {
-    expect(cosineSimilarity([0, 0], [1, 2])).toBeNaN();
-    expect(() => cosineSimilarity([1], [1, 2])).toThrow("cannot compare embeddings of lengths 1 and 2");
-  });
-});
 
 describe("argmax / argmin", () => {
   it("lets the first extreme win, as numpy", () => {
@@ -83,7 +70,10 @@ describe("batch queue", () => {
       return items.map((item) => item * 10);
     }, 4);
     const [first, second] = await Promise.all([queue.push([1, 2, 3]), queue.push([4, 5])]);
-    expect([first, second]).toEqual([[10, 20, 30], [40, 50]]);
+    expect([first, second]).toEqual([
+      [10, 20, 30],
+      [40, 50],
+    ]);
     expect(batches).toEqual([[1, 2, 3, 4], [5]]);
   });
 

@@ -5,14 +5,7 @@
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import {
-  BICUBIC,
-  BILINEAR,
-  fixedPointWeights,
-  precomputeCoefficients,
-  resizeRgbWindow,
-  type RgbPixels,
-} from "../../src/models/clip/resample.js";
+import { BICUBIC, BILINEAR, fixedPointWeights, precomputeCoefficients, resizeRgbWindow, type RgbPixels } from "../../src/models/clip/resample.js";
 
 /** A grey image given as rows of values. */
 function grey(rows: number[][]): RgbPixels {
@@ -86,7 +79,17 @@ describe("resizeRgbWindow equals Pillow's Image.resize", () => {
   it("rounds and clips the horizontal pass to bytes before the vertical pass", () => {
     // Row 0 becomes [0, 53, 202, 255] (its -22.5 clipped to 0), row 1 stays 255. Column 0 then
     // reads (0, 255): 53 in output row 1; had the -22.5 survived it would read 35.
-    const out = greyRows(resize(grey([[0, 255], [255, 255]]), 4, 4), 4);
+    const out = greyRows(
+      resize(
+        grey([
+          [0, 255],
+          [255, 255],
+        ]),
+        4,
+        4,
+      ),
+      4,
+    );
     expect(out).toEqual([
       [0, 35, 197, 255],
       [53, 95, 213, 255],
@@ -102,7 +105,10 @@ describe("resizeRgbWindow equals Pillow's Image.resize", () => {
   });
 
   it("keeps the image when the size does not change", () => {
-    const image = grey([[1, 2, 3], [4, 5, 6]]);
+    const image = grey([
+      [1, 2, 3],
+      [4, 5, 6],
+    ]);
     expect(resize(image, 3, 2)).toEqual(image.data);
   });
 

@@ -4,16 +4,8 @@ import { join } from "node:path";
 import { setImmediate as nextMacrotask } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Services } from "../../src/block-api/index.js";
-import {
-  ClipRuntime,
-  clipRuntime,
-  cosineSimilarity,
-  optionsFrom,
-  ModelError,
-  parseModelFolders,
-  resolveModelOptions,
-  type RgbPixels,
-} from "../../src/models/index.js";
+import { ClipRuntime, clipRuntime, optionsFrom, ModelError, parseModelFolders, resolveModelOptions, type RgbPixels } from "../../src/models/index.js";
+import { cosineSimilarity } from "../../src/maths/vectors.js";
 import { SessionHost } from "../../src/models/onnx/session-host.js";
 import { createTinyClipModel, TINY_CLIP } from "../../src/models/testing/tiny-clip.js";
 import { syntheticPhoto, temporaryDir, tinyClipFolder } from "./helpers.js";

@@ -5,7 +5,8 @@
  * loading, preprocessing, tokenisation, pooling and shapes, not what the embeddings mean.
  */
 import { afterAll, describe, expect, it } from "vitest";
-import { ClipRuntime, cosineSimilarity } from "../../src/models/index.js";
+import { ClipRuntime } from "../../src/models/index.js";
+import { cosineSimilarity } from "../../src/maths/vectors.js";
 import { hasSharedTinyClip, SHARED_TINY_CLIP, SKIP_SHARED_MESSAGE, syntheticPhoto } from "./helpers.js";
 
 if (!hasSharedTinyClip) console.warn(SKIP_SHARED_MESSAGE);

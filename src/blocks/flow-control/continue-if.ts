@@ -6,7 +6,7 @@ import { z } from "zod";
 import { defineBlock, literalOrSelector, selectSteps, selector, stepSelector, terminateBranch } from "../../block-api/index.js";
 import { StatementGroupSchema, evaluateCondition } from "../../query/index.js";
 
-export const continueIf = defineBlock({
+export const continueIfBlock = defineBlock({
   manifest: {
     type: "roboflow_core/continue_if@v1",
     aliases: ["ContinueIf"],

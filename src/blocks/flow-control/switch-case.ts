@@ -26,7 +26,7 @@ const properties = z
     }
   });
 
-export const switchCase = defineBlock({
+export const switchCaseBlock = defineBlock({
   manifest: {
     type: "roboflow_core/switch_case@v1",
     aliases: ["SwitchCase"],

@@ -27,7 +27,7 @@ function resolveResult(result: Result, vars: Record<string, unknown>): unknown {
   return result.operations && result.operations.length > 0 ? applyOperations(value, result.operations, vars) : value;
 }
 
-export const expression = defineBlock({
+export const expressionBlock = defineBlock({
   manifest: {
     type: "roboflow_core/expression@v1",
     aliases: ["Expression"],

@@ -2,7 +2,7 @@
 import { z } from "zod";
 import { defineBlock, selector } from "../../block-api/index.js";
 
-export const firstNonEmptyOrDefault = defineBlock({
+export const firstNonEmptyOrDefaultBlock = defineBlock({
   manifest: {
     type: "roboflow_core/first_non_empty_or_default@v1",
     aliases: ["FirstNonEmptyOrDefault"],

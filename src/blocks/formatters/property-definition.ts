@@ -3,7 +3,7 @@ import { z } from "zod";
 import { defineBlock, selector } from "../../block-api/index.js";
 import { OperationsChainSchema, applyOperations } from "../../query/index.js";
 
-export const propertyDefinition = defineBlock({
+export const propertyDefinitionBlock = defineBlock({
   manifest: {
     type: "roboflow_core/property_definition@v1",
     aliases: ["PropertyDefinition", "PropertyExtraction"],

@@ -22,7 +22,7 @@ export function formatTemplate(template: string, values: Readonly<Record<string,
   });
 }
 
-export const stringTemplate = defineBlock({
+export const stringTemplateBlock = defineBlock({
   manifest: {
     type: "roboflow_core/string_template@v1",
     name: "String Template",

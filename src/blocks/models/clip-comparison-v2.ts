@@ -10,7 +10,7 @@ import { clipRuntime } from "../../models/clip/runtime.js";
 import { argmax, argmin } from "../../models/clip/similarity.js";
 import { UPSTREAM_CLIP_VERSIONS } from "../../models/hub.js";
 
-export const clipComparisonV2 = defineBlock({
+export const clipComparisonV2Block = defineBlock({
   manifest: {
     type: "roboflow_core/clip_comparison@v2",
     name: "CLIP Comparison",

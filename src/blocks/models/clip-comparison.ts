@@ -9,7 +9,7 @@ import { defineBlock, literalOrSelector, selector } from "../../block-api/index.
 import { compareImagesToTexts, promptList } from "../../models/clip/batch.js";
 import { clipRuntime } from "../../models/clip/runtime.js";
 
-export const clipComparison = defineBlock({
+export const clipComparisonBlock = defineBlock({
   manifest: {
     type: "roboflow_core/clip_comparison@v1",
     aliases: ["ClipComparison"],

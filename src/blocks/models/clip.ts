@@ -10,7 +10,7 @@ import { embedItems } from "../../models/clip/batch.js";
 import { clipRuntime } from "../../models/clip/runtime.js";
 import { UPSTREAM_CLIP_VERSIONS } from "../../models/hub.js";
 
-export const clipEmbedding = defineBlock({
+export const clipBlock = defineBlock({
   manifest: {
     type: "roboflow_core/clip@v1",
     name: "CLIP Embedding Model",

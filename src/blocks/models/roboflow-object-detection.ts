@@ -7,7 +7,7 @@
 import { z } from "zod";
 import { defineBlock, imageInputSelector, literalOrSelector, selector } from "../../block-api/index.js";
 
-export const roboflowObjectDetectionModel = defineBlock({
+export const roboflowObjectDetectionModelBlock = defineBlock({
   manifest: {
     type: "roboflow_core/roboflow_object_detection_model@v1",
     aliases: ["RoboflowObjectDetectionModel", "ObjectDetectionModel"],

@@ -113,7 +113,7 @@ function sameInputs(a: readonly (WorkflowImage | null)[], b: readonly (WorkflowI
   return a.length === b.length && a.every((image, i) => image === b[i]);
 }
 
-export const gridVisualization = defineBlock({
+export const gridVisualizationBlock = defineBlock({
   manifest: {
     type: "roboflow_core/grid_visualization@v1",
     name: "Grid Visualization",

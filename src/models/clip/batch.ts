@@ -5,7 +5,7 @@
  */
 import type { ClipRuntime, ModelRequest } from "./runtime.js";
 import type { RgbPixels } from "./resample.js";
-import { cosineSimilarity } from "./similarity.js";
+import { cosineSimilarity } from "../../maths/vectors.js";
 
 export interface EmbeddingItem {
   readonly data: RgbPixels | string;
