@@ -82,7 +82,13 @@ function runtimeScenario(name: string, imageResize: ImageResizeMode, input: "dec
     name,
     inFlight,
     async prepare(setting) {
-      const runtime = new ClipRuntime({ folders: { "ViT-B-32": setting.modelDir }, dtype: setting.dtype, threads: THREADS, imageResize, maxBatchSize: setting.batch });
+      const runtime = new ClipRuntime({
+        folders: { "ViT-B-32": setting.modelDir },
+        dtype: setting.dtype,
+        threads: THREADS,
+        imageResize,
+        maxBatchSize: setting.batch,
+      });
       const run: BatchRunner = async (index) => {
         const images =
           input === "decoded"
@@ -125,7 +131,20 @@ function embedCliScenario(name: string, resize: ImageResizeMode): Scenario {
       const invoke = (files: string[]) =>
         new Promise<number>((resolvePromise, reject) => {
           const started = performance.now();
-          const args = [cli, "embed", "--model", setting.modelDir, "--dtype", setting.dtype, "--threads", String(THREADS), "--resize", resize, "--batch-size", String(setting.batch)];
+          const args = [
+            cli,
+            "embed",
+            "--model",
+            setting.modelDir,
+            "--dtype",
+            setting.dtype,
+            "--threads",
+            String(THREADS),
+            "--resize",
+            resize,
+            "--batch-size",
+            String(setting.batch),
+          ];
           const child = spawn(process.execPath, [...args, ...files.flatMap((file) => ["--image", file])], { stdio: ["ignore", "ignore", "inherit"] });
           child.on("error", reject);
           child.on("exit", (code) => (code === 0 ? resolvePromise(performance.now() - started) : reject(new Error(`sightline embed exited with ${code}`))));
@@ -150,7 +169,9 @@ function workflowScenario(name: string, imageResize: ImageResizeMode): Scenario 
   return {
     name,
     async prepare(setting) {
-      const services = new Services({ models: { folders: { "ViT-B-32": setting.modelDir }, dtype: setting.dtype, threads: THREADS, imageResize, maxBatchSize: setting.batch } });
+      const services = new Services({
+        models: { folders: { "ViT-B-32": setting.modelDir }, dtype: setting.dtype, threads: THREADS, imageResize, maxBatchSize: setting.batch },
+      });
       const engine = compile(
         {
           version: "1.0",
@@ -218,9 +239,26 @@ async function ensureImages(): Promise<string[]> {
   const files = Array.from({ length: IMAGE_COUNT }, (_, i) => join(IMAGE_DIR, `frame-${String(i + 1).padStart(2, "0")}.jpg`));
   if (!files.every((file) => existsSync(file))) {
     await mkdir(IMAGE_DIR, { recursive: true });
-    execFileSync("ffmpeg", ["-v", "error", "-y", "-f", "lavfi", "-i", "testsrc2=size=640x480:rate=5", "-frames:v", String(IMAGE_COUNT), "-q:v", "3", join(IMAGE_DIR, "frame-%02d.jpg")]);
+    execFileSync("ffmpeg", [
+      "-v",
+      "error",
+      "-y",
+      "-f",
+      "lavfi",
+      "-i",
+      "testsrc2=size=640x480:rate=5",
+      "-frames:v",
+      String(IMAGE_COUNT),
+      "-q:v",
+      "3",
+      join(IMAGE_DIR, "frame-%02d.jpg"),
+    ]);
   }
-  return (await readdir(IMAGE_DIR)).filter((name) => name.endsWith(".jpg")).sort().map((name) => join(IMAGE_DIR, name)).slice(0, IMAGE_COUNT);
+  return (await readdir(IMAGE_DIR))
+    .filter((name) => name.endsWith(".jpg"))
+    .sort()
+    .map((name) => join(IMAGE_DIR, name))
+    .slice(0, IMAGE_COUNT);
 }
 
 function row(cells: readonly string[], widths: readonly number[]): string {
@@ -254,7 +292,10 @@ async function main(): Promise<void> {
     `ratio to (a) raw, same precision and batch (goal ≥ 0.9 at batch 8)`,
     header,
     ...SCENARIOS.slice(1).map((s) =>
-      row([s.name, ...columns.map(({ dtype, batch }) => (results.get(`${s.name}|${dtype}|${batch}`)! / results.get(`${raw}|${dtype}|${batch}`)!).toFixed(2))], widths),
+      row(
+        [s.name, ...columns.map(({ dtype, batch }) => (results.get(`${s.name}|${dtype}|${batch}`)! / results.get(`${raw}|${dtype}|${batch}`)!).toFixed(2))],
+        widths,
+      ),
     ),
   ];
   const others = DTYPES.filter((dtype) => dtype !== "fp32");
@@ -265,7 +306,13 @@ async function main(): Promise<void> {
       `speed-up over fp32, same scenario and batch (goal int8 ≥ 2.3× end to end)`,
       row(["", ...speedColumns.map(({ dtype, batch }) => `${dtype} b${batch}`)], widths),
       ...SCENARIOS.map((s) =>
-        row([s.name, ...speedColumns.map(({ dtype, batch }) => (results.get(`${s.name}|${dtype}|${batch}`)! / results.get(`${s.name}|fp32|${batch}`)!).toFixed(2))], widths),
+        row(
+          [
+            s.name,
+            ...speedColumns.map(({ dtype, batch }) => (results.get(`${s.name}|${dtype}|${batch}`)! / results.get(`${s.name}|fp32|${batch}`)!).toFixed(2)),
+          ],
+          widths,
+        ),
       ),
     );
   }

@@ -36,14 +36,24 @@ function rate(name: string, body: (i: number) => unknown): number {
 const gate: StatementGroupInput = {
   type: "StatementGroup",
   statements: [
-    { type: "BinaryStatement", left_operand: { type: "DynamicOperand", operand_name: "left" }, comparator: { type: "(Number) ==" }, right_operand: { type: "StaticOperand", value: 1 } },
+    {
+      type: "BinaryStatement",
+      left_operand: { type: "DynamicOperand", operand_name: "left" },
+      comparator: { type: "(Number) ==" },
+      right_operand: { type: "StaticOperand", value: 1 },
+    },
   ],
 };
 const rich: StatementGroupInput = {
   type: "StatementGroup",
   operator: "and",
   statements: [
-    { type: "BinaryStatement", left_operand: { type: "DynamicOperand", operand_name: "score" }, comparator: { type: "(Number) >=" }, right_operand: { type: "StaticOperand", value: 0.5 } },
+    {
+      type: "BinaryStatement",
+      left_operand: { type: "DynamicOperand", operand_name: "score" },
+      comparator: { type: "(Number) >=" },
+      right_operand: { type: "StaticOperand", value: 0.5 },
+    },
     {
       type: "BinaryStatement",
       left_operand: { type: "DynamicOperand", operand_name: "label", operations: [{ type: "StringToLowerCase" }] },
@@ -53,7 +63,11 @@ const rich: StatementGroupInput = {
     { type: "UnaryStatement", operand: { type: "DynamicOperand", operand_name: "flag" }, operator: { type: "(Boolean) is True" } },
   ],
 };
-const chain: OperationInput[] = [{ type: "StringToLowerCase" }, { type: "StringSubSequence", start: 0, end: 3 }, { type: "LookupTable", lookup_table: { car: 1, tru: 2 } }];
+const chain: OperationInput[] = [
+  { type: "StringToLowerCase" },
+  { type: "StringSubSequence", start: 0, end: 3 },
+  { type: "LookupTable", lookup_table: { car: 1, tru: 2 } },
+];
 
 const values = [
   { left: 1, score: 0.7, label: "Car", flag: true },

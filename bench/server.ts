@@ -3,7 +3,7 @@
  * The server runs in a child process (this file with `--serve`), so the load generator — N
  * keep-alive clients on `node:http` — does not share its event loop. Scenarios, one run:
  *
- *   (a) model-free, parameters only: seven formatter / flow-control steps (the engine bench's idea);
+ *   (a) model-free, parameters only: the engine bench's ten formatter / flow-control steps;
  *   (b) model-free on a 64×48 JPEG sent as base64 (decode + image property + expression);
  *   (c) the same as (a) through a stateful session (`session_id`: one engine, serialised runs);
  *   (d) tiny CLIP: `roboflow_core/clip@v1` image embedding of that JPEG, on the random-weight tiny
@@ -23,61 +23,9 @@ import sharp from "sharp";
 import { Services } from "../src/index.js";
 import { createTinyClipModel } from "../src/models/index.js";
 import { createServer } from "../src/server/index.js";
+import { statement, tenStepWorkflow } from "./workflows.js";
 
-const statement = (operand: string, comparator: string, value: unknown) => ({
-  type: "StatementGroup",
-  statements: [
-    {
-      type: "BinaryStatement",
-      left_operand: { type: "DynamicOperand", operand_name: operand },
-      comparator: { type: comparator },
-      right_operand: { type: "StaticOperand", value },
-    },
-  ],
-});
-
-const PARAMETERS_WORKFLOW = {
-  version: "1.0",
-  inputs: [
-    { type: "WorkflowParameter", name: "value" },
-    { type: "WorkflowParameter", name: "label", default_value: "car" },
-  ],
-  steps: [
-    { type: "PropertyDefinition", name: "rounded", data: "$inputs.value", operations: [{ type: "NumberRound", decimal_digits: 2 }] },
-    {
-      type: "Expression",
-      name: "verdict",
-      data: { s: "$steps.rounded.output" },
-      switch: {
-        type: "CasesDefinition",
-        cases: [{ type: "CaseDefinition", condition: statement("s", "(Number) >=", 0.3), result: { type: "StaticCaseResult", value: "flag" } }],
-        default: { type: "StaticCaseResult", value: "pass" },
-      },
-    },
-    {
-      type: "roboflow_core/string_template@v1",
-      name: "message",
-      template: "{label}: {verdict} ({score})",
-      data: { label: "$inputs.label", verdict: "$steps.verdict.output", score: "$steps.rounded.output" },
-    },
-    {
-      type: "ContinueIf",
-      name: "gate",
-      condition_statement: statement("v", "==", "flag"),
-      evaluation_parameters: { v: "$steps.verdict.output" },
-      next_steps: ["$steps.alert"],
-    },
-    { type: "PropertyDefinition", name: "alert", data: "$steps.message.output", operations: [{ type: "StringToUpperCase" }] },
-    { type: "PropertyDefinition", name: "length", data: "$steps.message.output", operations: [{ type: "SequenceLength" }, { type: "Multiply", other: 2 }] },
-    { type: "roboflow_core/first_non_empty_or_default@v1", name: "fallback", data: ["$steps.alert.output"], default: "none" },
-  ],
-  outputs: [
-    { type: "JsonField", name: "verdict", selector: "$steps.verdict.output" },
-    { type: "JsonField", name: "message", selector: "$steps.message.output" },
-    { type: "JsonField", name: "alert", selector: "$steps.fallback.output" },
-    { type: "JsonField", name: "length", selector: "$steps.length.output" },
-  ],
-};
+const PARAMETERS_WORKFLOW = tenStepWorkflow({ type: "WorkflowParameter", name: "value" });
 
 const IMAGE_WORKFLOW = {
   version: "1.0",

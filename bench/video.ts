@@ -41,7 +41,16 @@ function workflow(sampled: boolean) {
     inputs: [{ type: "WorkflowImage", name: "image" }],
     steps: [
       ...(sampled
-        ? [{ type: "roboflow_core/rate_limiter@v1", name: "sample", cooldown_seconds: 1.0, depends_on: "$inputs.image", video_reference_image: "$inputs.image", next_steps: ["$steps.embedding"] }]
+        ? [
+            {
+              type: "roboflow_core/rate_limiter@v1",
+              name: "sample",
+              cooldown_seconds: 1.0,
+              depends_on: "$inputs.image",
+              video_reference_image: "$inputs.image",
+              next_steps: ["$steps.embedding"],
+            },
+          ]
         : []),
       { type: "roboflow_core/clip@v1", name: "embedding", data: "$inputs.image", version: "ViT-B-32" },
       { type: "roboflow_core/identify_outliers@v1", name: "outliers", embedding: "$steps.embedding.embedding" },
@@ -51,7 +60,13 @@ function workflow(sampled: boolean) {
 }
 
 /** Frames/s of the pipeline over the whole file (and its seconds of video per wall second). */
-async function pipelineRun(video: string, modelDir: string, dtype: Dtype, sampled: boolean, frames?: number): Promise<{ fps: number; frames: number; seconds: number }> {
+async function pipelineRun(
+  video: string,
+  modelDir: string,
+  dtype: Dtype,
+  sampled: boolean,
+  frames?: number,
+): Promise<{ fps: number; frames: number; seconds: number }> {
   const services = new Services({ models: { folders: { "ViT-B-32": modelDir }, dtype, threads: THREADS, imageResize: "fast" } });
   const engine = compile(workflow(sampled), { services, isolateElementErrors: true });
   let processed = 0;
@@ -83,7 +98,9 @@ async function main(): Promise<void> {
   await mkdir(frames, { recursive: true });
   const { execFileSync } = await import("node:child_process");
   execFileSync("ffmpeg", ["-v", "error", "-y", "-i", video, "-frames:v", "8", "-q:v", "2", join(frames, "f-%02d.jpg")]);
-  const images = await Promise.all(Array.from({ length: 8 }, async (_, i) => decodeImage(await readFile(join(frames, `f-${String(i + 1).padStart(2, "0")}.jpg`)), "frame")));
+  const images = await Promise.all(
+    Array.from({ length: 8 }, async (_, i) => decodeImage(await readFile(join(frames, `f-${String(i + 1).padStart(2, "0")}.jpg`)), "frame")),
+  );
 
   const lines = [
     `video pipeline — ${new Date().toISOString().slice(0, 10)}, ${cpus()[0]?.model ?? "cpu"}, ${THREADS} ORT threads, Node ${process.version}; 640×480 30 fps, ${VIDEO_SECONDS} s`,

@@ -1,15 +1,22 @@
 /** Custom JavaScript blocks in workflows: upstream's custom-block tests, translated, plus the sandbox holding. */
 import { resolve } from "node:path";
 import { describe, expect, it } from "vitest";
-import { compile, WorkflowError, WorkflowImage } from "../../src/index.js";
+import { compile, WorkflowImage } from "../../src/index.js";
 import { runCli, writeTemp } from "../helpers/cli.js";
+import { rejectionOf } from "../helpers/errors.js";
 
 const FIXTURES = resolve(import.meta.dirname, "../fixtures/dynamic-blocks");
 
-function customBlock(runCode: string, extra: { inputs?: Record<string, unknown>; outputs?: Record<string, unknown>; manifest?: Record<string, unknown>; code?: Record<string, unknown> } = {}) {
+function customBlock(
+  runCode: string,
+  extra: { inputs?: Record<string, unknown>; outputs?: Record<string, unknown>; manifest?: Record<string, unknown>; code?: Record<string, unknown> } = {},
+) {
   return {
     version: "1.0",
-    inputs: [{ type: "WorkflowParameter", name: "value" }, { type: "WorkflowImage", name: "image" }],
+    inputs: [
+      { type: "WorkflowParameter", name: "value" },
+      { type: "WorkflowImage", name: "image" },
+    ],
     dynamic_blocks_definitions: [
       {
         type: "DynamicBlockDefinition",
@@ -28,17 +35,8 @@ function customBlock(runCode: string, extra: { inputs?: Record<string, unknown>;
   };
 }
 
-const image = (value: number) => new WorkflowImage({ width: 2, height: 1, data: new Uint8Array([value, value, value, value, value, value]), parentId: "image" });
-
-async function errorOf(promise: Promise<unknown>): Promise<WorkflowError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof WorkflowError) return error;
-    throw error;
-  }
-  throw new Error("expected a workflow error");
-}
+const image = (value: number) =>
+  new WorkflowImage({ width: 2, height: 1, data: new Uint8Array([value, value, value, value, value, value]), parentId: "image" });
 
 describe("upstream's custom block tests, in JavaScript", () => {
   it("row 20: the workflow context is exposed", async () => {
@@ -51,7 +49,17 @@ describe("upstream's custom block tests, in JavaScript", () => {
   });
 
   it("row 21's shape: a batch-input block gets the whole batch and returns one result per element", async () => {
-    const result = await runCli(["run", `${FIXTURES}/batch-max.json`, "--inputs", writeTemp("in.json", { confidences: [[0.31, 0.85599, 0.5], [0.84284, 0.2]] })]);
+    const result = await runCli([
+      "run",
+      `${FIXTURES}/batch-max.json`,
+      "--inputs",
+      writeTemp("in.json", {
+        confidences: [
+          [0.31, 0.85599, 0.5],
+          [0.84284, 0.2],
+        ],
+      }),
+    ]);
     expect(result.lines).toEqual([{ outputs: [{ max_confidence: 0.85599 }, { max_confidence: 0.84284 }] }]);
   });
 
@@ -77,7 +85,12 @@ describe("custom blocks", () => {
   it("read and return images", async () => {
     const definition = customBlock(
       "function run({ image }) { const data = new Uint8Array(image.data.length); for (let i = 0; i < data.length; i++) data[i] = 255 - image.data[i]; return { result: { width: image.width, height: image.height, data, parent_id: image.parent_id } }; }",
-      { inputs: { value: { type: "DynamicInputDefinition", selector_types: ["input_parameter"] }, image: { type: "DynamicInputDefinition", selector_types: ["input_image"] } } },
+      {
+        inputs: {
+          value: { type: "DynamicInputDefinition", selector_types: ["input_parameter"] },
+          image: { type: "DynamicInputDefinition", selector_types: ["input_image"] },
+        },
+      },
     );
     const engine = compile(definition);
     try {
@@ -92,7 +105,11 @@ describe("custom blocks", () => {
   });
 
   it("cannot reach the host, and a runaway loop is stopped while the engine carries on", async () => {
-    const escape = compile(customBlock('function run() { return { result: [typeof process, typeof require, (function(){ try { return typeof this.constructor.constructor("return process")(); } catch (e) { return "blocked"; } })()] }; }'));
+    const escape = compile(
+      customBlock(
+        'function run() { return { result: [typeof process, typeof require, (function(){ try { return typeof this.constructor.constructor("return process")(); } catch (e) { return "blocked"; } })()] }; }',
+      ),
+    );
     try {
       const [{ result }] = await escape.run({ value: 1, image: image(1) });
       const [processType, requireType, constructorEscape] = result as string[];
@@ -103,7 +120,7 @@ describe("custom blocks", () => {
     }
     const runaway = compile(customBlock("function run({ value }) { if (value === 'loop') { while (true) {} } return { result: value }; }"));
     try {
-      const error = await errorOf(runaway.run({ value: "loop", image: image(1) }));
+      const error = await rejectionOf(runaway.run({ value: "loop", image: image(1) }));
       expect(error.errorType).toBe("StepExecutionError");
       expect(error.message).toMatch(/time limit/);
       expect(await runaway.run({ value: "next", image: image(1) })).toEqual([{ result: "next" }]);
@@ -119,7 +136,7 @@ describe("custom blocks", () => {
     expect(() => compile(python)).toThrow(/PythonCode, which sightline cannot run/);
     const engine = compile(customBlock("function run() { return { other: 1 }; }"));
     try {
-      const error = await errorOf(engine.run({ value: 1, image: image(1) }));
+      const error = await rejectionOf(engine.run({ value: 1, image: image(1) }));
       expect(error.errorType).toBe("StepExecutionError");
       expect(error.message).toContain("declares [result]");
     } finally {

@@ -3,30 +3,26 @@
  * switch_case, run inside real workflows.
  */
 import { describe, expect, it } from "vitest";
-import { compile, WorkflowError, WorkflowImage, type CompileOptions } from "../../src/index.js";
+import { compile, WorkflowImage, type CompileOptions } from "../../src/index.js";
 import { formatTemplate } from "../../src/blocks/formatters/string-template.js";
 import { output, workflow } from "../helpers/test-blocks.js";
+import { rejectionOf } from "../helpers/errors.js";
 
 const param = (name: string, extra: Record<string, unknown> = {}) => ({ type: "WorkflowParameter", name, ...extra });
 const statement = (operand: string, comparator: string, value: unknown) => ({
   type: "StatementGroup",
   statements: [
-    { type: "BinaryStatement", left_operand: { type: "DynamicOperand", operand_name: operand }, comparator: { type: comparator }, right_operand: { type: "StaticOperand", value } },
+    {
+      type: "BinaryStatement",
+      left_operand: { type: "DynamicOperand", operand_name: operand },
+      comparator: { type: comparator },
+      right_operand: { type: "StaticOperand", value },
+    },
   ],
 });
 
 async function runOnce(definition: unknown, inputs: Record<string, unknown>, options: CompileOptions = {}) {
   return (await compile(definition, options).run(inputs))[0];
-}
-
-async function errorOf(promise: Promise<unknown>): Promise<WorkflowError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof WorkflowError) return error;
-    throw error;
-  }
-  throw new Error("expected an error");
 }
 
 describe("roboflow_core/expression@v1", () => {
@@ -68,7 +64,7 @@ describe("roboflow_core/expression@v1", () => {
   });
 
   it("reports a comparator type mismatch as InvalidInputTypeError (un-wrapped, as upstream)", async () => {
-    const error = await errorOf(compile(classify).run({ similarity: "high" }));
+    const error = await rejectionOf(compile(classify).run({ similarity: "high" }));
     expect(error.errorType).toBe("InvalidInputTypeError");
   });
 
@@ -85,7 +81,10 @@ describe("roboflow_core/expression@v1", () => {
             cases: [
               {
                 type: "CaseDefinition",
-                condition: { type: "StatementGroup", statements: [{ type: "UnaryStatement", operand: { type: "DynamicOperand", operand_name: "flag" }, operator: { type: "(Boolean) is True" } }] },
+                condition: {
+                  type: "StatementGroup",
+                  statements: [{ type: "UnaryStatement", operand: { type: "DynamicOperand", operand_name: "flag" }, operator: { type: "(Boolean) is True" } }],
+                },
                 result: { type: "StaticCaseResult", value: "MATCH" },
               },
             ],
@@ -148,7 +147,14 @@ describe("roboflow_core/continue_if@v1", () => {
   const gated = workflow({
     inputs: [param("value")],
     steps: [
-      { type: "ContinueIf", name: "gate", condition_statement: statement("v", "(Number) ==", 1), evaluation_parameters: { v: "$inputs.value" }, next_steps: ["$steps.after"], stop_delay: 1 },
+      {
+        type: "ContinueIf",
+        name: "gate",
+        condition_statement: statement("v", "(Number) ==", 1),
+        evaluation_parameters: { v: "$inputs.value" },
+        next_steps: ["$steps.after"],
+        stop_delay: 1,
+      },
       { type: "roboflow_core/property_definition@v1", name: "after", data: "$inputs.value", operations: [{ type: "ToString" }] },
     ],
     outputs: [output("after", "$steps.after.output")],
@@ -173,7 +179,7 @@ describe("roboflow_core/continue_if@v1", () => {
     const definition = structuredClone(gated) as { inputs: unknown[]; steps: Record<string, unknown>[] };
     definition.inputs.push(param("delay"));
     definition.steps[0].stop_delay = "$inputs.delay";
-    const error = await errorOf(compile(definition).run({ value: 1, delay: -1 }));
+    const error = await rejectionOf(compile(definition).run({ value: 1, delay: -1 }));
     expect(error.errorType).toBe("RuntimeInputError");
     expect(error.message).toContain("stop_delay");
   });

@@ -59,7 +59,10 @@ describe("rendering", () => {
 describe("in a workflow", () => {
   const definition = {
     version: "1.0",
-    inputs: [{ type: "WorkflowImage", name: "image" }, { type: "WorkflowParameter", name: "others" }],
+    inputs: [
+      { type: "WorkflowImage", name: "image" },
+      { type: "WorkflowParameter", name: "others" },
+    ],
     steps: [{ type: "roboflow_core/grid_visualization@v1", name: "grid", images: "$inputs.image", width: 64, height: 32 }],
     outputs: [{ type: "JsonField", name: "grid", selector: "$steps.grid.image" }],
   };

@@ -78,8 +78,15 @@ function image(parentId: string, metadata: Partial<VideoMetadata> | null = null)
 describe("roboflow_core/identify_changes@v1", () => {
   it("with upstream's defaults (EMA, α 0.1, τ 0.2, warm-up 3) flags the jump after a steady stretch: z = −√10", () => {
     const step = new StepHarness(identifyChangesBlock);
-    const results = [[1, 0], [1, 0], [1, 0], [1, 0], [0, 1]].map(
-      (embedding) => step.run({ embedding: "$steps.clip.embedding" }, { embedding }) as { is_outlier: boolean; z_score: number; warming_up: boolean; average: number[] },
+    const results = [
+      [1, 0],
+      [1, 0],
+      [1, 0],
+      [1, 0],
+      [0, 1],
+    ].map(
+      (embedding) =>
+        step.run({ embedding: "$steps.clip.embedding" }, { embedding }) as { is_outlier: boolean; z_score: number; warming_up: boolean; average: number[] },
     );
     expect(results.map((r) => r.warming_up)).toEqual([true, true, true, false, false]);
     expect(results.map((r) => r.is_outlier)).toEqual([false, false, false, false, true]);
@@ -113,7 +120,10 @@ describe("roboflow_core/identify_changes@v1", () => {
 describe("roboflow_core/identify_outliers@v1", () => {
   it("flags every post-warm-up frame of a static scene, as upstream", () => {
     const step = new StepHarness(identifyOutliersBlock);
-    const flags = Array.from({ length: 5 }, () => (step.run({ embedding: "$steps.clip.embedding" }, { embedding: [0.6, 0.8] }) as { is_outlier: boolean }).is_outlier);
+    const flags = Array.from(
+      { length: 5 },
+      () => (step.run({ embedding: "$steps.clip.embedding" }, { embedding: [0.6, 0.8] }) as { is_outlier: boolean }).is_outlier,
+    );
     expect(flags).toEqual([false, false, true, true, true]);
   });
 
@@ -249,7 +259,17 @@ describe("sightline/detect_outliers@v1 and sightline/detect_changes@v1", () => {
   it("declare their outputs and defaults", () => {
     expect(detectOutliersBlock.manifest.outputs.map((o) => o.name)).toEqual(["is_outlier", "score", "threshold", "warming_up", "in_event"]);
     const outliers = detectOutliersBlock.manifest.properties.parse(definition) as Record<string, unknown>;
-    expect(outliers).toMatchObject({ false_alarm_rate: null, minutes_per_false_alarm: null, fps: null, image: null, warmup: 30, cooldown_frames: 30, reference_frames: 300, new_scene_after_frames: 150, min_threshold: 1e-6 });
+    expect(outliers).toMatchObject({
+      false_alarm_rate: null,
+      minutes_per_false_alarm: null,
+      fps: null,
+      image: null,
+      warmup: 30,
+      cooldown_frames: 30,
+      reference_frames: 300,
+      new_scene_after_frames: 150,
+      min_threshold: 1e-6,
+    });
     const changes = detectChangesBlock.manifest.properties.parse(definition) as Record<string, unknown>;
     expect(changes).toMatchObject({ cooldown_frames: 15, reference_frames: 10, new_scene_after_frames: 10 });
   });

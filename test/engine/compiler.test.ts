@@ -45,8 +45,14 @@ describe("references and kinds (spec §2.1)", () => {
     const error = compileError(workflow({ inputs: [stringInput], steps: [{ type: "test/add@v1", name: "s", a: "$inputs.text", b: 1 }] }));
     expect(error.errorType).toBe("ReferenceTypeError");
     expect(error.message).toContain("[string]");
-    expect(() => validate(workflow({ inputs: [param("any")], steps: [{ type: "test/add@v1", name: "s", a: "$inputs.any", b: 1 }] }), { registry: testRegistry })).not.toThrow();
-    expect(() => validate(workflow({ inputs: [param("n", { kind: [{ name: "integer" }] })], steps: [{ type: "test/add@v1", name: "s", a: "$inputs.n", b: 1 }] }), { registry: testRegistry })).not.toThrow();
+    expect(() =>
+      validate(workflow({ inputs: [param("any")], steps: [{ type: "test/add@v1", name: "s", a: "$inputs.any", b: 1 }] }), { registry: testRegistry }),
+    ).not.toThrow();
+    expect(() =>
+      validate(workflow({ inputs: [param("n", { kind: [{ name: "integer" }] })], steps: [{ type: "test/add@v1", name: "s", a: "$inputs.n", b: 1 }] }), {
+        registry: testRegistry,
+      }),
+    ).not.toThrow();
   });
 
   it("validates step properties with the block schema and reports every bad step", () => {
@@ -91,7 +97,9 @@ describe("references and kinds (spec §2.1)", () => {
       }),
     );
     expect(twice.errorType).toBe("ExecutionGraphStructureError");
-    const missing = compileError(workflow({ inputs: [param("x")], steps: [{ type: "test/gate@v1", name: "g", open: "$inputs.x", next_steps: ["$steps.ghost"] }] }));
+    const missing = compileError(
+      workflow({ inputs: [param("x")], steps: [{ type: "test/gate@v1", name: "g", open: "$inputs.x", next_steps: ["$steps.ghost"] }] }),
+    );
     expect(missing.errorType).toBe("InvalidReferenceTargetError");
   });
 

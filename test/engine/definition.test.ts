@@ -1,17 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { parseDefinition, parseVersion, satisfies, selectExecutionEngine } from "../../src/definition/index.js";
-import { WorkflowError } from "../../src/errors/index.js";
 import { output, workflow } from "../helpers/test-blocks.js";
-
-function errorOf(fn: () => unknown): WorkflowError {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof WorkflowError) return error;
-    throw error;
-  }
-  throw new Error("expected a workflow error");
-}
+import { errorOf } from "../helpers/errors.js";
 
 describe("version rule (spec §1.2)", () => {
   it.each(["1.0", "1.0.0", "1.3.0", "1.15.0", "1", "v1.2"])("accepts %s", (version) => {
@@ -70,7 +60,16 @@ describe("inputs and outputs", () => {
   });
 
   it("rejects duplicated names", () => {
-    const error = errorOf(() => parseDefinition(workflow({ inputs: [{ type: "WorkflowParameter", name: "x" }, { type: "WorkflowImage", name: "x" }] })));
+    const error = errorOf(() =>
+      parseDefinition(
+        workflow({
+          inputs: [
+            { type: "WorkflowParameter", name: "x" },
+            { type: "WorkflowImage", name: "x" },
+          ],
+        }),
+      ),
+    );
     expect(error.errorType).toBe("DuplicatedNameError");
     expect(error.message).toContain('"x"');
   });
@@ -87,7 +86,12 @@ describe("inputs and outputs", () => {
       dynamic_blocks_definitions: [
         {
           type: "DynamicBlockDefinition",
-          manifest: { type: "ManifestDescription", block_type: "X", inputs: { a: { type: "DynamicInputDefinition", selector_types: ["input_parameter"] } }, outputs: {} },
+          manifest: {
+            type: "ManifestDescription",
+            block_type: "X",
+            inputs: { a: { type: "DynamicInputDefinition", selector_types: ["input_parameter"] } },
+            outputs: {},
+          },
           code: { type: "PythonCode", run_function_code: "def run(self, a): return {}" },
         },
       ],

@@ -1,20 +1,11 @@
 import { describe, expect, it, beforeEach } from "vitest";
-import { compile, WorkflowError, WorkflowImage, type CompileOptions } from "../../src/index.js";
+import { compile, WorkflowImage, type CompileOptions } from "../../src/index.js";
 import { output, testRegistry, trace, workflow } from "../helpers/test-blocks.js";
+import { rejectionOf } from "../helpers/errors.js";
 
 const param = (name: string, extra: Record<string, unknown> = {}) => ({ type: "WorkflowParameter", name, ...extra });
 const batch = (name: string) => ({ type: "WorkflowBatchInput", name });
 const build = (definition: unknown, options: CompileOptions = {}) => compile(definition, { registry: testRegistry, ...options });
-
-async function runError(promise: Promise<unknown>): Promise<WorkflowError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof WorkflowError) return error;
-    throw error;
-  }
-  throw new Error("expected a run error");
-}
 
 function frame(stream: string, frameNumber: number): WorkflowImage {
   return new WorkflowImage({
@@ -22,7 +13,14 @@ function frame(stream: string, frameNumber: number): WorkflowImage {
     height: 1,
     data: new Uint8Array(3),
     parentId: `frame-${stream}-${frameNumber}`,
-    videoMetadata: { video_identifier: stream, frame_number: frameNumber, frame_timestamp: new Date(0), fps: 30, measured_fps: null, comes_from_video_file: true },
+    videoMetadata: {
+      video_identifier: stream,
+      frame_number: frameNumber,
+      frame_timestamp: new Date(0),
+      fps: 30,
+      measured_fps: null,
+      comes_from_video_file: true,
+    },
   });
 }
 
@@ -32,7 +30,13 @@ beforeEach(() => {
 
 describe("output construction (spec §3.3)", () => {
   it("yields exactly one result when no output is batch-oriented, whatever the batch size", async () => {
-    const engine = build(workflow({ inputs: [batch("xs"), param("p")], steps: [{ type: "test/add@v1", name: "s", a: "$inputs.p", b: 1 }], outputs: [output("sum", "$steps.s.sum")] }));
+    const engine = build(
+      workflow({
+        inputs: [batch("xs"), param("p")],
+        steps: [{ type: "test/add@v1", name: "s", a: "$inputs.p", b: 1 }],
+        outputs: [output("sum", "$steps.s.sum")],
+      }),
+    );
     expect(await engine.run({ xs: [1, 2, 3], p: 1 })).toEqual([{ sum: 2 }]);
   });
 
@@ -55,13 +59,17 @@ describe("output construction (spec §3.3)", () => {
 
   it("broadcasts a length-1 (or non-list) batch input and rejects other length mismatches", async () => {
     const engine = build(
-      workflow({ inputs: [batch("xs"), batch("ys")], steps: [{ type: "test/add@v1", name: "s", a: "$inputs.xs", b: "$inputs.ys" }], outputs: [output("sum", "$steps.s.sum")] }),
+      workflow({
+        inputs: [batch("xs"), batch("ys")],
+        steps: [{ type: "test/add@v1", name: "s", a: "$inputs.xs", b: "$inputs.ys" }],
+        outputs: [output("sum", "$steps.s.sum")],
+      }),
     );
     expect(await engine.run({ xs: [1, 2, 3], ys: [10] })).toEqual([{ sum: 11 }, { sum: 12 }, { sum: 13 }]);
     expect(await engine.run({ xs: [1, 2], ys: 5 })).toEqual([{ sum: 6 }, { sum: 7 }]);
-    const error = await runError(engine.run({ xs: [1, 2, 3], ys: [1, 2] }));
+    const error = await rejectionOf(engine.run({ xs: [1, 2, 3], ys: [1, 2] }));
     expect(error.errorType).toBe("RuntimeInputError");
-    const missing = await runError(engine.run({ xs: [1] }));
+    const missing = await rejectionOf(engine.run({ xs: [1] }));
     expect(missing.errorType).toBe("RuntimeInputError");
     expect(missing.message).toContain('"ys"');
   });
@@ -84,7 +92,13 @@ describe("skipping and flow control (spec §3.2)", () => {
       { type: "test/add@v1", name: "after", a: "$steps.first.sum", b: 1 },
       { type: "FirstNonEmptyOrDefault", name: "fallback", data: ["$steps.after.sum"], default: "none" },
     ],
-    outputs: [output("first", "$steps.first.sum"), output("second", "$steps.second.sum"), output("after", "$steps.after.sum"), output("fallback", "$steps.fallback.output"), output("star", "$steps.first.*")],
+    outputs: [
+      output("first", "$steps.first.sum"),
+      output("second", "$steps.second.sum"),
+      output("after", "$steps.after.sum"),
+      output("fallback", "$steps.fallback.output"),
+      output("star", "$steps.first.*"),
+    ],
   });
 
   it("runs both targets of one next_steps list together", async () => {
@@ -247,27 +261,43 @@ describe("state", () => {
 describe("errors (spec §3.4)", () => {
   it("wraps a block exception in StepExecutionError naming step, block and frame", async () => {
     const engine = build(
-      workflow({ inputs: [{ type: "WorkflowImage", name: "image" }, param("bad")], steps: [{ type: "test/fail@v1", name: "f", value: "$inputs.bad", bad: 1 }], outputs: [output("v", "$steps.f.value")] }),
+      workflow({
+        inputs: [{ type: "WorkflowImage", name: "image" }, param("bad")],
+        steps: [{ type: "test/fail@v1", name: "f", value: "$inputs.bad", bad: 1 }],
+        outputs: [output("v", "$steps.f.value")],
+      }),
     );
-    const error = await runError(engine.run({ image: frame("cam", 3), bad: 1 }));
+    const error = await rejectionOf(engine.run({ image: frame("cam", 3), bad: 1 }));
     expect(error.errorType).toBe("StepExecutionError");
     expect(error.httpStatus).toBe(500);
     expect(error.message).toContain("$steps.f");
     expect(error.message).toContain("bad value 1");
-    expect(error.toBody()).toMatchObject({ inner_error_type: "Error", inner_error_message: "bad value 1", blocks_errors: [{ block_id: "f", block_type: "test/fail@v1" }] });
+    expect(error.toBody()).toMatchObject({
+      inner_error_type: "Error",
+      inner_error_message: "bad value 1",
+      blocks_errors: [{ block_id: "f", block_type: "test/fail@v1" }],
+    });
   });
 
   it("says which stream and frame a per-element failure is about", async () => {
     const engine = build(
-      workflow({ inputs: [{ type: "WorkflowImage", name: "image" }, batch("v")], steps: [{ type: "test/fail@v1", name: "f", value: "$inputs.v", bad: 2 }], outputs: [output("v", "$steps.f.value")] }),
+      workflow({
+        inputs: [{ type: "WorkflowImage", name: "image" }, batch("v")],
+        steps: [{ type: "test/fail@v1", name: "f", value: "$inputs.v", bad: 2 }],
+        outputs: [output("v", "$steps.f.value")],
+      }),
     );
-    const error = await runError(engine.run({ image: [frame("a", 7), frame("b", 9)], v: [1, 2] }));
+    const error = await rejectionOf(engine.run({ image: [frame("a", 7), frame("b", 9)], v: [1, 2] }));
     expect(error.message).toContain("(stream b, frame 9)");
   });
 
   it("isolates element failures when asked: the other elements still produce results", async () => {
     const engine = build(
-      workflow({ inputs: [{ type: "WorkflowImage", name: "image" }, batch("v")], steps: [{ type: "test/fail@v1", name: "f", value: "$inputs.v", bad: 2 }], outputs: [output("v", "$steps.f.value")] }),
+      workflow({
+        inputs: [{ type: "WorkflowImage", name: "image" }, batch("v")],
+        steps: [{ type: "test/fail@v1", name: "f", value: "$inputs.v", bad: 2 }],
+        outputs: [output("v", "$steps.f.value")],
+      }),
       { isolateElementErrors: true },
     );
     const outcome = await engine.runDetailed({ image: [frame("a", 1), frame("b", 1)], v: [1, 2] });
@@ -276,8 +306,14 @@ describe("errors (spec §3.4)", () => {
   });
 
   it("rejects a block that breaks its output contract", async () => {
-    const engine = build(workflow({ inputs: [param("p")], steps: [{ type: "test/wrong_outputs@v1", name: "w", value: "$inputs.p" }], outputs: [output("v", "$steps.w.expected")] }));
-    const error = await runError(engine.run({ p: 1 }));
+    const engine = build(
+      workflow({
+        inputs: [param("p")],
+        steps: [{ type: "test/wrong_outputs@v1", name: "w", value: "$inputs.p" }],
+        outputs: [output("v", "$steps.w.expected")],
+      }),
+    );
+    const error = await rejectionOf(engine.run({ p: 1 }));
     expect(error.errorType).toBe("StepExecutionError");
     expect(error.message).toContain("declares [expected]");
   });

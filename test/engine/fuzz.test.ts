@@ -69,7 +69,12 @@ const selectorText = fc.oneof(
 );
 const scalar = fc.oneof(fc.integer(), fc.double(), fc.boolean(), fc.constant(null), fc.string({ maxLength: 10 }), selectorText);
 const anyJson = fc.letrec((tie) => ({
-  value: fc.oneof({ depthSize: "small" }, scalar, fc.array(tie("value"), { maxLength: 4 }), fc.dictionary(fc.string({ maxLength: 6 }), tie("value"), { maxKeys: 4 })),
+  value: fc.oneof(
+    { depthSize: "small" },
+    scalar,
+    fc.array(tie("value"), { maxLength: 4 }),
+    fc.dictionary(fc.string({ maxLength: 6 }), tie("value"), { maxKeys: 4 }),
+  ),
 })).value;
 
 const blockTypes = [
@@ -100,7 +105,13 @@ const validOperation = fc.oneof(
   fc.record({ type: fc.constant("LookupTable"), lookup_table: fc.dictionary(fc.string({ maxLength: 3 }), scalar, { maxKeys: 3 }) }),
 );
 const operation = fc.oneof(validOperation, fc.record({ type: fc.string({ maxLength: 8 }) }));
-const literal = fc.oneof(fc.integer(), fc.double(), fc.boolean(), fc.constant(null), fc.string({ maxLength: 10 }).filter((text) => !text.startsWith("$")));
+const literal = fc.oneof(
+  fc.integer(),
+  fc.double(),
+  fc.boolean(),
+  fc.constant(null),
+  fc.string({ maxLength: 10 }).filter((text) => !text.startsWith("$")),
+);
 
 const condition = fc.record({
   type: fc.constant("StatementGroup"),
@@ -123,12 +134,23 @@ const step = fc.record(
     data: fc.oneof(selectorText, fc.dictionary(names, selectorText, { maxKeys: 3 }), fc.array(selectorText, { maxLength: 3 })),
     operations: fc.array(operation, { maxLength: 3 }),
     data_operations: fc.dictionary(names, fc.array(operation, { maxLength: 2 }), { maxKeys: 2 }),
-    switch: fc.record({ type: fc.constant("CasesDefinition"), cases: fc.constant([]), default: fc.record({ type: fc.constant("StaticCaseResult"), value: scalar }) }),
+    switch: fc.record({
+      type: fc.constant("CasesDefinition"),
+      cases: fc.constant([]),
+      default: fc.record({ type: fc.constant("StaticCaseResult"), value: scalar }),
+    }),
     condition_statement: condition,
     evaluation_parameters: fc.dictionary(names, selectorText, { maxKeys: 2 }),
-    next_steps: fc.array(names.map((n) => `$steps.${n}`), { maxLength: 2 }),
+    next_steps: fc.array(
+      names.map((n) => `$steps.${n}`),
+      { maxLength: 2 },
+    ),
     value: scalar,
-    cases: fc.dictionary(fc.string({ maxLength: 3 }), names.map((n) => `$steps.${n}`), { maxKeys: 2 }),
+    cases: fc.dictionary(
+      fc.string({ maxLength: 3 }),
+      names.map((n) => `$steps.${n}`),
+      { maxKeys: 2 },
+    ),
     template: fc.oneof(fc.string({ maxLength: 12 }), fc.constant("{a} and {b}")),
     embedding: selectorText,
     embedding_1: selectorText,
@@ -155,7 +177,11 @@ const definition = fc.record({
   outputs: fc.array(fc.record({ type: fc.constant("JsonField"), name: names, selector: selectorText }), { maxLength: 3 }),
 });
 
-const runtimeInputs = fc.dictionary(names, fc.oneof(scalar, fc.array(fc.oneof(fc.double(), fc.integer()), { maxLength: 4 }), fc.array(scalar, { maxLength: 3 })), { maxKeys: 5 });
+const runtimeInputs = fc.dictionary(
+  names,
+  fc.oneof(scalar, fc.array(fc.oneof(fc.double(), fc.integer()), { maxLength: 4 }), fc.array(scalar, { maxLength: 3 })),
+  { maxKeys: 5 },
+);
 
 /** A compat example with one random part replaced, deleted or renamed. */
 const mutatedExample = fc
@@ -254,7 +280,12 @@ const wellFormed = fc
           steps.push({ type: "PropertyDefinition", name, data: ref, operations: plan.ops });
           break;
         case "template":
-          steps.push({ type: "roboflow_core/string_template@v1", name, template: "<{v}|{w}>", data: { v: ref, w: plan.value === null || typeof plan.value === "object" ? 1 : plan.value } });
+          steps.push({
+            type: "roboflow_core/string_template@v1",
+            name,
+            template: "<{v}|{w}>",
+            data: { v: ref, w: plan.value === null || typeof plan.value === "object" ? 1 : plan.value },
+          });
           break;
         case "first":
           steps.push({ type: "roboflow_core/first_non_empty_or_default@v1", name, data: [ref, ref2], default: plan.value });
@@ -274,13 +305,20 @@ const wellFormed = fc
     });
     // A flow-control step must target an existing step.
     const last = steps[steps.length - 1];
-    if (last && (last.type === "ContinueIf" || last.type === "SwitchCase")) steps.push({ type: "PropertyDefinition", name: `s${plans.length}`, data: "$inputs.a", operations: [] });
+    if (last && (last.type === "ContinueIf" || last.type === "SwitchCase"))
+      steps.push({ type: "PropertyDefinition", name: `s${plans.length}`, data: "$inputs.a", operations: [] });
     const outputs = refs.filter((r) => r.startsWith("$steps.")).map((selector, i) => ({ type: "JsonField", name: `o${i}`, selector }));
     return { version: "1.0", inputs, steps, outputs };
   });
 
 const wellFormedInputs = fc.record({
-  a: fc.oneof(fc.integer({ min: -3, max: 3 }), fc.double({ noNaN: false }), fc.string({ maxLength: 4 }), fc.constant(null), fc.array(fc.integer(), { maxLength: 3 })),
+  a: fc.oneof(
+    fc.integer({ min: -3, max: 3 }),
+    fc.double({ noNaN: false }),
+    fc.string({ maxLength: 4 }),
+    fc.constant(null),
+    fc.array(fc.integer(), { maxLength: 3 }),
+  ),
   b: fc.oneof(fc.constant("text"), fc.string({ maxLength: 4 }), fc.boolean()),
   e1: fc.oneof(fc.array(fc.double({ min: -1, max: 1, noNaN: true }), { minLength: 3, maxLength: 3 }), fc.array(fc.double(), { maxLength: 4 })),
   e2: fc.array(fc.double({ min: -1, max: 1, noNaN: true }), { minLength: 3, maxLength: 3 }),

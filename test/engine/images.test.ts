@@ -4,9 +4,10 @@ import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { compile, WorkflowError } from "../../src/index.js";
+import { compile } from "../../src/index.js";
 import { tempDir } from "../helpers/cli.js";
 import { output, workflow } from "../helpers/test-blocks.js";
+import { rejectionOf } from "../helpers/errors.js";
 
 const echo = workflow({
   inputs: [{ type: "WorkflowImage", name: "image" }],
@@ -22,7 +23,9 @@ beforeAll(async () => {
   // Left half red, right half blue, 8×4.
   const pixels = Buffer.alloc(8 * 4 * 3);
   for (let y = 0; y < 4; y++) for (let x = 0; x < 8; x++) pixels.set(x < 4 ? [255, 0, 0] : [0, 0, 255], (y * 8 + x) * 3);
-  png = await sharp(pixels, { raw: { width: 8, height: 4, channels: 3 } }).png().toBuffer();
+  png = await sharp(pixels, { raw: { width: 8, height: 4, channels: 3 } })
+    .png()
+    .toBuffer();
   server = createServer((request, response) => {
     if (request.url === "/image.png") {
       response.writeHead(200, { "content-type": "image/png" }).end(png);
@@ -35,16 +38,6 @@ beforeAll(async () => {
 });
 
 afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
-
-async function runError(promise: Promise<unknown>): Promise<WorkflowError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof WorkflowError) return error;
-    throw error;
-  }
-  throw new Error("expected an error");
-}
 
 describe("image inputs", () => {
   it("decodes base64 (plain and data-URL) to RGB pixels with the input name as parent id", async () => {
@@ -60,7 +53,12 @@ describe("image inputs", () => {
   });
 
   it("downloads URLs over HTTP and names batch elements image.[i]", async () => {
-    const results = await compile(echo).run({ image: [{ type: "url", value: `${base}/image.png` }, { type: "url", value: `${base}/image.png` }] });
+    const results = await compile(echo).run({
+      image: [
+        { type: "url", value: `${base}/image.png` },
+        { type: "url", value: `${base}/image.png` },
+      ],
+    });
     expect(results.map((r) => (r.image as { parentId: string }).parentId)).toEqual(["image.[0]", "image.[1]"]);
   });
 
@@ -69,30 +67,43 @@ describe("image inputs", () => {
     await sharp(png).toFile(path);
     expect((await compile(echo).run({ image: path }))[0].width).toBe(8);
     const locked = compile(echo, { imageLoading: { allowLocalFiles: false } });
-    const error = await runError(locked.run({ image: { type: "file", value: path } }));
+    const error = await rejectionOf(locked.run({ image: { type: "file", value: path } }));
     expect(error.errorType).toBe("RuntimeInputError");
     expect(error.message).toMatch(/local file paths are not accepted/);
   });
 
   it("says which input and what is wrong with a bad image", async () => {
     const engine = compile(echo);
-    const notBase64 = await runError(engine.run({ image: [{ type: "base64", value: png.toString("base64") }, { type: "base64", value: "!!!" }] }));
+    const notBase64 = await rejectionOf(
+      engine.run({
+        image: [
+          { type: "base64", value: png.toString("base64") },
+          { type: "base64", value: "!!!" },
+        ],
+      }),
+    );
     expect(notBase64.errorType).toBe("RuntimeInputError");
     expect(notBase64.message).toContain('"image.[1]"');
-    const notImage = await runError(engine.run({ image: { type: "base64", value: Buffer.from("hello").toString("base64") } }));
+    const notImage = await rejectionOf(engine.run({ image: { type: "base64", value: Buffer.from("hello").toString("base64") } }));
     expect(notImage.message).toMatch(/could not decode image/);
-    const missing = await runError(engine.run({ image: { type: "url", value: `${base}/missing.png` } }));
+    const missing = await rejectionOf(engine.run({ image: { type: "url", value: `${base}/missing.png` } }));
     expect(missing.message).toMatch(/HTTP 404/);
   });
 
   it("honours video metadata given with the image", async () => {
     const definition = workflow({
       inputs: [{ type: "WorkflowImage", name: "image" }],
-      steps: [{ type: "PropertyDefinition", name: "n", data: "$inputs.image", operations: [{ type: "ExtractFrameMetadata", property_name: "seconds_since_start" }] }],
+      steps: [
+        { type: "PropertyDefinition", name: "n", data: "$inputs.image", operations: [{ type: "ExtractFrameMetadata", property_name: "seconds_since_start" }] },
+      ],
       outputs: [output("seconds", "$steps.n.output")],
     });
     const [result] = await compile(definition).run({
-      image: { type: "base64", value: png.toString("base64"), video_metadata: { video_identifier: "cam", frame_number: 31, frame_timestamp: "2026-01-01T00:00:01Z", fps: 30 } },
+      image: {
+        type: "base64",
+        value: png.toString("base64"),
+        video_metadata: { video_identifier: "cam", frame_number: 31, frame_timestamp: "2026-01-01T00:00:01Z", fps: 30 },
+      },
     });
     expect(result.seconds).toBe(1);
   });
