@@ -119,6 +119,14 @@ export interface BlockDefinition<
    */
   runBatch?(inputs: Resolved<z.output<P>>[], ctx: StepContext<S>[]): Promise<BlockResult<O>[]> | BlockResult<O>[];
   /**
+   * A hint that the step will soon run on these inputs (e.g. the next frames of a video file
+   * while the current ones are still in the workflow): start work that depends on the inputs
+   * only — an inference — so that `run`/`runBatch` finds it done. The engine calls it only for
+   * steps that will run on exactly these inputs (not gated by flow control, fed by workflow
+   * inputs and literals only). Must not touch state, and never throw.
+   */
+  warm?(inputs: Resolved<z.output<P>>[], services: Services): void;
+  /**
    * Acquires what a step needs before its first run (e.g. a sandbox for custom code). The engine
    * calls it from `engine.ready()`, which the first run awaits; what it throws is a compile error.
    */
@@ -138,6 +146,7 @@ export interface Block {
   readonly state?: StateSpec<unknown>;
   run?(inputs: Record<string, unknown>, ctx: StepContext<unknown>): unknown;
   runBatch?(inputs: Record<string, unknown>[], ctx: StepContext<unknown>[]): unknown;
+  warm?(inputs: Record<string, unknown>[], services: Services): void;
   prepare?(step: StepInfo, services: Services): Promise<void>;
   dispose?(): Promise<void>;
 }

@@ -53,6 +53,16 @@ function videoOutput(text: string, previous: VideoOutputSpec[]): VideoOutputSpec
   return [...previous, { output: text.slice(0, at), path: text.slice(at + 1) }];
 }
 
+function frameSize(text: string): { width?: number; height?: number } {
+  const match = /^(\d*)x(\d*)$/i.exec(text.trim());
+  const width = match?.[1] ? Number(match[1]) : undefined;
+  const height = match?.[2] ? Number(match[2]) : undefined;
+  if (!match || (width === undefined && height === undefined) || width === 0 || height === 0) {
+    throw new InvalidArgumentError("expected WIDTHxHEIGHT, e.g. 640x360, or x224 / 320x to keep the aspect ratio");
+  }
+  return { width, height };
+}
+
 function positiveNumber(text: string): number {
   const value = Number(text);
   if (!(value > 0) || !Number.isFinite(value)) throw new InvalidArgumentError("expected a positive number");
@@ -68,6 +78,8 @@ interface RunCliOptions extends ModelCliOptions {
   stateEvery: number;
   stateScope: "stream" | "step";
   maxFps?: number;
+  sampleFps?: number;
+  frameSize?: { width?: number; height?: number };
   out?: string;
   videoOutput: VideoOutputSpec[];
   imageInput: string;
@@ -88,7 +100,9 @@ const runCommand = program
     new Option("--param <name=value>", "value for a workflow input, for every run (JSON or a string); repeatable").argParser(param).default({}, "none"),
   )
   .option("--fail-fast", "--inputs: stop at the first failing run", false)
-  .option("--max-fps <n>", "--video: process at most N ticks per second", positiveNumber)
+  .option("--max-fps <n>", "--video: process at most N ticks per second of wall time", positiveNumber)
+  .option("--sample-fps <n>", "--video files and folders: process about N frames per second of video; the decoder skips the rest", positiveNumber)
+  .option("--frame-size <WxH>", "--video: have the decoder scale frames, e.g. 640x360, or x224 / 320x to keep the aspect ratio", frameSize)
   .option("--out <dir>", "--video: write image outputs as files under DIR and the result lines to DIR/results.jsonl")
   .addOption(
     new Option("--video-output <output=file>", "--video: also write an image output as a video file; repeatable").argParser(videoOutput).default([], "none"),
@@ -129,6 +143,8 @@ async function runWith(workflow: string, options: RunCliOptions, engine: Compile
     videos: options.video,
     params: options.param,
     maxFps: options.maxFps,
+    sampleFps: options.sampleFps,
+    frameSize: options.frameSize,
     out: options.out,
     videoOutputs: options.videoOutput,
     imageInput: options.imageInput,

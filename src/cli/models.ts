@@ -35,11 +35,10 @@ function threadCount(text: string): number {
 /** Adds the model options; `mapping` is false for `embed`, whose `--model` names the model to use. */
 export function addModelOptions(command: Command, mapping = true): Command {
   if (mapping) {
-    command.option(
-      "--model <version=folder>",
-      "use a model folder (transformers.js layout) for a CLIP version, e.g. ViT-B-32=./models/clip; repeatable",
-      modelMapping,
-      {},
+    command.addOption(
+      new Option("--model <version=folder>", "use a model folder (transformers.js layout) for a CLIP version, e.g. ViT-B-32=./models/clip; repeatable")
+        .argParser(modelMapping)
+        .default({}, "none"),
     );
   }
   return command

@@ -10,6 +10,7 @@ import { DEFAULT_STATE_OPTIONS, StateStore, type EngineSnapshot, type StateScope
 import { assembleInputs, checkParameterProperties } from "./inputs.js";
 import { executeRun, type ElementError, type RunOutcome } from "./run.js";
 import { serialiseResults, type SerialiseOptions } from "./serialise.js";
+import { warmableSteps, warmSteps } from "./warm.js";
 
 export interface EngineOptions {
   /** Model runtimes and other shared services; pass one to several engines to share models. */
@@ -52,6 +53,7 @@ export class WorkflowEngine {
   private closed = false;
   /** Runs started, counting those of the engine a snapshot came from. */
   private runs = 0;
+  private readonly warmable: ReturnType<typeof warmableSteps>;
   private readonly clock: () => number;
   private readonly imageLoading: ImageLoadOptions;
   private readonly isolateElementErrors: boolean;
@@ -72,6 +74,7 @@ export class WorkflowEngine {
     this.services = options.services ?? new Services();
     this.ownsServices = options.services === undefined;
     this.needsPreparation = plan.steps.some((step) => step.block.prepare !== undefined);
+    this.warmable = warmableSteps(plan);
     this.clock = options.clock ?? Date.now;
     this.imageLoading = { ...DEFAULT_IMAGE_LOAD_OPTIONS, ...options.imageLoading };
     this.isolateElementErrors = options.isolateElementErrors ?? false;
@@ -96,6 +99,15 @@ export class WorkflowEngine {
       );
     })();
     return this.preparing;
+  }
+
+  /**
+   * A hint that `run(inputs)` comes next (e.g. the next frames of a video file): steps fed only
+   * by workflow inputs start their stateless work — CLIP's inference — now, overlapping the
+   * current run. Never throws; inputs that still need decoding are ignored.
+   */
+  warm(inputs: Record<string, unknown>): void {
+    if (!this.closed) warmSteps(this.plan, this.warmable, inputs, this.services);
   }
 
   /** Releases blocks' resources (and the services, when the engine created them). */

@@ -10,6 +10,7 @@
 import { toErrorBody, type WorkflowErrorBody } from "../errors/index.js";
 import type { WorkflowEngine } from "../executor/engine.js";
 import { VideoMultiplexer, type MultiplexerOptions, type SourceFrame, type Tick } from "./multiplexer.js";
+import { isLiveKind } from "./reference.js";
 import type { VideoSourceSpec } from "./sources/open.js";
 import type { SourceEvent, SourceStats } from "./sources/source.js";
 
@@ -29,6 +30,10 @@ export interface PipelineOptions {
   /** Values of the workflow's other inputs, the same for every frame. */
   params?: Readonly<Record<string, unknown>>;
   maxFps?: number;
+  /** Files and folders: process about this many frames per second of video, skipping the rest at the decoder. */
+  sampleFps?: number;
+  /** Frame size from the decoder (a side left out keeps the aspect ratio); default: the source's own. */
+  frameSize?: { width?: number; height?: number };
   /** Workflow input the frames feed (default "image"). */
   imageInputName?: string;
   /** Workflow input for the frames' metadata, used when the workflow declares it (default "video_metadata"). */
@@ -105,12 +110,15 @@ export class VideoPipeline {
   private failure: WorkflowErrorBody | null = null;
   private readonly latency = { wait: new LatencyStats(), inference: new LatencyStats(), end_to_end: new LatencyStats() };
   private readonly flagNames: readonly string[];
+  private readonly imageInput: string;
+  private readonly metadataInput: string;
   private readonly declaresMetadata: boolean;
 
   constructor(private readonly options: PipelineOptions) {
     this.flagNames = options.flagOutputs ?? ["is_outlier"];
-    const metadataInput = options.videoMetadataInputName ?? "video_metadata";
-    this.declaresMetadata = options.engine.plan.inputsByName.has(metadataInput);
+    this.imageInput = options.imageInputName ?? "image";
+    this.metadataInput = options.videoMetadataInputName ?? "video_metadata";
+    this.declaresMetadata = options.engine.plan.inputsByName.has(this.metadataInput);
   }
 
   /** Opens the sources and processes every tick until they end or `stop()` is called. */
@@ -119,8 +127,9 @@ export class VideoPipeline {
     try {
       this.multiplexer = await VideoMultiplexer.open(this.options.videos, {
         ...this.options.multiplexer,
+        sourceDefaults: { ...this.options.multiplexer?.sourceDefaults, sampleFps: this.options.sampleFps, scale: this.options.frameSize },
         maxFps: this.options.maxFps,
-        imageInputName: this.options.imageInputName ?? "image",
+        imageInputName: this.imageInput,
         onEvent: this.options.onSourceEvent,
       });
       if (this.state === "stopping") await this.multiplexer.stop();
@@ -138,24 +147,39 @@ export class VideoPipeline {
     return this.status();
   }
 
+  /**
+   * Files and folders: the next tick is taken while the current one runs, and its frames warm the
+   * engine (CLIP starts embedding them), so inference overlaps the rest of the work. Live sources
+   * are not read ahead: a tick taken early would hand the engine staler frames.
+   */
   private async loop(multiplexer: VideoMultiplexer): Promise<void> {
-    const imageInput = this.options.imageInputName ?? "image";
-    const metadataInput = this.options.videoMetadataInputName ?? "video_metadata";
+    const readAhead = multiplexer.sources.every((source) => !isLiveKind(source.kind));
+    const engine = this.options.engine;
+    let next = multiplexer.next();
     for (;;) {
       const waitStarted = performance.now();
-      const tick = await multiplexer.next();
+      const tick = await next;
       if (!tick) return;
       const tickReady = performance.now();
       this.latency.wait.add(tickReady - waitStarted);
       if (this.paused) await this.paused.promise;
-      const inputs: Record<string, unknown> = { ...this.options.params, [imageInput]: tick.frames.map((frame) => frame.image) };
-      if (this.declaresMetadata) inputs[metadataInput] = tick.frames.map((frame) => frame.image.videoMetadata);
-      const results = await this.process(tick, inputs);
+      if (readAhead) {
+        next = multiplexer.next();
+        void next.then((upcoming) => upcoming && engine.warm(this.inputsFor(upcoming)));
+      }
+      const results = await this.process(tick, this.inputsFor(tick));
       this.latency.inference.add(performance.now() - tickReady);
       await this.options.onTick?.(tick, results);
       const done = performance.now();
       for (let i = 0; i < tick.frames.length; i++) this.latency.end_to_end.add(done - tickReady);
+      if (!readAhead) next = multiplexer.next();
     }
+  }
+
+  private inputsFor(tick: Tick): Record<string, unknown> {
+    const inputs: Record<string, unknown> = { ...this.options.params, [this.imageInput]: tick.frames.map((frame) => frame.image) };
+    if (this.declaresMetadata) inputs[this.metadataInput] = tick.frames.map((frame) => frame.image.videoMetadata);
+    return inputs;
   }
 
   private async process(tick: Tick, inputs: Record<string, unknown>): Promise<FrameResult[]> {

@@ -58,3 +58,10 @@ export function declaredFpsFromStreamLine(line: string): number | null {
   const value = Number(match[1]) * (match[2] === "k" ? 1000 : 1);
   return value > 0 ? value : null;
 }
+
+/** Frames between two processed ones for `sampleFps` frames per second of video (1: every frame). */
+export function samplingStride(fps: number, sampleFps: number | undefined): number {
+  if (sampleFps === undefined) return 1;
+  if (!(sampleFps > 0)) throw new RangeError(`sample fps must be positive, got ${sampleFps}`);
+  return Math.max(1, Math.round(fps / sampleFps));
+}

@@ -47,6 +47,18 @@ describe("row 17 (video): frame metadata through the pipeline", () => {
   });
 });
 
+describe("--sample-fps", () => {
+  it("processes every round(fps/N)-th frame of a file, keeping the frames' own numbers and timestamps", async () => {
+    const workflow = join(EXAMPLES, "test_workflow_with_property_extraction__WORKFLOW_WITH_FRAME_TIMESTAMP_EXTRACTION.json");
+    const result = await runCli(["run", workflow, "--video", video, "--sample-fps", "2"]);
+    expect(result.code).toBe(0);
+    const lines = result.lines as FrameLine[];
+    expect(lines.map((l) => l.frame_number)).toEqual([1, 6, 11, 16, 21]);
+    expect(lines.map((l) => l.outputs.seconds_since_start)).toEqual([0, 0.5, 1, 1.5, 2]);
+    expect(result.stderr).toMatch(/5 frames/);
+  });
+});
+
 describe("sinks", () => {
   it("--out writes image outputs as files, puts their paths in the JSON and mirrors lines to results.jsonl", async () => {
     const workflow = writeTemp("echo.json", {

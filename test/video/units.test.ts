@@ -6,7 +6,7 @@ import { safePathPart } from "../../src/video/sinks/image-files.js";
 import { videoPathFor } from "../../src/video/sinks/results.js";
 import { chooseCodec } from "../../src/video/sinks/video-file.js";
 import { sortNaturally } from "../../src/video/sources/image-folder.js";
-import { scaleFilter } from "../../src/video/sources/ffmpeg-decoder.js";
+import { videoFilters } from "../../src/video/sources/ffmpeg-decoder.js";
 import { anomalyFilters } from "../../src/video/testing.js";
 import { RollingRate, backoffDelay, declaredFpsFromStreamLine, fileFrameTimestamp, parseFrameRate } from "../../src/video/timing.js";
 
@@ -105,11 +105,14 @@ describe("ffmpeg details", () => {
     expect(parseLogLine("plain")).toEqual({ level: null, message: "plain" });
   });
 
-  it("builds the scale filter, keeping the aspect for a missing side", () => {
-    expect(scaleFilter(undefined)).toEqual([]);
-    expect(scaleFilter({ width: 320 })).toEqual(["-vf", "scale=320:-1"]);
-    expect(scaleFilter({ width: 320, height: 200 })).toEqual(["-vf", "scale=320:200"]);
-    expect(() => scaleFilter({ width: 0 })).toThrow(RangeError);
+  it("builds the filters: frame selection first, then scaling that keeps the aspect for a missing side", () => {
+    expect(videoFilters(undefined)).toEqual([]);
+    expect(videoFilters({ width: 320 })).toEqual(["-vf", "scale=320:-1"]);
+    expect(videoFilters({ width: 320, height: 200 })).toEqual(["-vf", "scale=320:200"]);
+    expect(videoFilters(undefined, 30)).toEqual(["-vf", "select=not(mod(n\\,30))"]);
+    expect(videoFilters({ height: 240 }, 15)).toEqual(["-vf", "select=not(mod(n\\,15)),scale=-1:240"]);
+    expect(() => videoFilters({ width: 0 })).toThrow(RangeError);
+    expect(() => videoFilters(undefined, 0)).toThrow(RangeError);
   });
 
   it("picks a codec by extension and by what the build has", () => {

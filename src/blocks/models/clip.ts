@@ -24,6 +24,10 @@ export const clipBlock = defineBlock({
     }),
     outputs: [{ name: "embedding", kinds: ["embedding"] }],
   },
+  warm(inputs, services) {
+    const runtime = services.get(clipRuntime);
+    for (const { data, version } of inputs) if (isWorkflowImage(data) && typeof version === "string") runtime.warmImages([data], { version });
+  },
   async runBatch(inputs, contexts) {
     if (inputs.length === 0) return [];
     const items = inputs.map(({ data, version }, i) => {

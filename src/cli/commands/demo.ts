@@ -38,7 +38,9 @@ async function chooseModel(options: DemoOptions): Promise<{ folder: string; dtyp
   if (mapped) return { folder: mapped, dtype: options.dtype };
   const settings: ModelOptions = { cacheDir: options.cacheDir, mirror: options.mirror, offline: options.offline };
   const dtype = options.dtype ?? options.downloadDtype;
-  const cached = (await listCachedModels(settings)).find((model) => model.version === "ViT-B-32" && model.dtypes.vision.includes(dtype) && model.dtypes.text.includes(dtype));
+  const cached = (await listCachedModels(settings)).find(
+    (model) => model.version === "ViT-B-32" && model.dtypes.vision.includes(dtype) && model.dtypes.text.includes(dtype),
+  );
   if (cached) return { folder: cached.folder, dtype };
   try {
     note(`downloading CLIP ViT-B-32 (${dtype}) — once; later runs use the cache`);
@@ -48,7 +50,9 @@ async function chooseModel(options: DemoOptions): Promise<{ folder: string; dtyp
     const folder = join(options.out, "tiny-clip");
     note(`could not get ViT-B-32 (${(error as Error).message.split("\n")[0]}).`);
     note(`using a tiny random-weight CLIP made here instead, so the pipeline runs end to end; its flags mean little.`);
-    note(`for real results: sightline models pull ViT-B-32 (on a machine that reaches huggingface.co, or set SIGHTLINE_HF_MIRROR), or --model ViT-B-32=<folder>`);
+    note(
+      `for real results: sightline models pull ViT-B-32 (on a machine that reaches huggingface.co, or set SIGHTLINE_HF_MIRROR), or --model ViT-B-32=<folder>`,
+    );
     return { folder: await createTinyClipModel(folder) };
   }
 }

@@ -17,6 +17,8 @@ export interface RunVideoOptions {
   videos: string[];
   params: Record<string, unknown>;
   maxFps?: number;
+  sampleFps?: number;
+  frameSize?: { width?: number; height?: number };
   out?: string;
   videoOutputs: VideoOutputSpec[];
   imageInput: string;
@@ -75,6 +77,8 @@ export async function runVideoCommand(workflowPath: string, options: RunVideoOpt
     videos: specs,
     params: options.params,
     maxFps: options.maxFps,
+    sampleFps: options.sampleFps,
+    frameSize: options.frameSize,
     imageInputName: options.imageInput,
     onSourceEvent: (event) => {
       const text = describeEvent(event);

@@ -31,6 +31,8 @@ export class ClipRuntime {
   private readonly textCache: LruCache<string, readonly number[]>;
   /** Texts being embedded right now, so concurrent requests for one prompt share the work. */
   private readonly pendingTexts = new Map<string, Promise<readonly number[]>>();
+  /** Image embeddings started ahead of need (`warmImages`), per image and model; taken once. */
+  private readonly warmed = new WeakMap<RgbPixels, Map<string, Promise<number[]>>>();
 
   constructor(options: ModelOptions = {}) {
     this.options = resolveModelOptions(options);
@@ -64,8 +66,38 @@ export class ClipRuntime {
   }
 
   /** One embedding per image, in order; the images go through the vision model together. */
-  embedImages(images: readonly RgbPixels[], request: ModelRequest = {}): Promise<number[][]> {
-    return this.model(request).embedImages(images);
+  async embedImages(images: readonly RgbPixels[], request: ModelRequest = {}): Promise<number[][]> {
+    const model = this.model(request);
+    const ahead = images.map((image) => this.takeWarmed(image, model.id));
+    const missing: RgbPixels[] = [];
+    const slot = ahead.map((promise, i) => (promise ? -1 : missing.push(images[i]) - 1));
+    const computed = missing.length > 0 ? model.embedImages(missing) : Promise.resolve([]);
+    return Promise.all(ahead.map((promise, i) => promise ?? computed.then((embeddings) => embeddings[slot[i]])));
+  }
+
+  /**
+   * Starts embedding images that a step is about to ask for (the next video frame while the
+   * current one is still being processed), so inference overlaps the rest of the pipeline; the
+   * next `embedImages` of the same image object takes the result instead of computing it again.
+   */
+  warmImages(images: readonly RgbPixels[], request: ModelRequest = {}): void {
+    const model = this.model(request);
+    const fresh = images.filter((image) => !this.warmed.get(image)?.has(model.id));
+    if (fresh.length === 0) return;
+    const batch = model.embedImages(fresh);
+    batch.catch(() => undefined); // whoever takes it sees the error
+    fresh.forEach((image, i) => {
+      const byModel = this.warmed.get(image) ?? new Map<string, Promise<number[]>>();
+      byModel.set(model.id, batch.then((embeddings) => embeddings[i]));
+      this.warmed.set(image, byModel);
+    });
+  }
+
+  private takeWarmed(image: RgbPixels, modelId: string): Promise<number[]> | undefined {
+    const byModel = this.warmed.get(image);
+    const promise = byModel?.get(modelId);
+    if (promise) byModel!.delete(modelId);
+    return promise;
   }
 
   /** One embedding per text, in order; texts not in the cache go through the text model together. */

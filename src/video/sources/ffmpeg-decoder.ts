@@ -7,17 +7,24 @@ export interface DecoderInput {
   input: string;
   inputArgs: readonly string[];
   scale?: { width?: number; height?: number };
+  /** Keep every `every`-th frame (1, 1+every, …): the others are decoded but never converted or piped. */
+  every?: number;
   /** Live sources need `info` to read the declared fps; files only want problems. */
   logLevel: "info" | "warning";
 }
 
-/** `-vf scale` for the requested size; −1 keeps the aspect ratio for a side left out. */
-export function scaleFilter(scale: { width?: number; height?: number } | undefined): string[] {
-  if (!scale || (scale.width === undefined && scale.height === undefined)) return [];
-  for (const side of [scale.width, scale.height]) {
-    if (side !== undefined && (!Number.isInteger(side) || side < 1)) throw new RangeError(`scale sides must be positive integers, got ${side}`);
+/** `-vf` for frame selection then scaling; −1 keeps the aspect ratio for a side left out. */
+export function videoFilters(scale: { width?: number; height?: number } | undefined, every = 1): string[] {
+  const filters: string[] = [];
+  if (!Number.isInteger(every) || every < 1) throw new RangeError(`every must be a positive integer, got ${every}`);
+  if (every > 1) filters.push(`select=not(mod(n\\,${every}))`);
+  if (scale && (scale.width !== undefined || scale.height !== undefined)) {
+    for (const side of [scale.width, scale.height]) {
+      if (side !== undefined && (!Number.isInteger(side) || side < 1)) throw new RangeError(`scale sides must be positive integers, got ${side}`);
+    }
+    filters.push(`scale=${scale.width ?? -1}:${scale.height ?? -1}`);
   }
-  return ["-vf", `scale=${scale.width ?? -1}:${scale.height ?? -1}`];
+  return filters.length > 0 ? ["-vf", filters.join(",")] : [];
 }
 
 export function decoderArgs(tools: FfmpegTools, input: DecoderInput): string[] {
@@ -36,7 +43,7 @@ export function decoderArgs(tools: FfmpegTools, input: DecoderInput): string[] {
     "-sn",
     "-dn",
     ...tools.passthroughArgs,
-    ...scaleFilter(input.scale),
+    ...videoFilters(input.scale, input.every),
     "-f",
     "image2pipe",
     "-c:v",

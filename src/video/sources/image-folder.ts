@@ -7,7 +7,7 @@ import { readdir, readFile } from "node:fs/promises";
 import { extname, join } from "node:path";
 import sharp from "sharp";
 import { decodeImage } from "../../images/codec.js";
-import { fileFrameTimestamp } from "../timing.js";
+import { fileFrameTimestamp, samplingStride } from "../timing.js";
 import { DEFAULT_FOLDER_FPS, QueuedSource } from "./source.js";
 import type { RawFrame } from "../ppm.js";
 
@@ -46,12 +46,14 @@ export class ImageFolderSource extends QueuedSource {
       return;
     }
     this.declaredFps = fps;
-    this.totalFrames = names.length;
+    const every = samplingStride(fps, this.options.sampleFps);
+    this.totalFrames = Math.ceil(names.length / every);
     this.state = "running";
     this.emit({ ...this.base(), type: "connected", attempt: 0 });
     const startMs = Date.now();
-    for (const [index, name] of names.entries()) {
+    for (let index = 0; index < names.length; index += every) {
       if (this.stopping) return;
+      const name = names[index];
       const frameNumber = index + 1;
       let raw: RawFrame;
       try {

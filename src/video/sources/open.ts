@@ -17,8 +17,10 @@ export interface VideoSourceSpec {
   scale?: { width?: number; height?: number };
   /** Extra ffmpeg input options placed before `-i`. */
   inputArgs?: readonly string[];
-  /** Files and folders: frames decoded ahead (default 3). */
+  /** Files and folders: frames decoded ahead (default 8). */
   prefetchFrames?: number;
+  /** Files and folders: process only about this many frames per second of video (see `SourceOptions`). */
+  sampleFps?: number;
   /** Image folders: frame rate for timestamps (default 30, upstream's fps for images without metadata). */
   fps?: number;
   /** Live sources: stall timeout and backoff. */

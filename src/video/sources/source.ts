@@ -75,7 +75,7 @@ export const DEFAULT_RECONNECT: ReconnectOptions = {
 
 /** Image folders play at this rate unless told otherwise: upstream's fps for images without metadata. */
 export const DEFAULT_FOLDER_FPS = 30;
-export const DEFAULT_PREFETCH_FRAMES = 3;
+export const DEFAULT_PREFETCH_FRAMES = 8;
 
 export interface SourceOptions {
   /** `video_identifier`: the user's name, else the position ("0", "1", …) as upstream's `str(source_id)`. */
@@ -88,6 +88,12 @@ export interface SourceOptions {
   inputArgs?: readonly string[];
   /** Files and folders: frames decoded ahead of the consumer. */
   prefetchFrames?: number;
+  /**
+   * Files and folders: process only about this many frames per second of video — every
+   * round(fps / sampleFps)-th frame, keeping its own frame number. The others are decoded (a
+   * video needs them) but never converted, piped or run.
+   */
+  sampleFps?: number;
   /** Image folders: frame rate used for timestamps. */
   fps?: number;
   reconnect?: Partial<ReconnectOptions>;

@@ -7,7 +7,7 @@ import { stat } from "node:fs/promises";
 import { FfmpegProcess, isErrorLevel, type FfmpegTools } from "../ffmpeg.js";
 import { SourceConnectionError } from "../errors.js";
 import { PpmStreamError } from "../ppm.js";
-import { fileFrameTimestamp, parseFrameRate } from "../timing.js";
+import { fileFrameTimestamp, parseFrameRate, samplingStride } from "../timing.js";
 import { FfmpegDecoder } from "./ffmpeg-decoder.js";
 import { QueuedSource } from "./source.js";
 
@@ -85,17 +85,18 @@ export class VideoFileSource extends QueuedSource {
       return;
     }
     this.declaredFps = probe.fps;
-    this.totalFrames = probe.totalFrames;
     const fps = probe.fps ?? FALLBACK_FPS;
+    const every = samplingStride(fps, this.options.sampleFps);
+    this.totalFrames = probe.totalFrames === null ? null : Math.ceil(probe.totalFrames / every);
     const startMs = await fileStartMs(this.reference, probe.totalFrames, fps);
     if (this.stopping) return;
     const decoder = new FfmpegDecoder(
       this.tools,
-      { input: ffmpegInput(this.reference), inputArgs: this.options.inputArgs ?? [], scale: this.options.scale, logLevel: "warning" },
+      { input: ffmpegInput(this.reference), inputArgs: this.options.inputArgs ?? [], scale: this.options.scale, every, logLevel: "warning" },
       (line) => {
         // ffmpeg logs while decoding the frame after the last one we have read (or a few later:
         // the pipe holds some), so this names the earliest frame the damage can be in.
-        if (isErrorLevel(line.level)) this.reportError(this.framesDecoded + 1, line.message);
+        if (isErrorLevel(line.level)) this.reportError(this.framesDecoded * every + 1, line.message);
       },
     );
     this.decoder = decoder;
@@ -104,7 +105,7 @@ export class VideoFileSource extends QueuedSource {
     let readToEnd = false;
     try {
       for await (const raw of decoder.frames()) {
-        const frameNumber = this.framesDecoded + 1;
+        const frameNumber = this.framesDecoded * every + 1;
         const frame = this.stamp(raw, frameNumber, fileFrameTimestamp(startMs, frameNumber, fps), true);
         if (!(await this.put(frame))) break;
       }
@@ -112,14 +113,14 @@ export class VideoFileSource extends QueuedSource {
     } catch (error) {
       if (!this.stopping) {
         const message = error instanceof PpmStreamError ? `unexpected decoder output: ${error.message}` : (error as Error).message;
-        this.reportError(this.framesDecoded + 1, message);
+        this.reportError(this.framesDecoded * every + 1, message);
       }
     }
     const exit = readToEnd ? await decoder.process.exited : await decoder.process.kill();
     if (this.stopping) return;
-    if (decoder.pendingBytes > 0) this.reportError(this.framesDecoded + 1, "the file ends in the middle of a frame");
+    if (decoder.pendingBytes > 0) this.reportError(this.framesDecoded * every + 1, "the file ends in the middle of a frame");
     if (exit.code !== 0 && exit.code !== null) {
-      this.reportError(this.framesDecoded + 1, `decoding stopped: ffmpeg exited with code ${exit.code}: ${decoder.process.lastMessages.at(-1) ?? ""}`);
+      this.reportError(this.framesDecoded * every + 1, `decoding stopped: ffmpeg exited with code ${exit.code}: ${decoder.process.lastMessages.at(-1) ?? ""}`);
     }
     this.end();
   }
