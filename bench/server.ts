@@ -170,7 +170,7 @@ async function main(): Promise<void> {
   console.log(`${"scenario".padEnd(42)} ${"req/s".padStart(8)}  ${"p50 ms".padStart(8)}  ${"p99 ms".padStart(8)}  ${"errors".padStart(6)}`);
   try {
     const plan: Array<[string, string, (client: number, i: number) => string]> = [
-      ["a", "(a) model-free, 7 steps, parameters", parameters],
+      ["a", "(a) model-free, 10 steps, parameters", parameters],
       ["b", "(b) model-free, 64×48 JPEG base64 input", image],
       ["c", "(c) as (a), one session per client", session],
       ["d", "(d) tiny CLIP image embedding, JPEG input", clip],

@@ -140,6 +140,29 @@ describe("resizeRgbWindow equals Pillow's Image.resize", () => {
     );
   });
 
+  it("gives the same bytes in WebAssembly SIMD as in TypeScript, on images of any size and content", () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 90 }),
+        fc.integer({ min: 1, max: 90 }),
+        fc.integer({ min: 1, max: 40 }),
+        fc.integer({ min: 1, max: 40 }),
+        fc.uint8Array({ minLength: 90 * 90 * 3, maxLength: 90 * 90 * 3 }),
+        fc.constantFrom(BICUBIC, BILINEAR),
+        (width, height, outWidth, outHeight, noise, filter) => {
+          const image = { width, height, data: noise.subarray(0, width * height * 3) };
+          const window = { left: Math.floor(outWidth / 4), top: Math.floor(outHeight / 3), width: outWidth - Math.floor(outWidth / 4), height: outHeight - Math.floor(outHeight / 3) };
+          expect(resizeRgbWindow(image, outWidth, outHeight, filter, window)).toEqual(resizeRgbWindow(image, outWidth, outHeight, filter, window, { simd: false }));
+        },
+      ),
+      { numRuns: 300 },
+    );
+    // A frame-sized case: 640×480 → 299×224, CLIP's centre crop.
+    const frame = { width: 640, height: 480, data: Uint8Array.from({ length: 640 * 480 * 3 }, (_, i) => (i * 7919) % 251) };
+    const crop = { left: 37, top: 0, width: 224, height: 224 };
+    expect(resizeRgbWindow(frame, 299, 224, BICUBIC, crop)).toEqual(resizeRgbWindow(frame, 299, 224, BICUBIC, crop, { simd: false }));
+  });
+
   it("refuses a window outside the output", () => {
     expect(() => resizeRgbWindow(grey([[1]]), 2, 2, BICUBIC, { left: 1, top: 0, width: 2, height: 1 })).toThrow(/outside the 2x2 output/);
   });

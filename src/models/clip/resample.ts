@@ -9,7 +9,10 @@
  *
  * `resizeRgbWindow` computes only a window of the output (the centre crop): every output pixel
  * depends only on its own coefficients, so the window equals the same crop of a full resize.
+ * The passes run in WebAssembly SIMD (`resample-simd.ts`) when they can, with identical bytes.
  */
+
+import { resizeWindowSimd } from "./resample-simd.js";
 
 export interface Filter {
   readonly support: number;
@@ -111,7 +114,7 @@ export interface Window {
  * Pixels `[left, left+width) × [top, top+height)` of Pillow's resize of `image` to
  * `outWidth × outHeight`. The window must lie inside the output.
  */
-export function resizeRgbWindow(image: RgbPixels, outWidth: number, outHeight: number, filter: Filter, window: Window): Uint8Array {
+export function resizeRgbWindow(image: RgbPixels, outWidth: number, outHeight: number, filter: Filter, window: Window, options: { simd?: boolean } = {}): Uint8Array {
   const { left, top, width, height } = window;
   if (left < 0 || top < 0 || width < 0 || height < 0 || left + width > outWidth || top + height > outHeight) {
     throw new RangeError(`window ${width}x${height}+${left}+${top} is outside the ${outWidth}x${outHeight} output`);
@@ -120,6 +123,21 @@ export function resizeRgbWindow(image: RgbPixels, outWidth: number, outHeight: n
   // Input rows the window's output rows read (Pillow's ybox_first/ybox_last).
   const firstRow = height > 0 ? vertical.bounds[top * 2] : 0;
   const lastRow = height > 0 ? vertical.bounds[(top + height - 1) * 2] + vertical.bounds[(top + height - 1) * 2 + 1] : 0;
+  if (options.simd !== false && outWidth !== image.width && outHeight !== image.height && height > 0 && width > 0) {
+    const horizontal = precomputeCoefficients(image.width, outWidth, filter);
+    const simd = resizeWindowSimd(
+      image,
+      firstRow,
+      lastRow - firstRow,
+      { taps: horizontal.taps, bounds: horizontal.bounds, kernel: fixedPointWeights(horizontal.weights) },
+      { taps: vertical.taps, bounds: vertical.bounds, kernel: fixedPointWeights(vertical.weights) },
+      left,
+      width,
+      top,
+      height,
+    );
+    if (simd) return simd;
+  }
   const rows =
     outWidth === image.width
       ? sliceColumns(image, firstRow, lastRow - firstRow, left, width)
