@@ -26,7 +26,11 @@ async function measure(scenarios: Scenario[], rounds = 5, secondsPerRound = 0.6)
     }
   }
   for (const { name, runs, seconds } of scenarios) {
-    console.log(`${name.padEnd(44)} ${Math.round(runs / seconds).toLocaleString("en").padStart(10)} runs/s   ${((seconds / runs) * 1e6).toFixed(1).padStart(7)} µs/run`);
+    console.log(
+      `${name.padEnd(44)} ${Math.round(runs / seconds)
+        .toLocaleString("en")
+        .padStart(10)} runs/s   ${((seconds / runs) * 1e6).toFixed(1).padStart(7)} µs/run`,
+    );
   }
 }
 

@@ -18,7 +18,23 @@ export function compileKernel(source: string): Buffer {
     const out = join(dir, "kernel.wasm");
     execFileSync(
       process.execPath,
-      [join(ROOT, "node_modules/assemblyscript/bin/asc.js"), join(ROOT, source), "--optimizeLevel", "3", "--shrinkLevel", "0", "--runtime", "stub", "--noAssert", "--enable", "simd", "--initialMemory", "1", "-o", out],
+      [
+        join(ROOT, "node_modules/assemblyscript/bin/asc.js"),
+        join(ROOT, source),
+        "--optimizeLevel",
+        "3",
+        "--shrinkLevel",
+        "0",
+        "--runtime",
+        "stub",
+        "--noAssert",
+        "--enable",
+        "simd",
+        "--initialMemory",
+        "1",
+        "-o",
+        out,
+      ],
       { stdio: ["ignore", "ignore", "inherit"] },
     );
     return readFileSync(out);

@@ -267,7 +267,17 @@ function streams(): StreamSpec[] {
     const first = 15_000;
     const count = 24;
     const spacing = 1500;
-    return { name, group: "events", d, noise, sigma, frames: first + count * spacing, events: eventSchedule(first, count, spacing, sizes), upstreamFrom: first - 2000, upstreamFrames: first + (count / 2) * spacing };
+    return {
+      name,
+      group: "events",
+      d,
+      noise,
+      sigma,
+      frames: first + count * spacing,
+      events: eventSchedule(first, count, spacing, sizes),
+      upstreamFrom: first - 2000,
+      upstreamFrames: first + (count / 2) * spacing,
+    };
   };
   return [
     stationary("stationary d=32 gaussian σ=0.1", 32, "gaussian", 0.1, 250_000),
@@ -433,7 +443,8 @@ function runStream(spec: StreamSpec, seed: number): { tallies: Map<string, Tally
     detectors.forEach((detector, i) => {
       if (detector.upstream && (t < spec.upstreamFrom || t >= spec.upstreamFrames)) return;
       const { alarm, warmingUp } = detector.step(embedding);
-      if (!warmingUp && spec.group === "stationary" && tallies[i].warmupFrames.length === 0) tallies[i].warmupFrames.push(t - spec.upstreamFrom * Number(detector.upstream));
+      if (!warmingUp && spec.group === "stationary" && tallies[i].warmupFrames.length === 0)
+        tallies[i].warmupFrames.push(t - spec.upstreamFrom * Number(detector.upstream));
       if (current >= 0) {
         const record = perEvent[i][current];
         if (t === windows[current].event.onset) record.warm = warmingUp;
@@ -528,11 +539,16 @@ function main(): void {
   });
   const names = DETECTORS.map((make) => make()).map((d) => ({ name: d.name, target: d.target }));
   const group = (g: StreamSpec["group"], name: string): Tally =>
-    specs.filter((s) => s.group === g && !s.name.startsWith("subtle")).map((s) => results.get(s.name)!.get(name)!).reduce(merge, emptyTally());
+    specs
+      .filter((s) => s.group === g && !s.name.startsWith("subtle"))
+      .map((s) => results.get(s.name)!.get(name)!)
+      .reduce(merge, emptyTally());
   const subtle = (name: string): Tally => results.get(specs.find((s) => s.name.startsWith("subtle"))!.name)!.get(name)!;
 
   const lines: string[] = [];
-  lines.push("| detector | target FA / frame | warm-up (frames) | FA on stationary streams | measured / target | FA under drift | FA on event streams (between events) | FA static scene | events found ≤ 3 frames (clear: Δ = 2–20 q999; static: Δ = 0.01–0.1) | delay mean / max (frames) | alarms per event mean / max | subtle events found (Δ = 1–1.5 q999) |");
+  lines.push(
+    "| detector | target FA / frame | warm-up (frames) | FA on stationary streams | measured / target | FA under drift | FA on event streams (between events) | FA static scene | events found ≤ 3 frames (clear: Δ = 2–20 q999; static: Δ = 0.01–0.1) | delay mean / max (frames) | alarms per event mean / max | subtle events found (Δ = 1–1.5 q999) |",
+  );
   lines.push("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");
   for (const { name, target } of names) {
     const stationary = group("stationary", name);
@@ -547,8 +563,18 @@ function main(): void {
   lines.push("");
   lines.push("Per stationary stream (measured FA / target):");
   lines.push("");
-  lines.push(`| detector | ${specs.filter((s) => s.group === "stationary" || s.group === "drift").map((s) => s.name).join(" | ")} |`);
-  lines.push(`| --- | ${specs.filter((s) => s.group === "stationary" || s.group === "drift").map(() => "---").join(" | ")} |`);
+  lines.push(
+    `| detector | ${specs
+      .filter((s) => s.group === "stationary" || s.group === "drift")
+      .map((s) => s.name)
+      .join(" | ")} |`,
+  );
+  lines.push(
+    `| --- | ${specs
+      .filter((s) => s.group === "stationary" || s.group === "drift")
+      .map(() => "---")
+      .join(" | ")} |`,
+  );
   for (const { name, target } of names) {
     const cells = specs
       .filter((s) => s.group === "stationary" || s.group === "drift")
@@ -560,7 +586,9 @@ function main(): void {
   }
   const eventSpecs = specs.filter((s) => s.group === "events" || s.group === "static");
   lines.push("");
-  lines.push("Per event stream (events found ≤ 3 frames; alarms per event max). q9999/q999: how large the noise's own 1-in-10^4 excursions are, in the units of event size:");
+  lines.push(
+    "Per event stream (events found ≤ 3 frames; alarms per event max). q9999/q999: how large the noise's own 1-in-10^4 excursions are, in the units of event size:",
+  );
   lines.push("");
   lines.push(`| detector | ${eventSpecs.map((s) => s.name).join(" | ")} |`);
   lines.push(`| --- | ${eventSpecs.map(() => "---").join(" | ")} |`);
@@ -574,7 +602,9 @@ function main(): void {
   }
   const seconds = (performance.now() - started) / 1000;
   lines.push("");
-  lines.push(`Run: ${new Date().toISOString()}, ${cpus()[0]?.model ?? "unknown CPU"} × ${cpus().length}, Node ${process.version}, EVAL_SCALE=${SCALE}, ${seconds.toFixed(0)} s.`);
+  lines.push(
+    `Run: ${new Date().toISOString()}, ${cpus()[0]?.model ?? "unknown CPU"} × ${cpus().length}, Node ${process.version}, EVAL_SCALE=${SCALE}, ${seconds.toFixed(0)} s.`,
+  );
   console.log(lines.join("\n"));
 }
 

@@ -102,11 +102,7 @@ export interface StateSpec<S> {
   readonly scope?: "stream" | "step";
 }
 
-export interface BlockDefinition<
-  P extends z.ZodObject = z.ZodObject,
-  O extends readonly OutputDefinition[] = readonly OutputDefinition[],
-  S = undefined,
-> {
+export interface BlockDefinition<P extends z.ZodObject = z.ZodObject, O extends readonly OutputDefinition[] = readonly OutputDefinition[], S = undefined> {
   readonly manifest: BlockManifest<P, O>;
   readonly state?: StateSpec<S>;
   /** One batch element (or the single value of a scalar step). */
@@ -151,9 +147,7 @@ export interface Block {
   dispose?(): Promise<void>;
 }
 
-export function defineBlock<P extends z.ZodObject, const O extends readonly OutputDefinition[], S = undefined>(
-  definition: BlockDefinition<P, O, S>,
-): Block {
+export function defineBlock<P extends z.ZodObject, const O extends readonly OutputDefinition[], S = undefined>(definition: BlockDefinition<P, O, S>): Block {
   if (!definition.run && !definition.runBatch) {
     throw new TypeError(`block ${definition.manifest.type} defines neither run nor runBatch`);
   }

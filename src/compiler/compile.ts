@@ -47,9 +47,12 @@ function registerDynamicBlocks(definitions: readonly DynamicBlockDefinition[], o
   for (const definition of definitions) {
     const blockType = definition.manifest.block_type;
     if (!options.dynamicBlocks) {
-      throw new DynamicBlockError(`Dynamic block "${blockType}" uses code of type ${definition.code.type}, which this engine cannot run (custom blocks are disabled).`, {
-        context: "workflow_compilation | dynamic_blocks_compilation",
-      });
+      throw new DynamicBlockError(
+        `Dynamic block "${blockType}" uses code of type ${definition.code.type}, which this engine cannot run (custom blocks are disabled).`,
+        {
+          context: "workflow_compilation | dynamic_blocks_compilation",
+        },
+      );
     }
     let block: Block;
     try {

@@ -5,13 +5,7 @@
 import type { z } from "zod";
 import { findSelectors, literalPart, type PropertyPath, type SelectorOccurrence } from "../block-api/index.js";
 import type { InputDefinition, OutputDefinitionEntry } from "../definition/index.js";
-import {
-  ExecutionGraphStructureError,
-  InvalidReferenceTargetError,
-  ReferenceTypeError,
-  StepInputDimensionalityError,
-  blockError,
-} from "../errors/index.js";
+import { ExecutionGraphStructureError, InvalidReferenceTargetError, ReferenceTypeError, StepInputDimensionalityError, blockError } from "../errors/index.js";
 import { kindNameOf, kindsCompatible } from "../kinds/index.js";
 import type { Branch, CompiledOutput, CompiledStep, InputNode, InputRole, InputTemplate, RuntimeInputCheck, ValueSource } from "./plan.js";
 import type { ValidatedStep } from "./steps.js";
@@ -69,7 +63,11 @@ function outputKinds(shell: StepShell, output: string): string[] | null {
 }
 
 /** Checks one data selector and says which input or step output it reads. */
-function resolveDataSelector(step: ValidatedStep, occurrence: SelectorOccurrence, resolution: Resolution): { target: "input" | "step"; name: string; output: string } {
+function resolveDataSelector(
+  step: ValidatedStep,
+  occurrence: SelectorOccurrence,
+  resolution: Resolution,
+): { target: "input" | "step"; name: string; output: string } {
   const property = occurrence.path[0];
   const where = `step "${step.name}", property "${formatPropertyPath(occurrence.path)}"`;
   const parts = occurrence.selector.split(".");

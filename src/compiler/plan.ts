@@ -19,9 +19,7 @@ export interface InputNode {
 }
 
 /** Where a selector's value comes from. */
-export type ValueSource =
-  | { from: "input"; input: string; isBatch: boolean }
-  | { from: "step"; step: string; output: string; isBatch: boolean };
+export type ValueSource = { from: "input"; input: string; isBatch: boolean } | { from: "step"; step: string; output: string; isBatch: boolean };
 
 /**
  * A step's inputs as a template: constants stay as parsed, selectors become references,

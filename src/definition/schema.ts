@@ -47,7 +47,9 @@ export const InputSchema = z.discriminatedUnion("type", [
 export const OutputSchema = z.object({
   type: z.literal("JsonField"),
   name: z.string().min(1),
-  selector: z.string().regex(/^\$(inputs\.[A-Za-z_0-9-]+|steps\.[A-Za-z_0-9-]+\.[A-Za-z_*0-9-]+)$/, "must be $inputs.<name>, $steps.<step>.<output> or $steps.<step>.*"),
+  selector: z
+    .string()
+    .regex(/^\$(inputs\.[A-Za-z_0-9-]+|steps\.[A-Za-z_0-9-]+\.[A-Za-z_*0-9-]+)$/, "must be $inputs.<name>, $steps.<step>.<output> or $steps.<step>.*"),
   coordinates_system: z.enum(["own", "parent"]).default("parent"),
 });
 

@@ -150,10 +150,7 @@ export class StepExecutionError extends WorkflowError {
   readonly blockId: string;
   readonly blockType: string;
 
-  constructor(
-    message: string,
-    options: WorkflowErrorOptions & { blockId: string; blockType: string },
-  ) {
+  constructor(message: string, options: WorkflowErrorOptions & { blockId: string; blockType: string }) {
     super(message, {
       ...options,
       blocksErrors: options.blocksErrors ?? [
@@ -181,11 +178,7 @@ export class InvalidBlockBehaviourError extends WorkflowError {
 }
 
 /** Convenience for building one `blocks_errors` entry. */
-export function blockError(
-  step: { name?: string | null; type?: string | null } | null,
-  property?: string | null,
-  details?: string | null,
-): BlockErrorDetails {
+export function blockError(step: { name?: string | null; type?: string | null } | null, property?: string | null, details?: string | null): BlockErrorDetails {
   return {
     block_id: step?.name ?? null,
     block_type: step?.type ?? null,

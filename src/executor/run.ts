@@ -187,7 +187,12 @@ class Run {
     return this.runElements(step, elements, record, 0);
   }
 
-  private runElements(step: CompiledStep, elements: { index: number; inputs: Record<string, unknown> }[], record: (Outputs | null)[], from: number): void | Promise<void> {
+  private runElements(
+    step: CompiledStep,
+    elements: { index: number; inputs: Record<string, unknown> }[],
+    record: (Outputs | null)[],
+    from: number,
+  ): void | Promise<void> {
     for (let k = from; k < elements.length; k++) {
       const { index, inputs } = elements[k];
       const context = this.context(step, index);
@@ -218,7 +223,16 @@ class Run {
     const contexts = elements.map(({ index }) => this.context(step, index));
     let results: unknown;
     try {
-      results = await this.call(step, () => step.block.runBatch!(elements.map((e) => e.inputs), contexts), null, true);
+      results = await this.call(
+        step,
+        () =>
+          step.block.runBatch!(
+            elements.map((e) => e.inputs),
+            contexts,
+          ),
+        null,
+        true,
+      );
     } catch (error) {
       for (const { index } of elements) this.failElement(step, index, error);
       return;
@@ -252,7 +266,7 @@ class Run {
       throw this.wrapError(step, error, index);
     };
     const check = (value: unknown): unknown => {
-      if (expectList && !(Array.isArray(value))) {
+      if (expectList && !Array.isArray(value)) {
         return wrap(new Error(`runBatch must return a list of results`));
       }
       return value;
@@ -304,11 +318,7 @@ class Run {
     const outputs = result as Outputs;
     const keys = Object.keys(outputs);
     if (keys.length !== step.outputNames.length || !step.outputNames.every((name) => name in outputs)) {
-      throw this.wrapError(
-        step,
-        new Error(`block returned outputs [${keys.join(", ")}], but declares [${step.outputNames.join(", ")}]`),
-        index,
-      );
+      throw this.wrapError(step, new Error(`block returned outputs [${keys.join(", ")}], but declares [${step.outputNames.join(", ")}]`), index);
     }
     return outputs;
   }
@@ -331,7 +341,14 @@ class Run {
   // ---- context and outputs ------------------------------------------------------------------
 
   private context(step: CompiledStep, index: number | null): StepContext<unknown> {
-    return new ElementContext(this.env, step, index === null ? DEFAULT_STREAM : this.streams[index], index === null ? null : this.frames[index], index, this.executionId);
+    return new ElementContext(
+      this.env,
+      step,
+      index === null ? DEFAULT_STREAM : this.streams[index],
+      index === null ? null : this.frames[index],
+      index,
+      this.executionId,
+    );
   }
 
   private buildResults(): Record<string, unknown>[] {

@@ -58,7 +58,9 @@ export function warmSteps(plan: CompiledWorkflow, steps: readonly CompiledStep[]
   }
   for (const step of steps) {
     const count = step.isBatch ? batchSize : 1;
-    const inputs = Array.from({ length: count }, (_, index) => Object.fromEntries(step.inputs.map(([key, template]) => [key, materialize(template, values, index)])));
+    const inputs = Array.from({ length: count }, (_, index) =>
+      Object.fromEntries(step.inputs.map(([key, template]) => [key, materialize(template, values, index)])),
+    );
     try {
       step.block.warm!(inputs, services);
     } catch {

@@ -49,9 +49,7 @@ export class WorkflowImage {
 
   constructor(init: WorkflowImageInit) {
     if (init.data.length !== init.width * init.height * 3) {
-      throw new RangeError(
-        `image data has ${init.data.length} bytes; ${init.width}x${init.height} RGB needs ${init.width * init.height * 3}`,
-      );
+      throw new RangeError(`image data has ${init.data.length} bytes; ${init.width}x${init.height} RGB needs ${init.width * init.height * 3}`);
     }
     this.width = init.width;
     this.height = init.height;

@@ -47,8 +47,18 @@ export const KINDS = [
   kind("serialised_payloads", "Serialised element that is usually accepted by sink", "Union[List[Union[str, bytes, dict]], str, bytes, dict]"),
   kind("classification_prediction", "Predictions from classifier", "dict"),
   kind("object_detection_prediction", "Prediction with detected bounding boxes in form of sv.Detections(...) object", "dict", "sv.Detections"),
-  kind("instance_segmentation_prediction", "Prediction with detected bounding boxes and segmentation masks in form of sv.Detections(...) object", "dict", "sv.Detections"),
-  kind("keypoint_detection_prediction", "Prediction with detected bounding boxes and detected keypoints in form of sv.Detections(...) object", "dict", "sv.Detections"),
+  kind(
+    "instance_segmentation_prediction",
+    "Prediction with detected bounding boxes and segmentation masks in form of sv.Detections(...) object",
+    "dict",
+    "sv.Detections",
+  ),
+  kind(
+    "keypoint_detection_prediction",
+    "Prediction with detected bounding boxes and detected keypoints in form of sv.Detections(...) object",
+    "dict",
+    "sv.Detections",
+  ),
   kind("detection", "Single element of detections-based prediction (like `object_detection_prediction`)", "Tuple[np.ndarray, ...]"),
 ] as const satisfies readonly Kind[];
 

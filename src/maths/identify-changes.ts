@@ -88,9 +88,7 @@ export function identifyChangesStep(
 ): { state: IdentifyChangesState; output: IdentifyChangesOutput } {
   const raw = checkEmbedding(embedding, state.average?.length ?? null);
   if (isZeroVector(raw)) {
-    throw new DegenerateInputError(
-      "embedding is the zero vector, which has no direction to compare (upstream turns every later result into NaN)",
-    );
+    throw new DegenerateInputError("embedding is the zero vector, which has no direction to compare (upstream turns every later result into NaN)");
   }
   const threshold = checkNumber(params.thresholdPercentile, "threshold_percentile");
   const warmup = checkNumber(params.warmup, "warmup");

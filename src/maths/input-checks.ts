@@ -48,9 +48,7 @@ export function checkWindowSize(value: number | null): number {
     throw new DegenerateInputError(`window_size must be a whole number ≥ 1, got ${value}`);
   }
   if (value > MAX_WINDOW_SIZE) {
-    throw new DegenerateInputError(
-      `window_size ${value} is above the limit of ${MAX_WINDOW_SIZE} (state is kept per stream and snapshotted)`,
-    );
+    throw new DegenerateInputError(`window_size ${value} is above the limit of ${MAX_WINDOW_SIZE} (state is kept per stream and snapshotted)`);
   }
   return value;
 }

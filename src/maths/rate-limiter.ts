@@ -42,11 +42,7 @@ export function wallClockMicros(milliseconds: number): number {
  * last run (a clock that went backwards also throttles, as upstream); otherwise the run is
  * recorded.
  */
-export function rateLimiterStep(
-  state: RateLimiterState,
-  nowMicros: number,
-  cooldownSeconds: number,
-): { state: RateLimiterState; pass: boolean } {
+export function rateLimiterStep(state: RateLimiterState, nowMicros: number, cooldownSeconds: number): { state: RateLimiterState; pass: boolean } {
   if (state.lastExecutedAt !== null && (nowMicros - state.lastExecutedAt) / 1e6 < cooldownSeconds) {
     return { state, pass: false };
   }

@@ -191,8 +191,7 @@ export async function listCachedModels(options: ModelOptions = {}): Promise<Cach
       if (files.length === 0) continue;
       const repo = `${owner}/${name}`;
       const version = Object.entries(CLIP_REPOSITORIES).find(([, r]) => r === repo)?.[0] ?? null;
-      const dtypesOf = (tower: Tower): Dtype[] =>
-        DTYPES.filter((dtype) => files.some((entry) => entry.file === onnxFile(tower, dtype)));
+      const dtypesOf = (tower: Tower): Dtype[] => DTYPES.filter((dtype) => files.some((entry) => entry.file === onnxFile(tower, dtype)));
       models.push({
         repo,
         version,
@@ -209,7 +208,10 @@ export async function listCachedModels(options: ModelOptions = {}): Promise<Cach
 async function subdirectories(dir: string): Promise<string[]> {
   try {
     const entries = await readdir(dir, { withFileTypes: true });
-    return entries.filter((entry) => entry.isDirectory()).map((entry) => entry.name).sort();
+    return entries
+      .filter((entry) => entry.isDirectory())
+      .map((entry) => entry.name)
+      .sort();
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === "ENOENT") return [];
     throw error;

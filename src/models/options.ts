@@ -96,7 +96,10 @@ export function resolveModelOptions(options: ModelOptions = {}, env: Env = proce
 /** `"ViT-B-32=/models/a,ViT-B-16=/models/b"` → `{ "ViT-B-32": "/models/a", ... }`. */
 export function parseModelFolders(text: string, origin = "model mapping"): Record<string, string> {
   const folders: Record<string, string> = {};
-  for (const entry of text.split(",").map((part) => part.trim()).filter((part) => part.length > 0)) {
+  for (const entry of text
+    .split(",")
+    .map((part) => part.trim())
+    .filter((part) => part.length > 0)) {
     const [version, folder] = splitModelMapping(entry, origin);
     folders[version] = folder;
   }
@@ -147,7 +150,10 @@ const settingsSchema = z
     textCacheSize: z.number().int().nonnegative().optional(),
     imageResize: z.enum(IMAGE_RESIZE_MODES).optional(),
     comparisonVersion: z.string().optional(),
-    onProgress: z.custom<(progress: DownloadProgress) => void>((value) => typeof value === "function").nullable().optional(),
+    onProgress: z
+      .custom<(progress: DownloadProgress) => void>((value) => typeof value === "function")
+      .nullable()
+      .optional(),
   })
   .strict();
 

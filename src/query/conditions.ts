@@ -13,15 +13,7 @@ import { expectString, type QueryGlobals } from "./operations/context.js";
 import { pythonCompare, pythonContains, pythonEquals } from "./python/compare.js";
 import { pythonGetItem } from "./python/sequences.js";
 import { pythonIterate, pythonLen } from "./python/types.js";
-import type {
-  BinaryComparatorType,
-  BinaryStatement,
-  Operand,
-  Statement,
-  StatementGroup,
-  UnaryOperatorType,
-  UnaryStatement,
-} from "./schemas.js";
+import type { BinaryComparatorType, BinaryStatement, Operand, Statement, StatementGroup, UnaryOperatorType, UnaryStatement } from "./schemas.js";
 
 /** The named values a condition reads (a ContinueIf's evaluation parameters, an Expression's variables). */
 export type QueryValues = QueryGlobals;

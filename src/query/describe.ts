@@ -4,13 +4,7 @@
  * comparator and operator with its operands' kinds. Read from the schemas' metadata.
  */
 import { getKind, type Kind } from "../kinds/index.js";
-import {
-  BINARY_COMPARATOR_SCHEMAS,
-  OPERATION_SCHEMAS,
-  UNARY_OPERATOR_SCHEMAS,
-  type OperationMetadata,
-  type OperatorMetadata,
-} from "./schemas.js";
+import { BINARY_COMPARATOR_SCHEMAS, OPERATION_SCHEMAS, UNARY_OPERATOR_SCHEMAS, type OperationMetadata, type OperatorMetadata } from "./schemas.js";
 
 export interface OperationDescription {
   operation_type: string;

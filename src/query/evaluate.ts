@@ -6,14 +6,7 @@ import type { z } from "zod";
 import { WorkflowSyntaxError } from "../errors/index.js";
 import { compileCondition, type CompiledCondition, type QueryValues } from "./conditions.js";
 import { compileOperations, NO_GLOBALS, type CompiledOperations, type QueryGlobals } from "./operations/index.js";
-import {
-  OperationsChainSchema,
-  StatementGroupSchema,
-  type Operation,
-  type OperationInput,
-  type StatementGroup,
-  type StatementGroupInput,
-} from "./schemas.js";
+import { OperationsChainSchema, StatementGroupSchema, type Operation, type OperationInput, type StatementGroup, type StatementGroupInput } from "./schemas.js";
 
 function formatPath(path: readonly PropertyKey[]): string {
   return path.map((key) => (typeof key === "number" ? `[${key}]` : `.${String(key)}`)).join("");

@@ -69,11 +69,19 @@ export const ToStringSchema = z
 
 export const ToBooleanSchema = z
   .object({ type: z.literal("ToBoolean") })
-  .meta(operationMeta({ description: "Changes input data into boolean (Python bool())", input_kind: ["float", "float_zero_to_one", "integer"], output_kind: ["boolean"] }));
+  .meta(
+    operationMeta({
+      description: "Changes input data into boolean (Python bool())",
+      input_kind: ["float", "float_zero_to_one", "integer"],
+      output_kind: ["boolean"],
+    }),
+  );
 
 export const StringSubSequenceSchema = z
   .object({ type: z.literal("StringSubSequence"), start: int().default(0), end: int().default(-1) })
-  .meta(operationMeta({ description: "Takes sub-string of the input string (Python slice value[start:end])", input_kind: ["string"], output_kind: ["string"] }));
+  .meta(
+    operationMeta({ description: "Takes sub-string of the input string (Python slice value[start:end])", input_kind: ["string"], output_kind: ["string"] }),
+  );
 
 export const StringMatchesSchema = z
   .object({ type: z.literal("StringMatches"), regex: z.string() })
@@ -83,22 +91,26 @@ export const LookupTableSchema = z
   .object({ type: z.literal("LookupTable"), lookup_table: z.record(z.string(), z.unknown()) })
   .meta(operationMeta({ description: "Changes value according to mapping stated in lookup table", input_kind: ["*"], output_kind: ["*"] }));
 
-export const RandomNumberSchema = z
-  .object({ type: z.literal("RandomNumber"), min_value: z.number().default(0), max_value: z.number().default(1) })
-  .meta(
-    operationMeta({
-      description:
-        "Special operation to let random sampling - ignoring input data and changing it into random floating point value. To be used mainly to sample predictions or images.",
-      input_kind: [...DETECTIONS, "*"],
-      output_kind: ["float", "float_zero_to_one"],
-    }),
-  );
+export const RandomNumberSchema = z.object({ type: z.literal("RandomNumber"), min_value: z.number().default(0), max_value: z.number().default(1) }).meta(
+  operationMeta({
+    description:
+      "Special operation to let random sampling - ignoring input data and changing it into random floating point value. To be used mainly to sample predictions or images.",
+    input_kind: [...DETECTIONS, "*"],
+    output_kind: ["float", "float_zero_to_one"],
+  }),
+);
 
 // ---- numbers ------------------------------------------------------------------------------
 
 export const ToNumberSchema = z
   .object({ type: z.literal("ToNumber"), cast_to: z.enum(["int", "float"]) })
-  .meta(operationMeta({ description: "Changes value into number - float or int depending on configuration", input_kind: ["string", "boolean", ...NUMBERS], output_kind: NUMBERS }));
+  .meta(
+    operationMeta({
+      description: "Changes value into number - float or int depending on configuration",
+      input_kind: ["string", "boolean", ...NUMBERS],
+      output_kind: NUMBERS,
+    }),
+  );
 
 export const NumberRoundSchema = z
   .object({ type: z.literal("NumberRound"), decimal_digits: int() })
@@ -114,18 +126,16 @@ export const DivideSchema = z
 
 // ---- sequences ----------------------------------------------------------------------------
 
-export const SequenceMapSchema = z
-  .object({ type: z.literal("SequenceMap"), lookup_table: z.record(z.string(), z.unknown()) })
-  .meta(
-    operationMeta({
-      description: "Changes each value of sequence according to mapping stated in lookup table",
-      compound: true,
-      input_kind: ["list_of_values"],
-      output_kind: ["list_of_values"],
-      nested_operation_input_kind: ["*"],
-      nested_operation_output_kind: ["*"],
-    }),
-  );
+export const SequenceMapSchema = z.object({ type: z.literal("SequenceMap"), lookup_table: z.record(z.string(), z.unknown()) }).meta(
+  operationMeta({
+    description: "Changes each value of sequence according to mapping stated in lookup table",
+    compound: true,
+    input_kind: ["list_of_values"],
+    output_kind: ["list_of_values"],
+    nested_operation_input_kind: ["*"],
+    nested_operation_output_kind: ["*"],
+  }),
+);
 
 export const SequenceApplySchema = z
   .object({
@@ -161,11 +171,23 @@ export const NumericSequenceAggregateSchema = z
 
 export const SequenceAggregateSchema = z
   .object({ type: z.literal("SequenceAggregate"), mode: z.enum(["first", "last", "most_common", "least_common"]) })
-  .meta(operationMeta({ description: "Aggregates sequence using generic aggregation methods - adjusted to majority data types", input_kind: ["list_of_values"], output_kind: ["*"] }));
+  .meta(
+    operationMeta({
+      description: "Aggregates sequence using generic aggregation methods - adjusted to majority data types",
+      input_kind: ["list_of_values"],
+      output_kind: ["*"],
+    }),
+  );
 
 export const SequenceLengthSchema = z
   .object({ type: z.literal("SequenceLength") })
-  .meta(operationMeta({ description: "Operation determines the length of input sequence", input_kind: [...DETECTIONS, "list_of_values", "dictionary"], output_kind: ["integer"] }));
+  .meta(
+    operationMeta({
+      description: "Operation determines the length of input sequence",
+      input_kind: [...DETECTIONS, "list_of_values", "dictionary"],
+      output_kind: ["integer"],
+    }),
+  );
 
 export const SequenceElementsCountSchema = z
   .object({ type: z.literal("SequenceElementsCount") })
@@ -173,7 +195,13 @@ export const SequenceElementsCountSchema = z
 
 export const SequenceJoinSchema = z
   .object({ type: z.literal("SequenceJoin"), separator: z.string().default(", ") })
-  .meta(operationMeta({ description: "Joins elements of a sequence (each as Python str()) into one string", input_kind: ["list_of_values"], output_kind: ["string"] }));
+  .meta(
+    operationMeta({
+      description: "Joins elements of a sequence (each as Python str()) into one string",
+      input_kind: ["list_of_values"],
+      output_kind: ["string"],
+    }),
+  );
 
 // ---- dictionaries, timestamps, images -------------------------------------------------------
 
@@ -191,7 +219,13 @@ export const ExtractImagePropertySchema = z
 
 export const ExtractFrameMetadataSchema = z
   .object({ type: z.literal("ExtractFrameMetadata"), property_name: z.enum(["frame_number", "frame_timestamp", "seconds_since_start"]) })
-  .meta(operationMeta({ description: "Extracts property of the video frame the image comes from", input_kind: ["image"], output_kind: ["integer", "timestamp", "float"] }));
+  .meta(
+    operationMeta({
+      description: "Extracts property of the video frame the image comes from",
+      input_kind: ["image"],
+      output_kind: ["integer", "timestamp", "float"],
+    }),
+  );
 
 export const ConvertImageToJPEGSchema = z
   .object({ type: z.literal("ConvertImageToJPEG"), compression_level: int().min(1).max(100).default(95) })
@@ -208,21 +242,28 @@ export const ClassificationPropertyExtractSchema = z
     type: z.literal("ClassificationPropertyExtract"),
     property_name: z.enum(["top_class", "top_class_confidence", "top_class_confidence_single", "all_classes", "all_confidences"]),
   })
-  .meta(operationMeta({ description: "Extracts property from classification prediction", input_kind: ["classification_prediction"], output_kind: ["string", "list_of_values", "float_zero_to_one"] }));
+  .meta(
+    operationMeta({
+      description: "Extracts property from classification prediction",
+      input_kind: ["classification_prediction"],
+      output_kind: ["string", "list_of_values", "float_zero_to_one"],
+    }),
+  );
 
 /** Upstream's `DetectionsProperty` grows with its analytics blocks; any name is accepted here. */
 const detectionsProperty = () =>
-  z.string().min(1).describe("confidence, class_name, x_min, x_max, y_min, y_max, size, class_id, center, top_left, top_right, bottom_left, bottom_right, tracker_id, …");
+  z
+    .string()
+    .min(1)
+    .describe("confidence, class_name, x_min, x_max, y_min, y_max, size, class_id, center, top_left, top_right, bottom_left, bottom_right, tracker_id, …");
 
-export const DetectionsPropertyExtractSchema = z
-  .object({ type: z.literal("DetectionsPropertyExtract"), property_name: detectionsProperty() })
-  .meta(
-    operationMeta({
-      description: "Extracts property from detections-based prediction (as a list of elements - one element represents single detection)",
-      input_kind: DETECTIONS,
-      output_kind: ["list_of_values"],
-    }),
-  );
+export const DetectionsPropertyExtractSchema = z.object({ type: z.literal("DetectionsPropertyExtract"), property_name: detectionsProperty() }).meta(
+  operationMeta({
+    description: "Extracts property from detections-based prediction (as a list of elements - one element represents single detection)",
+    input_kind: DETECTIONS,
+    output_kind: ["list_of_values"],
+  }),
+);
 
 export const ExtractDetectionPropertySchema = z
   .object({ type: z.literal("ExtractDetectionProperty"), property_name: detectionsProperty() })
@@ -237,7 +278,8 @@ export const DetectionsFilterSchema = z
   })
   .meta(
     operationMeta({
-      description: "Filters out unwanted elements from detections-based prediction by applying filter operation in context of every single detection within prediction",
+      description:
+        "Filters out unwanted elements from detections-based prediction by applying filter operation in context of every single detection within prediction",
       compound: true,
       input_kind: DETECTIONS,
       output_kind: DETECTIONS,
@@ -269,7 +311,9 @@ export const DetectionsShiftSchema = z
 export const DetectionsRenameSchema = z
   .object({
     type: z.literal("DetectionsRename"),
-    class_map: z.union([z.record(z.string(), z.string()), z.string()]).describe("Dictionary with classes replacement mapping or name of parameter delivering the mapping"),
+    class_map: z
+      .union([z.record(z.string(), z.string()), z.string()])
+      .describe("Dictionary with classes replacement mapping or name of parameter delivering the mapping"),
     strict: z.union([z.boolean(), z.string()]).default(true),
     new_classes_id_offset: int().default(1024),
   })
@@ -281,7 +325,13 @@ export const DetectionsToDictionarySchema = z
 
 export const PickDetectionsByParentClassSchema = z
   .object({ type: z.literal("PickDetectionsByParentClass"), parent_class: z.string().describe("Class of parent detections") })
-  .meta(operationMeta({ description: "Picks only those detections which are located inside parent detections of specific class", input_kind: DETECTIONS, output_kind: DETECTIONS }));
+  .meta(
+    operationMeta({
+      description: "Picks only those detections which are located inside parent detections of specific class",
+      input_kind: DETECTIONS,
+      output_kind: DETECTIONS,
+    }),
+  );
 
 // ---- the operation union ----------------------------------------------------------------------
 
@@ -376,7 +426,10 @@ export const BINARY_COMPARATOR_SCHEMAS = [
   binary(["(Number) <"], "Checks if first value (number) is lower than the second value (number)", [NUMBERS, NUMBERS]),
   binary(["(Number) >="], "Checks if first value (number) is greater or equal than the second value (number)", [NUMBERS, NUMBERS]),
   binary(["(Number) >"], "Checks if first value (number) is greater than the second value (number)", [NUMBERS, NUMBERS]),
-  binary(["(Number) in range"], "Checks if first value (number) lies in the range [min, max] given by second value (both ends inclusive)", [NUMBERS, ["list_of_values"]]),
+  binary(["(Number) in range"], "Checks if first value (number) lies in the range [min, max] given by second value (both ends inclusive)", [
+    NUMBERS,
+    ["list_of_values"],
+  ]),
   binary(["(Number) !=", "!="], "Checks if two values given are not equal", [EQUALITY_KINDS, EQUALITY_KINDS]),
   binary(["(Number) ==", "=="], "Checks if two values given are equal", [EQUALITY_KINDS, EQUALITY_KINDS]),
   binary(["(Detection) in zone"], "Checks if detection is in zone", [["detection"], ["zone"]]),

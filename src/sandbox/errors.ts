@@ -23,16 +23,10 @@ export class SandboxCodeError extends DynamicBlockCodeError {
   /** `SyntaxError`, `ReferenceError`, … as the guest named it. */
   readonly guestName: string;
 
-  constructor(
-    failure: Extract<WireFailure, { reason: "code" }>,
-    step: SandboxStep,
-    logs: CapturedLogs = NO_LOGS,
-  ) {
+  constructor(failure: Extract<WireFailure, { reason: "code" }>, step: SandboxStep, logs: CapturedLogs = NO_LOGS) {
     const where = failure.line === null ? "" : ` at line ${failure.line}, column ${failure.column}`;
     super(`${failure.source} of step \`${step.name}\`${where}: ${failure.guestName || "Error"}: ${failure.guestMessage}`, {
-      blocksErrors: [
-        blockError({ name: step.name, type: step.blockType }, failure.source, where.trim() || null),
-      ],
+      blocksErrors: [blockError({ name: step.name, type: step.blockType }, failure.source, where.trim() || null)],
     });
     this.phase = failure.phase;
     this.logs = logs;
@@ -50,15 +44,10 @@ export class SandboxFunctionMissingError extends DynamicBlockError {
   readonly role: "run" | "init";
   readonly functionName: string;
 
-  constructor(
-    failure: Extract<WireFailure, { reason: "missing_function" }>,
-    step: SandboxStep,
-    logs: CapturedLogs = NO_LOGS,
-  ) {
-    super(
-      `declared ${failure.role} function \`${failure.functionName}\` not found (step \`${step.name}\`): ${failure.detail}`,
-      { blocksErrors: [blockError({ name: step.name, type: step.blockType }, `${failure.role}_function_name`)] },
-    );
+  constructor(failure: Extract<WireFailure, { reason: "missing_function" }>, step: SandboxStep, logs: CapturedLogs = NO_LOGS) {
+    super(`declared ${failure.role} function \`${failure.functionName}\` not found (step \`${step.name}\`): ${failure.detail}`, {
+      blocksErrors: [blockError({ name: step.name, type: step.blockType }, `${failure.role}_function_name`)],
+    });
     this.phase = failure.phase;
     this.logs = logs;
     this.role = failure.role;
@@ -150,13 +139,7 @@ export class SandboxCrashError extends Error {
   }
 }
 
-export type SandboxError =
-  | SandboxCodeError
-  | SandboxFunctionMissingError
-  | SandboxLimitError
-  | SandboxExecutionError
-  | SandboxDataError
-  | SandboxCrashError;
+export type SandboxError = SandboxCodeError | SandboxFunctionMissingError | SandboxLimitError | SandboxExecutionError | SandboxDataError | SandboxCrashError;
 
 export function failureToError(failure: WireFailure, step: SandboxStep, logs: CapturedLogs = NO_LOGS): SandboxError {
   switch (failure.reason) {

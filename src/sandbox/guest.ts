@@ -364,15 +364,9 @@ export class GuestVm {
       }
       if (source !== undefined) {
         const { line, column } = codePosition(stack, source);
-        return new GuestFailure(
-          { reason: "code", phase: this.phase, source, guestName: name, guestMessage: message, line, column },
-          false,
-        );
+        return new GuestFailure({ reason: "code", phase: this.phase, source, guestName: name, guestMessage: message, line, column }, false);
       }
-      return new GuestFailure(
-        { reason: "execution", phase: this.phase, guestName: name, guestMessage: message, guestStack: stack },
-        false,
-      );
+      return new GuestFailure({ reason: "execution", phase: this.phase, guestName: name, guestMessage: message, guestStack: stack }, false);
     } finally {
       error.dispose();
     }
@@ -506,8 +500,7 @@ export class GuestVm {
   }
 
   private importBytes(name: TypedArrayName, bytes: Uint8Array): QuickJSHandle {
-    const exact =
-      bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? bytes.buffer : bytes.slice().buffer;
+    const exact = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? bytes.buffer : bytes.slice().buffer;
     return this.callHelper("makeTyped", this.context.newString(name), this.context.newArrayBuffer(exact));
   }
 
@@ -645,10 +638,7 @@ export class GuestVm {
       const image = this.exportImage(handle, path, budget, transfer);
       if (image) return image;
     }
-    const entries: [string, WireValue][] = keys.map((key) => [
-      key,
-      this.exportProperty(handle, key, childPath(path, key), depth, ancestors, budget, transfer),
-    ]);
+    const entries: [string, WireValue][] = keys.map((key) => [key, this.exportProperty(handle, key, childPath(path, key), depth, ancestors, budget, transfer)]);
     return { t: "object", entries };
   }
 
@@ -706,13 +696,7 @@ export class GuestVm {
     );
   }
 
-  private exportTyped(
-    handle: QuickJSHandle,
-    name: TypedArrayName,
-    path: string,
-    budget: OutputBudget,
-    transfer: ArrayBuffer[],
-  ): WireValue {
+  private exportTyped(handle: QuickJSHandle, name: TypedArrayName, path: string, budget: OutputBudget, transfer: ArrayBuffer[]): WireValue {
     const bytes = this.typedBytes(handle, path, budget);
     transfer.push(bytes.buffer as ArrayBuffer);
     return { t: "typed", name, bytes };
@@ -749,12 +733,7 @@ export class GuestVm {
    * An object with `width`, `height` and a `Uint8Array` (or `Uint8ClampedArray`) `data` is an
    * image; anything else with those keys is an ordinary object.
    */
-  private exportImage(
-    handle: QuickJSHandle,
-    path: string,
-    budget: OutputBudget,
-    transfer: ArrayBuffer[],
-  ): WireImage | null {
+  private exportImage(handle: QuickJSHandle, path: string, budget: OutputBudget, transfer: ArrayBuffer[]): WireImage | null {
     const ctx = this.context;
     const data = this.property(handle, "data");
     try {
@@ -764,11 +743,7 @@ export class GuestVm {
       const height = this.imageDimension(handle, "height", path);
       const bytes = this.typedBytes(data, childPath(path, "data"), budget);
       if (bytes.length !== width * height * 3) {
-        throw dataFailure(
-          this.phase,
-          childPath(path, "data"),
-          `has ${bytes.length} bytes; a ${width}x${height} RGB image needs ${width * height * 3}`,
-        );
+        throw dataFailure(this.phase, childPath(path, "data"), `has ${bytes.length} bytes; a ${width}x${height} RGB image needs ${width * height * 3}`);
       }
       const parent = this.property(handle, "parent_id");
       let parentId: string | null;

@@ -77,13 +77,7 @@
  * cryptographic source. The sandbox protects the host from the code, not the code's results from
  * the code itself (it may redefine built-ins in its own realm).
  */
-export {
-  DEFAULT_SANDBOX_LIMITS,
-  JavaScriptSandbox,
-  type SandboxCall,
-  type SandboxOptions,
-  type SandboxResult,
-} from "./sandbox.js";
+export { DEFAULT_SANDBOX_LIMITS, JavaScriptSandbox, type SandboxCall, type SandboxOptions, type SandboxResult } from "./sandbox.js";
 export {
   SandboxCodeError,
   SandboxCrashError,
@@ -93,12 +87,4 @@ export {
   SandboxLimitError,
   type SandboxError,
 } from "./errors.js";
-export type {
-  CapturedLogs,
-  CodeSource,
-  JavaScriptCode,
-  LimitName,
-  SandboxLimits,
-  SandboxPhase,
-  SandboxStep,
-} from "./protocol.js";
+export type { CapturedLogs, CodeSource, JavaScriptCode, LimitName, SandboxLimits, SandboxPhase, SandboxStep } from "./protocol.js";

@@ -127,17 +127,7 @@ export interface WireImage {
 }
 
 /** Primitives travel as themselves (NaN, ±Infinity and -0 included); everything else is tagged. */
-export type WireValue =
-  | null
-  | undefined
-  | boolean
-  | number
-  | string
-  | WireArray
-  | WireObject
-  | WireTyped
-  | WireDate
-  | WireImage;
+export type WireValue = null | undefined | boolean | number | string | WireArray | WireObject | WireTyped | WireDate | WireImage;
 
 // ---- failures ----------------------------------------------------------------------------
 
@@ -198,8 +188,7 @@ export function memoryPages(memoryBytes: number): number {
 }
 
 export type HostMessage =
-  | { readonly type: "load"; readonly setup: GuestSetup }
-  | { readonly type: "call"; readonly inputs: WireObject; readonly executionId: string };
+  { readonly type: "load"; readonly setup: GuestSetup } | { readonly type: "call"; readonly inputs: WireObject; readonly executionId: string };
 
 export type WorkerMessage =
   | { readonly type: "booted" }

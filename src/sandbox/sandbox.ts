@@ -1,13 +1,5 @@
 import { SandboxCrashError, failureToError } from "./errors.js";
-import type {
-  CapturedLogs,
-  GuestSetup,
-  JavaScriptCode,
-  SandboxLimits,
-  SandboxPhase,
-  SandboxStep,
-  WorkerMessage,
-} from "./protocol.js";
+import type { CapturedLogs, GuestSetup, JavaScriptCode, SandboxLimits, SandboxPhase, SandboxStep, WorkerMessage } from "./protocol.js";
 import { inputsToWire, outputFromWire } from "./wire.js";
 import { SandboxWorker } from "./worker-host.js";
 
@@ -144,11 +136,7 @@ export class JavaScriptSandbox {
     const worker = await this.liveWorker();
     let answer: WorkerMessage;
     try {
-      answer = await worker.request(
-        { type: "call", inputs: wire, executionId: call.workflowExecutionId },
-        this.setup.limits.wallTimeMs,
-        "run",
-      );
+      answer = await worker.request({ type: "call", inputs: wire, executionId: call.workflowExecutionId }, this.setup.limits.wallTimeMs, "run");
     } catch (error) {
       this.discard(worker);
       throw error;

@@ -6,16 +6,7 @@
 import { randomUUID } from "node:crypto";
 import { WorkflowImage } from "../images/index.js";
 import { SandboxDataError } from "./errors.js";
-import {
-  MAX_NESTING,
-  childPath,
-  isTypedArrayName,
-  type TypedArray,
-  type TypedArrayName,
-  type WireImage,
-  type WireObject,
-  type WireValue,
-} from "./protocol.js";
+import { MAX_NESTING, childPath, isTypedArrayName, type TypedArray, type TypedArrayName, type WireImage, type WireObject, type WireValue } from "./protocol.js";
 
 function refuse(path: string, problem: string): never {
   throw new SandboxDataError({ reason: "data", phase: "run", path, problem });

@@ -94,12 +94,7 @@ export class SandboxWorker {
 
   /** Sends `message` and waits for the answer; past `wallTimeMs` the worker is killed. */
   request(message: HostMessage, wallTimeMs: number, phase: SandboxPhase): Promise<WorkerMessage> {
-    return this.exchange(
-      message,
-      wallTimeMs,
-      phase,
-      () => new SandboxLimitError({ reason: "limit", phase, limit: "wall_time", value: wallTimeMs }, this.step),
-    );
+    return this.exchange(message, wallTimeMs, phase, () => new SandboxLimitError({ reason: "limit", phase, limit: "wall_time", value: wallTimeMs }, this.step));
   }
 
   async terminate(): Promise<void> {
@@ -107,12 +102,7 @@ export class SandboxWorker {
     await this.thread.terminate();
   }
 
-  private exchange(
-    message: HostMessage | null,
-    timeoutMs: number,
-    phase: SandboxPhase,
-    onTimeout: () => Error,
-  ): Promise<WorkerMessage> {
+  private exchange(message: HostMessage | null, timeoutMs: number, phase: SandboxPhase, onTimeout: () => Error): Promise<WorkerMessage> {
     if (this.death !== null) return Promise.reject(crash(phase, this.step, this.death));
     if (this.pending) return Promise.reject(new Error("SandboxWorker: one request at a time"));
     return new Promise<WorkerMessage>((resolve, reject) => {

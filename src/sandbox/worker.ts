@@ -16,9 +16,7 @@ const { memoryPages } = workerData as WorkerBoot;
 // memory". It is allocated at its final size because quickjs-emscripten keeps typed-array views
 // on it that a later `memory.grow` would detach. Being this worker's own instance, a guest that
 // corrupted QuickJS's memory reaches nothing else either.
-const { Memory } = (
-  globalThis as unknown as { WebAssembly: { Memory: new (limits: { initial: number; maximum: number }) => object } }
-).WebAssembly;
+const { Memory } = (globalThis as unknown as { WebAssembly: { Memory: new (limits: { initial: number; maximum: number }) => object } }).WebAssembly;
 const memory = new Memory({ initial: memoryPages, maximum: memoryPages });
 const module = await newQuickJSWASMModuleFromVariant(newVariant(RELEASE_SYNC, { wasmMemory: memory }));
 let vm: GuestVm | null = null;

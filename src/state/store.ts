@@ -140,7 +140,7 @@ export class StateStore {
 
   restore(snapshot: EngineSnapshot, definitionHash: string, knownSteps: ReadonlySet<string>): void {
     if (snapshot?.format !== "sightline-state" || snapshot.version !== 1) {
-      throw new SnapshotError("Not a sightline state snapshot (expected format \"sightline-state\", version 1).");
+      throw new SnapshotError('Not a sightline state snapshot (expected format "sightline-state", version 1).');
     }
     if (snapshot.definition_hash !== definitionHash) {
       throw new SnapshotError(

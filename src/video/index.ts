@@ -15,13 +15,7 @@
 export { FfmpegNotFoundError, SourceConnectionError, VideoSinkError } from "./errors.js";
 export { findFfmpeg, INSTALL_HINT, type FfmpegTools } from "./ffmpeg.js";
 export { classifyReference, isLiveKind, parseVideoArgument, redactReference, type SourceKind } from "./reference.js";
-export {
-  DEFAULT_BATCH_COLLECTION_TIMEOUT_MS,
-  VideoMultiplexer,
-  type MultiplexerOptions,
-  type SourceFrame,
-  type Tick,
-} from "./multiplexer.js";
+export { DEFAULT_BATCH_COLLECTION_TIMEOUT_MS, VideoMultiplexer, type MultiplexerOptions, type SourceFrame, type Tick } from "./multiplexer.js";
 export type { SourceDefaults, VideoSourceSpec } from "./sources/open.js";
 export {
   DEFAULT_FOLDER_FPS,

@@ -226,7 +226,9 @@ async function waitUntilListening(port: number, server: FfmpegProcess): Promise<
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
   throw new Error(
-    server.running ? `the test stream server is not listening on port ${port}` : `the test stream server on port ${port} exited: ${server.lastMessages.at(-1) ?? ""}`,
+    server.running
+      ? `the test stream server is not listening on port ${port}`
+      : `the test stream server on port ${port} exited: ${server.lastMessages.at(-1) ?? ""}`,
   );
 }
 

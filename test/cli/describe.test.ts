@@ -13,7 +13,11 @@ describe("sightline blocks", () => {
   it("--json describes each block with a JSON Schema whose selectors carry kinds", async () => {
     const result = await runCli(["blocks", "--json"]);
     const description = result.lines[0] as {
-      blocks: { manifest_type_identifier: string; block_schema: { properties: Record<string, Record<string, unknown>>; required: string[] }; outputs_manifest: { name: string }[] }[];
+      blocks: {
+        manifest_type_identifier: string;
+        block_schema: { properties: Record<string, Record<string, unknown>>; required: string[] };
+        outputs_manifest: { name: string }[];
+      }[];
       declared_kinds: { name: string }[];
       kinds_connections: Record<string, { manifest_type_identifier: string; property_name: string }[]>;
       universal_query_language_description: { operations_description: unknown[] };
@@ -25,7 +29,9 @@ describe("sightline blocks", () => {
     expect(data.additionalProperties).toMatchObject({ reference: true, selected_element: "any_data" });
     expect(expression.outputs_manifest.map((o) => o.name)).toEqual(["output"]);
     expect(description.declared_kinds.map((k) => k.name)).toContain("embedding");
-    expect(description.kinds_connections["*"].some((c) => c.manifest_type_identifier === "roboflow_core/expression@v1" && c.property_name === "data")).toBe(true);
+    expect(description.kinds_connections["*"].some((c) => c.manifest_type_identifier === "roboflow_core/expression@v1" && c.property_name === "data")).toBe(
+      true,
+    );
     expect(description.universal_query_language_description.operations_description.length).toBeGreaterThan(20);
   });
 });

@@ -40,7 +40,17 @@ type Result = Record<string, unknown>;
 
 async function runEmbeddings(workflow: unknown, embeddings: number[][], extra: string[] = []): Promise<Result[]> {
   const dir = tempDir();
-  const result = await runCli(["run", writeTemp("workflow.json", workflow, dir), "--inputs", writeTemp("embeddings.jsonl", embeddings.map((embedding) => ({ embedding })), dir), ...extra]);
+  const result = await runCli([
+    "run",
+    writeTemp("workflow.json", workflow, dir),
+    "--inputs",
+    writeTemp(
+      "embeddings.jsonl",
+      embeddings.map((embedding) => ({ embedding })),
+      dir,
+    ),
+    ...extra,
+  ]);
   expect(result.code, result.stderr).toBe(0);
   return (result.lines as { outputs: { result: Result }[] }[]).map((line) => line.outputs[0].result);
 }
@@ -133,7 +143,10 @@ describe("identify_outliers through the CLI, against hand-computed sequences", (
   });
 
   it("a static scene flags every frame after warm-up (upstream's behaviour); warm-up 1 flags the first", async () => {
-    const still = await runEmbeddings(outliersWorkflow({}), Array.from({ length: 6 }, () => [0.6, 0.8]));
+    const still = await runEmbeddings(
+      outliersWorkflow({}),
+      Array.from({ length: 6 }, () => [0.6, 0.8]),
+    );
     expect(still.map((o) => o.is_outlier)).toEqual([false, false, true, true, true, true]);
     const first = await runEmbeddings(outliersWorkflow({ warmup: 1 }), [[0.6, 0.8]]);
     expect(first[0]).toEqual({ is_outlier: true, percentile: 0, warming_up: false });
@@ -160,14 +173,21 @@ describe("per-stream state", () => {
   let frames: Record<string, { type: string; value: string; video_metadata: Record<string, unknown> }[]>;
 
   beforeAll(async () => {
-    const png = (await sharp({ create: { width: 2, height: 2, channels: 3, background: "black" } }).png().toBuffer()).toString("base64");
+    const png = (
+      await sharp({ create: { width: 2, height: 2, channels: 3, background: "black" } })
+        .png()
+        .toBuffer()
+    ).toString("base64");
     const frame = (stream: string, n: number) => ({ type: "base64", value: png, video_metadata: { video_identifier: stream, frame_number: n, fps: 30 } });
     frames = { a: [1, 2, 3, 4, 5, 6].map((n) => frame("a", n)), b: [1, 2, 3, 4, 5, 6].map((n) => frame("b", n)) };
   });
 
   const workflow = {
     version: "1.0",
-    inputs: [{ type: "WorkflowImage", name: "image" }, { type: "WorkflowBatchInput", name: "embedding", kind: ["embedding"] }],
+    inputs: [
+      { type: "WorkflowImage", name: "image" },
+      { type: "WorkflowBatchInput", name: "embedding", kind: ["embedding"] },
+    ],
     steps: [
       { type: "roboflow_core/identify_changes@v1", name: "changes", embedding: "$inputs.embedding", warmup: 1 },
       { type: "roboflow_core/identify_outliers@v1", name: "outliers", embedding: "$inputs.embedding", warmup: 2 },
@@ -247,12 +267,23 @@ describe("kill and resume", () => {
   it("a process killed with SIGKILL and restarted with the same --state continues exactly as one uninterrupted run", async () => {
     const dir = tempDir();
     const workflowPath = writeTemp("workflow.json", workflow, dir);
-    const uninterrupted = await runCli(["run", workflowPath, "--inputs", writeTemp("all.jsonl", embeddings.map((embedding) => ({ embedding })), dir)]);
+    const uninterrupted = await runCli([
+      "run",
+      workflowPath,
+      "--inputs",
+      writeTemp(
+        "all.jsonl",
+        embeddings.map((embedding) => ({ embedding })),
+        dir,
+      ),
+    ]);
     expect(uninterrupted.code).toBe(0);
 
     const state = join(dir, "state.json");
     // First process: inputs on stdin, 73 lines, killed once it has answered all of them.
-    const first = spawn(process.execPath, [CLI, "run", workflowPath, "--inputs", "-", "--state", state, "--state-every", "10"], { stdio: ["pipe", "pipe", "pipe"] });
+    const first = spawn(process.execPath, [CLI, "run", workflowPath, "--inputs", "-", "--state", state, "--state-every", "10"], {
+      stdio: ["pipe", "pipe", "pipe"],
+    });
     let answered = "";
     const killedAt73 = new Promise<NodeJS.Signals | null>((resolve) => {
       first.stdout.setEncoding("utf8").on("data", (chunk: string) => {
@@ -268,7 +299,20 @@ describe("kill and resume", () => {
     expect(snapshot.runs).toBe(70); // the last save before the kill: every 10 runs
 
     // Second process: the same --state, the inputs after the snapshot.
-    const resumed = await runCli(["run", workflowPath, "--inputs", writeTemp("rest.jsonl", embeddings.slice(snapshot.runs).map((embedding) => ({ embedding })), dir), "--state", state, "--state-every", "10"]);
+    const resumed = await runCli([
+      "run",
+      workflowPath,
+      "--inputs",
+      writeTemp(
+        "rest.jsonl",
+        embeddings.slice(snapshot.runs).map((embedding) => ({ embedding })),
+        dir,
+      ),
+      "--state",
+      state,
+      "--state-every",
+      "10",
+    ]);
     expect(resumed.code).toBe(0);
     expect(resumed.lines).toEqual(uninterrupted.lines.slice(snapshot.runs));
     expect((JSON.parse(readFileSync(state, "utf8")) as { runs: number }).runs).toBe(120);
@@ -279,7 +323,14 @@ describe("kill and resume", () => {
     const state = join(dir, "state.json");
     await runCli(["run", writeTemp("a.json", workflow, dir), "--inputs", writeTemp("in.jsonl", [{ embedding: [1, 0, 0] }], dir), "--state", state]);
     const other = { ...workflow, steps: workflow.steps.slice(0, 1), outputs: workflow.outputs.slice(0, 1) };
-    const result = await runCli(["run", writeTemp("b.json", other, dir), "--inputs", writeTemp("in2.jsonl", [{ embedding: [1, 0, 0] }], dir), "--state", state]);
+    const result = await runCli([
+      "run",
+      writeTemp("b.json", other, dir),
+      "--inputs",
+      writeTemp("in2.jsonl", [{ embedding: [1, 0, 0] }], dir),
+      "--state",
+      state,
+    ]);
     expect(result.code).toBe(1);
     expect(JSON.stringify(result.lines[0])).toMatch(/another workflow definition/);
   });

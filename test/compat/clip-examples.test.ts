@@ -30,8 +30,12 @@ beforeAll(async () => {
   models = ["RN50", "ViT-B-16", "ViT-B-32"].flatMap((version) => ["--model", `${version}=${SHARED_CLIP}`]).concat(["--model", `RN50x4=${other}`]);
   plate = join(dir, "license_plate.jpg");
   crowd = join(dir, "crowd.jpg");
-  await sharp({ create: { width: 1920, height: 1280, channels: 3, background: { r: 200, g: 190, b: 40 } } }).jpeg().toFile(plate);
-  await sharp({ create: { width: 640, height: 425, channels: 3, background: { r: 30, g: 60, b: 160 } } }).jpeg().toFile(crowd);
+  await sharp({ create: { width: 1920, height: 1280, channels: 3, background: { r: 200, g: 190, b: 40 } } })
+    .jpeg()
+    .toFile(plate);
+  await sharp({ create: { width: 640, height: 425, channels: 3, background: { r: 30, g: 60, b: 160 } } })
+    .jpeg()
+    .toFile(crowd);
 });
 
 type Outputs = Record<string, unknown>[];
@@ -63,7 +67,10 @@ describe.skipIf(!haveShared)("CLIP workflows (compat rows 1–6) on a genuine ti
   });
 
   it("row 3: embeddings of different lengths fail with StepExecutionError naming the block", async () => {
-    const { error, code } = await run("CLIP_WORKFLOW_COSINE_SIMILARITY_CROSS_DATA_TYPE_WITH_INVALID_LENGTH_OF_EMBEDDINGS", { image_1: [plate, crowd], reference: "people" });
+    const { error, code } = await run("CLIP_WORKFLOW_COSINE_SIMILARITY_CROSS_DATA_TYPE_WITH_INVALID_LENGTH_OF_EMBEDDINGS", {
+      image_1: [plate, crowd],
+      reference: "people",
+    });
     expect(code).toBe(1);
     expect(error?.error_type).toBe("StepExecutionError");
     expect(error?.message).toContain("roboflow_core/cosine_similarity@v1 block feed with different shape of embeddings");
@@ -92,7 +99,16 @@ describe.skipIf(!haveShared)("CLIP workflows (compat rows 1–6) on a genuine ti
       expect(Object.keys(output).sort()).toEqual(["class_name", "clip_output"]);
       const clip = output.clip_output as Record<string, unknown>;
       expect(Object.keys(clip).sort()).toEqual(
-        ["classification_predictions", "least_similar_class", "max_similarity", "min_similarity", "most_similar_class", "parent_id", "root_parent_id", "similarities"].sort(),
+        [
+          "classification_predictions",
+          "least_similar_class",
+          "max_similarity",
+          "min_similarity",
+          "most_similar_class",
+          "parent_id",
+          "root_parent_id",
+          "similarities",
+        ].sort(),
       );
       const similarities = clip.similarities as number[];
       expect(similarities).toHaveLength(2);
@@ -113,7 +129,9 @@ describe.skipIf(!haveShared)("CLIP workflows (compat rows 1–6) on a genuine ti
 
   it("row 6 extras: an empty class list and an invalid version are RuntimeInputError", async () => {
     expect((await run("WORKFLOW_WITH_CLIP_COMPARISON_V2", { image: [plate], reference: [] })).error?.error_type).toBe("RuntimeInputError");
-    expect((await run("WORKFLOW_WITH_CLIP_COMPARISON_V2", { image: [plate], reference: ["car"], version: "invalid" })).error?.error_type).toBe("RuntimeInputError");
+    expect((await run("WORKFLOW_WITH_CLIP_COMPARISON_V2", { image: [plate], reference: ["car"], version: "invalid" })).error?.error_type).toBe(
+      "RuntimeInputError",
+    );
   });
 });
 

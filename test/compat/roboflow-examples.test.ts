@@ -19,7 +19,10 @@ async function runLines(workflowPath: string, inputs: unknown[]) {
 
 describe("row 9: non-SIMD continue_if with several next steps", () => {
   it("runs both expressions for some = 1 and neither for some = 0", async () => {
-    const result = await runLines(example("test_workflow_with_flow_control__WORKFLOW_WITH_NON_SIMD_CONTINUE_IF_AND_MULTIPLE_NEXT_STEPS"), [{ some: 1 }, { some: 0 }]);
+    const result = await runLines(example("test_workflow_with_flow_control__WORKFLOW_WITH_NON_SIMD_CONTINUE_IF_AND_MULTIPLE_NEXT_STEPS"), [
+      { some: 1 },
+      { some: 0 },
+    ]);
     expect(result.code).toBe(0);
     expect(result.lines).toEqual([
       { outputs: [{ first_expression: "EXECUTED FIRST!", second_expression: "EXECUTED SECOND!" }] },
@@ -66,7 +69,9 @@ describe("rows 15–17: property extraction from a photo", () => {
   beforeAll(async () => {
     // Same size as upstream's license_plate.jpg.
     photo = join(tempDir(), "license_plate.jpg");
-    await sharp({ create: { width: 1920, height: 1280, channels: 3, background: { r: 90, g: 120, b: 30 } } }).jpeg().toFile(photo);
+    await sharp({ create: { width: 1920, height: 1280, channels: 3, background: { r: 90, g: 120, b: 30 } } })
+      .jpeg()
+      .toFile(photo);
   });
 
   it("row 15: aspect ratio 1.5", async () => {
@@ -75,13 +80,17 @@ describe("rows 15–17: property extraction from a photo", () => {
   });
 
   it("row 16: frame number 0 from synthetic metadata", async () => {
-    const result = await runLines(example("test_workflow_with_property_extraction__WORKFLOW_WITH_FRAME_NUMBER_EXTRACTION"), [{ image: { type: "file", value: photo } }]);
+    const result = await runLines(example("test_workflow_with_property_extraction__WORKFLOW_WITH_FRAME_NUMBER_EXTRACTION"), [
+      { image: { type: "file", value: photo } },
+    ]);
     expect(result.lines).toEqual([{ outputs: [{ frame_number: 0 }] }]);
   });
 
   it("row 17 (photo): exactly the keys frame_timestamp, frame_number, seconds_since_start", async () => {
     const base64 = readFileSync(photo).toString("base64");
-    const result = await runLines(example("test_workflow_with_property_extraction__WORKFLOW_WITH_FRAME_TIMESTAMP_EXTRACTION"), [{ image: { type: "base64", value: base64 } }]);
+    const result = await runLines(example("test_workflow_with_property_extraction__WORKFLOW_WITH_FRAME_TIMESTAMP_EXTRACTION"), [
+      { image: { type: "base64", value: base64 } },
+    ]);
     const outputs = (result.lines[0] as { outputs: Record<string, unknown>[] }).outputs;
     expect(outputs).toHaveLength(1);
     expect(Object.keys(outputs[0]).sort()).toEqual(["frame_number", "frame_timestamp", "seconds_since_start"]);
@@ -121,7 +130,10 @@ describe("compile-time errors", () => {
   });
 
   it("row 25: execution engine version 0.1.0 is rejected", async () => {
-    const result = await runCli(["validate", example("test_workflow_endpoints__test_compilation_endpoint_when_compilation_fails_due_to_invalid_requested_execution_engine_version")]);
+    const result = await runCli([
+      "validate",
+      example("test_workflow_endpoints__test_compilation_endpoint_when_compilation_fails_due_to_invalid_requested_execution_engine_version"),
+    ]);
     expect(result.code).toBe(1);
     expect(result.lines[0]).toMatchObject({ error_type: "NotSupportedExecutionEngineError" });
   });

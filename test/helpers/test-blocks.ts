@@ -45,7 +45,10 @@ const counter = defineBlock({
     family: "test",
     description: "Counts the calls it has seen in its stream.",
     properties: z.object({ tick: selector() }),
-    outputs: [{ name: "count", kinds: ["integer"] }, { name: "stream", kinds: ["string"] }],
+    outputs: [
+      { name: "count", kinds: ["integer"] },
+      { name: "stream", kinds: ["string"] },
+    ],
   },
   state: { initial: () => ({ count: 0 }) },
   run(_inputs, ctx) {

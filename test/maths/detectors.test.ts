@@ -7,13 +7,7 @@
 import { describe, expect, it } from "vitest";
 import { alarmsPerFrame } from "../../src/maths/detectors/false-alarm-rate.js";
 import { DETECT_CHANGES_DEFAULTS, DETECT_OUTLIERS_DEFAULTS, type DetectorPreset } from "../../src/maths/detectors/presets.js";
-import {
-  detectorStep,
-  initialDetectorState,
-  type DetectorOutput,
-  type DetectorParams,
-  type DetectorState,
-} from "../../src/maths/detectors/scene-detector.js";
+import { detectorStep, initialDetectorState, type DetectorOutput, type DetectorParams, type DetectorState } from "../../src/maths/detectors/scene-detector.js";
 import { addToTail, emptyTailSummary, kthLargest, TOP_PER_BLOCK, upperQuantile } from "../../src/maths/detectors/tail-quantile.js";
 
 /** mulberry32 + Box–Muller: a small seeded generator for test streams. */
@@ -208,7 +202,9 @@ describe("calibrated detectors", () => {
         const loud = noisyScene(wide, 64, 0.4);
         const [before, after] = [quiet.direction(), quiet.direction()];
         const frames = [...Array.from({ length: 3000 }, () => quiet.frame(before)), ...Array.from({ length: 2000 }, () => loud.frame(after))];
-        const alarms = run(frames, params(preset, 0.001)).outputs.slice(3000).filter((o) => o.is_outlier);
+        const alarms = run(frames, params(preset, 0.001))
+          .outputs.slice(3000)
+          .filter((o) => o.is_outlier);
         // without re-learning the scale from the new scene this was an alarm every cooldown or so
         expect(alarms.length).toBeGreaterThanOrEqual(1);
         expect(alarms.length).toBeLessThanOrEqual(8);

@@ -234,8 +234,22 @@ describe("identify_changes thresholds and warm-up", () => {
   });
 
   it("normalises the input: a scaled embedding gives the same outputs", () => {
-    const a = run([[1, 0], [0.6, 0.8], [0, 1]], params({ smoothingFactor: 0.5 })).outputs;
-    const b = run([[7, 0], [3, 4], [0, 0.25]], params({ smoothingFactor: 0.5 })).outputs;
+    const a = run(
+      [
+        [1, 0],
+        [0.6, 0.8],
+        [0, 1],
+      ],
+      params({ smoothingFactor: 0.5 }),
+    ).outputs;
+    const b = run(
+      [
+        [7, 0],
+        [3, 4],
+        [0, 0.25],
+      ],
+      params({ smoothingFactor: 0.5 }),
+    ).outputs;
     for (let i = 0; i < 3; i++) {
       close(b[i].percentile, a[i].percentile);
       closeVector(b[i].average, a[i].average);

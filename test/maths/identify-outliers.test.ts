@@ -82,7 +82,10 @@ describe("identify_outliers", () => {
   });
 
   it("a static scene (identical embeddings) flags every frame after warm-up, as upstream", () => {
-    const { outputs } = run(Array.from({ length: 8 }, () => [0.6, 0.8]), params({}));
+    const { outputs } = run(
+      Array.from({ length: 8 }, () => [0.6, 0.8]),
+      params({}),
+    );
     expect(outputs.map((o) => o.is_outlier)).toEqual([false, false, true, true, true, true, true, true]);
     expect(outputs.slice(2).every((o) => o.percentile === 0)).toBe(true);
   });
@@ -98,9 +101,25 @@ describe("identify_outliers", () => {
 describe("identify_outliers on degenerate input", () => {
   it("keeps upstream's well-defined zero-vector behaviour: alignment 0, fallback direction", () => {
     expect(run([[0, 0]], params({ warmup: 0 })).outputs[0]).toEqual({ is_outlier: true, percentile: 0, warming_up: false });
-    expect(run([[0, 0], [0, 0]], params({ warmup: 0 })).outputs[1].percentile).toBe(0);
+    expect(
+      run(
+        [
+          [0, 0],
+          [0, 0],
+        ],
+        params({ warmup: 0 }),
+      ).outputs[1].percentile,
+    ).toBe(0);
     // [1,0] and [0,0]: Σ = [1,0] → alignments [1, 0] → the zero vector ranks 0
-    expect(run([[1, 0], [0, 0]], params({ warmup: 0 })).outputs[1].percentile).toBe(0);
+    expect(
+      run(
+        [
+          [1, 0],
+          [0, 0],
+        ],
+        params({ warmup: 0 }),
+      ).outputs[1].percentile,
+    ).toBe(0);
   });
 
   it("refuses NaN / ±Infinity / a different length, leaving the state untouched", () => {

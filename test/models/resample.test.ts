@@ -151,8 +151,15 @@ describe("resizeRgbWindow equals Pillow's Image.resize", () => {
         fc.constantFrom(BICUBIC, BILINEAR),
         (width, height, outWidth, outHeight, noise, filter) => {
           const image = { width, height, data: noise.subarray(0, width * height * 3) };
-          const window = { left: Math.floor(outWidth / 4), top: Math.floor(outHeight / 3), width: outWidth - Math.floor(outWidth / 4), height: outHeight - Math.floor(outHeight / 3) };
-          expect(resizeRgbWindow(image, outWidth, outHeight, filter, window)).toEqual(resizeRgbWindow(image, outWidth, outHeight, filter, window, { simd: false }));
+          const window = {
+            left: Math.floor(outWidth / 4),
+            top: Math.floor(outHeight / 3),
+            width: outWidth - Math.floor(outWidth / 4),
+            height: outHeight - Math.floor(outHeight / 3),
+          };
+          expect(resizeRgbWindow(image, outWidth, outHeight, filter, window)).toEqual(
+            resizeRgbWindow(image, outWidth, outHeight, filter, window, { simd: false }),
+          );
         },
       ),
       { numRuns: 300 },

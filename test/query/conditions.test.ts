@@ -236,7 +236,11 @@ describe("statement groups", () => {
   });
 
   it("refuses unknown comparators that bypassed validation, at compile time", () => {
-    const unparsed = { type: "StatementGroup", operator: "or", statements: [{ ...(binary(1, "==", 1) as object), comparator: { type: "~=" } }] } as unknown as StatementGroup;
+    const unparsed = {
+      type: "StatementGroup",
+      operator: "or",
+      statements: [{ ...(binary(1, "==", 1) as object), comparator: { type: "~=" } }],
+    } as unknown as StatementGroup;
     expect(() => compileCondition(unparsed)).toThrow(EvaluationEngineError);
   });
 });

@@ -131,7 +131,14 @@ describe.skipIf(!available)("upstream example workflows (../shared/compat)", () 
         height: 1,
         data: new Uint8Array(3),
         parentId: "video",
-        videoMetadata: { video_identifier: "video", frame_number: i, frame_timestamp: frameTimestamp, fps: 25, measured_fps: null, comes_from_video_file: true },
+        videoMetadata: {
+          video_identifier: "video",
+          frame_number: i,
+          frame_timestamp: frameTimestamp,
+          fps: 25,
+          measured_fps: null,
+          comes_from_video_file: true,
+        },
       });
       expect(number(frame)).toBe(i);
       expect(timestamp(frame)).toBe(frameTimestamp);

@@ -208,7 +208,10 @@ describe("sequence operations", () => {
   });
 
   it("SequenceApply runs a nested chain on every element and passes the globals down", () => {
-    expect(run([{ type: "SequenceApply", operations: [{ type: "StringToUpperCase" }, { type: "StringSubSequence", end: 1 }] }], ["ab", "cd"])).toEqual(["A", "C"]);
+    expect(run([{ type: "SequenceApply", operations: [{ type: "StringToUpperCase" }, { type: "StringSubSequence", end: 1 }] }], ["ab", "cd"])).toEqual([
+      "A",
+      "C",
+    ]);
     const error = failure([{ type: "SequenceApply", operations: [{ type: "StringToUpperCase" }] }], ["a", 1]);
     expect(error.message).toContain("Operation StringToUpperCase at <root>[0].operations[0] got a value of type int (1)");
   });
@@ -294,7 +297,14 @@ describe("image operations", () => {
 
   it("ExtractFrameMetadata reads the frame's video metadata", () => {
     const timestamp = new Date("2024-05-06T07:08:09.010Z");
-    const frame = image(2, 2, { video_identifier: "cam", frame_number: 31, frame_timestamp: timestamp, fps: 30, measured_fps: null, comes_from_video_file: true });
+    const frame = image(2, 2, {
+      video_identifier: "cam",
+      frame_number: 31,
+      frame_timestamp: timestamp,
+      fps: 30,
+      measured_fps: null,
+      comes_from_video_file: true,
+    });
     expect(run([{ type: "ExtractFrameMetadata", property_name: "frame_number" }], frame)).toBe(31);
     expect(run([{ type: "ExtractFrameMetadata", property_name: "frame_timestamp" }], frame)).toBe(timestamp);
     expect(run([{ type: "ExtractFrameMetadata", property_name: "seconds_since_start" }], frame)).toBe(1);

@@ -135,7 +135,7 @@ describe("pythonJsonDumps (json.dumps defaults)", () => {
   });
 
   it("escapes everything outside printable ASCII (ensure_ascii=True), in lowercase hex", () => {
-    expect(pythonJsonDumps({ "clé": "é\n\"\\😀\u007f\u0001" })).toBe('{"cl\\u00e9": "\\u00e9\\n\\"\\\\\\ud83d\\ude00\\u007f\\u0001"}');
+    expect(pythonJsonDumps({ clé: 'é\n"\\😀\u007f\u0001' })).toBe('{"cl\\u00e9": "\\u00e9\\n\\"\\\\\\ud83d\\ude00\\u007f\\u0001"}');
     expect(pythonJsonDumps("\b\f\r\t")).toBe('"\\b\\f\\r\\t"');
   });
 

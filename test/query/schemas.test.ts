@@ -91,7 +91,9 @@ describe("operation schemas", () => {
 
   it("reject an unknown operation type, naming it and listing the valid ones", () => {
     const error = syntaxError(() => parseOperations([{ type: "ToString" }, { type: "StringReverse" }]));
-    expect(error.message).toContain('operations[1].type: unknown operation type "StringReverse"; valid types: ClassificationPropertyExtract, ConvertDictionaryToJSON,');
+    expect(error.message).toContain(
+      'operations[1].type: unknown operation type "StringReverse"; valid types: ClassificationPropertyExtract, ConvertDictionaryToJSON,',
+    );
     for (const type of OPERATION_TYPES) expect(error.message).toContain(type);
   });
 
@@ -101,8 +103,8 @@ describe("operation schemas", () => {
   });
 
   it("say what is missing: the type, or a required parameter", () => {
-    expect(syntaxError(() => parseOperations([{ cast_to: "int" }])).message).toContain("operations[0].type: operation has no \"type\"");
-    expect(syntaxError(() => parseOperations(["ToString"])).message).toContain("operations[0]: expected operation object with a \"type\", got \"ToString\"");
+    expect(syntaxError(() => parseOperations([{ cast_to: "int" }])).message).toContain('operations[0].type: operation has no "type"');
+    expect(syntaxError(() => parseOperations(["ToString"])).message).toContain('operations[0]: expected operation object with a "type", got "ToString"');
     expect(syntaxError(() => parseOperations([{ type: "ToNumber" }])).message).toContain("operations[0].cast_to");
     expect(syntaxError(() => parseOperations([{ type: "ConvertImageToJPEG", compression_level: 101 }])).message).toContain("compression_level");
     expect(syntaxError(() => parseOperations([{ type: "NumberRound", decimal_digits: 1.5 }])).message).toContain("decimal_digits");
@@ -119,7 +121,12 @@ describe("condition schemas", () => {
       type: "StatementGroup",
       statements: [
         { type: "UnaryStatement", operand: { type: "DynamicOperand" }, operator: { type: "Exists" } },
-        { type: "BinaryStatement", left_operand: { type: "StaticOperand", value: 1 }, comparator: { type: "==" }, right_operand: { type: "StaticOperand", value: 1 } },
+        {
+          type: "BinaryStatement",
+          left_operand: { type: "StaticOperand", value: 1 },
+          comparator: { type: "==" },
+          right_operand: { type: "StaticOperand", value: 1 },
+        },
       ],
     });
     expect(parsed).toEqual({
@@ -167,7 +174,15 @@ describe("condition schemas", () => {
   it("reject unknown comparators, operators, statements and operands by name", () => {
     const statement = (overrides: object) => ({
       type: "StatementGroup",
-      statements: [{ type: "BinaryStatement", left_operand: { type: "StaticOperand", value: 1 }, comparator: { type: "==" }, right_operand: { type: "StaticOperand", value: 1 }, ...overrides }],
+      statements: [
+        {
+          type: "BinaryStatement",
+          left_operand: { type: "StaticOperand", value: 1 },
+          comparator: { type: "==" },
+          right_operand: { type: "StaticOperand", value: 1 },
+          ...overrides,
+        },
+      ],
     });
     expect(syntaxError(() => parseStatementGroup(statement({ comparator: { type: "===" } }))).message).toContain(
       'condition.statements[0].comparator.type: unknown comparator type "==="',
@@ -212,6 +227,9 @@ describe("describeQueryLanguage", () => {
     expect(operators_descriptions.map((operator) => operator.operator_type).sort()).toEqual([...BINARY_COMPARATOR_TYPES, ...UNARY_OPERATOR_TYPES].sort());
     const equals = operators_descriptions.filter((operator) => operator.description === "Checks if two values given are equal");
     expect(equals.map((operator) => operator.operator_type)).toEqual(["(Number) ==", "=="]);
-    expect(operators_descriptions.find((operator) => operator.operator_type === "Exists")).toMatchObject({ operands_number: 1, operands_kinds: [[{ name: "*" }]] });
+    expect(operators_descriptions.find((operator) => operator.operator_type === "Exists")).toMatchObject({
+      operands_number: 1,
+      operands_kinds: [[{ name: "*" }]],
+    });
   });
 });

@@ -21,13 +21,67 @@ const PROBES = `
 `;
 
 const ECMASCRIPT_GLOBALS = [
-  "AggregateError", "Array", "ArrayBuffer", "BigInt", "BigInt64Array", "BigUint64Array", "Boolean", "DataView", "Date",
-  "Error", "EvalError", "FinalizationRegistry", "Float16Array", "Float32Array", "Float64Array", "Function", "Infinity",
-  "Int16Array", "Int32Array", "Int8Array", "InternalError", "Iterator", "JSON", "Map", "Math", "NaN", "Number", "Object",
-  "Promise", "Proxy", "RangeError", "ReferenceError", "Reflect", "RegExp", "Set", "SharedArrayBuffer", "String",
-  "Symbol", "SyntaxError", "TypeError", "URIError", "Uint16Array", "Uint32Array", "Uint8Array", "Uint8ClampedArray",
-  "WeakMap", "WeakRef", "WeakSet", "decodeURI", "decodeURIComponent", "encodeURI", "encodeURIComponent", "escape",
-  "eval", "globalThis", "isFinite", "isNaN", "parseFloat", "parseInt", "undefined", "unescape",
+  "AggregateError",
+  "Array",
+  "ArrayBuffer",
+  "BigInt",
+  "BigInt64Array",
+  "BigUint64Array",
+  "Boolean",
+  "DataView",
+  "Date",
+  "Error",
+  "EvalError",
+  "FinalizationRegistry",
+  "Float16Array",
+  "Float32Array",
+  "Float64Array",
+  "Function",
+  "Infinity",
+  "Int16Array",
+  "Int32Array",
+  "Int8Array",
+  "InternalError",
+  "Iterator",
+  "JSON",
+  "Map",
+  "Math",
+  "NaN",
+  "Number",
+  "Object",
+  "Promise",
+  "Proxy",
+  "RangeError",
+  "ReferenceError",
+  "Reflect",
+  "RegExp",
+  "Set",
+  "SharedArrayBuffer",
+  "String",
+  "Symbol",
+  "SyntaxError",
+  "TypeError",
+  "URIError",
+  "Uint16Array",
+  "Uint32Array",
+  "Uint8Array",
+  "Uint8ClampedArray",
+  "WeakMap",
+  "WeakRef",
+  "WeakSet",
+  "decodeURI",
+  "decodeURIComponent",
+  "encodeURI",
+  "encodeURIComponent",
+  "escape",
+  "eval",
+  "globalThis",
+  "isFinite",
+  "isNaN",
+  "parseFloat",
+  "parseInt",
+  "undefined",
+  "unescape",
 ];
 
 describe("what the code can see", () => {
@@ -36,7 +90,24 @@ describe("what the code can see", () => {
     const { names } = (await probe.run({}, CALL)).output as { names: string[] };
     const extra = names.filter((name) => !ECMASCRIPT_GLOBALS.includes(name) && name !== "run");
     expect(extra).toEqual(["console"]);
-    for (const hostName of ["process", "require", "module", "Buffer", "setTimeout", "setInterval", "setImmediate", "queueMicrotask", "fetch", "WebAssembly", "Atomics", "std", "os", "print", "__dirname", "global"]) {
+    for (const hostName of [
+      "process",
+      "require",
+      "module",
+      "Buffer",
+      "setTimeout",
+      "setInterval",
+      "setImmediate",
+      "queueMicrotask",
+      "fetch",
+      "WebAssembly",
+      "Atomics",
+      "std",
+      "os",
+      "print",
+      "__dirname",
+      "global",
+    ]) {
       expect(names).not.toContain(hostName);
     }
   });
@@ -113,10 +184,7 @@ describe("what the code can see", () => {
         };
       }
     `);
-    const { output } = await probe.run(
-      { list: [1], nested: { a: 1 }, when: new Date(0), bytes: new Uint8Array(2) },
-      CALL,
-    );
+    const { output } = await probe.run({ list: [1], nested: { a: 1 }, when: new Date(0), bytes: new Uint8Array(2) }, CALL);
     expect(output).toMatchObject({ prototypes: Array(9).fill(true), consoleSource: true });
     expect((output as { hostFunctionSource: string }).hostFunctionSource).toMatch(/\[native code\]/);
   });

@@ -119,10 +119,9 @@ describe("memory limit", () => {
 
   it("collects garbage held in reference cycles before it reaches the limit", async () => {
     // 200 calls × 1 MiB of cyclic garbage: only a cycle collection keeps this under 32 MiB.
-    const block = await sandbox(
-      counting(`const node = { pixels: new Uint8Array(1024 * 1024) }; node.self = node; node.children = [{ parent: node }];`),
-      { limits },
-    );
+    const block = await sandbox(counting(`const node = { pixels: new Uint8Array(1024 * 1024) }; node.self = node; node.children = [{ parent: node }];`), {
+      limits,
+    });
     for (let call = 1; call <= 200; call++) {
       expect((await block.run({}, CALL)).output).toEqual({ calls: call });
     }
@@ -169,9 +168,7 @@ describe("stack limit", () => {
     const block = await sandbox(`function run() { ${body} return {}; }`);
     const error = await rejection(block.run({}, CALL));
     // QuickJS's own check fires (a stack error or an exception), never a crash of the worker.
-    expect(error instanceof SandboxLimitError ? error.limit : error).toSatisfy(
-      (what: unknown) => what === "stack" || what instanceof SandboxExecutionError,
-    );
+    expect(error instanceof SandboxLimitError ? error.limit : error).toSatisfy((what: unknown) => what === "stack" || what instanceof SandboxExecutionError);
     expect(block.restarts).toBe(0);
   });
 });

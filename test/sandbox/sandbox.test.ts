@@ -182,10 +182,7 @@ describe("values crossing the boundary", () => {
       }
     `);
     const backing = new Uint8Array([9, 1, 2, 3, 9]);
-    const { output } = await probe.run(
-      { when: new Date("2020-01-01T00:00:00Z"), embedding: new Float64Array(4), view: backing.subarray(1, 4) },
-      CALL,
-    );
+    const { output } = await probe.run({ when: new Date("2020-01-01T00:00:00Z"), embedding: new Float64Array(4), view: backing.subarray(1, 4) }, CALL);
     expect(output).toEqual({ date: 2020, typed: 4, sliced: [1, 2, 3] });
   });
 
@@ -351,7 +348,9 @@ describe("errors in the code", () => {
   });
 
   it("reports an exception in run with the guest's name, message, stack and what was printed", async () => {
-    const probe = await sandbox(`let calls = 0;\nfunction run({ x }) {\n  calls += 1;\n  console.log("about to fail");\n  if (x) throw new TypeError("x must be falsy");\n  return { calls };\n}`);
+    const probe = await sandbox(
+      `let calls = 0;\nfunction run({ x }) {\n  calls += 1;\n  console.log("about to fail");\n  if (x) throw new TypeError("x must be falsy");\n  return { calls };\n}`,
+    );
     const error = await rejection(probe.run({ x: 1 }, CALL));
     expect(error).toBeInstanceOf(SandboxExecutionError);
     expect(error.name).toBe("TypeError");
@@ -397,15 +396,15 @@ describe("lifecycle", () => {
   });
 
   it("validates its limits", async () => {
-    await expect(
-      JavaScriptSandbox.create({ code: { run_function_code: "" }, step: STEP, limits: { timeMs: -1 } }),
-    ).rejects.toThrow("sandbox limit timeMs must be a positive number");
-    await expect(
-      JavaScriptSandbox.create({ code: { run_function_code: "" }, step: STEP, limits: { time: 5 } as never }),
-    ).rejects.toThrow("unknown sandbox limit time");
-    await expect(
-      JavaScriptSandbox.create({ code: { run_function_code: "" }, step: STEP, limits: { memoryBytes: 4 * 1024 ** 3 } }),
-    ).rejects.toThrow("sandbox limit memoryBytes must be at most 2130706432");
+    await expect(JavaScriptSandbox.create({ code: { run_function_code: "" }, step: STEP, limits: { timeMs: -1 } })).rejects.toThrow(
+      "sandbox limit timeMs must be a positive number",
+    );
+    await expect(JavaScriptSandbox.create({ code: { run_function_code: "" }, step: STEP, limits: { time: 5 } as never })).rejects.toThrow(
+      "unknown sandbox limit time",
+    );
+    await expect(JavaScriptSandbox.create({ code: { run_function_code: "" }, step: STEP, limits: { memoryBytes: 4 * 1024 ** 3 } })).rejects.toThrow(
+      "sandbox limit memoryBytes must be at most 2130706432",
+    );
   });
 
   it("fills in default limits, with the wall time following the time limit", async () => {

@@ -212,7 +212,9 @@ describe("image folder source", () => {
     const empty = join(dir, "empty");
     await mkdir(folder);
     await mkdir(empty);
-    await sharp({ create: { width: 8, height: 8, channels: 3, background: "#808080" } }).jpeg().toFile(join(folder, "a.jpg"));
+    await sharp({ create: { width: 8, height: 8, channels: 3, background: "#808080" } })
+      .jpeg()
+      .toFile(join(folder, "a.jpg"));
     await copyFile(join(folder, "a.jpg"), join(folder, "b.jpg"));
     const events: SourceEvent[] = [];
     const ticks = await collect(await VideoMultiplexer.open([empty, folder], { onEvent: (event) => events.push(event) }));
@@ -256,7 +258,12 @@ describe("multiplexing files", () => {
 
   it("refuses duplicate names and an empty source list", async () => {
     await expect(VideoMultiplexer.open([])).rejects.toThrow(/no video source/);
-    await expect(VideoMultiplexer.open([{ reference: clip.path, name: "a" }, { reference: clip.path, name: "a" }])).rejects.toThrow(/named "a"/);
+    await expect(
+      VideoMultiplexer.open([
+        { reference: clip.path, name: "a" },
+        { reference: clip.path, name: "a" },
+      ]),
+    ).rejects.toThrow(/named "a"/);
     await expect(VideoMultiplexer.open([clip.path], { maxFps: 0 })).rejects.toThrow(/max fps/);
   });
 });

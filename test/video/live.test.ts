@@ -90,13 +90,19 @@ describe("live stream source", () => {
 
     await flaky.kill();
     // While the flaky stream is down, the steady one still delivers.
-    const during = await pullUntil(multiplexer, () => events.some((event) => event.type === "reconnecting" && event.source === "flaky") && events.filter((e) => e.type === "reconnecting").length >= 2);
+    const during = await pullUntil(
+      multiplexer,
+      () => events.some((event) => event.type === "reconnecting" && event.source === "flaky") && events.filter((e) => e.type === "reconnecting").length >= 2,
+    );
     expect(during.some((tick) => seen(tick, "steady"))).toBe(true);
     expect(multiplexer.sources[0].stats().state).toBe("reconnecting");
 
     const restarted = await serve({ port: flaky.port, fps: 10 });
     expect(restarted.url).toBe(flaky.url);
-    const after = await pullUntil(multiplexer, (tick) => seen(tick, "flaky") !== undefined && events.some((e) => e.type === "connected" && e.source === "flaky" && e.attempt > 0));
+    const after = await pullUntil(
+      multiplexer,
+      (tick) => seen(tick, "flaky") !== undefined && events.some((e) => e.type === "connected" && e.source === "flaky" && e.attempt > 0),
+    );
     const firstAfter = after.map((tick) => seen(tick, "flaky")).find((frame) => frame !== undefined)!;
     expect(firstAfter.frameNumber).toBeGreaterThan(lastBefore);
     expect(after.some((tick) => seen(tick, "steady"))).toBe(true);
@@ -140,9 +146,31 @@ describe("live stream source", () => {
     const tools = await findFfmpeg();
     // A live playlist that ffmpeg keeps rewriting, served by a plain static HTTP server.
     const encoder = new FfmpegProcess(tools.ffmpeg, [
-      "-hide_banner", "-nostdin", "-loglevel", "error", "-re", "-f", "lavfi", "-i", "testsrc2=s=64x48:r=10",
-      "-c:v", "libx264", "-preset", "ultrafast", "-g", "5", "-f", "hls", "-hls_time", "0.5", "-hls_list_size", "4",
-      "-hls_flags", "delete_segments", "-y", join(dir, "live.m3u8"),
+      "-hide_banner",
+      "-nostdin",
+      "-loglevel",
+      "error",
+      "-re",
+      "-f",
+      "lavfi",
+      "-i",
+      "testsrc2=s=64x48:r=10",
+      "-c:v",
+      "libx264",
+      "-preset",
+      "ultrafast",
+      "-g",
+      "5",
+      "-f",
+      "hls",
+      "-hls_time",
+      "0.5",
+      "-hls_list_size",
+      "4",
+      "-hls_flags",
+      "delete_segments",
+      "-y",
+      join(dir, "live.m3u8"),
     ]);
     const http = createServer((request, response) => {
       readFile(join(dir, basename(request.url ?? "")))

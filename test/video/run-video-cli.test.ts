@@ -74,7 +74,10 @@ describe("sinks", () => {
     expect(lines).toHaveLength(25);
     expect(lines[3].outputs.frame).toBe(join(out, "frame", "cam_4.jpg"));
     expect(readdirSync(join(out, "frame"))).toHaveLength(25);
-    const mirrored = readFileSync(join(out, "results.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l) as FrameLine);
+    const mirrored = readFileSync(join(out, "results.jsonl"), "utf8")
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as FrameLine);
     expect(mirrored).toEqual(lines);
     expect(statSync(join(out, "frames.mp4")).size).toBeGreaterThan(0);
   });
@@ -122,9 +125,13 @@ describe("stopping", () => {
     await makeTestVideo(long, { width: 64, height: 48, fps: 10, frames: 600 });
     const out = join(tempDir(), "out");
     const state = join(out, "..", "state.json");
-    const child = spawn(process.execPath, [CLI, "run", workflow, "--video", long, "--max-fps", "20", "--out", out, "--video-output", `frame=${join(out, "frames.mp4")}`, "--state", state], {
-      stdio: ["ignore", "pipe", "pipe"],
-    });
+    const child = spawn(
+      process.execPath,
+      [CLI, "run", workflow, "--video", long, "--max-fps", "20", "--out", out, "--video-output", `frame=${join(out, "frames.mp4")}`, "--state", state],
+      {
+        stdio: ["ignore", "pipe", "pipe"],
+      },
+    );
     let stdout = "";
     let stderr = "";
     child.stderr.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
@@ -137,12 +144,22 @@ describe("stopping", () => {
     });
     child.kill("SIGTERM");
     expect(await exited).toBe(143);
-    const printed = stdout.trim().split("\n").map((line) => JSON.parse(line) as FrameLine);
+    const printed = stdout
+      .trim()
+      .split("\n")
+      .map((line) => JSON.parse(line) as FrameLine);
     expect(printed.length).toBeLessThan(600);
-    const mirrored = readFileSync(join(out, "results.jsonl"), "utf8").trim().split("\n").map((line) => JSON.parse(line) as FrameLine);
+    const mirrored = readFileSync(join(out, "results.jsonl"), "utf8")
+      .trim()
+      .split("\n")
+      .map((line) => JSON.parse(line) as FrameLine);
     expect(mirrored).toEqual(printed);
     expect(readdirSync(join(out, "frame"))).toHaveLength(printed.length);
-    const frames = execFileSync("ffprobe", ["-v", "error", "-count_frames", "-select_streams", "v:0", "-show_entries", "stream=nb_read_frames", "-of", "csv=p=0", join(out, "frames.mp4")], { encoding: "utf8" });
+    const frames = execFileSync(
+      "ffprobe",
+      ["-v", "error", "-count_frames", "-select_streams", "v:0", "-show_entries", "stream=nb_read_frames", "-of", "csv=p=0", join(out, "frames.mp4")],
+      { encoding: "utf8" },
+    );
     expect(Number(frames.trim())).toBe(printed.length);
     expect((JSON.parse(readFileSync(state, "utf8")) as { runs: number }).runs).toBe(printed.length);
     expect(stderr).toMatch(/SIGTERM/);

@@ -14,7 +14,18 @@ const run = promisify(execFile);
 
 /** Frames and size of a video file as ffprobe counts them by decoding. */
 async function probeFrames(path: string): Promise<{ codec: string; width: number; height: number; frames: number }> {
-  const { stdout } = await run("ffprobe", ["-v", "error", "-count_frames", "-select_streams", "v:0", "-show_entries", "stream=codec_name,width,height,nb_read_frames", "-of", "json", path]);
+  const { stdout } = await run("ffprobe", [
+    "-v",
+    "error",
+    "-count_frames",
+    "-select_streams",
+    "v:0",
+    "-show_entries",
+    "stream=codec_name,width,height,nb_read_frames",
+    "-of",
+    "json",
+    path,
+  ]);
   const stream = (JSON.parse(stdout) as { streams: Array<Record<string, string | number>> }).streams[0];
   return { codec: String(stream.codec_name), width: Number(stream.width), height: Number(stream.height), frames: Number(stream.nb_read_frames) };
 }
@@ -121,7 +132,9 @@ describe("result sinks", () => {
     });
     expect(JSON.parse(printed[1])).toMatchObject({ source: "cam b", frame_number: 1, outputs: { preview: join(out, "preview", "cam_b_1.jpg") } });
     expect((await readdir(join(out, "preview"))).sort()).toEqual(["0_1.jpg", "0_2.jpg", "0_3.jpg", "0_4.jpg", "cam_b_1.jpg", "cam_b_2.jpg", "cam_b_3.jpg"]);
-    const decoded = await sharp(join(out, "preview", "cam_b_2.jpg")).raw().toBuffer({ resolveWithObject: true });
+    const decoded = await sharp(join(out, "preview", "cam_b_2.jpg"))
+      .raw()
+      .toBuffer({ resolveWithObject: true });
     expect([decoded.info.width, decoded.info.height, decoded.info.format]).toEqual([64, 48, "raw"]);
     expect(decoded.data[2]).toBeGreaterThan(200); // blue
   });
@@ -131,7 +144,11 @@ describe("result sinks", () => {
     const sinks = await ResultSinks.open({ serialise, stdout: stdout.stream, sources: ["0", "cam b"] });
     await sinks.write(ticks[0], [{ total: 2, preview: ticks[0].frames[0].image }]);
     await sinks.close();
-    const lines = stdout.text().trimEnd().split("\n").map((line) => JSON.parse(line) as { source: string; outputs: unknown });
+    const lines = stdout
+      .text()
+      .trimEnd()
+      .split("\n")
+      .map((line) => JSON.parse(line) as { source: string; outputs: unknown });
     expect(lines.map((line) => [line.source, line.outputs])).toEqual([
       ["0", { total: 2, preview: "<image 64x48>" }],
       ["cam b", { total: 2, preview: "<image 64x48>" }],
@@ -148,7 +165,11 @@ describe("result sinks", () => {
   it("writes an image output as one video per source", async () => {
     const base = join(dir, "vid", "preview.mp4");
     const sinks = await ResultSinks.open({ serialise, stdout: null, videoOutputs: [{ output: "preview", path: base }], sources: ["0", "cam b"] });
-    for (const tick of ticks) await sinks.write(tick, tick.frames.map((frame) => ({ preview: frame.image })));
+    for (const tick of ticks)
+      await sinks.write(
+        tick,
+        tick.frames.map((frame) => ({ preview: frame.image })),
+      );
     await sinks.close();
     expect((await sinks.videoPaths()).sort()).toEqual([join(dir, "vid", "preview_0.mp4"), join(dir, "vid", "preview_cam_b.mp4")]);
     expect(await probeFrames(join(dir, "vid", "preview_0.mp4"))).toMatchObject({ frames: 4, width: 64, height: 48 });

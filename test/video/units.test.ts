@@ -81,7 +81,11 @@ describe("frame times and rates", () => {
     expect(parseFrameRate("25")).toBe(25);
     expect(parseFrameRate("0/0")).toBeNull();
     expect(parseFrameRate(undefined)).toBeNull();
-    expect(declaredFpsFromStreamLine("  Stream #0:0[0x1](und): Video: h264 (High), yuv420p(progressive), 64x48 [SAR 1:1 DAR 4:3], 3 kb/s, 29.97 fps, 29.97 tbr, 10240 tbn")).toBe(29.97);
+    expect(
+      declaredFpsFromStreamLine(
+        "  Stream #0:0[0x1](und): Video: h264 (High), yuv420p(progressive), 64x48 [SAR 1:1 DAR 4:3], 3 kb/s, 29.97 fps, 29.97 tbr, 10240 tbn",
+      ),
+    ).toBe(29.97);
     expect(declaredFpsFromStreamLine("  Stream #0:0: Video: mjpeg (Baseline), yuvj420p(pc), 64x48, 25 tbr, 25 tbn")).toBeNull();
     expect(declaredFpsFromStreamLine("  Stream #0:0: Video: rawvideo, rgb24, 10x10, 1k fps, 1k tbr")).toBe(1000);
     expect(declaredFpsFromStreamLine("  Stream #0:1: Audio: aac, 48000 Hz")).toBeNull();
@@ -100,7 +104,10 @@ describe("ffmpeg details", () => {
 
   it("reads the level of log lines", () => {
     expect(parseLogLine("[mjpeg @ 0x55c42fec6040] [error] error dc")).toEqual({ level: "error", message: "error dc" });
-    expect(parseLogLine("[swscaler @ 0x1] [swscaler @ 0x2] [warning] deprecated pixel format")).toEqual({ level: "warning", message: "deprecated pixel format" });
+    expect(parseLogLine("[swscaler @ 0x1] [swscaler @ 0x2] [warning] deprecated pixel format")).toEqual({
+      level: "warning",
+      message: "deprecated pixel format",
+    });
     expect(parseLogLine("[info] Input #0, mpjpeg, from 'x':")).toEqual({ level: "info", message: "Input #0, mpjpeg, from 'x':" });
     expect(parseLogLine("plain")).toEqual({ level: null, message: "plain" });
   });
@@ -122,10 +129,12 @@ describe("ffmpeg details", () => {
   });
 
   it("paints anomalies on 0-based ffmpeg frame indexes", () => {
-    expect(anomalyFilters([{ from: 5, to: 7 }, { from: 10, color: "blue", box: { x: 1, y: 2, width: 3, height: 4 } }])).toEqual([
-      "drawbox=x=0:y=0:w=iw:h=ih:color=red:t=fill:enable='between(n,4,6)'",
-      "drawbox=x=1:y=2:w=3:h=4:color=blue:t=fill:enable='between(n,9,9)'",
-    ]);
+    expect(
+      anomalyFilters([
+        { from: 5, to: 7 },
+        { from: 10, color: "blue", box: { x: 1, y: 2, width: 3, height: 4 } },
+      ]),
+    ).toEqual(["drawbox=x=0:y=0:w=iw:h=ih:color=red:t=fill:enable='between(n,4,6)'", "drawbox=x=1:y=2:w=3:h=4:color=blue:t=fill:enable='between(n,9,9)'"]);
   });
 });
 

@@ -56,7 +56,10 @@ function propertySchema(blockType: string, name: string, input: DynamicInputDefi
 
 function checkSupported(definition: DynamicBlockDefinition): void {
   const { manifest } = definition;
-  if (manifest.output_dimensionality_offset !== 0 || Object.values(manifest.inputs).some((input) => input.dimensionality_offset !== 0 || input.is_dimensionality_reference)) {
+  if (
+    manifest.output_dimensionality_offset !== 0 ||
+    Object.values(manifest.inputs).some((input) => input.dimensionality_offset !== 0 || input.is_dimensionality_reference)
+  ) {
     throw new DynamicBlockError(`Dynamic block "${manifest.block_type}" changes dimensionality, which sightline does not support yet.`, { context: CONTEXT });
   }
 }
@@ -101,7 +104,9 @@ export function buildDynamicBlock(definition: DynamicBlockDefinition, options: D
   checkSupported(definition);
   checkSyntax(blockType, "run_function_code", code.run_function_code);
   if (!mentions(code.run_function_code, code.run_function_name)) {
-    throw new DynamicBlockError(`Dynamic block "${blockType}": declared run function \`${code.run_function_name}\` not found in run_function_code.`, { context: CONTEXT });
+    throw new DynamicBlockError(`Dynamic block "${blockType}": declared run function \`${code.run_function_name}\` not found in run_function_code.`, {
+      context: CONTEXT,
+    });
   }
   if (code.init_function_code) {
     checkSyntax(blockType, "init_function_code", code.init_function_code);
@@ -171,7 +176,9 @@ export function buildDynamicBlock(definition: DynamicBlockDefinition, options: D
       for (const name of batchParameters) inputs[name] = elements.map((element) => (element as Record<string, unknown>)[name]);
       const output = await call(inputs, contexts[0] as StepContext<unknown>);
       if (!Array.isArray(output) || output.length !== elements.length) {
-        throw new Error(`a block with accepts_batch_input must return a list of ${elements.length} results, got ${Array.isArray(output) ? `${output.length}` : typeof output}`);
+        throw new Error(
+          `a block with accepts_batch_input must return a list of ${elements.length} results, got ${Array.isArray(output) ? `${output.length}` : typeof output}`,
+        );
       }
       return output as Record<string, unknown>[];
     },

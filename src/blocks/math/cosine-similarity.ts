@@ -32,8 +32,7 @@ export const cosineSimilarityBlock = defineBlock({
     const { embedding_1: first, embedding_2: second } = inputs;
     if (Array.isArray(first) && Array.isArray(second) && first.length !== second.length) {
       throw new Error(
-        `${TYPE} block feed with different shape of embeddings. ` +
-          `\`embedding_1\`: (N, ${first.length}), \`embedding_2\`: (N, ${second.length})`,
+        `${TYPE} block feed with different shape of embeddings. ` + `\`embedding_1\`: (N, ${first.length}), \`embedding_2\`: (N, ${second.length})`,
       );
     }
     const a = checkEmbedding(first, null, "embedding_1");

@@ -19,12 +19,7 @@
  */
 import { z } from "zod";
 import { defineBlock, literalOrSelector, selector } from "../../block-api/index.js";
-import {
-  CHANGE_STRATEGIES,
-  identifyChangesStep,
-  initialIdentifyChangesState,
-  type IdentifyChangesState,
-} from "../../maths/identify-changes.js";
+import { CHANGE_STRATEGIES, identifyChangesStep, initialIdentifyChangesState, type IdentifyChangesState } from "../../maths/identify-changes.js";
 import { STATEFUL_STREAM_RESTRICTION, STILL_IMAGE_RESTRICTION } from "../restrictions.js";
 import { rejectingDegenerateInput } from "./step-input-error.js";
 

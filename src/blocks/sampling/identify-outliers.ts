@@ -27,8 +27,7 @@ export const identifyOutliersBlock = defineBlock({
     type: "roboflow_core/identify_outliers@v1",
     name: "Identify Outliers",
     family: "sampling",
-    description:
-      "Flags embeddings whose alignment with the mean direction of the recent window ranks in the lowest or highest `threshold_percentile`.",
+    description: "Flags embeddings whose alignment with the mean direction of the recent window ranks in the lowest or highest `threshold_percentile`.",
     properties: z.object({
       embedding: selector(["embedding"]),
       threshold_percentile: literalOrSelector(z.number(), ["float_zero_to_one"]).default(0.05),

@@ -15,9 +15,11 @@ export function rejectingDegenerateInput<T>(ctx: StepContext<unknown>, compute: 
     if (!(error instanceof DegenerateInputError)) throw error;
     const frame = ctx.frameNumber === null ? "" : `, frame ${ctx.frameNumber}`;
     const element = ctx.index === null ? "" : `, batch element ${ctx.index}`;
-    throw new StepExecutionError(
-      `Error during execution of step: $steps.${ctx.step} (stream "${ctx.stream}"${frame}${element}). Details: ${error.message}`,
-      { blockId: ctx.step, blockType: ctx.blockType, context: "workflow_execution | step_execution", inner: error },
-    );
+    throw new StepExecutionError(`Error during execution of step: $steps.${ctx.step} (stream "${ctx.stream}"${frame}${element}). Details: ${error.message}`, {
+      blockId: ctx.step,
+      blockType: ctx.blockType,
+      context: "workflow_execution | step_execution",
+      inner: error,
+    });
   }
 }

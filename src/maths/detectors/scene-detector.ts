@@ -169,11 +169,7 @@ function checkWhole(value: number, what: string, min: number): void {
  * list of finite numbers, a length other than the stream's reference, a zero vector (no
  * direction to score), or invalid parameters.
  */
-export function detectorStep(
-  state: DetectorState,
-  embedding: unknown,
-  params: DetectorParams,
-): { state: DetectorState; output: DetectorOutput } {
+export function detectorStep(state: DetectorState, embedding: unknown, params: DetectorParams): { state: DetectorState; output: DetectorOutput } {
   const raw = checkEmbedding(embedding, state.reference?.length ?? null);
   if (isZeroVector(raw)) throw new DegenerateInputError("embedding is the zero vector, which has no direction to compare");
   checkParams(params);
@@ -195,9 +191,7 @@ export function detectorStep(
   const warmingUp = thresholdZ === null;
   const provisionalZ = thresholdZ === null && tailCount(tail) >= WARMUP_EVENT_MIN_VALUES ? kthLargest(tail, 4) : null;
   const threshold = Math.max(params.minThreshold, scale * (thresholdZ ?? kthLargest(tail, 1) ?? 0));
-  const abnormal =
-    score > params.minThreshold &&
-    (thresholdZ !== null ? score > threshold : provisionalZ !== null && z > WARMUP_EVENT_FACTOR * provisionalZ);
+  const abnormal = score > params.minThreshold && (thresholdZ !== null ? score > threshold : provisionalZ !== null && z > WARMUP_EVENT_FACTOR * provisionalZ);
   const framesSinceAlarm = state.framesSinceAlarm === null ? null : state.framesSinceAlarm + 1;
 
   const next: DetectorState = { ...state, frames: state.frames + 1, framesSinceAlarm, previousZ: z };

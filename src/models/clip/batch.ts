@@ -20,8 +20,14 @@ export async function embedItems(runtime: ClipRuntime, items: readonly Embedding
       const images = indices.filter((i) => typeof items[i].data !== "string");
       const texts = indices.filter((i) => typeof items[i].data === "string");
       const [imageEmbeddings, textEmbeddings] = await Promise.all([
-        runtime.embedImages(images.map((i) => items[i].data as RgbPixels), request),
-        runtime.embedTexts(texts.map((i) => items[i].data as string), request),
+        runtime.embedImages(
+          images.map((i) => items[i].data as RgbPixels),
+          request,
+        ),
+        runtime.embedTexts(
+          texts.map((i) => items[i].data as string),
+          request,
+        ),
       ]);
       images.forEach((index, k) => (results[index] = imageEmbeddings[k]));
       texts.forEach((index, k) => (results[index] = textEmbeddings[k]));
@@ -43,7 +49,10 @@ export async function compareImagesToTexts(runtime: ClipRuntime, items: readonly
     groupByVersion(items).map(async ({ request, indices }) => {
       const prompts = [...new Set(indices.flatMap((i) => items[i].texts))];
       const [imageEmbeddings, textEmbeddings] = await Promise.all([
-        runtime.embedImages(indices.map((i) => items[i].image), request),
+        runtime.embedImages(
+          indices.map((i) => items[i].image),
+          request,
+        ),
         runtime.embedTexts(prompts, request),
       ]);
       const byPrompt = new Map(prompts.map((prompt, k) => [prompt, textEmbeddings[k]]));

@@ -136,12 +136,7 @@ export class ClipModel {
     const config = await this.config();
     const textConfig = isRecord(config) && isRecord(config.text_config) ? config.text_config : {};
     const context = typeof textConfig.max_position_embeddings === "number" ? textConfig.max_position_embeddings : null;
-    const tokenizer = ClipTokenizer.fromFiles(
-      await this.readJson(TOKENIZER_FILE),
-      await this.readJson(TOKENIZER_CONFIG_FILE),
-      context,
-      this.source.label,
-    );
+    const tokenizer = ClipTokenizer.fromFiles(await this.readJson(TOKENIZER_FILE), await this.readJson(TOKENIZER_CONFIG_FILE), context, this.source.label);
     const session = await this.init.host.session(await this.source.onnx("text", this.dtype, config));
     this.expect(session, INPUT_IDS, TEXT_EMBEDS);
     const length = session.input(INPUT_IDS)?.shape[1];

@@ -19,8 +19,30 @@ const wasm = (globalThis as unknown as { WebAssembly?: WasmApi }).WebAssembly;
 
 interface Kernel {
   memory: WasmMemory;
-  horizontal(src: number, srcWidth: number, firstRow: number, rowCount: number, bounds: number, kernel: number, taps: number, left: number, width: number, out: number): void;
-  vertical(rows: number, stride: number, bounds: number, kernel: number, taps: number, firstRow: number, top: number, height: number, sums: number, out: number): void;
+  horizontal(
+    src: number,
+    srcWidth: number,
+    firstRow: number,
+    rowCount: number,
+    bounds: number,
+    kernel: number,
+    taps: number,
+    left: number,
+    width: number,
+    out: number,
+  ): void;
+  vertical(
+    rows: number,
+    stride: number,
+    bounds: number,
+    kernel: number,
+    taps: number,
+    firstRow: number,
+    top: number,
+    height: number,
+    sums: number,
+    out: number,
+  ): void;
 }
 
 let kernel: Kernel | null | undefined;

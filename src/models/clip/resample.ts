@@ -114,7 +114,14 @@ export interface Window {
  * Pixels `[left, left+width) × [top, top+height)` of Pillow's resize of `image` to
  * `outWidth × outHeight`. The window must lie inside the output.
  */
-export function resizeRgbWindow(image: RgbPixels, outWidth: number, outHeight: number, filter: Filter, window: Window, options: { simd?: boolean } = {}): Uint8Array {
+export function resizeRgbWindow(
+  image: RgbPixels,
+  outWidth: number,
+  outHeight: number,
+  filter: Filter,
+  window: Window,
+  options: { simd?: boolean } = {},
+): Uint8Array {
   const { left, top, width, height } = window;
   if (left < 0 || top < 0 || width < 0 || height < 0 || left + width > outWidth || top + height > outHeight) {
     throw new RangeError(`window ${width}x${height}+${left}+${top} is outside the ${outWidth}x${outHeight} output`);

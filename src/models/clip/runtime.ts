@@ -88,7 +88,10 @@ export class ClipRuntime {
     batch.catch(() => undefined); // whoever takes it sees the error
     fresh.forEach((image, i) => {
       const byModel = this.warmed.get(image) ?? new Map<string, Promise<number[]>>();
-      byModel.set(model.id, batch.then((embeddings) => embeddings[i]));
+      byModel.set(
+        model.id,
+        batch.then((embeddings) => embeddings[i]),
+      );
       this.warmed.set(image, byModel);
     });
   }
@@ -123,10 +126,12 @@ export class ClipRuntime {
         const embedding = batch.then((embeddings) => embeddings[i]);
         this.pendingTexts.set(key, embedding);
         found.set(text, embedding);
-        embedding.then(
-          (value) => this.textCache.set(key, value),
-          () => undefined,
-        ).finally(() => this.pendingTexts.delete(key));
+        embedding
+          .then(
+            (value) => this.textCache.set(key, value),
+            () => undefined,
+          )
+          .finally(() => this.pendingTexts.delete(key));
       });
     }
     // Copies, so a caller that edits its embedding cannot change the cached one.

@@ -100,7 +100,7 @@ export class SessionHost {
     } catch (error) {
       const cuda =
         this.options.executionProvider === "cuda"
-          ? " (the CUDA execution provider needs onnxruntime-node's CUDA binaries and CUDA 12 with cuDNN 9; see the README, \"GPU\")"
+          ? ' (the CUDA execution provider needs onnxruntime-node\'s CUDA binaries and CUDA 12 with cuDNN 9; see the README, "GPU")'
           : "";
       throw new ModelError(`ONNX Runtime could not load ${path}: ${(error as Error).message}${cuda}`);
     }

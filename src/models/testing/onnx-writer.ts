@@ -53,10 +53,7 @@ export interface Tensor {
 }
 
 export type Attribute =
-  | { kind: "int"; value: number }
-  | { kind: "ints"; value: readonly number[] }
-  | { kind: "float"; value: number }
-  | { kind: "tensor"; value: Tensor };
+  { kind: "int"; value: number } | { kind: "ints"; value: readonly number[] } | { kind: "float"; value: number } | { kind: "tensor"; value: Tensor };
 
 export interface Node {
   op: string;

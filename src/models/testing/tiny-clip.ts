@@ -18,16 +18,7 @@
  */
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import {
-  encodeModel,
-  floatTensor,
-  int64Tensor,
-  int8Tensor,
-  TensorType,
-  type Graph,
-  type Node,
-  type Tensor,
-} from "./onnx-writer.js";
+import { encodeModel, floatTensor, int64Tensor, int8Tensor, TensorType, type Graph, type Node, type Tensor } from "./onnx-writer.js";
 
 /** The default shape; `projectionDim` can be changed (e.g. two models with different embedding lengths). */
 export const TINY_CLIP = {
@@ -47,8 +38,30 @@ export interface TinyClipOptions {
 }
 
 const WORDS = [
-  "a", "an", "the", "of", "photo", "picture", "image", "cat", "dog", "car", "truck", "person", "people",
-  "red", "blue", "green", "night", "day", "snow", "street", "empty", "crowded", "fire", "smoke",
+  "a",
+  "an",
+  "the",
+  "of",
+  "photo",
+  "picture",
+  "image",
+  "cat",
+  "dog",
+  "car",
+  "truck",
+  "person",
+  "people",
+  "red",
+  "blue",
+  "green",
+  "night",
+  "day",
+  "snow",
+  "street",
+  "empty",
+  "crowded",
+  "fire",
+  "smoke",
 ];
 
 /** Writes the model folder into `dir` (created if needed) and returns `dir`. */
@@ -134,10 +147,20 @@ function textWeights(random: () => number, shape: Shape, vocabSize: number): Tex
  * `input [N, width] → output [N, projectionDim]`: a float MatMul, or the dynamically quantised
  * form ONNX Runtime's quantize_dynamic writes (uint8 activations, int8 symmetric weights).
  */
-function projection(shape: Shape, input: string, output: string, matrix: Float32Array, quantised: boolean, prefix: string): { nodes: Node[]; initializers: Tensor[] } {
+function projection(
+  shape: Shape,
+  input: string,
+  output: string,
+  matrix: Float32Array,
+  quantised: boolean,
+  prefix: string,
+): { nodes: Node[]; initializers: Tensor[] } {
   const dims = [shape.width, shape.projectionDim];
   if (!quantised) {
-    return { nodes: [{ op: "MatMul", inputs: [input, `${prefix}_projection`], outputs: [output] }], initializers: [floatTensor(`${prefix}_projection`, dims, matrix)] };
+    return {
+      nodes: [{ op: "MatMul", inputs: [input, `${prefix}_projection`], outputs: [output] }],
+      initializers: [floatTensor(`${prefix}_projection`, dims, matrix)],
+    };
   }
   const scale = matrix.reduce((max, w) => Math.max(max, Math.abs(w)), 0) / 127;
   const quantisedWeights = Array.from(matrix, (w) => Math.max(-127, Math.min(127, Math.round(w / scale))));
@@ -212,7 +235,12 @@ function textGraph(shape: Shape, w: TextWeights, quantised: boolean): Graph {
 /** The graph behind float16 inputs and outputs: Cast in, Cast out (integer inputs stay as they are). */
 function withHalfPrecisionInterface(graph: Graph): Graph {
   const halfInputs = graph.inputs.filter((input) => input.type === TensorType.FLOAT);
-  const cast = (from: string, to: string, type: number): Node => ({ op: "Cast", inputs: [from], outputs: [to], attributes: { to: { kind: "int", value: type } } });
+  const cast = (from: string, to: string, type: number): Node => ({
+    op: "Cast",
+    inputs: [from],
+    outputs: [to],
+    attributes: { to: { kind: "int", value: type } },
+  });
   const rename = (name: string): string => (halfInputs.some((input) => input.name === name) ? `${name}_float` : name);
   return {
     ...graph,
@@ -248,7 +276,14 @@ function config(shape: Shape, tokenizer: TinyTokenizer): unknown {
       pad_token_id: tokenizer.endId,
       projection_dim: projectionDim,
     },
-    vision_config: { model_type: "clip_vision_model", hidden_size: width, image_size: imageSize, patch_size: patchSize, num_channels: 3, projection_dim: projectionDim },
+    vision_config: {
+      model_type: "clip_vision_model",
+      hidden_size: width,
+      image_size: imageSize,
+      patch_size: patchSize,
+      num_channels: 3,
+      projection_dim: projectionDim,
+    },
   };
 }
 
@@ -326,7 +361,15 @@ function tinyTokenizer(): TinyTokenizer {
   const startId = vocab.length;
   const endId = vocab.length + 1;
   vocab.push("<|startoftext|>", "<|endoftext|>");
-  const special = (id: number, content: string): unknown => ({ id, content, single_word: false, lstrip: false, rstrip: false, normalized: false, special: true });
+  const special = (id: number, content: string): unknown => ({
+    id,
+    content,
+    single_word: false,
+    lstrip: false,
+    rstrip: false,
+    normalized: false,
+    special: true,
+  });
   const json = {
     version: "1.0",
     truncation: null,

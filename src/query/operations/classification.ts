@@ -29,8 +29,7 @@ function perClass(prediction: PyDict, field: "class" | "confidence"): unknown[] 
 
 const EXTRACTORS = {
   top_class: (prediction: PyDict) => (Object.hasOwn(prediction, "top") ? prediction.top : predictedClasses(prediction)),
-  top_class_confidence: (prediction: PyDict) =>
-    Object.hasOwn(prediction, "confidence") ? prediction.confidence : predictedConfidences(prediction),
+  top_class_confidence: (prediction: PyDict) => (Object.hasOwn(prediction, "confidence") ? prediction.confidence : predictedConfidences(prediction)),
   top_class_confidence_single: (prediction: PyDict) => {
     if (Object.hasOwn(prediction, "confidence")) return prediction.confidence;
     const confidences = predictedConfidences(prediction);

@@ -49,4 +49,3 @@ export function expectImage(value: unknown): WorkflowImage {
   if (!(value instanceof WorkflowImage)) throw expected("an image (WorkflowImageData)", value);
   return value;
 }
-

@@ -18,11 +18,16 @@ type DetectionOperation =
   | "DetectionsToDictionary"
   | "PickDetectionsByParentClass";
 
-const notSupported = (definition: { type: string }, { location }: OperationBuildContext): CompiledOperation => () => {
-  throw new OperationError(`Operation ${definition.type} at ${location} is not supported by sightline yet: it works on detections, and sightline has no detection models`, {
-    context: evaluationContext(location),
-  });
-};
+const notSupported =
+  (definition: { type: string }, { location }: OperationBuildContext): CompiledOperation =>
+  () => {
+    throw new OperationError(
+      `Operation ${definition.type} at ${location} is not supported by sightline yet: it works on detections, and sightline has no detection models`,
+      {
+        context: evaluationContext(location),
+      },
+    );
+  };
 
 export const DETECTION_OPERATIONS: OperationBuilders<DetectionOperation> = {
   DetectionsPropertyExtract: notSupported,

@@ -14,5 +14,8 @@ export function lookUp(table: PyDict, key: unknown): unknown {
 
 export const GENERIC_OPERATIONS: OperationBuilders<"ToBoolean" | "LookupTable"> = {
   ToBoolean: () => (value) => pythonBool(value),
-  LookupTable: ({ lookup_table }) => (value) => lookUp(lookup_table, value),
+  LookupTable:
+    ({ lookup_table }) =>
+    (value) =>
+      lookUp(lookup_table, value),
 };

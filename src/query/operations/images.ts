@@ -62,7 +62,10 @@ export const IMAGE_OPERATIONS: OperationBuilders<ImageOperation> = {
     }
   },
 
-  ConvertImageToJPEG: ({ compression_level }) => (value) => encodeJpegSync(expectImage(value), compression_level),
+  ConvertImageToJPEG:
+    ({ compression_level }) =>
+    (value) =>
+      encodeJpegSync(expectImage(value), compression_level),
 
   ConvertImageToBase64: () => (value) => Buffer.from(encodeJpegSync(expectImage(value), DEFAULT_JPEG_QUALITY)).toString("base64"),
 };

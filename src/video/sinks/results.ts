@@ -131,7 +131,9 @@ export class ResultSinks {
     }
     if (isPlainObject(value)) {
       const entries = await Promise.all(
-        Object.entries(value).map(async ([key, item]) => [key, await this.toFiles(item, output, source, frameNumber, `${suffix}_${safePathPart(key)}`)] as const),
+        Object.entries(value).map(
+          async ([key, item]) => [key, await this.toFiles(item, output, source, frameNumber, `${suffix}_${safePathPart(key)}`)] as const,
+        ),
       );
       return Object.fromEntries(entries);
     }

@@ -121,9 +121,7 @@ export class LiveStreamSource extends FrameSource {
     }
     const exit = await decoder.process.kill();
     this.decoder = null;
-    const reason = stalled
-      ? `no frame for ${this.settings.stallTimeoutMs} ms`
-      : (failure ?? describeExit(exit, decoder.process.lastMessages));
+    const reason = stalled ? `no frame for ${this.settings.stallTimeoutMs} ms` : (failure ?? describeExit(exit, decoder.process.lastMessages));
     return { frames, reason };
   }
 

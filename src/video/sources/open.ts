@@ -35,9 +35,7 @@ export function needsFfmpeg(kind: SourceKind): boolean {
 
 /** Resolves the kind of every spec (file-system look-ups), without opening anything. */
 export async function resolveKinds(specs: readonly VideoSourceSpec[]): Promise<Array<{ kind: SourceKind; reference: string }>> {
-  return Promise.all(
-    specs.map(async (spec) => (spec.kind ? { kind: spec.kind, reference: spec.reference } : classifyReference(spec.reference))),
-  );
+  return Promise.all(specs.map(async (spec) => (spec.kind ? { kind: spec.kind, reference: spec.reference } : classifyReference(spec.reference))));
 }
 
 export function createSource(
