@@ -118,7 +118,7 @@ async function main(): Promise<void> {
     "dtype   raw ORT b1 (img/s)   (1) every frame (fps)   ratio (goal ≥ 0.85)   (1b) --frame-size x224: fps, ratio   (2) rate limiter 1/s: × real time (goal ≥ 20)   (2b) + --sample-fps 1   (2c) (2) + --frame-size x224",
   ];
   for (const dtype of DTYPES) {
-    const services = new Services({ models: { folders: { "ViT-B-32": modelDir }, dtype, threads: THREADS, imageResize: "fast" } });
+    const services = new Services({ models: { folders: { "ViT-B-32": modelDir }, dtype, threads: THREADS } });
     const warm = compile(workflow(false), { services });
     await warm.run({ image: images[0] }); // loads the model once for every run below
     await warm.close();

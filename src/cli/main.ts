@@ -118,8 +118,7 @@ addModelOptions(runCommand).action(async (workflow: string, options: RunCliOptio
   if ((options.inputs === undefined) === (options.video.length === 0)) {
     program.error("error: run needs exactly one of --inputs <file> or --video <ref>");
   }
-  // Video frames take the fast resize by default (embeddings within cosine 0.999 of the exact path).
-  const services = createServices(options, options.video.length > 0 ? { imageResize: "fast" } : {});
+  const services = createServices(options);
   const engine = { stateScope: options.stateScope, imageLoading: { allowLocalFiles: true }, services };
   try {
     process.exitCode = await runWith(workflow, options, engine);

@@ -137,7 +137,7 @@ export function createServer(options: ServerOptions = {}): SightlineServer {
   };
 
   // Session ids may be 128 characters long, more than fastify's default path-parameter limit.
-  const app = Fastify({ bodyLimit: limits.maxBodyBytes, logger: options.logger ?? false, maxParamLength: 256 });
+  const app = Fastify({ bodyLimit: limits.maxBodyBytes, logger: options.logger ?? false, routerOptions: { maxParamLength: 256 } });
   installJsonParser(app);
   installErrorHandling(app, limits);
   if (limits.apiKey !== null) {
