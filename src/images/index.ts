@@ -28,8 +28,12 @@ export interface SerialisedVideoMetadata {
 export interface WorkflowImageInit {
   width: number;
   height: number;
-  /** Interleaved RGB, row-major, `width * height * 3` bytes. */
-  data: Uint8Array;
+  /**
+   * Interleaved RGB, row-major, `width * height * 3` bytes — or a function that makes them on
+   * first use: video frames arrive as YUV, and most are never looked at (a workflow sampling one
+   * frame a second), so they are converted only if a step reads their pixels.
+   */
+  data: Uint8Array | (() => Uint8Array);
   parentId: string;
   rootParentId?: string;
   videoMetadata?: VideoMetadata | null;
@@ -38,7 +42,7 @@ export interface WorkflowImageInit {
 export class WorkflowImage {
   readonly width: number;
   readonly height: number;
-  readonly data: Uint8Array;
+  private pixels: Uint8Array | (() => Uint8Array);
   readonly parentId: string;
   readonly rootParentId: string;
   /** Metadata given with the image (video frames); null for still images. */
@@ -48,15 +52,23 @@ export class WorkflowImage {
   private jpegCache = new Map<number, string>();
 
   constructor(init: WorkflowImageInit) {
-    if (init.data.length !== init.width * init.height * 3) {
-      throw new RangeError(`image data has ${init.data.length} bytes; ${init.width}x${init.height} RGB needs ${init.width * init.height * 3}`);
-    }
+    if (typeof init.data !== "function") checkSize(init.data, init.width, init.height);
     this.width = init.width;
     this.height = init.height;
-    this.data = init.data;
+    this.pixels = init.data;
     this.parentId = init.parentId;
     this.rootParentId = init.rootParentId ?? init.parentId;
     this.ownVideoMetadata = init.videoMetadata ?? null;
+  }
+
+  /** Interleaved RGB, `width * height * 3` bytes (made on first read for lazily converted frames). */
+  get data(): Uint8Array {
+    if (typeof this.pixels === "function") {
+      const made = this.pixels();
+      checkSize(made, this.width, this.height);
+      this.pixels = made;
+    }
+    return this.pixels;
   }
 
   /**
@@ -104,6 +116,12 @@ export class WorkflowImage {
       data: new Uint8Array(width * height * 3),
       parentId: randomUUID(),
     });
+  }
+}
+
+function checkSize(data: Uint8Array, width: number, height: number): void {
+  if (data.length !== width * height * 3) {
+    throw new RangeError(`image data has ${data.length} bytes; ${width}x${height} RGB needs ${width * height * 3}`);
   }
 }
 

@@ -8,7 +8,12 @@
 export interface RawFrame {
   width: number;
   height: number;
-  /** Interleaved RGB, `width * height * 3` bytes, owned by the receiver. */
+  /** Interleaved RGB, `width * height * 3` bytes, owned by the receiver — or made on first use (YUV frames). */
+  data: Uint8Array | (() => Uint8Array);
+}
+
+/** A frame whose pixels are already RGB. */
+export interface RgbFrame extends RawFrame {
   data: Uint8Array;
 }
 
@@ -65,11 +70,11 @@ function incomplete(bytes: Uint8Array): null {
 /** Incremental: `push` chunks as they arrive, get the frames they complete. */
 export class PpmFrameParser {
   private header: Uint8Array = new Uint8Array(0);
-  private frame: RawFrame | null = null;
+  private frame: RgbFrame | null = null;
   private filled = 0;
 
-  push(chunk: Uint8Array): RawFrame[] {
-    const frames: RawFrame[] = [];
+  push(chunk: Uint8Array): RgbFrame[] {
+    const frames: RgbFrame[] = [];
     let offset = 0;
     while (offset < chunk.length) {
       if (!this.frame) {

@@ -46,7 +46,7 @@
  */
 import { checkEmbedding, checkNumber, DegenerateInputError } from "../input-checks.js";
 import { cosineSimilarity, isZeroVector, norm, normalise } from "../vectors.js";
-import { addToTail, emptyTailSummary, kthLargest, tailCount, upperQuantile, type TailSummary } from "./tail-quantile.js";
+import { addToTail, earlyBound, emptyTailSummary, kthLargest, tailCount, upperQuantile, type TailSummary } from "./tail-quantile.js";
 
 export interface DetectorParams {
   /** Alarms per frame the user accepts on normal video. */
@@ -71,6 +71,8 @@ export interface DetectorEvent {
   /** Sum of the event's normalised embeddings. */
   sum: number[];
   alarmed: boolean;
+  /** Its largest score. */
+  peak: number;
   /** The alarm frame's z, entered into the quantile when the event ends, if it looked like noise. */
   noiseLikeZ: number | null;
   /** The frame before it was already more than halfway to the threshold: noise creeping up. */
@@ -120,20 +122,53 @@ export const NOISE_LIKE_FACTOR = 4;
 /** A noise-like alarm's z enters the quantile clipped to this many thresholds. */
 export const NOISE_CLIP = 2;
 /**
- * Before the threshold exists, a z this many times the 4th largest so far is an event. Tight,
- * because what enters during warm-up stays in the quantile for its whole horizon.
+ * In the early phase, a z this many times the 4th largest so far is an event (without an alarm
+ * unless it is also above the early bound). Tight, because what enters before calibration stays
+ * in the quantile for its whole horizon.
  */
 export const WARMUP_EVENT_FACTOR = 1.5;
 /** Values needed before the warm-up event rule applies. */
 const WARMUP_EVENT_MIN_VALUES = 100;
 /** During the cooldown, a frame within this many thresholds of the alarmed event is that event again. */
 export const SAME_EVENT_FACTOR = 3;
+/** A frame this many times above an event's largest score so far, and unlike it, starts a new event. */
+export const JUMP_FACTOR = 3;
 /** Normal frames that end an event. */
 export const EVENT_END_QUIET = 3;
 /** During an event, a frame this much nearer the reference than the event counts as normal. */
 export const RETURN_FACTOR = 0.5;
 /** The scale is a plain running mean over this many first frames, then a clipped EMA. */
 const UNCLIPPED_SCALE_FRAMES = 30;
+/** 1 − cos never exceeds 2: the threshold reported while no score can alarm. */
+export const MAX_SCORE = 2;
+
+/** Thresholds on z; null: none yet. */
+export interface ZThresholds {
+  /** A new event above this raises the alarm. */
+  alarm: number | null;
+  /** A frame above this belongs to an event: it neither enters the quantile nor moves the reference. */
+  event: number | null;
+  /** `alarm` is the empirical quantile at the target rate (otherwise the early bound). */
+  calibrated: boolean;
+}
+
+/**
+ * The thresholds on z once the first `warmup` frames have built the reference and the scale.
+ * Calibrated: both are the empirical quantile at the target rate. Early phase (too few values
+ * for that quantile): alarms need the conservative early bound; a frame above
+ * `WARMUP_EVENT_FACTOR` × the 4th largest z so far (once `WARMUP_EVENT_MIN_VALUES` are in) is
+ * already an event, so a scene change too small to alarm neither enters the quantile nor moves
+ * the reference.
+ */
+export function zThresholds(tail: TailSummary, alarmRate: number): ZThresholds {
+  const quantile = upperQuantile(tail, alarmRate);
+  if (quantile !== null) return { alarm: quantile, event: quantile, calibrated: true };
+  const early = earlyBound(tail, alarmRate);
+  const fourth = tailCount(tail) >= WARMUP_EVENT_MIN_VALUES ? kthLargest(tail, 4) : null;
+  const provisional = fourth === null ? null : WARMUP_EVENT_FACTOR * fourth;
+  const event = early === null || provisional === null ? (early ?? provisional) : Math.min(early, provisional);
+  return { alarm: early, event, calibrated: false };
+}
 
 export function initialDetectorState(): DetectorState {
   return {
@@ -178,20 +213,21 @@ export function detectorStep(state: DetectorState, embedding: unknown, params: D
   if (state.reference === null) {
     return {
       state: { ...state, frames: 1, reference: e, referenceWeight: 1 },
-      output: { is_outlier: false, score: 0, threshold: params.minThreshold, warming_up: true, in_event: false },
+      output: { is_outlier: false, score: 0, threshold: Math.max(params.minThreshold, MAX_SCORE), warming_up: true, in_event: false },
     };
   }
 
   const score = Math.max(0, 1 - cosineSimilarity(e, state.reference));
   const scale = Math.max(state.scale, SCALE_FLOOR);
   const z = score / scale;
-  const calibrating = state.frames > params.warmupFrames;
+  const learning = state.frames <= params.warmupFrames;
   const tail = state.tail?.probability === params.alarmRate ? state.tail : emptyTailSummary(params.alarmRate);
-  const thresholdZ = calibrating ? upperQuantile(tail, params.alarmRate) : null;
-  const warmingUp = thresholdZ === null;
-  const provisionalZ = thresholdZ === null && tailCount(tail) >= WARMUP_EVENT_MIN_VALUES ? kthLargest(tail, 4) : null;
-  const threshold = Math.max(params.minThreshold, scale * (thresholdZ ?? kthLargest(tail, 1) ?? 0));
-  const abnormal = score > params.minThreshold && (thresholdZ !== null ? score > threshold : provisionalZ !== null && z > WARMUP_EVENT_FACTOR * provisionalZ);
+  const limits = learning ? null : zThresholds(tail, params.alarmRate);
+  // score thresholds: min_threshold floors both; no bound yet → the largest possible score
+  const atLeastFloor = (zLimit: number | null): number => Math.max(params.minThreshold, zLimit === null ? MAX_SCORE : scale * zLimit);
+  const threshold = atLeastFloor(limits?.alarm ?? null);
+  const eventThreshold = atLeastFloor(limits?.event ?? null);
+  const abnormal = limits !== null && limits.event !== null && score > eventThreshold;
   const framesSinceAlarm = state.framesSinceAlarm === null ? null : state.framesSinceAlarm + 1;
 
   const next: DetectorState = { ...state, frames: state.frames + 1, framesSinceAlarm, previousZ: z };
@@ -202,7 +238,7 @@ export function detectorStep(state: DetectorState, embedding: unknown, params: D
   const returning = abnormal && state.event !== null && score < RETURN_FACTOR * distance(e, state.event.sum);
   if (!abnormal || returning) {
     learnNormalFrame(next, state.reference, e, score, params.referenceFrames);
-    if (calibrating && !abnormal) calibration = addToTail(calibration, z);
+    if (!learning && !abnormal) calibration = addToTail(calibration, z);
     if (state.event !== null) {
       const quiet = state.event.quiet + 1;
       if (quiet < EVENT_END_QUIET) next.event = { ...state.event, quiet };
@@ -211,21 +247,24 @@ export function detectorStep(state: DetectorState, embedding: unknown, params: D
         calibration = endEvent(calibration, state.event);
       }
     }
-  } else if (state.event === null || (state.event.quiet > 0 && !isSameEvent(e, state.event.sum, scale, thresholdZ))) {
+  } else if (state.event === null || startsNewEvent(state.event, e, score, eventThreshold)) {
     if (state.event !== null) calibration = endEvent(calibration, state.event);
     const inCooldown = framesSinceAlarm !== null && framesSinceAlarm < params.cooldownFrames;
-    const repeat = inCooldown && state.lastAlarm !== null && isSameEvent(e, state.lastAlarm, scale, thresholdZ);
-    alarm = !warmingUp && !repeat;
-    const eventThresholdZ = thresholdZ !== null ? threshold / scale : WARMUP_EVENT_FACTOR * (provisionalZ as number);
-    const noiseLike = calibrating && (alarm || warmingUp) && z <= NOISE_LIKE_FACTOR * eventThresholdZ;
-    const gradual = state.previousZ > (1 + eventThresholdZ) / 2;
+    const repeat = inCooldown && state.lastAlarm !== null && isSameEvent(e, state.lastAlarm, eventThreshold);
+    alarm = !repeat && score > threshold;
+    const eventZ = eventThreshold / scale;
+    // calibrated, an alarm may be the noise's own and must enter the quantile; early, an alarm
+    // is far above anything seen and stays out, while an event below the bound may be noise
+    const mayBeNoise = !repeat && (limits.calibrated || !alarm);
+    const noiseLike = mayBeNoise && z <= NOISE_LIKE_FACTOR * eventZ;
     next.event = {
       frames: 1,
       quiet: 0,
       sum: e,
       alarmed: alarm,
-      noiseLikeZ: noiseLike ? Math.min(z, NOISE_CLIP * eventThresholdZ) : null,
-      gradual,
+      peak: score,
+      noiseLikeZ: noiseLike ? Math.min(z, NOISE_CLIP * eventZ) : null,
+      gradual: state.previousZ > (1 + eventZ) / 2,
     };
     if (alarm) {
       next.framesSinceAlarm = 0;
@@ -233,7 +272,7 @@ export function detectorStep(state: DetectorState, embedding: unknown, params: D
     }
   } else {
     const sum = state.event.sum.map((x, j) => x + e[j]);
-    next.event = { ...state.event, frames: state.event.frames + 1, quiet: 0, sum };
+    next.event = { ...state.event, frames: state.event.frames + 1, quiet: 0, sum, peak: Math.max(state.event.peak, score) };
     if (state.event.alarmed) next.lastAlarm = sum;
   }
   if (next.event !== null && next.event.quiet === 0 && next.event.frames >= params.newSceneAfterFrames) {
@@ -248,7 +287,7 @@ export function detectorStep(state: DetectorState, embedding: unknown, params: D
       is_outlier: alarm,
       score,
       threshold,
-      warming_up: warmingUp,
+      warming_up: !(limits?.calibrated ?? false),
       in_event: abnormal || next.event !== null,
     },
   };
@@ -259,9 +298,20 @@ function distance(e: number[], direction: number[]): number {
   return Math.max(0, 1 - cosineSimilarity(e, direction));
 }
 
-/** Whether `e` is within SAME_EVENT_FACTOR thresholds of an event's direction (a sum of its embeddings). */
-function isSameEvent(e: number[], direction: number[], scale: number, thresholdZ: number | null): boolean {
-  return thresholdZ !== null && distance(e, direction) / scale <= SAME_EVENT_FACTOR * thresholdZ;
+/** Whether `e` is within SAME_EVENT_FACTOR score thresholds of an event's direction (a sum of its embeddings). */
+function isSameEvent(e: number[], direction: number[], threshold: number): boolean {
+  return distance(e, direction) <= SAME_EVENT_FACTOR * threshold;
+}
+
+/**
+ * An abnormal frame during an event starts a new one if it does not look like the event and
+ * either follows a quiet frame or jumps `JUMP_FACTOR` × above everything in the event so far: a
+ * change that starts inside a noise episode is not that episode's continuation. (Without the
+ * jump condition, the frames of a change into a much noisier scene, unlike one another, would
+ * each start an event.)
+ */
+function startsNewEvent(event: DetectorEvent, e: number[], score: number, threshold: number): boolean {
+  return !isSameEvent(e, event.sum, threshold) && (event.quiet > 0 || score > JUMP_FACTOR * event.peak);
 }
 
 /** A finished event that looked like noise (one frame, or a gradual start) enters the quantile. */

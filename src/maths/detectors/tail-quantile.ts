@@ -9,6 +9,9 @@
  * a 1e-4 target depending on the noise's shape in our trials (EVALUATION.md) — but
  * q·(n + 1) ≥ 1 is needed: about 1/q scores before the first threshold exists.
  *
+ * Before then, `earlyBound` gives a conservative threshold from the few scores seen so far, under
+ * a stated assumption on the tail.
+ *
  * The caller decides what enters: `scene-detector.ts` stores alarm frames clipped to a few times
  * the threshold (their rank is what matters, not how far above they were) and leaves the rest of
  * an event out, so events cannot drag the threshold up.
@@ -127,4 +130,34 @@ export function upperQuantile(summary: TailSummary, probability: number): number
   const lower = kthLargest(summary, k + 1);
   if (lower === null || rank === k) return upper;
   return upper + (lower - upper) * (Math.log(rank / k) / Math.log((k + 1) / k));
+}
+
+/**
+ * The early bound extrapolates as if the scores' tail were a power law of this index, the
+ * heaviest it guards against: the score 1 − cos grows as the square of the noise, so Student-t
+ * noise with 3 degrees of freedom gives scores of tail index 1.5; Gaussian noise (and any bounded
+ * noise) gives lighter tails, for which the bound is conservative.
+ */
+export const EARLY_TAIL_INDEX = 1.5;
+
+/**
+ * A threshold a new score exceeds with probability at most `probability`, for use while too few
+ * scores are held for `upperQuantile` (probability·(n + 1) < 1); null before the first score.
+ *
+ * No bound computed from n scores can be distribution-free below ~1/n: a value rare enough that
+ * no sample has shown it yet defeats any of them. So this one rests on an assumption, stated here
+ * and measured in EVALUATION.md: beyond the scores seen, the tail is no heavier than a power law
+ * of index α = `EARLY_TAIL_INDEX`, i.e. P(X > c·x) ≤ c^−α·P(X > x) for c ≥ 1. The largest of n
+ * exchangeable scores, M, is exceeded by the next with probability exactly 1/(n + 1) (the
+ * conformal argument, rank 1); then
+ *   B = M · (1 / ((n + 1)·probability))^(1/α)
+ * is exceeded with probability at most `probability`, in expectation over the sample. The largest
+ * score is the best anchor: for a power-law tail every order statistic gives the same expected
+ * rate, and for lighter tails the highest one needs the least extrapolation.
+ */
+export function earlyBound(summary: TailSummary, probability: number): number | null {
+  const largest = kthLargest(summary, 1);
+  if (largest === null) return null;
+  const anchorProbability = 1 / (tailCount(summary) + 1);
+  return largest * Math.max(1, anchorProbability / probability) ** (1 / EARLY_TAIL_INDEX);
 }

@@ -4,74 +4,16 @@
  * inference for the CPU, so its cost is throughput lost. Used when the runtime supports SIMD
  * (Node ≥ 16 does); `resample.ts` falls back to its TypeScript passes otherwise.
  */
+import { Arena, loadKernel, type WasmMemory } from "../../wasm/kernel.js";
 import { WASM_BASE64 } from "./wasm/resample.wasm.js";
-
-/** The slice of the WebAssembly API used here (Node's own typings do not declare it). */
-interface WasmMemory {
-  readonly buffer: ArrayBuffer;
-  grow(pages: number): number;
-}
-interface WasmApi {
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object, imports: object) => { exports: object };
-}
-const wasm = (globalThis as unknown as { WebAssembly?: WasmApi }).WebAssembly;
 
 interface Kernel {
   memory: WasmMemory;
-  horizontal(
-    src: number,
-    srcWidth: number,
-    firstRow: number,
-    rowCount: number,
-    bounds: number,
-    kernel: number,
-    taps: number,
-    left: number,
-    width: number,
-    out: number,
-  ): void;
-  vertical(
-    rows: number,
-    stride: number,
-    bounds: number,
-    kernel: number,
-    taps: number,
-    firstRow: number,
-    top: number,
-    height: number,
-    sums: number,
-    out: number,
-  ): void;
+  horizontal(src: number, srcWidth: number, firstRow: number, rowCount: number, bounds: number, kernel: number, taps: number, left: number, width: number, out: number): void;
+  vertical(rows: number, stride: number, bounds: number, kernel: number, taps: number, firstRow: number, top: number, height: number, sums: number, out: number): void;
 }
 
 let kernel: Kernel | null | undefined;
-
-function loadKernel(): Kernel | null {
-  if (kernel !== undefined) return kernel;
-  try {
-    if (!wasm) throw new Error("no WebAssembly");
-    const instance = new wasm.Instance(new wasm.Module(Buffer.from(WASM_BASE64, "base64")), {});
-    kernel = instance.exports as unknown as Kernel;
-  } catch {
-    kernel = null; // no SIMD: the TypeScript passes do the work
-  }
-  return kernel;
-}
-
-/** Bump allocation in the kernel's memory, 16-byte aligned, grown as needed. */
-class Arena {
-  private top = 16;
-  constructor(private readonly memory: WasmMemory) {}
-
-  take(bytes: number): number {
-    const at = this.top;
-    this.top = (at + bytes + 15) & ~15;
-    const missing = this.top - this.memory.buffer.byteLength;
-    if (missing > 0) this.memory.grow(Math.ceil(missing / 65536));
-    return at;
-  }
-}
 
 export interface PassCoefficients {
   readonly taps: number;
@@ -96,7 +38,8 @@ export function resizeWindowSimd(
   top: number,
   height: number,
 ): Uint8Array | null {
-  const k = loadKernel();
+  if (kernel === undefined) kernel = loadKernel<Kernel>(WASM_BASE64);
+  const k = kernel;
   if (!k) return null;
   const stride = width * 3;
   const inputRows = src.data.subarray(firstRow * src.width * 3, (firstRow + rowCount) * src.width * 3);

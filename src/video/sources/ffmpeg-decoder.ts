@@ -1,6 +1,12 @@
-/** One ffmpeg child decoding one input to PPM-framed rgb24 on stdout. */
+/**
+ * One ffmpeg child decoding one input to frames on stdout: PPM-framed rgb24 (each frame states its
+ * size: live streams may change it), or YUV4MPEG 4:2:0 (half the bytes, converted to RGB only
+ * when a frame's pixels are read: files, whose size is fixed).
+ */
 import { FfmpegProcess, type FfmpegTools, type LogLine } from "../ffmpeg.js";
 import { PpmFrameParser, type RawFrame } from "../ppm.js";
+import { Y4mFrameParser } from "../y4m.js";
+import type { ColourMatrix } from "../yuv.js";
 
 export interface DecoderInput {
   /** What goes after `-i` (files get a `file:` prefix so names with a colon are not read as protocols). */
@@ -9,6 +15,9 @@ export interface DecoderInput {
   scale?: { width?: number; height?: number };
   /** Keep every `every`-th frame (1, 1+every, …): the others are decoded but never converted or piped. */
   every?: number;
+  /** `ppm` (default): rgb24 per frame; `y4m`: 4:2:0 YUV, converted with `matrix` on first read. */
+  format?: "ppm" | "y4m";
+  matrix?: ColourMatrix;
   /** Live sources need `info` to read the declared fps; files only want problems. */
   logLevel: "info" | "warning";
 }
@@ -44,27 +53,24 @@ export function decoderArgs(tools: FfmpegTools, input: DecoderInput): string[] {
     "-dn",
     ...tools.passthroughArgs,
     ...videoFilters(input.scale, input.every),
-    "-f",
-    "image2pipe",
-    "-c:v",
-    "ppm",
-    "-pix_fmt",
-    "rgb24",
+    ...(input.format === "y4m" ? ["-f", "yuv4mpegpipe", "-pix_fmt", "yuv420p"] : ["-f", "image2pipe", "-c:v", "ppm", "-pix_fmt", "rgb24"]),
     "pipe:1",
   ];
 }
 
 export class FfmpegDecoder {
   readonly process: FfmpegProcess;
-  private readonly parser = new PpmFrameParser();
+  private readonly parser: PpmFrameParser | Y4mFrameParser;
 
   constructor(tools: FfmpegTools, input: DecoderInput, onLog: (line: LogLine) => void) {
+    this.parser = input.format === "y4m" ? new Y4mFrameParser(input.matrix) : new PpmFrameParser();
     this.process = new FfmpegProcess(tools.ffmpeg, decoderArgs(tools, input), { onLog });
   }
 
   /**
    * Frames in decoding order. Pulling is what reads stdout: a consumer that stops pulling stops
-   * ffmpeg once the pipe is full. Throws `PpmStreamError` if the stream is not what we asked for.
+   * ffmpeg once the pipe is full. Throws `PpmStreamError` / `Y4mStreamError` if the stream is not
+   * what we asked for.
    */
   async *frames(): AsyncGenerator<RawFrame> {
     for await (const chunk of this.process.stdout) {

@@ -71,7 +71,7 @@ export class ImageFolderSource extends QueuedSource {
   private async decode(path: string): Promise<RawFrame> {
     const image = await decodeImage(await readFile(path), path);
     const scale = this.options.scale;
-    if (!scale || (scale.width === undefined && scale.height === undefined)) return image;
+    if (!scale || (scale.width === undefined && scale.height === undefined)) return { width: image.width, height: image.height, data: image.data };
     const { data, info } = await sharp(image.data, { raw: { width: image.width, height: image.height, channels: 3 } })
       .resize(scale.width, scale.height, { fit: "fill" })
       .raw()

@@ -7,6 +7,8 @@ import { stat } from "node:fs/promises";
 import { FfmpegProcess, isErrorLevel, type FfmpegTools } from "../ffmpeg.js";
 import { SourceConnectionError } from "../errors.js";
 import { PpmStreamError } from "../ppm.js";
+import { Y4mStreamError } from "../y4m.js";
+import type { ColourMatrix } from "../yuv.js";
 import { fileFrameTimestamp, parseFrameRate, samplingStride } from "../timing.js";
 import { FfmpegDecoder } from "./ffmpeg-decoder.js";
 import { QueuedSource } from "./source.js";
@@ -28,9 +30,11 @@ export interface FileProbe {
   totalFrames: number | null;
   width: number;
   height: number;
+  /** The stream's YUV matrix: BT.709 when it says so, else BT.601 (what ffmpeg assumes). */
+  matrix: ColourMatrix;
 }
 
-/** Reads the first video stream's rate, size and length with ffprobe. */
+/** Reads the first video stream's rate, size, length and colour matrix with ffprobe. */
 export async function probeVideoFile(tools: FfmpegTools, path: string): Promise<FileProbe> {
   const probe = new FfmpegProcess(tools.ffprobe, [
     "-v",
@@ -38,7 +42,7 @@ export async function probeVideoFile(tools: FfmpegTools, path: string): Promise<
     "-select_streams",
     "v:0",
     "-show_entries",
-    "stream=width,height,avg_frame_rate,r_frame_rate,nb_frames,duration:format=duration",
+    "stream=width,height,avg_frame_rate,r_frame_rate,nb_frames,duration,color_space:format=duration",
     "-of",
     "json",
     ffmpegInput(path),
@@ -65,7 +69,8 @@ export async function probeVideoFile(tools: FfmpegTools, path: string): Promise<
       : fps !== null && Number.isFinite(duration) && duration > 0
         ? Math.round(duration * fps)
         : null;
-  return { fps, totalFrames, width: Number(stream.width), height: Number(stream.height) };
+  const matrix: ColourMatrix = stream.color_space === "bt709" ? 709 : 601;
+  return { fps, totalFrames, width: Number(stream.width), height: Number(stream.height), matrix };
 }
 
 export class VideoFileSource extends QueuedSource {
@@ -92,7 +97,15 @@ export class VideoFileSource extends QueuedSource {
     if (this.stopping) return;
     const decoder = new FfmpegDecoder(
       this.tools,
-      { input: ffmpegInput(this.reference), inputArgs: this.options.inputArgs ?? [], scale: this.options.scale, every, logLevel: "warning" },
+      {
+        input: ffmpegInput(this.reference),
+        inputArgs: this.options.inputArgs ?? [],
+        scale: this.options.scale,
+        every,
+        format: "y4m",
+        matrix: probe.matrix,
+        logLevel: "warning",
+      },
       (line) => {
         // ffmpeg logs while decoding the frame after the last one we have read (or a few later:
         // the pipe holds some), so this names the earliest frame the damage can be in.
@@ -112,7 +125,8 @@ export class VideoFileSource extends QueuedSource {
       readToEnd = !this.stopping;
     } catch (error) {
       if (!this.stopping) {
-        const message = error instanceof PpmStreamError ? `unexpected decoder output: ${error.message}` : (error as Error).message;
+        const message =
+          error instanceof PpmStreamError || error instanceof Y4mStreamError ? `unexpected decoder output: ${error.message}` : (error as Error).message;
         this.reportError(this.framesDecoded * every + 1, message);
       }
     }

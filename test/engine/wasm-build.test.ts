@@ -7,9 +7,12 @@ import { compileKernel, generatedModule, generatedPath } from "../../scripts/bui
 const ROOT = resolve(import.meta.dirname, "../..");
 
 describe("WebAssembly kernels", () => {
-  it("resample.wasm.ts is up to date with resample.as.ts (run `npm run build:wasm` if not)", () => {
-    const source = "src/models/clip/wasm/resample.as.ts";
-    const committed = readFileSync(resolve(ROOT, generatedPath(source)), "utf8");
-    expect(committed).toBe(generatedModule(source, compileKernel(source)));
-  }, 60_000);
+  it.each(["src/models/clip/wasm/resample.as.ts", "src/video/wasm/yuv.as.ts"])(
+    "%s matches its committed .wasm.ts (run `npm run build:wasm` if not)",
+    (source) => {
+      const committed = readFileSync(resolve(ROOT, generatedPath(source)), "utf8");
+      expect(committed).toBe(generatedModule(source, compileKernel(source)));
+    },
+    60_000,
+  );
 });
