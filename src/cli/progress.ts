@@ -2,7 +2,7 @@
  * The video run's progress line on a terminal's stderr — frames done/total, fps, ETA, flagged,
  * errors — and the summary printed at the end (on any stderr).
  */
-import type { PipelineStatus } from "../video/pipeline.js";
+import type { PipelineStatus } from "../video/status.js";
 
 interface Terminal {
   readonly isTTY?: boolean;

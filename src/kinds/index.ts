@@ -79,11 +79,7 @@ export function kindNameOf(entry: string | { name: string }): string {
   return typeof entry === "string" ? entry : entry.name;
 }
 
-/** Spec §2.1: compatible if either side is the wildcard or the names intersect. */
-export function kindsCompatible(expected: readonly string[], actual: readonly string[]): boolean {
-  if (expected.includes("*") || actual.includes("*")) return true;
-  return expected.some((name) => actual.includes(name));
-}
+export { kindsCompatible } from "./compatibility.js";
 
 /** The TypeScript value a step receives for a selector of a given kind. */
 export interface KindValueMap {

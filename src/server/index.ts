@@ -256,7 +256,7 @@ function installErrorHandling(app: FastifyInstance, limits: ServerLimits): void 
 }
 
 export type { ServerContext, ServerLimits } from "./context.js";
-export type { FrameRecord, PipelineEvent, PipelineReport, PipelineRequest } from "./pipeline-manager.js";
+export type { PipelineEvent, PipelineRequest } from "./pipeline-manager.js";
+export type { FrameEvent, FrameRecord, PipelineReport, StatusEvent, UploadInfo, WorkflowExample } from "./wire.js";
 export type { SessionInfo } from "./session-store.js";
-export type { UploadInfo } from "./upload-store.js";
 export type { WorkflowInterface } from "./interface.js";

@@ -6,12 +6,10 @@
  */
 import type { FastifyInstance } from "fastify";
 import type { WorkflowErrorBody } from "../errors/index.js";
-import type { LatencyStats } from "../video/pipeline.js";
+import type { LatencySummary } from "../video/status.js";
 import type { ServerContext } from "./context.js";
-import type { PipelineReport } from "./pipeline-manager.js";
+import type { PipelineReport } from "./wire.js";
 import { PROMETHEUS_CONTENT_TYPE, renderMetrics, type MetricFamily, type Sample } from "./prometheus.js";
-
-type LatencySummary = ReturnType<LatencyStats["summary"]>;
 
 const LIVE_SOURCE_STATES = new Set(["starting", "running", "reconnecting"]);
 

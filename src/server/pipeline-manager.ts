@@ -11,10 +11,11 @@ import { RuntimeInputError, type WorkflowErrorBody } from "../errors/index.js";
 import type { WorkflowEngine } from "../executor/engine.js";
 import { serialiseValue } from "../executor/serialise.js";
 import type { WorkflowImage } from "../images/index.js";
-import type { SourceEvent, VideoSourceSpec } from "../video/index.js";
-import { VideoPipeline, type FrameResult, type PipelineStatus } from "../video/pipeline.js";
+import type { PipelineStatus, SourceEvent, VideoSourceSpec } from "../video/index.js";
+import { VideoPipeline, type FrameResult } from "../video/pipeline.js";
 import type { EngineFactory } from "./engines.js";
 import { HttpError, tooManyRequests } from "./errors.js";
+import type { FrameRecord, PipelineReport } from "./wire.js";
 
 export interface PipelineRequest {
   specification: unknown;
@@ -29,30 +30,7 @@ export interface PipelineRequest {
   bufferSize: number;
 }
 
-/** One processed frame as `consume` and the `frame` event deliver it. */
-export interface FrameRecord {
-  source: string;
-  source_index: number;
-  frame_number: number;
-  frame_timestamp: string;
-  /** Serialised as `/workflows/run` answers (images as base64 JPEG). */
-  outputs: Record<string, unknown>;
-  error?: WorkflowErrorBody;
-  flagged: boolean;
-}
-
 export type PipelineEvent = { type: "frame"; record: FrameRecord; thumbnail?: string } | { type: "end"; report: PipelineReport };
-
-export interface PipelineReport extends PipelineStatus {
-  pipeline_id: string;
-  created_at: string;
-  /** Frame results waiting for `consume`. */
-  buffered_results: number;
-  /** Frame results dropped from the buffer because nobody consumed them in time (whole run). */
-  results_dropped: number;
-  /** The latest source events (connections, reconnects, errors, failures), newest last. */
-  source_events: Array<SourceEvent & { at: string }>;
-}
 
 export interface PipelineManagerOptions {
   engines: EngineFactory;

@@ -43,7 +43,8 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { z } from "zod";
 import type { ServerContext } from "./context.js";
 import { definitionFetchNotSupported } from "./errors.js";
-import type { FrameRecord, ManagedPipeline, PipelineEvent } from "./pipeline-manager.js";
+import type { ManagedPipeline, PipelineEvent } from "./pipeline-manager.js";
+import type { FrameEvent, FrameRecord, PipelineReport, StatusEvent } from "./wire.js";
 import { parseBody } from "./requests.js";
 import { resolveVideoReference } from "./video-references.js";
 
@@ -200,11 +201,14 @@ function streamEvents(context: ServerContext, pipeline: ManagedPipeline, reply: 
   const send = (event: string, data: unknown) => {
     if (!closed) response.write(`event: ${event}\nid: ${++sequence}\ndata: ${JSON.stringify(data)}\n\n`);
   };
-  const sendStatus = () => send("status", { ...pipeline.report(), sse_skipped_frames: skipped });
+  const sendStatus = (report: PipelineReport = pipeline.report()) => {
+    const status: StatusEvent = { ...report, sse_skipped_frames: skipped };
+    send("status", status);
+  };
 
   const onEvent = (event: PipelineEvent) => {
     if (event.type === "end") {
-      send("status", { ...event.report, sse_skipped_frames: skipped });
+      sendStatus(event.report);
       send("end", { state: event.report.state });
       finish();
       return;
@@ -213,10 +217,11 @@ function streamEvents(context: ServerContext, pipeline: ManagedPipeline, reply: 
       skipped++;
       return;
     }
-    send("frame", event.thumbnail ? { ...event.record, thumbnail: event.thumbnail } : event.record);
+    const frame: FrameEvent = event.thumbnail ? { ...event.record, thumbnail: event.thumbnail } : event.record;
+    send("frame", frame);
   };
   const unsubscribe = pipeline.subscribe(onEvent);
-  const statusTimer = setInterval(sendStatus, context.limits.sseStatusIntervalMs);
+  const statusTimer = setInterval(() => sendStatus(), context.limits.sseStatusIntervalMs);
   const heartbeat = setInterval(() => {
     if (!closed) response.write(": heartbeat\n\n");
   }, context.limits.sseHeartbeatMs);

@@ -19,6 +19,7 @@ import { readdir, readFile, stat } from "node:fs/promises";
 import { extname, join, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import type { WorkflowExample } from "./wire.js";
 
 export interface UiOptions {
   /** The built UI; default `dist/ui` of this package. Missing: `/` answers how to build it. */
@@ -113,7 +114,10 @@ export function registerUiRoutes(app: FastifyInstance, options: UiOptions = {}):
   app.get("/ui/examples", async () => {
     const names = (await readdir(examplesDir).catch(() => [] as string[])).filter((name) => name.endsWith(".json")).sort();
     const examples = await Promise.all(
-      names.map(async (name) => ({ name: name.slice(0, -".json".length), definition: JSON.parse(await readFile(join(examplesDir, name), "utf8")) as unknown })),
+      names.map(async (name): Promise<WorkflowExample> => ({
+        name: name.slice(0, -".json".length),
+        definition: JSON.parse(await readFile(join(examplesDir, name), "utf8")) as unknown,
+      })),
     );
     return { examples };
   });

@@ -12,15 +12,7 @@ import { Transform, type Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { RuntimeInputError } from "../errors/index.js";
 import { HttpError, notFound, tooManyRequests } from "./errors.js";
-
-export interface UploadInfo {
-  upload_id: string;
-  filename: string;
-  bytes: number;
-  created_at: string;
-  /** What to pass as `video_reference` to `/inference_pipelines/initialise`. */
-  video_reference: string;
-}
+import type { UploadInfo } from "./wire.js";
 
 export interface UploadStoreOptions {
   maxBytes: number;

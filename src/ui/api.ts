@@ -4,12 +4,12 @@
  * get `?api_key=`). Failures throw `ApiError` with upstream's error body when the server sent one.
  */
 import type { BlocksDescriptionWire } from "./editor/catalogue.js";
-import type { ErrorBody, FrameEvent, PipelineReport, UploadAnswer, WorkflowExample } from "./wire.js";
+import type { WorkflowErrorBody, FrameEvent, PipelineReport, UploadInfo, WorkflowExample } from "./wire.js";
 
 export class ApiError extends Error {
   constructor(
     readonly status: number,
-    readonly body: ErrorBody | null,
+    readonly body: WorkflowErrorBody | null,
     message: string,
   ) {
     super(message);
@@ -17,8 +17,8 @@ export class ApiError extends Error {
   }
 }
 
-function isErrorBody(value: unknown): value is ErrorBody {
-  return typeof value === "object" && value !== null && typeof (value as ErrorBody).message === "string";
+function isErrorBody(value: unknown): value is WorkflowErrorBody {
+  return typeof value === "object" && value !== null && typeof (value as WorkflowErrorBody).message === "string";
 }
 
 export interface InitialiseRequest {
@@ -78,7 +78,7 @@ export class ApiClient {
   }
 
   /** Null when the definition compiles; else the compiler's error body (400). Other failures throw. */
-  async validate(definition: unknown, signal?: AbortSignal): Promise<ErrorBody | null> {
+  async validate(definition: unknown, signal?: AbortSignal): Promise<WorkflowErrorBody | null> {
     try {
       await this.request("POST", "/workflows/validate", { json: definition }, signal);
       return null;
@@ -92,7 +92,7 @@ export class ApiClient {
     return this.request("POST", "/workflows/run", { json: { specification, inputs } });
   }
 
-  upload(file: File): Promise<UploadAnswer> {
+  upload(file: File): Promise<UploadInfo> {
     return this.request("POST", "/uploads", { file });
   }
 

@@ -14,20 +14,11 @@
  */
 export { FfmpegNotFoundError, SourceConnectionError, VideoSinkError } from "./errors.js";
 export { findFfmpeg, INSTALL_HINT, type FfmpegTools } from "./ffmpeg.js";
-export { classifyReference, isLiveKind, parseVideoArgument, redactReference, type SourceKind } from "./reference.js";
+export { classifyReference, isLiveKind, parseVideoArgument, redactReference } from "./reference.js";
 export { DEFAULT_BATCH_COLLECTION_TIMEOUT_MS, VideoMultiplexer, type MultiplexerOptions, type SourceFrame, type Tick } from "./multiplexer.js";
 export type { SourceDefaults, VideoSourceSpec } from "./sources/open.js";
-export {
-  DEFAULT_FOLDER_FPS,
-  DEFAULT_PREFETCH_FRAMES,
-  DEFAULT_RECONNECT,
-  FrameSource,
-  type DecodedFrame,
-  type ReconnectOptions,
-  type SourceEvent,
-  type SourceState,
-  type SourceStats,
-} from "./sources/source.js";
+export { DEFAULT_FOLDER_FPS, DEFAULT_PREFETCH_FRAMES, DEFAULT_RECONNECT, FrameSource, type DecodedFrame, type ReconnectOptions } from "./sources/source.js";
+export type { LatencySummary, PipelineState, PipelineStatus, SourceEvent, SourceKind, SourceState, SourceStats } from "./status.js";
 export { probeVideoFile, type FileProbe } from "./sources/video-file.js";
 export { JsonLinesSink } from "./sinks/json-lines.js";
 export { ImageFileSink } from "./sinks/image-files.js";

@@ -19,7 +19,8 @@ import { RuntimeInputError } from "../errors/index.js";
 import { WorkflowImage } from "../images/index.js";
 import { findFfmpeg, type FfmpegTools } from "./ffmpeg.js";
 import { createSource, needsFfmpeg, resolveKinds, type SourceDefaults, type VideoSourceSpec } from "./sources/open.js";
-import { Signal, type FrameSource, type SourceEvent, type SourceStats } from "./sources/source.js";
+import { Signal, type FrameSource } from "./sources/source.js";
+import type { SourceEvent, SourceStats } from "./status.js";
 
 export interface SourceFrame {
   /** The source's `video_identifier`. */

@@ -12,7 +12,7 @@ import type { WorkflowEngine } from "../executor/engine.js";
 import { VideoMultiplexer, type MultiplexerOptions, type SourceFrame, type Tick } from "./multiplexer.js";
 import { isLiveKind } from "./reference.js";
 import type { VideoSourceSpec } from "./sources/open.js";
-import type { SourceEvent, SourceStats } from "./sources/source.js";
+import type { LatencySummary, PipelineState, PipelineStatus, SourceEvent } from "./status.js";
 
 export interface FrameResult {
   frame: SourceFrame;
@@ -46,8 +46,6 @@ export interface PipelineOptions {
   multiplexer?: Omit<MultiplexerOptions, "maxFps" | "imageInputName" | "onEvent">;
 }
 
-export type PipelineState = "starting" | "running" | "paused" | "stopping" | "finished" | "failed";
-
 /** Recent latencies, ms: count and mean over the run, percentiles over the last 1024. */
 export class LatencyStats {
   private readonly recent: number[] = [];
@@ -68,25 +66,9 @@ export class LatencyStats {
     return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
   }
 
-  summary(): { count: number; mean_ms: number | null; p50_ms: number | null; p99_ms: number | null } {
+  summary(): LatencySummary {
     return { count: this.count, mean_ms: this.count ? this.total / this.count : null, p50_ms: this.quantile(0.5), p99_ms: this.quantile(0.99) };
   }
-}
-
-export interface PipelineStatus {
-  state: PipelineState;
-  ticks: number;
-  frames: number;
-  flagged: number;
-  errors: number;
-  dropped: number;
-  /** Frames processed per second of wall time since the start. */
-  fps: number;
-  elapsed_s: number;
-  sources: SourceStats[];
-  latency: { wait: ReturnType<LatencyStats["summary"]>; inference: ReturnType<LatencyStats["summary"]>; end_to_end: ReturnType<LatencyStats["summary"]> };
-  /** Set when the run failed as a whole (e.g. no source could be opened). */
-  failure: WorkflowErrorBody | null;
 }
 
 /** A frame is flagged when one of these boolean outputs is true (top level or one level down). */

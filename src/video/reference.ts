@@ -1,11 +1,11 @@
 /** What a `--video` reference names: a file, a live URL, a webcam or a folder of images. */
 import { stat } from "node:fs/promises";
+import type { SourceKind } from "./status.js";
 
 /**
  * `file` and `image-folder` deliver every frame in order and end; `stream` (RTSP/HTTP/HLS/…)
  * and `webcam` are live: freshest frame only, reconnect, never end on their own.
  */
-export type SourceKind = "file" | "image-folder" | "stream" | "webcam";
 
 export function isLiveKind(kind: SourceKind): boolean {
   return kind === "stream" || kind === "webcam";

@@ -4,7 +4,8 @@
  * switch between the two; validation messages under the field.
  */
 import { useEffect, useId, useRef, useState, type ReactNode } from "react";
-import { kindsMatch, parseSelector } from "./graph.js";
+import { kindsCompatible } from "../../kinds/compatibility.js";
+import { parseSelector } from "./graph.js";
 import { locateJsonError } from "./json-text.js";
 import type { LiteralModel, PropertyModel } from "./schema.js";
 
@@ -337,7 +338,7 @@ export function PropertyField({
   const single = dataSlots.some((slot) => slot.container === "single");
   const list = !single && dataSlots.some((slot) => slot.container === "list");
   const accepted = [...new Set(dataSlots.flatMap((slot) => slot.kinds))];
-  const compatible = selectors.filter((option) => kindsMatch(accepted, option.kinds));
+  const compatible = selectors.filter((option) => kindsCompatible(accepted, option.kinds));
   const isSelector = parseSelector(value) !== null;
   const [chosen, setChosen] = useState<Mode | null>(null);
   const mode: Mode = single && (property.literal === null || (chosen ?? (isSelector ? "selector" : "literal")) === "selector") ? "selector" : "literal";

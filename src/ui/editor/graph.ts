@@ -14,6 +14,7 @@
  * deleting an edge removes it, renaming a step or an input rewrites every selector that names it.
  * The definition stays the single source of truth; nothing here mutates its arguments.
  */
+import { kindsCompatible } from "../../kinds/compatibility.js";
 import type { BlockInfo, Catalogue } from "./catalogue.js";
 import { acceptedKinds } from "./schema.js";
 
@@ -104,15 +105,6 @@ export function stepReferences(step: StepDefinition): StepReference[] {
 }
 
 // ---- kinds ----------------------------------------------------------------------------------
-
-/**
- * Spec §2.1, as the compiler checks it (`kindsCompatible` in `src/kinds`, which the browser
- * bundle cannot import): compatible when either side is the wildcard or the names intersect.
- */
-export function kindsMatch(accepted: readonly string[], offered: readonly string[]): boolean {
-  if (accepted.includes("*") || offered.includes("*")) return true;
-  return accepted.some((name) => offered.includes(name));
-}
 
 const DEFAULT_INPUT_KINDS: Record<string, string[]> = {
   WorkflowImage: ["image"],
@@ -342,7 +334,7 @@ export function connectionProblem(graph: Graph, connection: Connection): string 
   const port = target.data.targets.find((candidate) => candidate.property === property);
   if (!port) return `Step "${target.data.name}" has no property "${property}".`;
   const offered = offeredKinds(source, connection.sourceHandle);
-  if (!kindsMatch(port.kinds, offered)) return `"${property}" accepts [${port.kinds.join(", ")}], not [${offered.join(", ")}].`;
+  if (!kindsCompatible(port.kinds, offered)) return `"${property}" accepts [${port.kinds.join(", ")}], not [${offered.join(", ")}].`;
   return null;
 }
 

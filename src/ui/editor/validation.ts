@@ -2,7 +2,7 @@
  * `/workflows/validate`'s answer, arranged for showing inline: messages per step and property
  * (from `blocks_errors`), and the rest (errors about outputs, inputs or the document as a whole).
  */
-import type { ErrorBody } from "../wire.js";
+import type { WorkflowErrorBody } from "../wire.js";
 
 export interface StepProblem {
   /** Null when the message concerns the step as a whole. */
@@ -17,7 +17,7 @@ export type Validation =
   /** The check itself failed (server unreachable, …). */
   | { state: "unavailable"; message: string };
 
-export function validationFromError(body: ErrorBody): Validation {
+export function validationFromError(body: WorkflowErrorBody): Validation {
   const byStep = new Map<string, StepProblem[]>();
   for (const error of body.blocks_errors ?? []) {
     if (!error.block_id) continue;

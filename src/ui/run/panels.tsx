@@ -1,5 +1,5 @@
 /** The run view's read-only panels: outlier gallery, latest images, recent frames, pipeline status, one run's outputs. */
-import type { FrameEvent, PipelineReport } from "../wire.js";
+import type { FrameEvent, PipelineReport, SourceEvent } from "../wire.js";
 import { compactValue, imageDataUrl, isSerialisedImage, type GalleryEntry, type LatestImage } from "./run-state.js";
 
 function timeOf(timestamp: string): string {
@@ -104,6 +104,22 @@ export function FramesTable({ frames }: { frames: FrameEvent[] }) {
   );
 }
 
+/** What a source event says beyond its type, for one line of the list. */
+function eventDetail(event: SourceEvent): string {
+  switch (event.type) {
+    case "error":
+      return event.frameNumber === null ? event.message : `frame ${event.frameNumber}: ${event.message}`;
+    case "failed":
+      return event.message;
+    case "reconnecting":
+      return `attempt ${event.attempt} in ${(event.delayMs / 1000).toFixed(1)} s (${event.reason})`;
+    case "ended":
+      return `${event.frames} frames`;
+    case "connected":
+      return event.attempt > 0 ? `after ${event.attempt} attempts` : "";
+  }
+}
+
 const number = (value: number | null | undefined, digits = 1) => (value === null || value === undefined ? "—" : value.toFixed(digits));
 
 export function StatusPanel({ report }: { report: PipelineReport | null }) {
@@ -168,7 +184,7 @@ export function StatusPanel({ report }: { report: PipelineReport | null }) {
           {report.source_events.slice(-4).map((event, index) => (
             <li key={`${event.at}:${index}`}>
               {timeOf(event.at)} {event.source}: {event.type}
-              {event.message ? ` — ${event.message}` : ""}
+              {eventDetail(event) && ` — ${eventDetail(event)}`}
             </li>
           ))}
         </ul>

@@ -1,9 +1,11 @@
 /** From a user's reference (and options) to a running-ready source of the right kind. */
 import type { FfmpegTools } from "../ffmpeg.js";
-import { classifyReference, type SourceKind } from "../reference.js";
+import { classifyReference } from "../reference.js";
+import type { SourceKind } from "../status.js";
 import { ImageFolderSource } from "./image-folder.js";
 import { LiveStreamSource } from "./live-stream.js";
-import type { FrameSource, ReconnectOptions, SourceEvent } from "./source.js";
+import type { SourceEvent } from "../status.js";
+import type { FrameSource, ReconnectOptions } from "./source.js";
 import { VideoFileSource } from "./video-file.js";
 
 export interface VideoSourceSpec {

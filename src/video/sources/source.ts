@@ -7,56 +7,14 @@
 import type { VideoMetadata } from "../../images/index.js";
 import type { FfmpegTools } from "../ffmpeg.js";
 import type { RawFrame } from "../ppm.js";
-import { redactReference, type SourceKind } from "../reference.js";
+import { redactReference } from "../reference.js";
+import type { EventBase, SourceEvent, SourceKind, SourceState, SourceStats } from "../status.js";
 import { RollingRate, type BackoffOptions } from "../timing.js";
 
 /** One decoded frame with the metadata the engine sees as `video_metadata`. */
 export interface DecodedFrame extends RawFrame {
   metadata: VideoMetadata;
 }
-
-export type SourceState = "starting" | "running" | "reconnecting" | "ended" | "failed" | "stopped";
-
-export interface SourceStats {
-  /** The `video_identifier`. */
-  source: string;
-  /** The reference with any password masked. */
-  reference: string;
-  kind: SourceKind;
-  state: SourceState;
-  framesDecoded: number;
-  /** Frames handed to the multiplexer (decoded − dropped − still waiting). */
-  framesDelivered: number;
-  /** Live sources: frames replaced by a fresher one before anyone took them. Files: always 0. */
-  framesDropped: number;
-  /** Reconnection attempts started (live sources). */
-  reconnects: number;
-  /** Error events emitted. */
-  errors: number;
-  /** Declared by the container/stream (or the folder's `fps` option); null if unknown. */
-  declaredFps: number | null;
-  /** Rolling decode rate. */
-  measuredFps: number | null;
-  /** Files and folders: the frame count announced up front (for progress and ETA); may be an estimate. */
-  totalFrames: number | null;
-}
-
-interface EventBase {
-  source: string;
-  /** Redacted reference. */
-  reference: string;
-}
-
-/**
- * What a source reports as it runs. None of them stops the run: an error event means that a
- * frame (or the whole source) was lost, with the source and, where known, the frame number.
- */
-export type SourceEvent =
-  | (EventBase & { type: "connected"; attempt: number })
-  | (EventBase & { type: "error"; frameNumber: number | null; message: string })
-  | (EventBase & { type: "reconnecting"; attempt: number; delayMs: number; reason: string })
-  | (EventBase & { type: "ended"; frames: number })
-  | (EventBase & { type: "failed"; message: string });
 
 export interface ReconnectOptions extends BackoffOptions {
   /** A live source that delivers no frame for this long is restarted, ms. */

@@ -1,0 +1,59 @@
+/**
+ * The JSON the server answers that its own web UI reads, declared once for both sides: types
+ * only and no Node import, so the browser bundle imports them as they are.
+ */
+import type { WorkflowErrorBody } from "../errors/index.js";
+import type { PipelineStatus, SourceEvent } from "../video/status.js";
+
+/** One processed frame as `consume` and the `frame` event deliver it. */
+export interface FrameRecord {
+  source: string;
+  source_index: number;
+  frame_number: number;
+  frame_timestamp: string;
+  /** Serialised as `/workflows/run` answers (images as base64 JPEG). */
+  outputs: Record<string, unknown>;
+  error?: WorkflowErrorBody;
+  flagged: boolean;
+}
+
+/** `event: frame` of `GET /inference_pipelines/{id}/events`. */
+export interface FrameEvent extends FrameRecord {
+  /** JPEG data URL (≤ 160 px wide) of the input frame, exactly when the frame is flagged. */
+  thumbnail?: string;
+}
+
+/** `GET /inference_pipelines/{id}/status`'s `report`. */
+export interface PipelineReport extends PipelineStatus {
+  pipeline_id: string;
+  created_at: string;
+  /** Frame results waiting for `consume`. */
+  buffered_results: number;
+  /** Frame results dropped from the buffer because nobody consumed them in time (whole run). */
+  results_dropped: number;
+  /** The latest source events (connections, reconnects, errors, failures), newest last. */
+  source_events: Array<SourceEvent & { at: string }>;
+}
+
+/** `event: status` of the event stream. */
+export interface StatusEvent extends PipelineReport {
+  /** Frame events this client missed because it read too slowly. */
+  sse_skipped_frames: number;
+}
+
+/** `POST /uploads` and each of `GET /uploads`. */
+export interface UploadInfo {
+  upload_id: string;
+  filename: string;
+  bytes: number;
+  created_at: string;
+  /** What to pass as `video_reference` to `/inference_pipelines/initialise`. */
+  video_reference: string;
+}
+
+/** Each of `GET /ui/examples`: a bundled `examples/*.json`. */
+export interface WorkflowExample {
+  /** File name without `.json`. */
+  name: string;
+  definition: unknown;
+}

@@ -1,0 +1,77 @@
+/**
+ * What a video run says about itself: each source's counters and events, and the pipeline's.
+ * Types only and no Node import, because the browser UI reads these same shapes from the server.
+ */
+import type { WorkflowErrorBody } from "../errors/index.js";
+
+export type SourceKind = "file" | "image-folder" | "stream" | "webcam";
+
+export type SourceState = "starting" | "running" | "reconnecting" | "ended" | "failed" | "stopped";
+
+export interface SourceStats {
+  /** The `video_identifier`. */
+  source: string;
+  /** The reference with any password masked. */
+  reference: string;
+  kind: SourceKind;
+  state: SourceState;
+  framesDecoded: number;
+  /** Frames handed to the multiplexer (decoded − dropped − still waiting). */
+  framesDelivered: number;
+  /** Live sources: frames replaced by a fresher one before anyone took them. Files: always 0. */
+  framesDropped: number;
+  /** Reconnection attempts started (live sources). */
+  reconnects: number;
+  /** Error events emitted. */
+  errors: number;
+  /** Declared by the container/stream (or the folder's `fps` option); null if unknown. */
+  declaredFps: number | null;
+  /** Rolling decode rate. */
+  measuredFps: number | null;
+  /** Files and folders: the frame count announced up front (for progress and ETA); may be an estimate. */
+  totalFrames: number | null;
+}
+
+/** What every source event carries. */
+export interface EventBase {
+  source: string;
+  /** Redacted reference. */
+  reference: string;
+}
+
+/**
+ * What a source reports as it runs. None of them stops the run: an error event means that a
+ * frame (or the whole source) was lost, with the source and, where known, the frame number.
+ */
+export type SourceEvent =
+  | (EventBase & { type: "connected"; attempt: number })
+  | (EventBase & { type: "error"; frameNumber: number | null; message: string })
+  | (EventBase & { type: "reconnecting"; attempt: number; delayMs: number; reason: string })
+  | (EventBase & { type: "ended"; frames: number })
+  | (EventBase & { type: "failed"; message: string });
+
+export type PipelineState = "starting" | "running" | "paused" | "stopping" | "finished" | "failed";
+
+/** Latencies in ms: count and mean over the run, percentiles over recent frames. */
+export interface LatencySummary {
+  count: number;
+  mean_ms: number | null;
+  p50_ms: number | null;
+  p99_ms: number | null;
+}
+
+export interface PipelineStatus {
+  state: PipelineState;
+  ticks: number;
+  frames: number;
+  flagged: number;
+  errors: number;
+  dropped: number;
+  /** Frames processed per second of wall time since the start. */
+  fps: number;
+  elapsed_s: number;
+  sources: SourceStats[];
+  latency: { wait: LatencySummary; inference: LatencySummary; end_to_end: LatencySummary };
+  /** Set when the run failed as a whole (e.g. no source could be opened). */
+  failure: WorkflowErrorBody | null;
+}
