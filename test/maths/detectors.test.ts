@@ -196,6 +196,30 @@ describe("calibrated detectors", () => {
         expect(outputs.slice(warm.length).map((o) => o.is_outlier)).toEqual([true, false, false, false, false, true]);
       });
 
+      it("alarms for a change that begins on the frame after a false alarm, not taking it for that alarm's continuation", () => {
+        const detectorParams = params(preset, rate);
+        let { state } = run(warm, detectorParams);
+        const step = (frame: number[]): DetectorOutput => {
+          const result = detectorStep(state, frame, detectorParams);
+          state = result.state;
+          return result.output;
+        };
+        const reference = unit(state.reference!);
+        const orthogonal = (...to: number[][]): number[] =>
+          unit(to.reduce((v, w) => v.map((x, j) => x - v.reduce((dot, y, k) => dot + y * w[k], 0) * w[j]), scene.direction()));
+        const u = orthogonal(reference);
+        const v = orthogonal(reference, u);
+        // a frame scoring s (1 − cos) against the reference, moved along an axis orthogonal to it
+        const at = (s: number, axis: number[]): number[] => reference.map((r, j) => (1 - s) * r + Math.sqrt(1 - (1 - s) ** 2) * axis[j]);
+        // frames on the reference until any earlier alarm's cooldown is over
+        let threshold = 0;
+        for (let i = 0; i < 40; i++) threshold = step(reference).threshold;
+        // a noise-sized false alarm, then a change 2.6 thresholds out in another direction (3.75
+        // thresholds from the alarm): it jumps to 2.3 × the alarm's score, so it is a new event
+        const outputs = [step(at(1.15 * threshold, u)), step(at(2.6 * threshold, v))];
+        expect(outputs.map((o) => o.is_outlier)).toEqual([true, true]);
+      });
+
       it("a change into a much noisier scene raises one alarm, not one per cooldown", () => {
         const wide = seeded(11);
         const quiet = noisyScene(wide, 64, 0.05);

@@ -27,7 +27,9 @@
  * 4. events: abnormal frames form an event, which ends after `EVENT_END_QUIET` normal frames. A
  *    frame much nearer the reference than the event (`RETURN_FACTOR`) counts as normal: the
  *    usual scene is back, above the threshold only because the reference lagged. An abnormal
- *    frame in the quiet tail that does not look like the event starts a new one. The first frame
+ *    frame that does not look like the event starts a new one if it comes in the quiet tail or
+ *    scores `JUMP_FACTOR` × the event's peak (a change that begins inside a noise episode, which
+ *    peaks around one threshold, is not that episode's continuation). The first frame
  *    raises the alarm — unless, within `cooldownFrames` of the last alarm, it looks like that
  *    alarm's event (a flicker of the same thing). "Looks like": within `SAME_EVENT_FACTOR`
  *    thresholds of the event's mean direction. An event that lasts `newSceneAfterFrames`
@@ -131,8 +133,13 @@ export const WARMUP_EVENT_FACTOR = 1.5;
 const WARMUP_EVENT_MIN_VALUES = 100;
 /** During the cooldown, a frame within this many thresholds of the alarmed event is that event again. */
 export const SAME_EVENT_FACTOR = 3;
-/** A frame this many times above an event's largest score so far, and unlike it, starts a new event. */
-export const JUMP_FACTOR = 3;
+/**
+ * A frame this many times above an event's largest score so far, and unlike it, starts a new
+ * event. A noise episode peaks around one threshold, and at 1e-2 an event of 2 q999 scores only
+ * 2–3 thresholds: with 3 ×, such an event that began right after a noise frame crossed the
+ * threshold was taken for that frame's continuation and not alarmed.
+ */
+export const JUMP_FACTOR = 2;
 /** Normal frames that end an event. */
 export const EVENT_END_QUIET = 3;
 /** During an event, a frame this much nearer the reference than the event counts as normal. */
