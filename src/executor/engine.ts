@@ -10,7 +10,7 @@ import { DEFAULT_STATE_OPTIONS, StateStore, type EngineSnapshot, type StateScope
 import { assembleInputs, checkParameterProperties } from "./inputs.js";
 import { executeRun, type ElementError, type RunOutcome } from "./run.js";
 import { serialiseResults, type SerialiseOptions } from "./serialise.js";
-import { warmableSteps, warmSteps } from "./warm.js";
+import { GatePredictor, warmableSteps, warmSteps } from "./warm.js";
 
 export interface EngineOptions {
   /** Model runtimes and other shared services; pass one to several engines to share models. */
@@ -54,6 +54,7 @@ export class WorkflowEngine {
   /** Runs started, counting those of the engine a snapshot came from. */
   private runs = 0;
   private readonly warmable: ReturnType<typeof warmableSteps>;
+  private readonly gates: GatePredictor;
   private readonly clock: () => number;
   private readonly imageLoading: ImageLoadOptions;
   private readonly isolateElementErrors: boolean;
@@ -75,6 +76,7 @@ export class WorkflowEngine {
     this.ownsServices = options.services === undefined;
     this.needsPreparation = plan.steps.some((step) => step.block.prepare !== undefined);
     this.warmable = warmableSteps(plan);
+    this.gates = new GatePredictor(this.warmable);
     this.clock = options.clock ?? Date.now;
     this.imageLoading = { ...DEFAULT_IMAGE_LOAD_OPTIONS, ...options.imageLoading };
     this.isolateElementErrors = options.isolateElementErrors ?? false;
@@ -104,10 +106,11 @@ export class WorkflowEngine {
   /**
    * A hint that `run(inputs)` comes next (e.g. the next frames of a video file): steps fed only
    * by workflow inputs start their stateless work — CLIP's inference — now, overlapping the
-   * current run. Never throws; inputs that still need decoding are ignored.
+   * current run; a step behind flow control only while its gates keep opening (see
+   * `GatePredictor`). Never throws; inputs that still need decoding are ignored.
    */
   warm(inputs: Record<string, unknown>): void {
-    if (!this.closed) warmSteps(this.plan, this.warmable, inputs, this.services);
+    if (!this.closed) warmSteps(this.plan, this.gates.likelyToRun(), inputs, this.services);
   }
 
   /** Releases blocks' resources (and the services, when the engine created them). */
@@ -127,7 +130,7 @@ export class WorkflowEngine {
     this.runs++;
     const assembled = await assembleInputs(this.plan, inputs, { ...this.imageLoading, signal: options.signal });
     checkParameterProperties(this.plan, assembled.values);
-    return executeRun(
+    const outcome = await executeRun(
       {
         plan: this.plan,
         store: this.store,
@@ -139,6 +142,8 @@ export class WorkflowEngine {
       assembled.batchSize,
       assembled.values,
     );
+    this.gates.observe(outcome.passedGates);
+    return outcome;
   }
 
   /** Runs once and serialises the results as the HTTP API returns them. */

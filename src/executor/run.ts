@@ -40,6 +40,8 @@ export interface RunOutcome {
   errors: ElementError[];
   /** Stream of each batch element. */
   streams: string[];
+  /** Steps behind flow control whose gates let every element of this run through. */
+  passedGates: Set<string>;
 }
 
 const EMPTY = Symbol("empty");
@@ -151,6 +153,14 @@ class Run {
       : this.call(step, () => step.block.runBatch!([inputs], [context]), null, true);
     if (result instanceof Promise) return result.then(finish);
     finish(result);
+  }
+
+  passedGates(): Set<string> {
+    const open = (gate: { id: string }): boolean => {
+      const registered = this.branches.get(gate.id);
+      return registered === true || (Array.isArray(registered) && registered.length > 0 && registered.every(Boolean));
+    };
+    return new Set(this.env.plan.steps.filter((step) => step.gates.length > 0 && step.gates.every(open)).map((step) => step.name));
   }
 
   private skip(step: CompiledStep): void {
@@ -440,5 +450,5 @@ export async function executeRun(env: RunEnvironment, batchSize: number, inputs:
   const run = new Run(env, batchSize, inputs);
   env.store.touch(run.streams, env.clock());
   const results = await run.execute();
-  return { results, errors: run.errors, streams: run.streams };
+  return { results, errors: run.errors, streams: run.streams, passedGates: run.passedGates() };
 }

@@ -1,16 +1,42 @@
 /**
  * Warming: telling blocks which inputs their steps will run on next, so they can start work
  * that does not depend on state (an inference) while the current run is still going. Only steps
- * whose inputs are known before the run are warmed — fed by workflow inputs and literals, not
- * gated by flow control — and only for inputs that need no decoding.
+ * whose inputs are known before the run are warmed — fed by workflow inputs and literals — and
+ * only for inputs that need no decoding. Steps behind flow control are a guess (`GatePredictor`).
  */
 import type { CompiledStep, CompiledWorkflow, InputTemplate } from "../compiler/index.js";
 import type { Services } from "../block-api/index.js";
 import { isWorkflowImage } from "../images/index.js";
 
-/** Steps worth warming: a `warm` hook, no gates, every source a workflow input. */
+/** Steps worth warming: a `warm` hook and every source a workflow input. */
 export function warmableSteps(plan: CompiledWorkflow): CompiledStep[] {
-  return plan.steps.filter((step) => step.block.warm && step.gates.length === 0 && step.sources.every((source) => source.from === "input"));
+  return plan.steps.filter((step) => step.block.warm && step.sources.every((source) => source.from === "input"));
+}
+
+/** Runs in a row a step's gates must have opened before the next run warms it. */
+export const OPEN_RUNS_BEFORE_WARMING = 2;
+
+/**
+ * Which warmable steps the next run will probably reach. Ungated ones always; a step behind flow
+ * control once its gates have let every element through `OPEN_RUNS_BEFORE_WARMING` runs in a
+ * row — a frame sampler that passes every frame it is given (`--sample-fps` with a rate
+ * limiter) — so a wrong guess costs one wasted inference, while a gate that opens now and then
+ * (one frame in thirty) is never guessed open.
+ */
+export class GatePredictor {
+  private readonly openRuns = new Map<string, number>();
+
+  constructor(private readonly steps: readonly CompiledStep[]) {}
+
+  likelyToRun(): CompiledStep[] {
+    return this.steps.filter((step) => step.gates.length === 0 || (this.openRuns.get(step.name) ?? 0) >= OPEN_RUNS_BEFORE_WARMING);
+  }
+
+  observe(passedGates: ReadonlySet<string>): void {
+    for (const step of this.steps) {
+      if (step.gates.length > 0) this.openRuns.set(step.name, passedGates.has(step.name) ? (this.openRuns.get(step.name) ?? 0) + 1 : 0);
+    }
+  }
 }
 
 function materialize(template: InputTemplate, values: ReadonlyMap<string, unknown>, index: number): unknown {

@@ -14,6 +14,9 @@ import { isLiveKind } from "./reference.js";
 import type { VideoSourceSpec } from "./sources/open.js";
 import type { LatencySummary, PipelineState, PipelineStatus, SourceEvent } from "./status.js";
 
+/** Default of `readAheadFrames`. */
+export const READ_AHEAD_FRAMES = 8;
+
 export interface FrameResult {
   frame: SourceFrame;
   /** The frame's result dict (raw values); nulls where the frame failed. */
@@ -34,6 +37,11 @@ export interface PipelineOptions {
   sampleFps?: number;
   /** Frame size from the decoder (a side left out keeps the aspect ratio); default: the source's own. */
   frameSize?: { width?: number; height?: number };
+  /**
+   * Files and folders: frames (over all sources) taken from the decoders ahead of the engine, so
+   * that CLIP embeds them in batches while the current frame runs (default 8; 0: none).
+   */
+  readAheadFrames?: number;
   /** Workflow input the frames feed (default "image"). */
   imageInputName?: string;
   /** Workflow input for the frames' metadata, used when the workflow declares it (default "video_metadata"). */
@@ -130,31 +138,38 @@ export class VideoPipeline {
   }
 
   /**
-   * Files and folders: the next tick is taken while the current one runs, and its frames warm the
-   * engine (CLIP starts embedding them), so inference overlaps the rest of the work. Live sources
-   * are not read ahead: a tick taken early would hand the engine staler frames.
+   * Files and folders: the next ticks (`readAheadFrames` frames' worth) are taken while the
+   * current one runs, and their frames warm the engine: CLIP starts embedding them, and the
+   * frames that pile up while an inference runs go to the next one together, as a batch. Live
+   * sources are not read ahead: a tick taken early would hand the engine staler frames.
    */
   private async loop(multiplexer: VideoMultiplexer): Promise<void> {
-    const readAhead = multiplexer.sources.every((source) => !isLiveKind(source.kind));
+    const live = multiplexer.sources.some((source) => isLiveKind(source.kind));
+    const frames = this.options.readAheadFrames ?? READ_AHEAD_FRAMES;
+    const readAhead = live || frames <= 0 ? 0 : Math.max(1, Math.floor(frames / multiplexer.sources.length));
     const engine = this.options.engine;
-    let next = multiplexer.next();
+    const upcoming: Promise<Tick | null>[] = [];
+    const takeAhead = () => {
+      while (upcoming.length < readAhead) {
+        const next = multiplexer.next();
+        // a failed read is reported where the loop awaits it
+        next.then((tick) => tick && engine.warm(this.inputsFor(tick))).catch(() => undefined);
+        upcoming.push(next);
+      }
+    };
     for (;;) {
       const waitStarted = performance.now();
-      const tick = await next;
+      const tick = await (upcoming.shift() ?? multiplexer.next());
       if (!tick) return;
       const tickReady = performance.now();
       this.latency.wait.add(tickReady - waitStarted);
       if (this.paused) await this.paused.promise;
-      if (readAhead) {
-        next = multiplexer.next();
-        void next.then((upcoming) => upcoming && engine.warm(this.inputsFor(upcoming)));
-      }
+      takeAhead();
       const results = await this.process(tick, this.inputsFor(tick));
       this.latency.inference.add(performance.now() - tickReady);
       await this.options.onTick?.(tick, results);
       const done = performance.now();
       for (let i = 0; i < tick.frames.length; i++) this.latency.end_to_end.add(done - tickReady);
-      if (!readAhead) next = multiplexer.next();
     }
   }
 

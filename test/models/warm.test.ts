@@ -71,12 +71,61 @@ describe("engine.warm", () => {
     }
   });
 
-  it("leaves steps behind flow control alone (they may not run)", async () => {
+  it("warms a step behind flow control only once its gate has opened two runs in a row", async () => {
+    // the gate opens when the `open` parameter is 1
+    const behindGate = {
+      version: "1.0",
+      inputs: [
+        { type: "WorkflowImage", name: "image" },
+        { type: "WorkflowParameter", name: "open" },
+      ],
+      steps: [
+        {
+          type: "roboflow_core/continue_if@v1",
+          name: "gate",
+          condition_statement: {
+            type: "StatementGroup",
+            statements: [
+              {
+                type: "BinaryStatement",
+                left_operand: { type: "DynamicOperand", operand_name: "open" },
+                comparator: { type: "(Number) ==" },
+                right_operand: { type: "StaticOperand", value: 1 },
+              },
+            ],
+          },
+          evaluation_parameters: { open: "$inputs.open" },
+          next_steps: ["$steps.clip"],
+        },
+        { type: "roboflow_core/clip@v1", name: "clip", data: "$inputs.image" },
+      ],
+      outputs: [{ type: "JsonField", name: "embedding", selector: "$steps.clip.embedding" }],
+    };
     const services = new Services({ models: { folders: { "ViT-B-32": model } } });
+    const runtime = services.get(clipRuntime);
+    const settle = () => new Promise((resolve) => setTimeout(resolve, 100));
+    /** Inferences that `warm` alone starts. */
+    const warmedRuns = async (engine: ReturnType<typeof compile>, image: WorkflowImage) => {
+      const before = runtime.stats.visionRuns;
+      engine.warm({ image, open: 1 });
+      await settle();
+      return runtime.stats.visionRuns - before;
+    };
     try {
-      compile(gated, { services }).warm({ image: frame(5) });
-      await new Promise((resolve) => setTimeout(resolve, 50));
-      expect(services.get(clipRuntime).stats.visionRuns).toBe(0);
+      const engine = compile(behindGate, { services });
+      expect(await warmedRuns(engine, frame(2))).toBe(0);
+      await engine.run({ image: frame(3), open: 1 });
+      expect(await warmedRuns(engine, frame(4))).toBe(0);
+      await engine.run({ image: frame(5), open: 1 });
+      const next = frame(6);
+      expect(await warmedRuns(engine, next)).toBe(1);
+      // the warmed frame's run takes the embedding instead of computing it again
+      const before = runtime.stats.visionRuns;
+      await engine.run({ image: next, open: 1 });
+      expect(runtime.stats.visionRuns).toBe(before);
+      // one closed gate and the guess is off again
+      await engine.run({ image: frame(7), open: 0 });
+      expect(await warmedRuns(engine, frame(8))).toBe(0);
     } finally {
       await services.close();
     }

@@ -1,0 +1,65 @@
+/** Reading frames of a file ahead: CLIP embeds them in batches, and the results are those of a frame-by-frame run. */
+import { join } from "node:path";
+import { beforeAll, describe, expect, it } from "vitest";
+import { compile, Services } from "../../src/index.js";
+import { clipRuntime, createTinyClipModel } from "../../src/models/index.js";
+import { VideoPipeline } from "../../src/video/pipeline.js";
+import { makeTestVideo, type TestVideo } from "../../src/video/testing.js";
+import { scratchDir } from "./helpers.js";
+
+const scratch = scratchDir("video-read-ahead");
+let model: string;
+let clip: TestVideo;
+
+beforeAll(async () => {
+  model = await createTinyClipModel(join(scratch(), "tiny-clip"));
+  clip = await makeTestVideo(join(scratch(), "clip.mp4"), { frames: 40, anomalies: [{ from: 25, to: 27, color: "red" }] });
+});
+
+const WORKFLOW = {
+  version: "1.0",
+  inputs: [{ type: "WorkflowImage", name: "image" }],
+  steps: [
+    { type: "roboflow_core/clip@v1", name: "embedding", data: "$inputs.image" },
+    { type: "roboflow_core/identify_outliers@v1", name: "outliers", embedding: "$steps.embedding.embedding", warmup: 5 },
+  ],
+  outputs: [
+    { type: "JsonField", name: "embedding", selector: "$steps.embedding.embedding" },
+    { type: "JsonField", name: "is_outlier", selector: "$steps.outliers.is_outlier" },
+    { type: "JsonField", name: "percentile", selector: "$steps.outliers.percentile" },
+  ],
+};
+
+async function runFile(readAheadFrames: number): Promise<{ outputs: Record<string, unknown>[]; visionRuns: number }> {
+  const services = new Services({ models: { folders: { "ViT-B-32": model } } });
+  const engine = compile(WORKFLOW, { services, isolateElementErrors: true });
+  const outputs: Record<string, unknown>[] = [];
+  try {
+    const pipeline = new VideoPipeline({
+      engine,
+      videos: [clip.path],
+      readAheadFrames,
+      onTick: (_tick, results) => {
+        for (const result of results) outputs.push(result.outputs);
+      },
+    });
+    const status = await pipeline.run();
+    expect(status.errors).toBe(0);
+    return { outputs, visionRuns: services.get(clipRuntime).stats.visionRuns };
+  } finally {
+    await engine.close();
+    await services.close();
+  }
+}
+
+describe("read-ahead of file frames", () => {
+  it("embeds frames read ahead in shared inferences and gives exactly the frame-by-frame outputs", async () => {
+    const frameByFrame = await runFile(0);
+    const readAhead = await runFile(8);
+    expect(frameByFrame.outputs).toHaveLength(clip.frames);
+    expect(frameByFrame.visionRuns).toBe(clip.frames);
+    expect(readAhead.visionRuns).toBeLessThan(clip.frames);
+    expect(readAhead.outputs).toEqual(frameByFrame.outputs);
+    expect(readAhead.outputs.slice(25, 27).some((outputs) => outputs.is_outlier === true)).toBe(true);
+  });
+});
