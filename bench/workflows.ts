@@ -1,16 +1,8 @@
 /** Workflows the benchmarks share. */
 
-export const statement = (operand: string, comparator: string, value: unknown) => ({
-  type: "StatementGroup",
-  statements: [
-    {
-      type: "BinaryStatement",
-      left_operand: { type: "DynamicOperand", operand_name: operand },
-      comparator: { type: comparator },
-      right_operand: { type: "StaticOperand", value },
-    },
-  ],
-});
+import { statement } from "../test/helpers/workflows.js";
+
+export { statement };
 
 /** Ten steps of the kinds a moderation / monitoring workflow uses around its model. */
 export function tenStepWorkflow(valueInput: Record<string, unknown>) {

@@ -7,19 +7,9 @@ import { compile, WorkflowImage, type CompileOptions } from "../../src/index.js"
 import { formatTemplate } from "../../src/blocks/formatters/string-template.js";
 import { output, workflow } from "../helpers/test-blocks.js";
 import { rejectionOf } from "../helpers/errors.js";
+import { statement } from "../helpers/workflows.js";
 
 const param = (name: string, extra: Record<string, unknown> = {}) => ({ type: "WorkflowParameter", name, ...extra });
-const statement = (operand: string, comparator: string, value: unknown) => ({
-  type: "StatementGroup",
-  statements: [
-    {
-      type: "BinaryStatement",
-      left_operand: { type: "DynamicOperand", operand_name: operand },
-      comparator: { type: comparator },
-      right_operand: { type: "StaticOperand", value },
-    },
-  ],
-});
 
 async function runOnce(definition: unknown, inputs: Record<string, unknown>, options: CompileOptions = {}) {
   return (await compile(definition, options).run(inputs))[0];

@@ -4,6 +4,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { compile, Services, WorkflowImage } from "../../src/index.js";
 import { clipRuntime, ClipRuntime, createTinyClipModel } from "../../src/models/index.js";
 import { tempDir } from "../helpers/cli.js";
+import { statement } from "../helpers/workflows.js";
 
 let model: string;
 
@@ -83,17 +84,7 @@ describe("engine.warm", () => {
         {
           type: "roboflow_core/continue_if@v1",
           name: "gate",
-          condition_statement: {
-            type: "StatementGroup",
-            statements: [
-              {
-                type: "BinaryStatement",
-                left_operand: { type: "DynamicOperand", operand_name: "open" },
-                comparator: { type: "(Number) ==" },
-                right_operand: { type: "StaticOperand", value: 1 },
-              },
-            ],
-          },
+          condition_statement: statement("open", "(Number) ==", 1),
           evaluation_parameters: { open: "$inputs.open" },
           next_steps: ["$steps.clip"],
         },

@@ -8,6 +8,7 @@ import { join } from "node:path";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { makeTestVideo } from "../../src/video/testing.js";
+import { statement } from "../helpers/workflows.js";
 import { scratchDir } from "../video/helpers.js";
 import { call, readEvents, startServer, type Json, type RunningServer } from "./helpers.js";
 
@@ -28,17 +29,7 @@ const FLAGGING = {
         cases: [
           {
             type: "CaseDefinition",
-            condition: {
-              type: "StatementGroup",
-              statements: [
-                {
-                  type: "BinaryStatement",
-                  left_operand: { type: "DynamicOperand", operand_name: "n" },
-                  comparator: { type: "(Number) >=" },
-                  right_operand: { type: "StaticOperand", value: FLAG_FROM },
-                },
-              ],
-            },
+            condition: statement("n", "(Number) >=", FLAG_FROM),
             result: { type: "StaticCaseResult", value: true },
           },
         ],
