@@ -210,8 +210,12 @@ export async function serveTestStream(
 }
 
 /**
- * Waits until something listens on 127.0.0.1:`port`. A test connection would use up the
- * server's only client, so Linux's socket table is read instead; elsewhere a pause stands in.
+ * Waits until something listens on 127.0.0.1:`port`, or already serves a client there. A test
+ * connection would use up the server's only client, so Linux's socket table is read instead;
+ * elsewhere a pause stands in. A live source that is reconnecting can take the server's one
+ * client within milliseconds of the bind, and `-listen 1` then closes its listening socket: an
+ * established connection on the port counts too (the killed server's own are closing, never
+ * established).
  */
 async function waitUntilListening(port: number, server: FfmpegProcess): Promise<void> {
   const entry = `0100007F:${port.toString(16).toUpperCase().padStart(4, "0")}`;
@@ -219,8 +223,8 @@ async function waitUntilListening(port: number, server: FfmpegProcess): Promise<
     const table = await readFile("/proc/net/tcp", "utf8").catch(() => null);
     if (table === null) return new Promise((resolve) => setTimeout(resolve, 500));
     const listening = table.split("\n").some((line) => {
-      const fields = line.trim().split(/\s+/); // sl, local_address, rem_address, st, …
-      return fields[1] === entry && fields[3] === "0A";
+      const fields = line.trim().split(/\s+/); // sl, local_address, rem_address, st (0A LISTEN, 01 ESTABLISHED), …
+      return fields[1] === entry && (fields[3] === "0A" || fields[3] === "01");
     });
     if (listening) return;
     await new Promise((resolve) => setTimeout(resolve, 20));
