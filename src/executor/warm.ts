@@ -20,8 +20,9 @@ export const OPEN_RUNS_BEFORE_WARMING = 2;
  * Which warmable steps the next run will probably reach. Ungated ones always; a step behind flow
  * control once its gates have let every element through `OPEN_RUNS_BEFORE_WARMING` runs in a
  * row — a frame sampler that passes every frame it is given (`--sample-fps` with a rate
- * limiter) — so a wrong guess costs one wasted inference, while a gate that opens now and then
- * (one frame in thirty) is never guessed open.
+ * limiter). A wrong guess costs the inferences of the inputs warmed meanwhile (a video
+ * pipeline's read-ahead, one batch); a gate that opens now and then (one frame in thirty) is
+ * never guessed open.
  */
 export class GatePredictor {
   private readonly openRuns = new Map<string, number>();
