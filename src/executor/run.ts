@@ -40,8 +40,8 @@ export interface RunOutcome {
   errors: ElementError[];
   /** Stream of each batch element. */
   streams: string[];
-  /** Steps behind flow control whose gates let every element of this run through. */
-  passedGates: Set<string>;
+  /** Whether a step's gates let every element of this run through (true for an ungated step). */
+  passedGates: (step: CompiledStep) => boolean;
 }
 
 const EMPTY = Symbol("empty");
@@ -155,12 +155,11 @@ class Run {
     finish(result);
   }
 
-  passedGates(): Set<string> {
-    const open = (gate: { id: string }): boolean => {
+  passedGates(step: CompiledStep): boolean {
+    return step.gates.every((gate) => {
       const registered = this.branches.get(gate.id);
       return registered === true || (Array.isArray(registered) && registered.length > 0 && registered.every(Boolean));
-    };
-    return new Set(this.env.plan.steps.filter((step) => step.gates.length > 0 && step.gates.every(open)).map((step) => step.name));
+    });
   }
 
   private skip(step: CompiledStep): void {
@@ -450,5 +449,5 @@ export async function executeRun(env: RunEnvironment, batchSize: number, inputs:
   const run = new Run(env, batchSize, inputs);
   env.store.touch(run.streams, env.clock());
   const results = await run.execute();
-  return { results, errors: run.errors, streams: run.streams, passedGates: run.passedGates() };
+  return { results, errors: run.errors, streams: run.streams, passedGates: (step) => run.passedGates(step) };
 }

@@ -33,9 +33,9 @@ export class GatePredictor {
     return this.steps.filter((step) => step.gates.length === 0 || (this.openRuns.get(step.name) ?? 0) >= OPEN_RUNS_BEFORE_WARMING);
   }
 
-  observe(passedGates: ReadonlySet<string>): void {
+  observe(passedGates: (step: CompiledStep) => boolean): void {
     for (const step of this.steps) {
-      if (step.gates.length > 0) this.openRuns.set(step.name, passedGates.has(step.name) ? (this.openRuns.get(step.name) ?? 0) + 1 : 0);
+      if (step.gates.length > 0) this.openRuns.set(step.name, passedGates(step) ? (this.openRuns.get(step.name) ?? 0) + 1 : 0);
     }
   }
 }

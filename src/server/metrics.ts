@@ -40,13 +40,9 @@ export class ServerMetrics {
       help,
       samples: state.pipelines.map((report) => ({ labels: { pipeline: report.pipeline_id }, value: value(report) })),
     });
+    const single = (name: string, help: string, value: number): MetricFamily => ({ name, type: "gauge", help, samples: [{ labels: {}, value }] });
     return [
-      {
-        name: "sightline_pipelines",
-        type: "gauge",
-        help: "Inference pipelines held by the server (running or ended, not yet terminated).",
-        samples: [{ labels: {}, value: state.pipelines.length }],
-      },
+      single("sightline_pipelines", "Inference pipelines held by the server (running or ended, not yet terminated).", state.pipelines.length),
       {
         name: "sightline_pipeline_state",
         type: "gauge",
@@ -85,19 +81,9 @@ export class ServerMetrics {
           ...latencySamples(report.pipeline_id, "end_to_end", report.latency.end_to_end),
         ]),
       },
-      { name: "sightline_sessions_active", type: "gauge", help: "Stateful /workflows/run sessions held.", samples: [{ labels: {}, value: state.sessions }] },
-      {
-        name: "sightline_workflow_runs_in_progress",
-        type: "gauge",
-        help: "/workflows/run requests running now.",
-        samples: [{ labels: {}, value: state.runsActive }],
-      },
-      {
-        name: "sightline_workflow_runs_queued",
-        type: "gauge",
-        help: "/workflows/run requests waiting for a slot.",
-        samples: [{ labels: {}, value: state.runsQueued }],
-      },
+      single("sightline_sessions_active", "Stateful /workflows/run sessions held.", state.sessions),
+      single("sightline_workflow_runs_in_progress", "/workflows/run requests running now.", state.runsActive),
+      single("sightline_workflow_runs_queued", "/workflows/run requests waiting for a slot.", state.runsQueued),
       {
         name: "sightline_http_requests_total",
         type: "counter",

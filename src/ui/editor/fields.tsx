@@ -237,21 +237,16 @@ function NumberInput({
   );
 }
 
-function SelectorControl({
-  id,
-  value,
-  options,
-  onChange,
-  describedBy,
-  invalid,
-}: {
+interface SelectorControlProps {
   id: string;
   value: unknown;
   options: SelectorOption[];
   onChange: (value: unknown) => void;
   describedBy?: string;
   invalid: boolean;
-}) {
+}
+
+function SelectorControl({ id, value, options, onChange, describedBy, invalid }: SelectorControlProps) {
   const current = typeof value === "string" ? value : "";
   const known = options.some((option) => option.selector === current);
   return (
@@ -274,21 +269,7 @@ function SelectorControl({
 }
 
 /** A list of selectors (e.g. the images of a grid): one picker per item, and one more to add. */
-function SelectorListControl({
-  id,
-  value,
-  options,
-  onChange,
-  describedBy,
-  invalid,
-}: {
-  id: string;
-  value: unknown;
-  options: SelectorOption[];
-  onChange: (value: unknown) => void;
-  describedBy?: string;
-  invalid: boolean;
-}) {
+function SelectorListControl({ id, value, options, onChange, describedBy, invalid }: SelectorControlProps) {
   const items = Array.isArray(value) ? value : [];
   const update = (next: unknown[]) => onChange(next.length === 0 ? undefined : next);
   return (
