@@ -3,14 +3,11 @@
  * only and no Node import, so the browser bundle imports them as they are.
  */
 import type { WorkflowErrorBody } from "../errors/index.js";
-import type { PipelineStatus, SourceEvent } from "../video/status.js";
+import type { FrameRecord as FrameLine, PipelineStatus, SourceEvent } from "../video/status.js";
 
-/** One processed frame as `consume` and the `frame` event deliver it. */
-export interface FrameRecord {
-  source: string;
+/** One processed frame as `consume` and the `frame` event deliver it: the CLI's line, and more. */
+export interface FrameRecord extends FrameLine {
   source_index: number;
-  frame_number: number;
-  frame_timestamp: string;
   /** Serialised as `/workflows/run` answers (images as base64 JPEG). */
   outputs: Record<string, unknown>;
   error?: WorkflowErrorBody;

@@ -18,9 +18,9 @@ export { classifyReference, isLiveKind, parseVideoArgument, redactReference } fr
 export { DEFAULT_BATCH_COLLECTION_TIMEOUT_MS, VideoMultiplexer, type MultiplexerOptions, type SourceFrame, type Tick } from "./multiplexer.js";
 export type { SourceDefaults, VideoSourceSpec } from "./sources/open.js";
 export { DEFAULT_FOLDER_FPS, DEFAULT_PREFETCH_FRAMES, DEFAULT_RECONNECT, FrameSource, type DecodedFrame, type ReconnectOptions } from "./sources/source.js";
-export type { LatencySummary, PipelineState, PipelineStatus, SourceEvent, SourceKind, SourceState, SourceStats } from "./status.js";
+export type { FrameRecord, LatencySummary, PipelineState, PipelineStatus, SourceEvent, SourceKind, SourceState, SourceStats } from "./status.js";
 export { probeVideoFile, type FileProbe } from "./sources/video-file.js";
 export { JsonLinesSink } from "./sinks/json-lines.js";
 export { ImageFileSink } from "./sinks/image-files.js";
 export { VideoFileSink, type VideoFileSinkOptions } from "./sinks/video-file.js";
-export { ResultSinks, videoPathFor, type FrameRecord, type ResultSinksOptions, type VideoOutputSpec } from "./sinks/results.js";
+export { ResultSinks, videoPathFor, type ResultSinksOptions, type VideoOutputSpec } from "./sinks/results.js";

@@ -75,3 +75,13 @@ export interface PipelineStatus {
   /** Set when the run failed as a whole (e.g. no source could be opened). */
   failure: WorkflowErrorBody | null;
 }
+
+/** One processed frame as `sightline run --video` prints it (a line of results.jsonl). */
+export interface FrameRecord {
+  source: string;
+  frame_number: number;
+  frame_timestamp: string;
+  outputs: unknown;
+  /** Present when the frame failed: the error body, saying which step and why. */
+  error?: unknown;
+}

@@ -15,16 +15,8 @@ import type { FfmpegTools } from "../ffmpeg.js";
 import type { Tick } from "../multiplexer.js";
 import { ImageFileSink, safePathPart } from "./image-files.js";
 import { JsonLinesSink } from "./json-lines.js";
+import type { FrameRecord } from "../status.js";
 import { VideoFileSink } from "./video-file.js";
-
-export interface FrameRecord {
-  source: string;
-  frame_number: number;
-  frame_timestamp: string;
-  outputs: unknown;
-  /** Present when the frame failed: the error body, saying which step and why. */
-  error?: unknown;
-}
 
 export interface VideoOutputSpec {
   /** Workflow output holding an image. */
