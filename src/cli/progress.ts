@@ -39,13 +39,14 @@ export class ProgressLine {
 
   constructor(private readonly stream: Terminal = process.stderr) {}
 
-  update(status: PipelineStatus): void {
+  /** Redraws when due; `status` is asked only then (a pipeline's status sorts its latencies). */
+  update(status: () => PipelineStatus): void {
     if (!this.stream.isTTY) return;
     const now = performance.now();
     if (now - this.lastDraw < REDRAW_MS) return;
     this.lastDraw = now;
     this.drawn = true;
-    this.stream.write(`\r\x1b[2K${progressText(status)}`);
+    this.stream.write(`\r\x1b[2K${progressText(status())}`);
   }
 
   /** Clears the line so that the next message starts clean. */

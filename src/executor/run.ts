@@ -155,11 +155,14 @@ class Run {
     finish(result);
   }
 
-  passedGates(step: CompiledStep): boolean {
-    return step.gates.every((gate) => {
-      const registered = this.branches.get(gate.id);
-      return registered === true || (Array.isArray(registered) && registered.length > 0 && registered.every(Boolean));
-    });
+  /** Answers `RunOutcome.passedGates` from the branch decisions alone, not holding the run's outputs. */
+  gateCheck(): (step: CompiledStep) => boolean {
+    const branches = this.branches;
+    return (step) =>
+      step.gates.every((gate) => {
+        const registered = branches.get(gate.id);
+        return registered === true || (Array.isArray(registered) && registered.length > 0 && registered.every(Boolean));
+      });
   }
 
   private skip(step: CompiledStep): void {
@@ -449,5 +452,5 @@ export async function executeRun(env: RunEnvironment, batchSize: number, inputs:
   const run = new Run(env, batchSize, inputs);
   env.store.touch(run.streams, env.clock());
   const results = await run.execute();
-  return { results, errors: run.errors, streams: run.streams, passedGates: (step) => run.passedGates(step) };
+  return { results, errors: run.errors, streams: run.streams, passedGates: run.gateCheck() };
 }

@@ -11,7 +11,7 @@ import { RuntimeInputError, type WorkflowErrorBody } from "../errors/index.js";
 import type { WorkflowEngine } from "../executor/engine.js";
 import { serialiseValue } from "../executor/serialise.js";
 import type { WorkflowImage } from "../images/index.js";
-import type { PipelineStatus, SourceEvent, VideoSourceSpec } from "../video/index.js";
+import type { PipelineState, PipelineStatus, SourceEvent, VideoSourceSpec } from "../video/index.js";
 import { VideoPipeline, type FrameResult } from "../video/pipeline.js";
 import type { EngineFactory } from "./engines.js";
 import { HttpError, tooManyRequests } from "./errors.js";
@@ -94,7 +94,7 @@ export class ManagedPipeline {
   }
 
   get finished(): boolean {
-    const { state } = this.pipeline.status();
+    const state = this.pipeline.currentState;
     return state === "finished" || state === "failed";
   }
 
@@ -110,6 +110,10 @@ export class ManagedPipeline {
   async terminate(): Promise<void> {
     await this.pipeline.stop();
     await this.done;
+  }
+
+  get state(): PipelineState {
+    return this.pipeline.currentState;
   }
 
   status(): PipelineStatus {

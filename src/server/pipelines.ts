@@ -140,7 +140,7 @@ export function registerPipelineRoutes(app: FastifyInstance, context: ServerCont
       status: "success",
       context: commandContext(null),
       pipelines: all.map((pipeline) => pipeline.id),
-      details: all.map((pipeline) => ({ pipeline_id: pipeline.id, state: pipeline.status().state, created_at: pipeline.createdAt.toISOString() })),
+      details: all.map((pipeline) => ({ pipeline_id: pipeline.id, state: pipeline.state, created_at: pipeline.createdAt.toISOString() })),
     };
   });
 
@@ -242,7 +242,7 @@ function streamEvents(context: ServerContext, pipeline: ManagedPipeline, reply: 
 
   sendStatus();
   if (pipeline.finished) {
-    send("end", { state: pipeline.status().state });
+    send("end", { state: pipeline.state });
     finish();
   }
 }

@@ -68,14 +68,10 @@ export class LatencyStats {
     else this.recent[this.next++ % 1024] = ms;
   }
 
-  quantile(q: number): number | null {
-    if (this.recent.length === 0) return null;
-    const sorted = [...this.recent].sort((a, b) => a - b);
-    return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
-  }
-
   summary(): LatencySummary {
-    return { count: this.count, mean_ms: this.count ? this.total / this.count : null, p50_ms: this.quantile(0.5), p99_ms: this.quantile(0.99) };
+    const sorted = [...this.recent].sort((a, b) => a - b);
+    const quantile = (q: number) => (sorted.length === 0 ? null : sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]);
+    return { count: this.count, mean_ms: this.count ? this.total / this.count : null, p50_ms: quantile(0.5), p99_ms: quantile(0.99) };
   }
 }
 
@@ -226,6 +222,10 @@ export class VideoPipeline {
     this.resume();
     this.state = "stopping";
     await this.multiplexer?.stop();
+  }
+
+  get currentState(): PipelineState {
+    return this.state;
   }
 
   status(): PipelineStatus {

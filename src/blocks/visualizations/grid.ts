@@ -106,8 +106,11 @@ export function flattenImages(items: readonly unknown[]): (WorkflowImage | null)
   return flat;
 }
 
-/** The previous call's inputs and output per step, so identical inputs return the same image (upstream's cache). */
-const lastRender = new Map<string, { images: (WorkflowImage | null)[]; width: number; height: number; output: WorkflowImage }>();
+/**
+ * The last render per step and stream, so identical inputs return the same image (upstream's
+ * cache) — held by its first input image, so it goes when the frames do, whichever engine made it.
+ */
+const lastRender = new WeakMap<WorkflowImage, { key: string; images: (WorkflowImage | null)[]; width: number; height: number; output: WorkflowImage }>();
 
 function sameInputs(a: readonly (WorkflowImage | null)[], b: readonly (WorkflowImage | null)[]): boolean {
   return a.length === b.length && a.every((image, i) => image === b[i]);
@@ -134,10 +137,13 @@ export const gridVisualizationBlock = defineBlock({
     }
     const flat = flattenImages(images);
     const key = `${ctx.step}\0${ctx.stream}`;
-    const previous = lastRender.get(key);
-    if (previous && previous.width === width && previous.height === height && sameInputs(previous.images, flat)) return { image: previous.output };
+    const holder = flat.find((image) => image !== null);
+    const previous = holder && lastRender.get(holder);
+    if (previous && previous.key === key && previous.width === width && previous.height === height && sameInputs(previous.images, flat)) {
+      return { image: previous.output };
+    }
     const output = await renderGrid(flat, width, height);
-    lastRender.set(key, { images: flat, width, height, output });
+    if (holder) lastRender.set(holder, { key, images: flat, width, height, output });
     return { image: output };
   },
 });

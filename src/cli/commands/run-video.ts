@@ -92,7 +92,7 @@ export async function runVideoCommand(workflowPath: string, options: RunVideoOpt
       );
       for (const result of results) if (result.error) log(`source ${result.frame.source}, frame ${result.frame.frameNumber}: ${describeError(result.error)}`);
       await stateFile?.ranOnce(engine);
-      if (!options.quiet) progress.update(pipeline.status());
+      if (!options.quiet) progress.update(() => pipeline.status());
     },
   });
 
