@@ -9,9 +9,8 @@ import type { KindValue } from "../kinds/index.js";
 import type { WorkflowImage } from "../images/index.js";
 
 export const INPUT_SELECTOR = /^\$inputs\.[A-Za-z_0-9-]+$/;
-export const STEP_OUTPUT_SELECTOR = /^\$steps\.[A-Za-z_0-9-]+\.[A-Za-z_*0-9-]+$/;
 export const STEP_SELECTOR = /^\$steps\.[A-Za-z_0-9-]+$/;
-const DATA_SELECTOR = /^(\$inputs\.[A-Za-z_0-9-]+|\$steps\.[A-Za-z_0-9-]+\.[A-Za-z_*0-9-]+)$/;
+export const DATA_SELECTOR = /^(\$inputs\.[A-Za-z_0-9-]+|\$steps\.[A-Za-z_0-9-]+\.[A-Za-z_*0-9-]+)$/;
 
 /** Anything starting with `$` is a selector to the engine (spec §1.4). */
 export function isSelector(value: unknown): value is string {

@@ -20,7 +20,7 @@ export interface CompilerOptions {
 }
 
 export function compileWorkflow(raw: unknown, options: CompilerOptions): CompiledWorkflow {
-  const { definition, engineVersion } = parseDefinition(raw);
+  const { definition } = parseDefinition(raw);
   const registry = registerDynamicBlocks(definition.dynamic_blocks_definitions ?? [], options);
   const inputs = buildInputNodes(definition.inputs);
   const validated = validateSteps(definition.steps, registry);
@@ -29,7 +29,6 @@ export function compileWorkflow(raw: unknown, options: CompilerOptions): Compile
   for (const step of steps) (layers[step.layer] ??= []).push(step);
   return {
     definition,
-    engineVersion,
     inputs,
     inputsByName: new Map(inputs.map((input) => [input.name, input])),
     steps,

@@ -4,7 +4,7 @@
  */
 import type { z } from "zod";
 import { findSelectors, literalPart, type PropertyPath, type SelectorOccurrence } from "../block-api/index.js";
-import type { InputDefinition, OutputDefinitionEntry } from "../definition/index.js";
+import { formatPath, type InputDefinition, type OutputDefinitionEntry } from "../definition/index.js";
 import { ExecutionGraphStructureError, InvalidReferenceTargetError, ReferenceTypeError, StepInputDimensionalityError, blockError } from "../errors/index.js";
 import { kindNameOf, kindsCompatible } from "../kinds/index.js";
 import type { Branch, CompiledOutput, CompiledStep, InputNode, InputRole, InputTemplate, RuntimeInputCheck, ValueSource } from "./plan.js";
@@ -69,7 +69,7 @@ function resolveDataSelector(
   resolution: Resolution,
 ): { target: "input" | "step"; name: string; output: string } {
   const property = occurrence.path[0];
-  const where = `step "${step.name}", property "${formatPropertyPath(occurrence.path)}"`;
+  const where = `step "${step.name}", property "${formatPath(occurrence.path)}"`;
   const parts = occurrence.selector.split(".");
   if (parts[0] === "$inputs") {
     const input = resolution.inputs.get(parts[1]);
@@ -117,10 +117,6 @@ function checkKinds(step: ValidatedStep, occurrence: SelectorOccurrence, actual:
   });
 }
 
-export function formatPropertyPath(path: PropertyPath): string {
-  return path.map((segment, i) => (typeof segment === "number" ? `[${segment}]` : i === 0 ? segment : `.${segment}`)).join("");
-}
-
 /** Upstream's branch naming: a list property is one branch, each dict key its own. */
 function branchKey(path: PropertyPath): string {
   if (path.length >= 2 && typeof path[1] === "string") return `${String(path[0])}[${path[1]}]`;
@@ -133,7 +129,7 @@ function collectBranches(step: ValidatedStep, stepSelectors: SelectorOccurrence[
   for (const occurrence of stepSelectors) {
     const target = occurrence.selector.slice("$steps.".length);
     if (!resolution.steps.has(target)) {
-      const message = `Flow-control step "${step.name}" selects non-existing step "${occurrence.selector}" (property "${formatPropertyPath(occurrence.path)}").`;
+      const message = `Flow-control step "${step.name}" selects non-existing step "${occurrence.selector}" (property "${formatPath(occurrence.path)}").`;
       throw new InvalidReferenceTargetError(message, { context: GRAPH_CONTEXT, blocksErrors: stepError(step, occurrence.path[0], message) });
     }
     if (target === step.name) {

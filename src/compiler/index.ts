@@ -1,3 +1,2 @@
 export * from "./compile.js";
 export * from "./plan.js";
-export { formatPropertyPath } from "./graph.js";

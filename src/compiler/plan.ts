@@ -77,7 +77,6 @@ export interface CompiledOutput {
 
 export interface CompiledWorkflow {
   definition: WorkflowDefinition;
-  engineVersion: string;
   inputs: InputNode[];
   inputsByName: ReadonlyMap<string, InputNode>;
   /** Steps in execution order (by layer). */

@@ -18,7 +18,6 @@ export function describeIssue(issue: Issue): string {
     const best = [...issue.errors].sort((a, b) => a.length - b.length)[0];
     if (best.length > 0) return best.map((inner) => describeIssue(inner)).join("; ");
   }
-  if (issue.code === "invalid_union" && "note" in issue && issue.note) return issue.message;
   return issue.message;
 }
 

@@ -9,7 +9,6 @@ import { selectExecutionEngine } from "./version.js";
 
 export interface ParsedDefinition {
   definition: WorkflowDefinition;
-  engineVersion: string;
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
@@ -33,7 +32,8 @@ export function parseDefinition(raw: unknown): ParsedDefinition {
       context: "workflow_compilation | definition_parsing",
     });
   }
-  const engineVersion = typeof raw.version === "string" ? selectExecutionEngine(raw.version) : null;
+  // the version decides before anything else, as upstream: a 2.x definition is not a syntax error
+  if (typeof raw.version === "string") selectExecutionEngine(raw.version);
   const result = WorkflowDefinitionSchema.safeParse(raw);
   if (!result.success) {
     const lines = formatIssues(result.error.issues);
@@ -54,7 +54,7 @@ export function parseDefinition(raw: unknown): ParsedDefinition {
   }
   const definition = result.data;
   checkUniqueNames(definition);
-  return { definition, engineVersion: engineVersion ?? selectExecutionEngine(definition.version) };
+  return { definition };
 }
 
 function checkUniqueNames(definition: WorkflowDefinition): void {

@@ -4,6 +4,7 @@
  * checked for `type` and `name` here; each block validates its own properties (compiler).
  */
 import { z } from "zod";
+import { DATA_SELECTOR } from "../block-api/selectors.js";
 
 const kindEntry = z.union([z.string(), z.looseObject({ name: z.string() })]);
 const kindList = (fallback: string) => z.array(kindEntry).default([fallback]);
@@ -47,9 +48,7 @@ export const InputSchema = z.discriminatedUnion("type", [
 export const OutputSchema = z.object({
   type: z.literal("JsonField"),
   name: z.string().min(1),
-  selector: z
-    .string()
-    .regex(/^\$(inputs\.[A-Za-z_0-9-]+|steps\.[A-Za-z_0-9-]+\.[A-Za-z_*0-9-]+)$/, "must be $inputs.<name>, $steps.<step>.<output> or $steps.<step>.*"),
+  selector: z.string().regex(DATA_SELECTOR, "must be $inputs.<name>, $steps.<step>.<output> or $steps.<step>.*"),
   coordinates_system: z.enum(["own", "parent"]).default("parent"),
 });
 

@@ -38,11 +38,6 @@ export interface RunOptions {
   signal?: AbortSignal;
 }
 
-export interface InterfaceDescription {
-  inputs: Record<string, string[]>;
-  outputs: Record<string, string[]>;
-}
-
 export class WorkflowEngine {
   private readonly store: StateStore;
   readonly services: Services;
@@ -93,10 +88,9 @@ export class WorkflowEngine {
    */
   ready(): Promise<void> {
     this.preparing ??= (async () => {
-      const seen = new Set<string>();
       await Promise.all(
         this.plan.steps
-          .filter((step) => step.block.prepare && !seen.has(step.name) && seen.add(step.name))
+          .filter((step) => step.block.prepare)
           .map((step) => step.block.prepare!({ name: step.name, blockType: step.block.manifest.type }, this.services)),
       );
     })();
@@ -159,13 +153,6 @@ export class WorkflowEngine {
   /** Streams that currently hold state. */
   activeStreams(): string[] {
     return this.store.streams();
-  }
-
-  describeInterface(): InterfaceDescription {
-    return {
-      inputs: Object.fromEntries(this.plan.inputs.map((input) => [input.name, input.kinds])),
-      outputs: Object.fromEntries(this.plan.outputs.map((output) => [output.name, output.kinds])),
-    };
   }
 }
 

@@ -64,11 +64,6 @@ export function cosineSimilarity(a: Vector, b: Vector): number {
   return dot(unitA, unitB) / Math.sqrt(dot(unitA, unitA) * dot(unitB, unitB));
 }
 
-/** Index of the first component that is not a finite number, or -1. */
-export function firstNonFinite(a: Vector): number {
-  return a.findIndex((x) => !Number.isFinite(x));
-}
-
 export function isZeroVector(a: Vector): boolean {
   for (const x of a) if (x !== 0) return false;
   return true;

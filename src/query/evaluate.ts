@@ -3,19 +3,16 @@
  * definition object (cached by identity) and run. Hot paths should compile up front instead.
  */
 import type { z } from "zod";
+import { formatIssues } from "../definition/issues.js";
 import { WorkflowSyntaxError } from "../errors/index.js";
 import { compileCondition, type CompiledCondition, type QueryValues } from "./conditions.js";
 import { compileOperations, NO_GLOBALS, type CompiledOperations, type QueryGlobals } from "./operations/index.js";
 import { OperationsChainSchema, StatementGroupSchema, type Operation, type OperationInput, type StatementGroup, type StatementGroupInput } from "./schemas.js";
 
-function formatPath(path: readonly PropertyKey[]): string {
-  return path.map((key) => (typeof key === "number" ? `[${key}]` : `.${String(key)}`)).join("");
-}
-
 function parse<T>(schema: z.ZodType<T>, raw: unknown, where: string): T {
   const result = schema.safeParse(raw);
   if (result.success) return result.data;
-  const problems = result.error.issues.map((issue) => `${where}${formatPath(issue.path)}: ${issue.message}`);
+  const problems = formatIssues(result.error.issues, [where]);
   throw new WorkflowSyntaxError(`Invalid query-language definition: ${problems.join("; ")}`, { inner: result.error });
 }
 
