@@ -198,7 +198,8 @@ describe("roboflow_core/clip_comparison@v2", () => {
     });
   });
 
-  it("lets the first of equal similarities win", async () => {
+  // which of two equal similarities wins is argmax's tie rule, tested in test/models/maths.test.ts
+  it("gives identical class texts the same similarity, and names the top and bottom class from the scores", async () => {
     const [result] = await runBatch(clipComparisonV2Block, { images: "$inputs.image", classes: ["twin", "twin", "other"], version: "ViT-B-32" }, [
       { images: frame(10) },
     ]);

@@ -126,9 +126,7 @@ describe("sessions", () => {
   });
 });
 
-const outliersRegistered = getDefaultRegistry().get("roboflow_core/identify_outliers@v1") !== undefined;
-
-describe.runIf(outliersRegistered)("sessions with the stream blocks", () => {
+describe("sessions with the stream blocks", () => {
   it("identify_outliers over HTTP frames equals a local stream", async () => {
     const plain = await startServer({ registry: getDefaultRegistry() });
     try {
