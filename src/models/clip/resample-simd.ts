@@ -9,8 +9,30 @@ import { WASM_BASE64 } from "./wasm/resample.wasm.js";
 
 interface Kernel {
   memory: WasmMemory;
-  horizontal(src: number, srcWidth: number, firstRow: number, rowCount: number, bounds: number, kernel: number, taps: number, left: number, width: number, out: number): void;
-  vertical(rows: number, stride: number, bounds: number, kernel: number, taps: number, firstRow: number, top: number, height: number, sums: number, out: number): void;
+  horizontal(
+    src: number,
+    srcWidth: number,
+    firstRow: number,
+    rowCount: number,
+    bounds: number,
+    kernel: number,
+    taps: number,
+    left: number,
+    width: number,
+    out: number,
+  ): void;
+  vertical(
+    rows: number,
+    stride: number,
+    bounds: number,
+    kernel: number,
+    taps: number,
+    firstRow: number,
+    top: number,
+    height: number,
+    sums: number,
+    out: number,
+  ): void;
 }
 
 let kernel: Kernel | null | undefined;

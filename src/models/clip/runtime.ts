@@ -28,6 +28,8 @@ export class ClipRuntime {
   readonly stats: RuntimeStats = { visionRuns: 0, visionImages: 0, textRuns: 0, textTexts: 0, textCacheHits: 0, textCacheMisses: 0 };
   private readonly host: SessionHost;
   private readonly models = new Map<string, ClipModel>();
+  /** The model each (version, precision) request named, so that it is resolved once. */
+  private readonly modelsByRequest = new Map<string, ClipModel>();
   private readonly textCache: LruCache<string, readonly number[]>;
   /** Texts being embedded right now, so concurrent requests for one prompt share the work. */
   private readonly pendingTexts = new Map<string, Promise<readonly number[]>>();
@@ -46,8 +48,12 @@ export class ClipRuntime {
     if (request.version !== undefined && typeof request.version !== "string") {
       throw new ModelError(`a CLIP version must be a string, got ${JSON.stringify(request.version)}`);
     }
-    const source = resolveModelSource(request.version, this.options);
     const dtype = request.dtype ?? this.options.dtype;
+    // asked on every frame: resolving the source (which may look at the disk) happens once per request
+    const requestKey = `${request.version ?? ""}\0${dtype}`;
+    const known = this.modelsByRequest.get(requestKey);
+    if (known) return known;
+    const source = resolveModelSource(request.version, this.options);
     if (!DTYPES.includes(dtype)) throw new ModelError(`unknown precision "${dtype}": use one of ${DTYPES.join(", ")}`);
     const key = `${source.id}#${dtype}`;
     let model = this.models.get(key);
@@ -62,6 +68,7 @@ export class ClipRuntime {
       });
       this.models.set(key, model);
     }
+    this.modelsByRequest.set(requestKey, model);
     return model;
   }
 
@@ -140,6 +147,7 @@ export class ClipRuntime {
 
   async close(): Promise<void> {
     this.models.clear();
+    this.modelsByRequest.clear();
     this.textCache.clear();
     await this.host.close();
   }

@@ -34,8 +34,7 @@ export interface SessionHostOptions {
 
 type Request =
   | { type: "load"; session: number; path: string; options: Record<string, unknown> }
-  | { type: "run"; session: number; feeds: Record<string, TensorData>; outputs: readonly string[] }
-  | { type: "release"; session: number };
+  | { type: "run"; session: number; feeds: Record<string, TensorData>; outputs: readonly string[] };
 
 type Reply = { id: number; ok: true; result: unknown } | { id: number; ok: false; message: string };
 

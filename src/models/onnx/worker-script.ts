@@ -19,7 +19,6 @@
  * Protocol (one reply per request, matched by `id`):
  *   {type:"load", id, session, path, options} → {id, ok, result: {inputs, outputs}}
  *   {type:"run", id, session, feeds: {name: {type, data, dims}}, outputs: [name]} → {id, ok, result: {name: {type, data, dims}}}
- *   {type:"release", id, session} → {id, ok}
  *   any failure → {id, ok: false, message}
  */
 export const WORKER_SCRIPT = String.raw`
@@ -48,12 +47,6 @@ async function handle(message) {
         result[name] = { type: tensor.type, data: tensor.data, dims: Array.from(tensor.dims) };
       }
       return { result };
-    }
-    case "release": {
-      const session = sessions.get(message.session);
-      sessions.delete(message.session);
-      if (session) await session.release();
-      return { result: null };
     }
     default:
       throw new Error("unknown request " + message.type);
