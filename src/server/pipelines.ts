@@ -186,6 +186,19 @@ export function registerPipelineRoutes(app: FastifyInstance, context: ServerCont
   });
 }
 
+/** Every open event stream gets the same frame event: its JSON (base64 images and all) is made once. */
+const frameJson = new WeakMap<PipelineEvent, string>();
+
+function frameEventJson(event: PipelineEvent & { type: "frame" }): string {
+  let json = frameJson.get(event);
+  if (json === undefined) {
+    const frame: FrameEvent = event.thumbnail ? { ...event.record, thumbnail: event.thumbnail } : event.record;
+    json = JSON.stringify(frame);
+    frameJson.set(event, json);
+  }
+  return json;
+}
+
 function streamEvents(context: ServerContext, pipeline: ManagedPipeline, reply: FastifyReply): void {
   reply.hijack();
   const response = reply.raw;
@@ -198,8 +211,9 @@ function streamEvents(context: ServerContext, pipeline: ManagedPipeline, reply: 
   let sequence = 0;
   let skipped = 0;
   let closed = false;
-  const send = (event: string, data: unknown) => {
-    if (!closed) response.write(`event: ${event}\nid: ${++sequence}\ndata: ${JSON.stringify(data)}\n\n`);
+  const send = (event: string, data: unknown) => sendJson(event, JSON.stringify(data));
+  const sendJson = (event: string, json: string) => {
+    if (!closed) response.write(`event: ${event}\nid: ${++sequence}\ndata: ${json}\n\n`);
   };
   const sendStatus = (report: PipelineReport = pipeline.report()) => {
     const status: StatusEvent = { ...report, sse_skipped_frames: skipped };
@@ -217,8 +231,7 @@ function streamEvents(context: ServerContext, pipeline: ManagedPipeline, reply: 
       skipped++;
       return;
     }
-    const frame: FrameEvent = event.thumbnail ? { ...event.record, thumbnail: event.thumbnail } : event.record;
-    send("frame", frame);
+    sendJson("frame", frameEventJson(event));
   };
   const unsubscribe = pipeline.subscribe(onEvent);
   const statusTimer = setInterval(() => sendStatus(), context.limits.sseStatusIntervalMs);
