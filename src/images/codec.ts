@@ -28,15 +28,27 @@ export class ImageInputError extends Error {
   override name = "ImageInputError";
 }
 
-export async function decodeImage(bytes: Uint8Array, parentId: string, videoMetadata: VideoMetadata | null = null): Promise<WorkflowImage> {
+/**
+ * `size`: scale to it while decoding (a side left out keeps the aspect ratio), in the same
+ * libvips pipeline — e.g. an image folder played at `--frame-size`.
+ */
+export async function decodeImage(
+  bytes: Uint8Array,
+  parentId: string,
+  videoMetadata: VideoMetadata | null = null,
+  size?: { width?: number; height?: number },
+): Promise<WorkflowImage> {
   let decoded: { data: Buffer; info: OutputInfo };
   try {
-    decoded = await sharp(bytes, { failOn: "error" })
+    let pipeline = sharp(bytes, { failOn: "error" })
       .rotate() // honour EXIF orientation, as OpenCV's imdecode does
       .removeAlpha()
-      .toColourspace("srgb")
-      .raw()
-      .toBuffer({ resolveWithObject: true });
+      .toColourspace("srgb");
+    if (size && (size.width !== undefined || size.height !== undefined)) {
+      // both sides: exactly that size; one side: the other follows the aspect ratio (`fill` would keep it as it was)
+      pipeline = pipeline.resize(size.width, size.height, size.width !== undefined && size.height !== undefined ? { fit: "fill" } : {});
+    }
+    decoded = await pipeline.raw().toBuffer({ resolveWithObject: true });
   } catch (error) {
     throw new ImageInputError(`could not decode image: ${(error as Error).message}`);
   }

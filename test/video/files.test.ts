@@ -222,6 +222,22 @@ describe("image folder source", () => {
     expect(ticks[1].frames[0].timestamp.getTime() - ticks[0].frames[0].timestamp.getTime()).toBe(33);
     expect(events).toContainEqual(expect.objectContaining({ type: "failed", source: "0", message: expect.stringContaining("no images") }));
   });
+
+  it("scales images as told, keeping the aspect ratio when one side is left out", async () => {
+    const folder = join(dir, "scaled");
+    await mkdir(folder);
+    await sharp({ create: { width: 64, height: 48, channels: 3, background: "#00ff00" } })
+      .png()
+      .toFile(join(folder, "a.png"));
+    const sizeOf = async (scale: { width?: number; height?: number }) => {
+      const [tick] = await collect(await VideoMultiplexer.open([{ reference: folder, scale }]));
+      const { width, height } = tick.frames[0].image;
+      expect(near(meanColor(tick.frames[0].image), [0, 255, 0], 3)).toBe(true);
+      return [width, height];
+    };
+    expect(await sizeOf({ height: 24 })).toEqual([32, 24]);
+    expect(await sizeOf({ width: 16, height: 40 })).toEqual([16, 40]);
+  });
 });
 
 describe("multiplexing files", () => {

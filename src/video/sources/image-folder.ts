@@ -5,7 +5,6 @@
  */
 import { readdir, readFile } from "node:fs/promises";
 import { extname, join } from "node:path";
-import sharp from "sharp";
 import { decodeImage } from "../../images/codec.js";
 import { fileFrameTimestamp, samplingStride } from "../timing.js";
 import { DEFAULT_FOLDER_FPS, QueuedSource } from "./source.js";
@@ -69,13 +68,7 @@ export class ImageFolderSource extends QueuedSource {
   }
 
   private async decode(path: string): Promise<RawFrame> {
-    const image = await decodeImage(await readFile(path), path);
-    const scale = this.options.scale;
-    if (!scale || (scale.width === undefined && scale.height === undefined)) return { width: image.width, height: image.height, data: image.data };
-    const { data, info } = await sharp(image.data, { raw: { width: image.width, height: image.height, channels: 3 } })
-      .resize(scale.width, scale.height, { fit: "fill" })
-      .raw()
-      .toBuffer({ resolveWithObject: true });
-    return { width: info.width, height: info.height, data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) };
+    const image = await decodeImage(await readFile(path), path, null, this.options.scale);
+    return { width: image.width, height: image.height, data: image.data };
   }
 }
