@@ -4,7 +4,7 @@
  * upstream's markers (`reference`, `selected_element`, `kind`).
  */
 import { z } from "zod";
-import { getKind, type Kind } from "../kinds/index.js";
+import { kindObjects, type Kind } from "../kinds/index.js";
 import type { Block } from "./block.js";
 import { selectorMetadata, type SelectorRole } from "./selectors.js";
 
@@ -15,10 +15,6 @@ const SELECTED_ELEMENT: Record<SelectorRole, string> = {
   step: "step",
   input: "workflow_image",
 };
-
-function kindObjects(names: readonly string[]): Kind[] {
-  return names.map((name) => getKind(name) ?? { name, description: "", docs: null, serialised_data_type: null, internal_data_type: null });
-}
 
 /** zod → JSON Schema for input documents, with selector markers. */
 export function toJsonSchema(schema: z.ZodType): JsonSchema {

@@ -198,3 +198,10 @@ export function toErrorBody(error: unknown): WorkflowErrorBody {
 export function httpStatusOf(error: unknown): number {
   return error instanceof WorkflowError ? error.httpStatus : 500;
 }
+
+/** What a value is, for messages that say what was received instead: "null", "a list" or its type. */
+export function describeValue(value: unknown): string {
+  if (value === null) return "null";
+  if (Array.isArray(value)) return "a list";
+  return typeof value;
+}

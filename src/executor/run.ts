@@ -8,7 +8,7 @@
 import { randomUUID } from "node:crypto";
 import { DEFAULT_STREAM, isFlowControl, type FlowControl, type Services, type StepContext } from "../block-api/index.js";
 import type { CompiledStep, CompiledWorkflow, InputTemplate, ValueSource } from "../compiler/index.js";
-import { StepExecutionError, WorkflowError } from "../errors/index.js";
+import { describeValue, StepExecutionError, WorkflowError } from "../errors/index.js";
 import { isWorkflowImage, type VideoMetadata } from "../images/index.js";
 import type { StateStore } from "../state/store.js";
 
@@ -325,7 +325,7 @@ class Run {
       return {};
     }
     if (typeof result !== "object" || result === null || Array.isArray(result) || isFlowControl(result)) {
-      throw this.wrapError(step, new Error(`block returned ${describe(result)} instead of its outputs`), index);
+      throw this.wrapError(step, new Error(`block returned ${describeValue(result)} instead of its outputs`), index);
     }
     const outputs = result as Outputs;
     const keys = Object.keys(outputs);
@@ -416,12 +416,6 @@ class ElementContext implements StepContext<unknown> {
   set state(value: unknown) {
     if (this.key !== null) this.env.store.set(this.step, this.key, value);
   }
-}
-
-function describe(value: unknown): string {
-  if (value === null) return "null";
-  if (Array.isArray(value)) return "a list";
-  return typeof value;
 }
 
 /**

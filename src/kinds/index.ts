@@ -74,6 +74,11 @@ export function getKind(name: string): Kind | undefined {
   return KIND_BY_NAME.get(name);
 }
 
+/** Kind objects for names, as the describe routes list them; an unknown name gets a bare entry. */
+export function kindObjects(names: readonly string[]): Kind[] {
+  return names.map((name) => getKind(name) ?? { name, description: "", docs: null, serialised_data_type: null, internal_data_type: null });
+}
+
 /** A kind entry in a definition may be a name or a kind object `{name: ...}`. */
 export function kindNameOf(entry: string | { name: string }): string {
   return typeof entry === "string" ? entry : entry.name;

@@ -3,7 +3,7 @@
  * `universal_query_language_description`): each operation with its input / output kinds, each
  * comparator and operator with its operands' kinds. Read from the schemas' metadata.
  */
-import { getKind, type Kind } from "../kinds/index.js";
+import { kindObjects, type Kind } from "../kinds/index.js";
 import { BINARY_COMPARATOR_SCHEMAS, OPERATION_SCHEMAS, UNARY_OPERATOR_SCHEMAS, type OperationMetadata, type OperatorMetadata } from "./schemas.js";
 
 export interface OperationDescription {
@@ -28,20 +28,16 @@ export interface QueryLanguageDescription {
   operators_descriptions: OperatorDescription[];
 }
 
-function kinds(names: readonly string[]): Kind[] {
-  return names.map((name) => getKind(name) ?? { name, description: "", docs: null, serialised_data_type: null, internal_data_type: null });
-}
-
 function describeOperations(): OperationDescription[] {
   return OPERATION_SCHEMAS.map((schema) => {
     const meta = schema.meta() as OperationMetadata;
     return {
       operation_type: schema.shape.type.value,
       compound: meta.compound ?? false,
-      input_kind: kinds(meta.input_kind),
-      output_kind: kinds(meta.output_kind),
-      nested_operation_input_kind: meta.nested_operation_input_kind ? kinds(meta.nested_operation_input_kind) : null,
-      nested_operation_output_kind: meta.nested_operation_output_kind ? kinds(meta.nested_operation_output_kind) : null,
+      input_kind: kindObjects(meta.input_kind),
+      output_kind: kindObjects(meta.output_kind),
+      nested_operation_input_kind: meta.nested_operation_input_kind ? kindObjects(meta.nested_operation_input_kind) : null,
+      nested_operation_output_kind: meta.nested_operation_output_kind ? kindObjects(meta.nested_operation_output_kind) : null,
       description: meta.description,
     };
   });
@@ -54,7 +50,7 @@ function describeOperators(): OperatorDescription[] {
     return [...schema.shape.type.values].map((alias) => ({
       operator_type: alias,
       operands_number: meta.operands_number,
-      operands_kinds: meta.operands_kinds.map(kinds),
+      operands_kinds: meta.operands_kinds.map((names) => kindObjects(names)),
       description: meta.description,
     }));
   });

@@ -4,7 +4,7 @@
  * losslessly: a `WorkflowImage` becomes a tagged object with its raw RGB pixels in base64 (exact,
  * and cheap to encode compared with a PNG), a `Date` an ISO string; restoring turns them back.
  */
-import { WorkflowImage, type VideoMetadata } from "../images/index.js";
+import { serialiseVideoMetadata, WorkflowImage, type SerialisedVideoMetadata } from "../images/index.js";
 
 const IMAGE_TAG = "$sightline_image";
 const DATE_TAG = "$sightline_date";
@@ -15,7 +15,7 @@ interface EncodedImage {
     height: number;
     parent_id: string;
     root_parent_id: string;
-    video_metadata: (Omit<VideoMetadata, "frame_timestamp"> & { frame_timestamp: string }) | null;
+    video_metadata: SerialisedVideoMetadata | null;
     rgb_base64: string;
   };
 }
@@ -32,7 +32,7 @@ export function encodeStateValue(this: unknown, key: string, value: unknown): un
         height: value.height,
         parent_id: value.parentId,
         root_parent_id: value.rootParentId,
-        video_metadata: metadata ? { ...metadata, frame_timestamp: metadata.frame_timestamp.toISOString() } : null,
+        video_metadata: metadata ? serialiseVideoMetadata(metadata) : null,
         rgb_base64: Buffer.from(value.data.buffer, value.data.byteOffset, value.data.byteLength).toString("base64"),
       },
     };

@@ -5,6 +5,7 @@
  */
 import { z } from "zod";
 import { defineBlock, literalOrSelector } from "../../block-api/index.js";
+import { describeValue } from "../../errors/index.js";
 import { isWorkflowImage } from "../../images/index.js";
 import { embedItems } from "../../models/clip/batch.js";
 import { clipRuntime } from "../../models/clip/runtime.js";
@@ -32,7 +33,7 @@ export const clipBlock = defineBlock({
     if (inputs.length === 0) return [];
     const items = inputs.map(({ data, version }, i) => {
       if (typeof data !== "string" && !isWorkflowImage(data)) {
-        throw new TypeError(`data${inputs.length > 1 ? ` (batch element ${i})` : ""} must be an image or a string, got ${describe(data)}`);
+        throw new TypeError(`data${inputs.length > 1 ? ` (batch element ${i})` : ""} must be an image or a string, got ${describeValue(data)}`);
       }
       return { data, version };
     });
@@ -40,9 +41,3 @@ export const clipBlock = defineBlock({
     return embeddings.map((embedding) => ({ embedding }));
   },
 });
-
-function describe(value: unknown): string {
-  if (value === null) return "null";
-  if (Array.isArray(value)) return "a list";
-  return typeof value;
-}
