@@ -1,8 +1,11 @@
 /** What the benchmarks share: the project root, and the full-size random-weight CLIP they run. */
 import { execFileSync } from "node:child_process";
+import { once } from "node:events";
 import { existsSync } from "node:fs";
+import { createRequire } from "node:module";
 import { rename, rm } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
+import { Worker } from "node:worker_threads";
 import ort from "onnxruntime-node";
 import type { WorkflowImage } from "../src/images/index.js";
 import { ClipRuntime, onnxFile, type Dtype } from "../src/models/index.js";
@@ -43,6 +46,11 @@ export async function ensureBenchModel(): Promise<string> {
 /**
  * The ceiling every end-to-end figure is compared with: onnxruntime-node alone on ready tensors
  * (images already preprocessed, untimed), `batch` images per call.
+ *
+ * With `workers` = 1, one session in this thread with `threads` intra-op threads — what a plain
+ * onnxruntime-node program does. With more, that many sessions in worker threads with
+ * `threads / workers` intra-op threads each, every batch split evenly between them — the same
+ * arrangement as sightline's inference workers, still with nothing but ONNX Runtime in the loop.
  */
 export async function rawVisionRunner(
   modelDir: string,
@@ -50,29 +58,75 @@ export async function rawVisionRunner(
   batch: number,
   threads: number,
   images: readonly WorkflowImage[],
+  workers = 1,
 ): Promise<{ run: (index: number) => Promise<unknown>; close: () => Promise<void> }> {
-  const session = await ort.InferenceSession.create(join(modelDir, onnxFile("vision", dtype)), {
-    intraOpNumThreads: threads,
-    interOpNumThreads: 1,
-    graphOptimizationLevel: "all",
-    executionProviders: ["cpu"],
-  });
   const runtime = new ClipRuntime({ folders: { "ViT-B-32": modelDir }, threads: 1 });
   const { processor } = await runtime.model().vision();
   await runtime.close();
   const size = processor.pixelsPerImage;
+  const dims = (n: number) => [n, 3, processor.height, processor.width];
   const all = new Float32Array(images.length * size);
   images.forEach((image, i) => processor.preprocess(image, all, i * size));
-  const tensors = Array.from({ length: images.length }, (_, index) => {
-    const data = new Float32Array(batch * size);
-    for (let i = 0; i < batch; i++) {
-      const from = ((index * batch + i) % images.length) * size;
+  /** The `index`-th group of `n` preprocessed images, wrapping round the set. */
+  const group = (index: number, n: number) => {
+    const data = new Float32Array(n * size);
+    for (let i = 0; i < n; i++) {
+      const from = ((index * n + i) % images.length) * size;
       data.set(all.subarray(from, from + size), i * size);
     }
-    return new ort.Tensor("float32", data, [batch, 3, processor.height, processor.width]);
-  });
+    return data;
+  };
+  const file = join(modelDir, onnxFile("vision", dtype));
+  const sessionOptions = {
+    intraOpNumThreads: Math.max(1, Math.floor(threads / workers)),
+    interOpNumThreads: 1,
+    graphOptimizationLevel: "all" as const,
+    executionProviders: ["cpu"],
+  };
+  if (workers === 1) {
+    const session = await ort.InferenceSession.create(file, sessionOptions);
+    const tensors = Array.from({ length: images.length }, (_, index) => new ort.Tensor("float32", group(index, batch), dims(batch)));
+    return {
+      run: (index) => session.run({ pixel_values: tensors[index % tensors.length] }),
+      close: () => session.release(),
+    };
+  }
+  // Each worker keeps its share of every batch as ready tensors and runs it when told.
+  const shares = Array.from({ length: workers }, (_, w) => Math.floor(batch / workers) + (w < batch % workers ? 1 : 0)).filter((n) => n > 0);
+  const pool = shares.map(
+    (share) =>
+      new Worker(RAW_WORKER, {
+        eval: true,
+        workerData: {
+          onnxRuntimePath: createRequire(import.meta.url).resolve("onnxruntime-node"),
+          file,
+          sessionOptions,
+          dims: dims(share),
+          tensors: Array.from({ length: images.length }, (_, index) => group(index, share)),
+        },
+      }),
+  );
+  await Promise.all(pool.map((worker) => once(worker, "message")));
   return {
-    run: (index) => session.run({ pixel_values: tensors[index % tensors.length] }),
-    close: () => session.release(),
+    run: (index) =>
+      Promise.all(
+        pool.map((worker) => {
+          worker.postMessage(index);
+          return once(worker, "message");
+        }),
+      ),
+    close: async () => {
+      await Promise.all(pool.map((worker) => worker.terminate()));
+    },
   };
 }
+
+const RAW_WORKER = String.raw`
+const { parentPort, workerData } = require("node:worker_threads");
+const ort = require(workerData.onnxRuntimePath);
+ort.InferenceSession.create(workerData.file, workerData.sessionOptions).then((session) => {
+  const tensors = workerData.tensors.map((data) => new ort.Tensor("float32", data, workerData.dims));
+  parentPort.on("message", (index) => session.run({ pixel_values: tensors[index % tensors.length] }).then(() => parentPort.postMessage(index)));
+  parentPort.postMessage("ready");
+});
+`;

@@ -123,6 +123,13 @@ export interface BlockDefinition<P extends z.ZodObject = z.ZodObject, O extends 
    */
   warm?(inputs: Resolved<z.output<P>>[], services: Services): void;
   /**
+   * For flow-control blocks: `run` is synchronous and depends on nothing but its inputs, its
+   * state and `ctx.now()`, and changes nothing but `ctx.state`. The engine may then run it ahead
+   * on a copy of its state to forecast which upcoming frames its branches will let through, and
+   * warm the steps behind them (e.g. CLIP behind a rate limiter).
+   */
+  readonly deterministic?: boolean;
+  /**
    * Acquires what a step needs before its first run (e.g. a sandbox for custom code). The engine
    * calls it from `engine.ready()`, which the first run awaits; what it throws is a compile error.
    */
@@ -143,6 +150,7 @@ export interface Block {
   run?(inputs: Record<string, unknown>, ctx: StepContext<unknown>): unknown;
   runBatch?(inputs: Record<string, unknown>[], ctx: StepContext<unknown>[]): unknown;
   warm?(inputs: Record<string, unknown>[], services: Services): void;
+  readonly deterministic?: boolean;
   prepare?(step: StepInfo, services: Services): Promise<void>;
   dispose?(): Promise<void>;
 }

@@ -11,6 +11,7 @@ export interface ModelCliOptions {
   model: Record<string, string>;
   dtype?: Dtype;
   threads?: number;
+  inferenceWorkers?: number;
   cacheDir?: string;
   mirror?: string;
   offline?: boolean;
@@ -26,7 +27,7 @@ function modelMapping(text: string, previous: Record<string, string>): Record<st
   }
 }
 
-function threadCount(text: string): number {
+function positiveCount(text: string): number {
   const value = Number(text);
   if (!Number.isInteger(value) || value <= 0) throw new InvalidArgumentError("expected a positive integer");
   return value;
@@ -43,7 +44,8 @@ export function addModelOptions(command: Command, mapping = true): Command {
   }
   return command
     .addOption(new Option("--dtype <precision>", "model precision: the matching onnx/*_<precision>.onnx files").choices([...DTYPES]))
-    .option("--threads <n>", "ONNX Runtime intra-op threads (default: all CPUs)", threadCount)
+    .option("--threads <n>", "CPU threads for inference, shared by the inference workers (default: all CPUs)", positiveCount)
+    .option("--inference-workers <n>", "inferences run side by side, each with threads/n ONNX Runtime threads (default 2, 1 with CUDA)", positiveCount)
     .option("--cache-dir <dir>", "where downloaded models live (default ~/.cache/sightline/models, or SIGHTLINE_CACHE_DIR)")
     .option("--mirror <url>", "Hugging Face endpoint to download from (or SIGHTLINE_HF_MIRROR)")
     .option("--offline", "never touch the network; fail naming the missing file (or SIGHTLINE_OFFLINE=1)")
@@ -55,6 +57,7 @@ export function modelSettings(options: Partial<ModelCliOptions>, defaults: Parti
   if (options.model && Object.keys(options.model).length > 0) settings.folders = options.model;
   if (options.dtype) settings.dtype = options.dtype;
   if (options.threads) settings.threads = options.threads;
+  if (options.inferenceWorkers) settings.inferenceWorkers = options.inferenceWorkers;
   if (options.cacheDir) settings.cacheDir = options.cacheDir;
   if (options.mirror) settings.mirror = options.mirror;
   if (options.offline) settings.offline = true;

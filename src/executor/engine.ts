@@ -8,9 +8,9 @@ import type { CompiledWorkflow } from "../compiler/index.js";
 import { DEFAULT_IMAGE_LOAD_OPTIONS, type ImageLoadOptions } from "../images/codec.js";
 import { DEFAULT_STATE_OPTIONS, StateStore, type EngineSnapshot, type StateScope } from "../state/store.js";
 import { assembleInputs, checkParameterProperties } from "./inputs.js";
-import { executeRun, type ElementError, type RunOutcome } from "./run.js";
+import { executeRun, NEVER_ABORTED, type ElementError, type RunOutcome } from "./run.js";
 import { serialiseResults, type SerialiseOptions } from "./serialise.js";
-import { GatePredictor, warmableSteps, warmSteps } from "./warm.js";
+import { Warmer } from "./warm.js";
 
 export interface EngineOptions {
   /** Model runtimes and other shared services; pass one to several engines to share models. */
@@ -48,8 +48,7 @@ export class WorkflowEngine {
   private closed = false;
   /** Runs started, counting those of the engine a snapshot came from. */
   private runs = 0;
-  private readonly warmable: ReturnType<typeof warmableSteps>;
-  private readonly gates: GatePredictor;
+  private readonly warmer: Warmer;
   private readonly clock: () => number;
   private readonly imageLoading: ImageLoadOptions;
   private readonly isolateElementErrors: boolean;
@@ -70,9 +69,8 @@ export class WorkflowEngine {
     this.services = options.services ?? new Services();
     this.ownsServices = options.services === undefined;
     this.needsPreparation = plan.steps.some((step) => step.block.prepare !== undefined);
-    this.warmable = warmableSteps(plan);
-    this.gates = new GatePredictor(this.warmable);
     this.clock = options.clock ?? Date.now;
+    this.warmer = new Warmer(plan, this.store, this.services, this.clock);
     this.imageLoading = { ...DEFAULT_IMAGE_LOAD_OPTIONS, ...options.imageLoading };
     this.isolateElementErrors = options.isolateElementErrors ?? false;
   }
@@ -100,11 +98,12 @@ export class WorkflowEngine {
   /**
    * A hint that `run(inputs)` comes next (e.g. the next frames of a video file): steps fed only
    * by workflow inputs start their stateless work — CLIP's inference — now, overlapping the
-   * current run; a step behind flow control only while its gates keep opening (see
-   * `GatePredictor`). Never throws; inputs that still need decoding are ignored.
+   * current run; a step behind flow control for the elements its gates will probably let
+   * through (see `Warmer`). Call it once per upcoming run, in the order of the runs. Never
+   * throws; inputs that still need decoding are ignored.
    */
   warm(inputs: Record<string, unknown>): void {
-    if (!this.closed) warmSteps(this.plan, this.gates.likelyToRun(), inputs, this.services);
+    if (!this.closed) this.warmer.warm(inputs);
   }
 
   /** Releases blocks' resources (and the services, when the engine created them). */
@@ -136,7 +135,7 @@ export class WorkflowEngine {
       assembled.batchSize,
       assembled.values,
     );
-    this.gates.observe(outcome.passedGates);
+    this.warmer.observe(outcome);
     return outcome;
   }
 
@@ -155,7 +154,5 @@ export class WorkflowEngine {
     return this.store.streams();
   }
 }
-
-const NEVER_ABORTED = new AbortController().signal;
 
 export type { ElementError, RunOutcome };

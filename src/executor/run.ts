@@ -40,11 +40,16 @@ export interface RunOutcome {
   errors: ElementError[];
   /** Stream of each batch element. */
   streams: string[];
+  /** Frame number of each batch element (null for an image not from video). */
+  frames: (number | null)[];
   /** Whether a step's gates let every element of this run through (true for an ungated step). */
   passedGates: (step: CompiledStep) => boolean;
 }
 
 const EMPTY = Symbol("empty");
+
+/** The signal of a run nobody can abort. */
+export const NEVER_ABORTED: AbortSignal = new AbortController().signal;
 
 class Run {
   private readonly outputs = new Map<string, StepRecord>();
@@ -53,7 +58,7 @@ class Run {
   readonly errors: ElementError[] = [];
   private readonly failed: boolean[];
   readonly streams: string[];
-  private readonly frames: (number | null)[];
+  readonly frames: (number | null)[];
 
   constructor(
     private readonly env: RunEnvironment,
@@ -422,7 +427,11 @@ class ElementContext implements StepContext<unknown> {
  * The stream of element i: the `video_identifier` the element's workflow image carries (or its
  * video-metadata input); `DEFAULT_STREAM` for images without video metadata of their own.
  */
-function identifyStreams(plan: CompiledWorkflow, batchSize: number, inputs: ReadonlyMap<string, unknown>): { streams: string[]; frames: (number | null)[] } {
+export function identifyStreams(
+  plan: CompiledWorkflow,
+  batchSize: number,
+  inputs: ReadonlyMap<string, unknown>,
+): { streams: string[]; frames: (number | null)[] } {
   const streams = new Array<string>(batchSize).fill(DEFAULT_STREAM);
   const frames = new Array<number | null>(batchSize).fill(null);
   for (let i = 0; i < batchSize; i++) {
@@ -446,5 +455,5 @@ export async function executeRun(env: RunEnvironment, batchSize: number, inputs:
   const run = new Run(env, batchSize, inputs);
   env.store.touch(run.streams, env.clock());
   const results = await run.execute();
-  return { results, errors: run.errors, streams: run.streams, passedGates: run.gateCheck() };
+  return { results, errors: run.errors, streams: run.streams, frames: run.frames, passedGates: run.gateCheck() };
 }

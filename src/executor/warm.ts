@@ -2,42 +2,203 @@
  * Warming: telling blocks which inputs their steps will run on next, so they can start work
  * that does not depend on state (an inference) while the current run is still going. Only steps
  * whose inputs are known before the run are warmed — fed by workflow inputs and literals — and
- * only for inputs that need no decoding. Steps behind flow control are a guess (`GatePredictor`).
+ * only for inputs that need no decoding.
+ *
+ * A step behind flow control is warmed for the elements its gates will probably let through:
+ *   - when every gate is decided by a `deterministic` block fed by workflow inputs (a rate
+ *     limiter on video time), that block is run ahead on a copy of its state, frame after
+ *     frame in the order they are warmed — an exact forecast while the copy agrees with the
+ *     real state after each run, and re-taken from the real state when it does not;
+ *   - otherwise once its gates have let every element through `OPEN_RUNS_BEFORE_WARMING` runs
+ *     in a row (e.g. a sampler that passes every frame it is given).
+ * A wrong guess costs the inferences of the inputs warmed meanwhile; a missed one costs nothing
+ * but the overlap.
  */
-import type { CompiledStep, CompiledWorkflow, InputTemplate } from "../compiler/index.js";
-import type { Services } from "../block-api/index.js";
+import { DEFAULT_STREAM, isFlowControl, type Services, type StepContext } from "../block-api/index.js";
+import type { Branch, CompiledStep, CompiledWorkflow, InputTemplate } from "../compiler/index.js";
 import { isWorkflowImage } from "../images/index.js";
+import type { StateStore } from "../state/store.js";
+import { identifyStreams, NEVER_ABORTED, type RunOutcome } from "./run.js";
 
-/** Steps worth warming: a `warm` hook and every source a workflow input. */
-export function warmableSteps(plan: CompiledWorkflow): CompiledStep[] {
-  return plan.steps.filter((step) => step.block.warm && step.sources.every((source) => source.from === "input"));
-}
-
-/** Runs in a row a step's gates must have opened before the next run warms it. */
+/** Runs in a row a step's gates must have opened before the next run warms it (when not forecast). */
 export const OPEN_RUNS_BEFORE_WARMING = 2;
 
-/**
- * Which warmable steps the next run will probably reach. Ungated ones always; a step behind flow
- * control once its gates have let every element through `OPEN_RUNS_BEFORE_WARMING` runs in a
- * row — a frame sampler that passes every frame it is given (`--sample-fps` with a rate
- * limiter). A wrong guess costs the inferences of the inputs warmed meanwhile (a video
- * pipeline's read-ahead, one batch); a gate that opens now and then (one frame in thirty) is
- * never guessed open.
- */
-export class GatePredictor {
+/** Forecast states not yet checked against a run are dropped beyond this many (warms never run). */
+const MAX_PENDING_FORECASTS = 4096;
+
+interface ReadyInputs {
+  values: Map<string, unknown>;
+  batchSize: number;
+  streams: string[];
+  frames: (number | null)[];
+}
+
+export class Warmer {
+  /** Steps worth warming: a `warm` hook and every source a workflow input. */
+  private readonly steps: CompiledStep[];
+  /** Flow-control steps that can be run ahead: deterministic, synchronous, fed by inputs, ungated. */
+  private readonly forecastable: Set<string>;
   private readonly openRuns = new Map<string, number>();
+  /** Per (flow step, state key): the state as the forecast has advanced it. */
+  private readonly forecastState = new Map<string, unknown>();
+  /** Per (flow step, state key, frame): the state the forecast expects after that frame's run, as JSON. */
+  private readonly expected = new Map<string, string>();
 
-  constructor(private readonly steps: readonly CompiledStep[]) {}
-
-  likelyToRun(): CompiledStep[] {
-    return this.steps.filter((step) => step.gates.length === 0 || (this.openRuns.get(step.name) ?? 0) >= OPEN_RUNS_BEFORE_WARMING);
+  constructor(
+    private readonly plan: CompiledWorkflow,
+    private readonly store: StateStore,
+    private readonly services: Services,
+    private readonly clock: () => number,
+  ) {
+    this.steps = plan.steps.filter((step) => step.block.warm && step.sources.every((source) => source.from === "input"));
+    this.forecastable = new Set(
+      plan.steps
+        .filter(
+          (step) =>
+            step.block.manifest.flowControl &&
+            step.block.deterministic === true &&
+            step.block.run !== undefined &&
+            step.gates.length === 0 &&
+            step.sources.every((source) => source.from === "input"),
+        )
+        .map((step) => step.name),
+    );
   }
 
-  observe(passedGates: (step: CompiledStep) => boolean): void {
+  /** Best effort, synchronous, never throws: the run itself does the work and reports problems. */
+  warm(raw: Readonly<Record<string, unknown>>): void {
+    if (this.steps.length === 0) return;
+    const ready = readyInputs(this.plan, raw);
+    if (!ready) return;
+    const decisions = new Map<string, boolean[]>(); // branch id → taken per element, forecast once per warm
     for (const step of this.steps) {
-      if (step.gates.length > 0) this.openRuns.set(step.name, passedGates(step) ? (this.openRuns.get(step.name) ?? 0) + 1 : 0);
+      const elements = this.elementsLikelyToRun(step, ready, decisions);
+      if (elements.length === 0) continue;
+      const inputs = elements.map((index) => Object.fromEntries(step.inputs.map(([key, template]) => [key, materialize(template, ready.values, index)])));
+      try {
+        step.block.warm!(inputs, this.services);
+      } catch {
+        // A hint only.
+      }
     }
   }
+
+  /** Learns from a finished run: gate history, and whether the forecast states still match. */
+  observe(outcome: RunOutcome): void {
+    for (const step of this.steps) {
+      if (step.gates.length > 0) this.openRuns.set(step.name, outcome.passedGates(step) ? (this.openRuns.get(step.name) ?? 0) + 1 : 0);
+    }
+    for (const name of this.forecastable) {
+      const block = this.plan.stepsByName.get(name)!.block;
+      outcome.streams.forEach((stream, i) => {
+        const key = this.store.keyFor(stream, block.state?.scope === "step");
+        const frame = outcome.frames[i];
+        const stateKey = `${name}\0${key}`;
+        const expected = frame === null ? undefined : this.expected.get(`${stateKey}\0${frame}`);
+        if (expected !== undefined) this.expected.delete(`${stateKey}\0${frame}`);
+        // A frame the forecast did not see, or saw end differently: start again from the real state.
+        if (expected === undefined || expected !== JSON.stringify(this.store.peek(name, key) ?? null)) this.forecastState.delete(stateKey);
+      });
+    }
+    if (this.expected.size > MAX_PENDING_FORECASTS) this.expected.clear();
+  }
+
+  private elementsLikelyToRun(step: CompiledStep, ready: ReadyInputs, decisions: Map<string, boolean[]>): number[] {
+    const all = Array.from({ length: step.isBatch ? ready.batchSize : 1 }, (_, i) => i);
+    if (step.gates.length === 0) return all;
+    if (!step.gates.every((gate) => this.forecastable.has(gate.flowStep))) {
+      return (this.openRuns.get(step.name) ?? 0) >= OPEN_RUNS_BEFORE_WARMING ? all : [];
+    }
+    const taken = step.gates.map((gate) => this.forecast(gate, ready, decisions));
+    return all.filter((index) => taken.every((perElement) => perElement[Math.min(index, perElement.length - 1)]));
+  }
+
+  /** Whether `branch` will be taken, per element of the upcoming run. */
+  private forecast(branch: Branch, ready: ReadyInputs, decisions: Map<string, boolean[]>): boolean[] {
+    const known = decisions.get(branch.id);
+    if (known) return known;
+    const step = this.plan.stepsByName.get(branch.flowStep)!;
+    const count = step.isBatch ? ready.batchSize : 1;
+    const next: (readonly string[] | null)[] = [];
+    for (let index = 0; index < count; index++) next.push(this.runAhead(step, ready, index));
+    for (const other of step.branches) {
+      decisions.set(
+        other.id,
+        next.map((selected) => selected !== null && other.selectors.some((selector) => selected.includes(selector))),
+      );
+    }
+    return decisions.get(branch.id)!;
+  }
+
+  /** The steps a flow-control step would select for one element, run on the forecast's copy of its state; null when it terminates or cannot tell. */
+  private runAhead(step: CompiledStep, ready: ReadyInputs, index: number): readonly string[] | null {
+    const stream = step.isBatch ? ready.streams[index] : DEFAULT_STREAM;
+    const frame = step.isBatch ? ready.frames[index] : null;
+    const spec = step.block.state;
+    const key = this.store.keyFor(stream, spec?.scope === "step");
+    const stateKey = `${step.name}\0${key}`;
+    if (spec && !this.forecastState.has(stateKey)) {
+      const real = this.store.peek(step.name, key);
+      this.forecastState.set(stateKey, real === undefined ? spec.initial() : structuredClone(real));
+    }
+    const forecastState = this.forecastState;
+    const context: StepContext<unknown> = {
+      step: step.name,
+      blockType: step.block.manifest.type,
+      stream,
+      frameNumber: frame,
+      index: step.isBatch ? index : null,
+      get state() {
+        return forecastState.get(stateKey);
+      },
+      set state(value: unknown) {
+        forecastState.set(stateKey, value);
+      },
+      shared: this.store,
+      services: this.services,
+      signal: NEVER_ABORTED,
+      executionId: "forecast",
+      now: this.clock,
+    };
+    const inputs = Object.fromEntries(step.inputs.map(([name, template]) => [name, materialize(template, ready.values, index)]));
+    let decision: unknown;
+    try {
+      decision = step.block.run!(inputs, context);
+    } catch {
+      return null;
+    }
+    if (!isFlowControl(decision)) return null;
+    if (spec && frame !== null) this.expected.set(`${stateKey}\0${frame}`, JSON.stringify(forecastState.get(stateKey) ?? null));
+    return decision.next;
+  }
+}
+
+/**
+ * The raw inputs as the run will see them, or null when they are not ready-made (an image still
+ * to be decoded, a list length that does not match).
+ */
+function readyInputs(plan: CompiledWorkflow, raw: Readonly<Record<string, unknown>>): ReadyInputs | null {
+  const values = new Map<string, unknown>();
+  let batchSize = 1;
+  for (const input of plan.inputs) {
+    const value = Object.hasOwn(raw, input.name) ? raw[input.name] : (input.definition as { default_value?: unknown }).default_value;
+    if (!input.isBatch) {
+      values.set(input.name, value);
+      continue;
+    }
+    const elements = Array.isArray(value) ? value : [value];
+    if (input.role === "image" && !elements.every(isWorkflowImage)) return null;
+    if (elements.length > 1) {
+      if (batchSize > 1 && elements.length !== batchSize) return null;
+      batchSize = elements.length;
+    }
+    values.set(input.name, elements);
+  }
+  for (const input of plan.inputs) {
+    const elements = values.get(input.name);
+    if (input.isBatch && Array.isArray(elements) && elements.length === 1 && batchSize > 1) values.set(input.name, new Array(batchSize).fill(elements[0]));
+  }
+  return { values, batchSize, ...identifyStreams(plan, batchSize, values) };
 }
 
 function materialize(template: InputTemplate, values: ReadonlyMap<string, unknown>, index: number): unknown {
@@ -53,45 +214,5 @@ function materialize(template: InputTemplate, values: ReadonlyMap<string, unknow
       return template.items.map((item) => materialize(item, values, index));
     case "object":
       return Object.fromEntries(template.entries.map(([key, item]) => [key, materialize(item, values, index)]));
-  }
-}
-
-/**
- * Best effort, synchronous: returns without doing anything when the inputs are not ready-made
- * (an image still to be decoded, a list length that does not match) — the run will then do
- * the work itself, and report any problem.
- */
-export function warmSteps(plan: CompiledWorkflow, steps: readonly CompiledStep[], raw: Readonly<Record<string, unknown>>, services: Services): void {
-  if (steps.length === 0) return;
-  const values = new Map<string, unknown>();
-  let batchSize = 1;
-  for (const input of plan.inputs) {
-    const value = Object.hasOwn(raw, input.name) ? raw[input.name] : (input.definition as { default_value?: unknown }).default_value;
-    if (!input.isBatch) {
-      values.set(input.name, value);
-      continue;
-    }
-    const elements = Array.isArray(value) ? value : [value];
-    if (input.role === "image" && !elements.every(isWorkflowImage)) return;
-    if (elements.length > 1) {
-      if (batchSize > 1 && elements.length !== batchSize) return;
-      batchSize = elements.length;
-    }
-    values.set(input.name, elements);
-  }
-  for (const input of plan.inputs) {
-    const elements = values.get(input.name);
-    if (input.isBatch && Array.isArray(elements) && elements.length === 1 && batchSize > 1) values.set(input.name, new Array(batchSize).fill(elements[0]));
-  }
-  for (const step of steps) {
-    const count = step.isBatch ? batchSize : 1;
-    const inputs = Array.from({ length: count }, (_, index) =>
-      Object.fromEntries(step.inputs.map(([key, template]) => [key, materialize(template, values, index)])),
-    );
-    try {
-      step.block.warm!(inputs, services);
-    } catch {
-      // A hint only: the run itself reports whatever is wrong.
-    }
   }
 }

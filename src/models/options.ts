@@ -34,8 +34,15 @@ export interface ModelOptions {
   mirror?: string;
   /** Never touch the network; a missing file is an error that says how to fetch it. */
   offline?: boolean;
-  /** ONNX Runtime intra-op threads; default: the CPUs this process may use. */
+  /** CPU threads for inference in all, shared out between the inference workers; default: the CPUs this process may use. */
   threads?: number;
+  /**
+   * Inferences that run side by side, each in its own worker thread with its own sessions and
+   * `threads / inferenceWorkers` intra-op threads; default 2 on a CPU with two or more threads
+   * (faster than one session on every core, see BENCHMARKS.md), 1 with CUDA. Each worker holds
+   * its own copy of the weights.
+   */
+  inferenceWorkers?: number;
   executionProvider?: ExecutionProvider;
   /** Largest batch handed to one inference; bigger requests are split. */
   maxBatchSize?: number;
@@ -55,6 +62,7 @@ export interface ResolvedModelOptions {
   mirror: string;
   offline: boolean;
   threads: number;
+  inferenceWorkers: number;
   executionProvider: ExecutionProvider;
   maxBatchSize: number;
   textCacheSize: number;
@@ -77,14 +85,24 @@ type Env = Readonly<Record<string, string | undefined>>;
 
 export function resolveModelOptions(options: ModelOptions = {}, env: Env = process.env): ResolvedModelOptions {
   const envFolders = env.SIGHTLINE_MODELS ? parseModelFolders(env.SIGHTLINE_MODELS, "SIGHTLINE_MODELS") : {};
+  const threads = options.threads ?? (env.SIGHTLINE_THREADS ? positiveInteger(env.SIGHTLINE_THREADS, "SIGHTLINE_THREADS") : availableParallelism());
+  const executionProvider = options.executionProvider ?? executionProviderFrom(env.SIGHTLINE_EXECUTION_PROVIDER);
+  const inferenceWorkers =
+    options.inferenceWorkers ??
+    (env.SIGHTLINE_INFERENCE_WORKERS
+      ? positiveInteger(env.SIGHTLINE_INFERENCE_WORKERS, "SIGHTLINE_INFERENCE_WORKERS")
+      : executionProvider === "cuda"
+        ? 1
+        : Math.min(2, threads));
   return {
     folders: { ...envFolders, ...(options.folders ?? {}) },
     dtype: options.dtype ?? "fp32",
     cacheDir: resolve(options.cacheDir ?? env.SIGHTLINE_CACHE_DIR ?? defaultCacheDir()),
     mirror: (options.mirror ?? env.SIGHTLINE_HF_MIRROR ?? env.HF_ENDPOINT ?? DEFAULT_MIRROR).replace(/\/+$/, ""),
     offline: options.offline ?? (envFlag(env, "SIGHTLINE_OFFLINE") || envFlag(env, "HF_HUB_OFFLINE")),
-    threads: options.threads ?? (env.SIGHTLINE_THREADS ? positiveInteger(env.SIGHTLINE_THREADS, "SIGHTLINE_THREADS") : availableParallelism()),
-    executionProvider: options.executionProvider ?? executionProviderFrom(env.SIGHTLINE_EXECUTION_PROVIDER),
+    threads,
+    inferenceWorkers,
+    executionProvider,
     maxBatchSize: options.maxBatchSize ?? DEFAULT_MAX_BATCH_SIZE,
     textCacheSize: options.textCacheSize ?? DEFAULT_TEXT_CACHE_SIZE,
     imageResize: options.imageResize ?? "exact",
@@ -145,6 +163,7 @@ const settingsSchema = z
     mirror: z.url().optional(),
     offline: z.boolean().optional(),
     threads: z.number().int().positive().optional(),
+    inferenceWorkers: z.number().int().positive().optional(),
     executionProvider: z.enum(EXECUTION_PROVIDERS).optional(),
     maxBatchSize: z.number().int().positive().optional(),
     textCacheSize: z.number().int().nonnegative().optional(),

@@ -71,6 +71,11 @@ export class StateStore {
     return byStream.get(key);
   }
 
+  /** The state if there is one, creating none. */
+  peek(step: string, key: string): unknown {
+    return this.steps.get(step)?.get(key);
+  }
+
   set(step: string, key: string, value: unknown): void {
     let byStream = this.steps.get(step);
     if (!byStream) {

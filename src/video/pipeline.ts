@@ -14,8 +14,13 @@ import { isLiveKind } from "./reference.js";
 import type { VideoSourceSpec } from "./sources/open.js";
 import type { LatencySummary, PipelineState, PipelineStatus, SourceEvent } from "./status.js";
 
-/** Default of `readAheadFrames`. */
-export const READ_AHEAD_FRAMES = 8;
+/**
+ * Default of `readAheadFrames`: enough for a 1 frame/s sampler at 30 fps to have the next two
+ * sampled frames in inference (one per inference worker) while the frames between run.
+ */
+export const READ_AHEAD_FRAMES = 64;
+/** Whatever `readAheadFrames` says, frames read ahead hold at most about this many bytes (4K frames: a few). */
+export const READ_AHEAD_BYTES = 64 * 1024 * 1024;
 
 export interface FrameResult {
   frame: SourceFrame;
@@ -39,7 +44,8 @@ export interface PipelineOptions {
   frameSize?: { width?: number; height?: number };
   /**
    * Files and folders: frames (over all sources) taken from the decoders ahead of the engine, so
-   * that CLIP embeds them in batches while the current frame runs (default 8; 0: none).
+   * that CLIP embeds them in batches while the current frame runs, and starts on frames a
+   * sampler will let through (default 64, and at most `READ_AHEAD_BYTES` of frames; 0: none).
    */
   readAheadFrames?: number;
   /** Workflow input the frames feed (default "image"). */
@@ -142,10 +148,13 @@ export class VideoPipeline {
   private async loop(multiplexer: VideoMultiplexer): Promise<void> {
     const live = multiplexer.sources.some((source) => isLiveKind(source.kind));
     const frames = this.options.readAheadFrames ?? READ_AHEAD_FRAMES;
-    const readAhead = live || frames <= 0 ? 0 : Math.max(1, Math.floor(frames / multiplexer.sources.length));
+    let readAhead = live || frames <= 0 ? 0 : Math.max(1, Math.floor(frames / multiplexer.sources.length));
     const engine = this.options.engine;
     const upcoming: Promise<Tick | null>[] = [];
-    const takeAhead = () => {
+    const takeAhead = (current: Tick) => {
+      // 4:2:0 frames: 1.5 bytes a pixel until converted
+      const tickBytes = current.frames.reduce((sum, frame) => sum + frame.image.width * frame.image.height * 1.5, 0);
+      readAhead = Math.min(readAhead, Math.max(1, Math.floor(READ_AHEAD_BYTES / Math.max(1, tickBytes))));
       while (upcoming.length < readAhead) {
         const next = multiplexer.next();
         // a failed read is reported where the loop awaits it
@@ -160,7 +169,7 @@ export class VideoPipeline {
       const tickReady = performance.now();
       this.latency.wait.add(tickReady - waitStarted);
       if (this.paused) await this.paused.promise;
-      takeAhead();
+      if (readAhead > 0) takeAhead(tick);
       const results = await this.process(tick, this.inputsFor(tick));
       this.latency.inference.add(performance.now() - tickReady);
       await this.options.onTick?.(tick, results);

@@ -77,6 +77,35 @@ describe("batch queue", () => {
     expect(batches).toEqual([[1, 2, 3, 4], [5]]);
   });
 
+  it("shares waiting items out between idle workers and keeps at most `concurrency` inferences running", async () => {
+    const batches: number[][] = [];
+    let running = 0;
+    let mostRunning = 0;
+    const queue = new BatchQueue<number, number>(
+      async (items) => {
+        batches.push(items);
+        mostRunning = Math.max(mostRunning, ++running);
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        running--;
+        return items.map((item) => -item);
+      },
+      16,
+      2,
+    );
+    const first = queue.push([1, 2, 3, 4, 5, 6, 7, 8]);
+    await new Promise((resolve) => setTimeout(resolve, 1)); // both workers busy now
+    const later = queue.push([9, 10, 11]);
+    expect(await first).toEqual([-1, -2, -3, -4, -5, -6, -7, -8]);
+    expect(await later).toEqual([-9, -10, -11]);
+    expect(mostRunning).toBe(2);
+    // 8 items, 2 idle workers: 4 each; the 3 that came while both ran go together to the first free one
+    expect(batches).toEqual([
+      [1, 2, 3, 4],
+      [5, 6, 7, 8],
+      [9, 10, 11],
+    ]);
+  });
+
   it("fails the items of a failed batch and goes on with the next", async () => {
     let calls = 0;
     const queue = new BatchQueue<number, number>(async (items) => {

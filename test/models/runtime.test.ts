@@ -114,7 +114,7 @@ describe("embeddings", () => {
 
 describe("inference off the event loop", () => {
   it("lets the event loop turn while a large batch runs", async () => {
-    const host = new SessionHost({ threads: 1, executionProvider: "cpu" });
+    const host = new SessionHost({ workers: 1, threadsPerWorker: 1, executionProvider: "cpu" });
     try {
       const session = await host.session(join(folder, "onnx", "vision_model.onnx"));
       const n = 2048;
@@ -137,6 +137,38 @@ describe("inference off the event loop", () => {
       const outputs = await inference;
       expect(turnsBeforeResult).toBe(50);
       expect(outputs.image_embeds.dims).toEqual([n, TINY_CLIP.projectionDim]);
+    } finally {
+      await host.close();
+    }
+  });
+});
+
+describe("several inference workers", () => {
+  it("splits a batch between the workers and runs them side by side, with the embeddings one worker gives", async () => {
+    const eight = [...images, ...images.map((image, i) => syntheticPhoto(image.width, image.height, 10 + i))];
+    const one = runtime({ inferenceWorkers: 1 });
+    const two = runtime({ threads: 2, inferenceWorkers: 2 });
+    const [alone, shared] = await Promise.all([one.embedImages(eight), two.embedImages(eight)]);
+    expectClose(shared, alone, 1e-5);
+    expect([one.stats.visionRuns, two.stats.visionRuns]).toEqual([1, 2]);
+    expect(two.stats.visionImages).toBe(8);
+  });
+
+  it("sends a run to an idle worker while another worker is busy", async () => {
+    const host = new SessionHost({ workers: 2, threadsPerWorker: 1, executionProvider: "cpu" });
+    try {
+      const session = await host.session(join(folder, "onnx", "vision_model.onnx"));
+      const first = host.leastBusy();
+      const n = 256;
+      const pixels = new Float32Array(n * 3 * TINY_CLIP.imageSize * TINY_CLIP.imageSize);
+      const running = session.run({ pixel_values: { type: "float32", data: pixels, dims: [n, 3, TINY_CLIP.imageSize, TINY_CLIP.imageSize] } }, [
+        "image_embeds",
+      ]);
+      expect(first.load).toBe(1);
+      expect(host.leastBusy()).not.toBe(first);
+      expect(host.leastBusy().load).toBe(0);
+      await running;
+      expect(first.load).toBe(0);
     } finally {
       await host.close();
     }
@@ -237,7 +269,11 @@ describe("options", () => {
       offline: true,
       threads: 3,
       executionProvider: "cuda",
+      inferenceWorkers: 1, // one GPU: inferences queue for it
     });
+    expect(resolveModelOptions({ threads: 4 }, {}).inferenceWorkers).toBe(2);
+    expect(resolveModelOptions({ threads: 1 }, {}).inferenceWorkers).toBe(1);
+    expect(resolveModelOptions({}, { SIGHTLINE_INFERENCE_WORKERS: "3" }).inferenceWorkers).toBe(3);
     expect(resolveModelOptions({}, { SIGHTLINE_HF_MIRROR: "http://a", HF_ENDPOINT: "http://b", SIGHTLINE_OFFLINE: "0" })).toMatchObject({
       mirror: "http://a",
       offline: false,
@@ -246,6 +282,7 @@ describe("options", () => {
 
   it("names the variable holding a bad value", () => {
     expect(() => resolveModelOptions({}, { SIGHTLINE_THREADS: "many" })).toThrow('SIGHTLINE_THREADS must be a positive integer, got "many"');
+    expect(() => resolveModelOptions({}, { SIGHTLINE_INFERENCE_WORKERS: "0" })).toThrow('SIGHTLINE_INFERENCE_WORKERS must be a positive integer, got "0"');
     expect(() => resolveModelOptions({}, { SIGHTLINE_EXECUTION_PROVIDER: "tpu" })).toThrow(/SIGHTLINE_EXECUTION_PROVIDER must be one of cpu, cuda/);
     expect(() => parseModelFolders("ViT-B-32", "SIGHTLINE_MODELS")).toThrow('SIGHTLINE_MODELS: "ViT-B-32" is not of the form <version>=<folder>');
   });

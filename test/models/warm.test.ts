@@ -8,10 +8,21 @@ import { statement } from "../helpers/workflows.js";
 
 let model: string;
 
-function frame(shade: number): WorkflowImage {
+function frame(shade: number, videoFrame?: number): WorkflowImage {
   const data = new Uint8Array(64 * 48 * 3);
   for (let i = 0; i < data.length; i++) data[i] = (i * shade) % 256;
-  return new WorkflowImage({ width: 64, height: 48, data, parentId: `frame-${shade}` });
+  const videoMetadata =
+    videoFrame === undefined
+      ? undefined
+      : {
+          video_identifier: "cam",
+          frame_number: videoFrame,
+          frame_timestamp: new Date(videoFrame * 100),
+          fps: 10,
+          measured_fps: null,
+          comes_from_video_file: true,
+        };
+  return new WorkflowImage({ width: 64, height: 48, data, parentId: `frame-${shade}`, videoMetadata });
 }
 
 beforeAll(async () => {
@@ -20,8 +31,8 @@ beforeAll(async () => {
 
 describe("ClipRuntime.warmImages", () => {
   it("starts the inference once; embedImages takes its result, equal to a cold embedding", async () => {
-    const warm = new ClipRuntime({ folders: { "ViT-B-32": model } });
-    const cold = new ClipRuntime({ folders: { "ViT-B-32": model } });
+    const warm = new ClipRuntime({ folders: { "ViT-B-32": model }, inferenceWorkers: 1 });
+    const cold = new ClipRuntime({ folders: { "ViT-B-32": model }, inferenceWorkers: 1 });
     try {
       const images = [frame(3), frame(7)];
       warm.warmImages(images);
@@ -55,7 +66,7 @@ describe("engine.warm", () => {
   };
 
   it("embeds the next frames ahead for ungated steps fed by inputs, and the run uses them", async () => {
-    const services = new Services({ models: { folders: { "ViT-B-32": model } } });
+    const services = new Services({ models: { folders: { "ViT-B-32": model }, inferenceWorkers: 1 } });
     try {
       const engine = compile(plain, { services });
       const next = [frame(5), frame(11)];
@@ -63,10 +74,56 @@ describe("engine.warm", () => {
       const runtime = services.get(clipRuntime);
       const [first, second] = await engine.run({ image: next });
       expect(runtime.stats.visionRuns).toBe(1);
-      const cold = new Services({ models: { folders: { "ViT-B-32": model } } });
+      const cold = new Services({ models: { folders: { "ViT-B-32": model }, inferenceWorkers: 1 } });
       expect(first.embedding).toEqual((await compile(plain, { services: cold }).run({ image: frame(5) }))[0].embedding);
       await cold.close();
       expect(second.embedding).not.toEqual(first.embedding);
+    } finally {
+      await services.close();
+    }
+  });
+
+  it("forecasts a rate limiter on video time: warms exactly the frames it will let through, read ahead in order", async () => {
+    const sampled = {
+      ...plain,
+      steps: [
+        {
+          type: "roboflow_core/rate_limiter@v1",
+          name: "sample",
+          cooldown_seconds: 1,
+          depends_on: "$inputs.image",
+          video_reference_image: "$inputs.image",
+          next_steps: ["$steps.clip"],
+        },
+        { type: "roboflow_core/clip@v1", name: "clip", data: "$inputs.image" },
+      ],
+    };
+    const services = new Services({ models: { folders: { "ViT-B-32": model }, inferenceWorkers: 1 } });
+    const runtime = services.get(clipRuntime);
+    try {
+      const engine = compile(sampled, { services });
+      // 10 fps, 1 s cooldown: frames 1, 11, 21 pass. Eight frames read ahead, as a video pipeline does.
+      const frames = Array.from({ length: 25 }, (_, i) => frame(i + 1, i + 1));
+      const ahead = 8;
+      frames.slice(0, ahead).forEach((image) => engine.warm({ image }));
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(runtime.stats.visionImages).toBe(1); // frame 1, before any run
+      const embedded: number[] = [];
+      for (const [i, image] of frames.entries()) {
+        if (i + ahead < frames.length) engine.warm({ image: frames[i + ahead] });
+        const [result] = await engine.run({ image });
+        if (result.embedding !== null) embedded.push(i + 1);
+      }
+      expect(embedded).toEqual([1, 11, 21]);
+      // every inference was one started by the forecast (none wasted, none done in the run)
+      expect(runtime.stats.visionImages).toBe(3);
+      expect(runtime.stats.visionRuns).toBe(3);
+      // out of step with reality (a frame run without being warmed), it starts again from the real state
+      await engine.run({ image: frame(40, 40) }); // passes, unforecast: last pass now at frame 40
+      engine.warm({ image: frame(45, 45) });
+      engine.warm({ image: frame(50, 50) });
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(runtime.stats.visionImages).toBe(5); // 40 in its run, 50 by the forecast; 45 is within the cooldown
     } finally {
       await services.close();
     }
@@ -92,7 +149,7 @@ describe("engine.warm", () => {
       ],
       outputs: [{ type: "JsonField", name: "embedding", selector: "$steps.clip.embedding" }],
     };
-    const services = new Services({ models: { folders: { "ViT-B-32": model } } });
+    const services = new Services({ models: { folders: { "ViT-B-32": model }, inferenceWorkers: 1 } });
     const runtime = services.get(clipRuntime);
     const settle = () => new Promise((resolve) => setTimeout(resolve, 100));
     /** Inferences that `warm` alone starts. */

@@ -32,6 +32,8 @@ export const rateLimiterBlock = defineBlock({
     restrictions: [COOLDOWN_RESTRICTION],
   },
   state: { initial: (): RateLimiterState => initialRateLimiterState() },
+  // on video time, a forecast of which frames pass is exact: CLIP behind it starts on them early
+  deterministic: true,
   run(inputs, ctx) {
     const metadata = inputs.video_reference_image?.videoMetadata;
     const now = (metadata && videoTimeMicros(metadata.frame_number, metadata.fps)) ?? wallClockMicros(ctx.now());

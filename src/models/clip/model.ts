@@ -70,8 +70,8 @@ export class ClipModel {
     this.source = init.source;
     this.dtype = init.dtype;
     this.id = `${init.source.id}#${init.dtype}`;
-    this.visionQueue = new BatchQueue((items) => this.runVision(items), init.maxBatchSize);
-    this.textQueue = new BatchQueue((items) => this.runText(items), init.maxBatchSize);
+    this.visionQueue = new BatchQueue((items) => this.runVision(items), init.maxBatchSize, init.host.concurrency);
+    this.textQueue = new BatchQueue((items) => this.runText(items), init.maxBatchSize, init.host.concurrency);
     this.config = retryable(() => this.readJson(CONFIG_FILE));
     this.vision = retryable(() => this.loadVision());
     this.text = retryable(() => this.loadText());

@@ -1,6 +1,6 @@
 /**
  * The CLIP service every step and stream shares: models by (source, precision), created on first
- * use; one worker thread of ONNX Runtime sessions; an LRU cache of text embeddings (prompts and
+ * use; worker threads of ONNX Runtime sessions (`SessionHost`); an LRU cache of text embeddings (prompts and
  * class names repeat on every frame).
  */
 import { serviceKey } from "../../block-api/services.js";
@@ -38,7 +38,8 @@ export class ClipRuntime {
 
   constructor(options: ModelOptions = {}) {
     this.options = resolveModelOptions(options);
-    this.host = new SessionHost({ threads: this.options.threads, executionProvider: this.options.executionProvider });
+    const { threads, inferenceWorkers, executionProvider } = this.options;
+    this.host = new SessionHost({ workers: inferenceWorkers, threadsPerWorker: Math.max(1, Math.floor(threads / inferenceWorkers)), executionProvider });
     this.textCache = new LruCache(this.options.textCacheSize);
   }
 

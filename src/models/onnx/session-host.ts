@@ -1,9 +1,15 @@
 /**
- * ONNX Runtime sessions living in one worker thread (see `worker-script.ts` for why). One session
- * per graph file, created on first use and shared; requests run one after another in the worker,
- * which is what we want — each run already uses every intra-op thread.
+ * ONNX Runtime sessions living in worker threads (see `worker-script.ts` for why). Every graph
+ * file gets one session in each worker, created on first use; a run goes to the worker with the
+ * least pending work, and requests in one worker run one after another.
  *
- * The worker is referenced only while requests are pending, so an idle runtime never keeps the
+ * Why several workers with a few intra-op threads each rather than one using every core: a
+ * parallel operator waits for its slowest thread, so one session spread over all cores idles
+ * between operators and stalls whenever decoding or preprocessing takes a core for a moment.
+ * Two single-thread sessions on two cores do more images per second than one two-thread
+ * session (BENCHMARKS.md) and give the other work of a pipeline room without stalling.
+ *
+ * A worker is referenced only while requests are pending, so an idle runtime never keeps the
  * process alive, and a pending inference always does.
  */
 import { createRequire } from "node:module";
@@ -28,7 +34,10 @@ export interface InputInfo {
 }
 
 export interface SessionHostOptions {
-  threads: number;
+  /** Worker threads, each with its own session of every graph. */
+  workers: number;
+  /** Intra-op threads of each session. */
+  threadsPerWorker: number;
   executionProvider: ExecutionProvider;
 }
 
@@ -56,59 +65,28 @@ export class OnnxSession {
     return this.inputs.find((input) => input.name === name);
   }
 
-  /** Input buffers are transferred to the worker: do not use them after the call. */
+  /** Input buffers are transferred to a worker: do not use them after the call. */
   async run(feeds: Record<string, TensorData>, outputs: readonly string[]): Promise<Record<string, TensorData>> {
     const transfer = Object.values(feeds).map((tensor) => tensor.data.buffer as ArrayBuffer);
-    return (await this.host.request({ type: "run", session: this.handle, feeds, outputs }, transfer)) as Record<string, TensorData>;
+    return (await this.host.leastBusy().request({ type: "run", session: this.handle, feeds, outputs }, transfer)) as Record<string, TensorData>;
   }
 }
 
-export class SessionHost {
+/** One worker thread and the requests it has not answered yet. */
+export class WorkerLane {
   private worker: Worker | null = null;
-  private failure: Error | null = null;
   private readonly pending = new Map<number, Pending>();
-  private readonly sessions = new Map<string, Promise<OnnxSession>>();
   private nextId = 1;
-  private closed = false;
 
-  constructor(private readonly options: SessionHostOptions) {}
+  constructor(private readonly host: SessionHost) {}
 
-  /** The session for a graph file, created once. */
-  session(path: string): Promise<OnnxSession> {
-    let session = this.sessions.get(path);
-    if (!session) {
-      session = this.create(path);
-      this.sessions.set(path, session);
-      // A failed load (missing CUDA, corrupt file) may succeed later; do not remember it.
-      session.catch(() => this.sessions.delete(path));
-    }
-    return session;
-  }
-
-  private async create(path: string): Promise<OnnxSession> {
-    const handle = this.nextId++;
-    const options = {
-      intraOpNumThreads: this.options.threads,
-      interOpNumThreads: 1,
-      graphOptimizationLevel: "all",
-      executionProviders: this.options.executionProvider === "cuda" ? ["cuda", "cpu"] : ["cpu"],
-    };
-    let result: { inputs: InputInfo[]; outputs: string[] };
-    try {
-      result = (await this.request({ type: "load", session: handle, path, options })) as typeof result;
-    } catch (error) {
-      const cuda =
-        this.options.executionProvider === "cuda"
-          ? ' (the CUDA execution provider needs onnxruntime-node\'s CUDA binaries and CUDA 12 with cuDNN 9; see the README, "GPU")'
-          : "";
-      throw new ModelError(`ONNX Runtime could not load ${path}: ${(error as Error).message}${cuda}`);
-    }
-    return new OnnxSession(this, handle, path, result.inputs, result.outputs);
+  get load(): number {
+    return this.pending.size;
   }
 
   request(request: Request, transfer: ArrayBuffer[] = []): Promise<unknown> {
-    if (this.closed) return Promise.reject(new ModelError("the model runtime is closed"));
-    if (this.failure) return Promise.reject(this.failure);
+    const refusal = this.host.refusal();
+    if (refusal) return Promise.reject(refusal);
     const worker = this.ensureWorker();
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
@@ -124,9 +102,9 @@ export class SessionHost {
     const worker = new Worker(WORKER_SCRIPT, { eval: true, workerData: { onnxRuntimePath } });
     worker.unref();
     worker.on("message", (reply: Reply) => this.settle(reply));
-    worker.on("error", (error) => this.fail(new ModelError(`the ONNX Runtime worker failed: ${error.message}`)));
+    worker.on("error", (error) => this.host.fail(new ModelError(`an ONNX Runtime worker failed: ${error.message}`)));
     worker.on("exit", (code) => {
-      if (!this.closed) this.fail(new ModelError(`the ONNX Runtime worker stopped (exit code ${code})`));
+      if (this.worker === worker) this.host.fail(new ModelError(`an ONNX Runtime worker stopped (exit code ${code})`));
     });
     this.worker = worker;
     return worker;
@@ -141,19 +119,89 @@ export class SessionHost {
     else pending.reject(new Error(reply.message));
   }
 
-  private fail(error: Error): void {
-    this.failure = error;
+  rejectAll(error: Error): void {
     for (const pending of this.pending.values()) pending.reject(error);
     this.pending.clear();
   }
 
-  async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
-    this.fail(new ModelError("the model runtime was closed while inference was pending"));
+  async terminate(): Promise<void> {
     const worker = this.worker;
     this.worker = null;
-    this.sessions.clear();
     if (worker) await worker.terminate();
+  }
+}
+
+export class SessionHost {
+  private readonly lanes: WorkerLane[];
+  private failure: Error | null = null;
+  private readonly sessions = new Map<string, Promise<OnnxSession>>();
+  private nextHandle = 1;
+  private closed = false;
+
+  constructor(private readonly options: SessionHostOptions) {
+    this.lanes = Array.from({ length: Math.max(1, options.workers) }, () => new WorkerLane(this));
+  }
+
+  /** How many inferences can run at once: one per worker. */
+  get concurrency(): number {
+    return this.lanes.length;
+  }
+
+  /** The session for a graph file, created once (in every worker). */
+  session(path: string): Promise<OnnxSession> {
+    let session = this.sessions.get(path);
+    if (!session) {
+      session = this.create(path);
+      this.sessions.set(path, session);
+      // A failed load (missing CUDA, corrupt file) may succeed later; do not remember it.
+      session.catch(() => this.sessions.delete(path));
+    }
+    return session;
+  }
+
+  private async create(path: string): Promise<OnnxSession> {
+    const handle = this.nextHandle++;
+    const options = {
+      intraOpNumThreads: this.options.threadsPerWorker,
+      interOpNumThreads: 1,
+      graphOptimizationLevel: "all",
+      executionProviders: this.options.executionProvider === "cuda" ? ["cuda", "cpu"] : ["cpu"],
+    };
+    let result: { inputs: InputInfo[]; outputs: string[] };
+    try {
+      const loaded = await Promise.all(this.lanes.map((lane) => lane.request({ type: "load", session: handle, path, options })));
+      result = loaded[0] as typeof result;
+    } catch (error) {
+      const cuda =
+        this.options.executionProvider === "cuda"
+          ? ' (the CUDA execution provider needs onnxruntime-node\'s CUDA binaries and CUDA 12 with cuDNN 9; see the README, "GPU")'
+          : "";
+      throw new ModelError(`ONNX Runtime could not load ${path}: ${(error as Error).message}${cuda}`);
+    }
+    return new OnnxSession(this, handle, path, result.inputs, result.outputs);
+  }
+
+  /** The worker with the fewest pending requests (the first on a tie, so one request uses one worker). */
+  leastBusy(): WorkerLane {
+    return this.lanes.reduce((best, lane) => (lane.load < best.load ? lane : best));
+  }
+
+  /** Why requests are refused now, if they are. */
+  refusal(): Error | null {
+    if (this.closed) return new ModelError("the model runtime is closed");
+    return this.failure;
+  }
+
+  fail(error: Error): void {
+    this.failure ??= error;
+    for (const lane of this.lanes) lane.rejectAll(error);
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.fail(new ModelError("the model runtime was closed while inference was pending"));
+    this.closed = true;
+    this.sessions.clear();
+    await Promise.all(this.lanes.map((lane) => lane.terminate()));
   }
 }
