@@ -23,8 +23,8 @@ import { identifyStreams, NEVER_ABORTED, type RunOutcome } from "./run.js";
 /** Runs in a row a step's gates must have opened before the next run warms it (when not forecast). */
 export const OPEN_RUNS_BEFORE_WARMING = 2;
 
-/** Forecast states not yet checked against a run are dropped beyond this many (warms never run). */
-const MAX_PENDING_FORECASTS = 4096;
+/** Frames a forecast keeps ahead of the runs (more are dropped, oldest first: warms that never ran). */
+const MAX_FORECAST_FRAMES = 1024;
 
 interface ReadyInputs {
   values: Map<string, unknown>;
@@ -33,16 +33,30 @@ interface ReadyInputs {
   frames: (number | null)[];
 }
 
+/** One frame a forecast has run a flow-control step on, ahead of its real run. */
+interface ForecastFrame {
+  readonly frame: number | null;
+  readonly stream: string;
+  readonly index: number | null;
+  readonly inputs: Record<string, unknown>;
+  /** The state the forecast expects after this frame's run, as JSON. */
+  after: string;
+}
+
+/** A flow-control step's state (for one stream) run ahead over the frames warmed but not yet run. */
+interface Forecast {
+  state: unknown;
+  readonly frames: ForecastFrame[];
+}
+
 export class Warmer {
   /** Steps worth warming: a `warm` hook and every source a workflow input. */
   private readonly steps: CompiledStep[];
   /** Flow-control steps that can be run ahead: deterministic, synchronous, fed by inputs, ungated. */
   private readonly forecastable: Set<string>;
   private readonly openRuns = new Map<string, number>();
-  /** Per (flow step, state key): the state as the forecast has advanced it. */
-  private readonly forecastState = new Map<string, unknown>();
-  /** Per (flow step, state key, frame): the state the forecast expects after that frame's run, as JSON. */
-  private readonly expected = new Map<string, string>();
+  /** Per (flow step, state key). */
+  private readonly forecasts = new Map<string, Forecast>();
 
   constructor(
     private readonly plan: CompiledWorkflow,
@@ -89,18 +103,30 @@ export class Warmer {
       if (step.gates.length > 0) this.openRuns.set(step.name, outcome.passedGates(step) ? (this.openRuns.get(step.name) ?? 0) + 1 : 0);
     }
     for (const name of this.forecastable) {
-      const block = this.plan.stepsByName.get(name)!.block;
+      const step = this.plan.stepsByName.get(name)!;
       outcome.streams.forEach((stream, i) => {
-        const key = this.store.keyFor(stream, block.state?.scope === "step");
-        const frame = outcome.frames[i];
-        const stateKey = `${name}\0${key}`;
-        const expected = frame === null ? undefined : this.expected.get(`${stateKey}\0${frame}`);
-        if (expected !== undefined) this.expected.delete(`${stateKey}\0${frame}`);
-        // A frame the forecast did not see, or saw end differently: start again from the real state.
-        if (expected === undefined || expected !== JSON.stringify(this.store.peek(name, key) ?? null)) this.forecastState.delete(stateKey);
+        const key = this.store.keyFor(stream, step.block.state?.scope === "step");
+        const forecast = this.forecasts.get(`${name}\0${key}`);
+        if (forecast) this.check(step, key, forecast, outcome.frames[i]);
       });
     }
-    if (this.expected.size > MAX_PENDING_FORECASTS) this.expected.clear();
+  }
+
+  /**
+   * After the real run of `frame`: if the forecast expected the state it left, the frame is
+   * done with; otherwise (a frame it never saw, a wall clock that moved) it starts again from
+   * the real state and replays the frames still ahead, so later forecasts are right again.
+   */
+  private check(step: CompiledStep, key: string, forecast: Forecast, frame: number | null): void {
+    const real = this.store.peek(step.name, key);
+    const at = frame === null ? -1 : forecast.frames.findIndex((entry) => entry.frame === frame);
+    const agrees = at >= 0 && forecast.frames[at].after === JSON.stringify(real ?? null);
+    forecast.frames.splice(0, at + 1);
+    if (!agrees) {
+      forecast.state = real === undefined ? step.block.state!.initial() : structuredClone(real);
+      for (const entry of forecast.frames) this.simulate(step, forecast, entry);
+    }
+    if (forecast.frames.length === 0) this.forecasts.delete(`${step.name}\0${key}`);
   }
 
   private elementsLikelyToRun(step: CompiledStep, ready: ReadyInputs, decisions: Map<string, boolean[]>): number[] {
@@ -130,29 +156,39 @@ export class Warmer {
     return decisions.get(branch.id)!;
   }
 
-  /** The steps a flow-control step would select for one element, run on the forecast's copy of its state; null when it terminates or cannot tell. */
+  /** The steps a flow-control step would select for one element, run on the forecast's state; null when it terminates or cannot tell. */
   private runAhead(step: CompiledStep, ready: ReadyInputs, index: number): readonly string[] | null {
     const stream = step.isBatch ? ready.streams[index] : DEFAULT_STREAM;
-    const frame = step.isBatch ? ready.frames[index] : null;
+    const inputs = Object.fromEntries(step.inputs.map(([name, template]) => [name, materialize(template, ready.values, index)]));
+    const entry: ForecastFrame = { frame: step.isBatch ? ready.frames[index] : null, stream, index: step.isBatch ? index : null, inputs, after: "" };
     const spec = step.block.state;
-    const key = this.store.keyFor(stream, spec?.scope === "step");
-    const stateKey = `${step.name}\0${key}`;
-    if (spec && !this.forecastState.has(stateKey)) {
-      const real = this.store.peek(step.name, key);
-      this.forecastState.set(stateKey, real === undefined ? spec.initial() : structuredClone(real));
+    if (!spec) return this.simulate(step, { state: undefined, frames: [] }, entry);
+    const stateKey = `${step.name}\0${this.store.keyFor(stream, spec.scope === "step")}`;
+    let forecast = this.forecasts.get(stateKey);
+    if (!forecast) {
+      const real = this.store.peek(step.name, this.store.keyFor(stream, spec.scope === "step"));
+      forecast = { state: real === undefined ? spec.initial() : structuredClone(real), frames: [] };
+      this.forecasts.set(stateKey, forecast);
     }
-    const forecastState = this.forecastState;
+    const next = this.simulate(step, forecast, entry);
+    forecast.frames.push(entry);
+    if (forecast.frames.length > MAX_FORECAST_FRAMES) forecast.frames.shift();
+    return next;
+  }
+
+  /** Runs the block on the forecast's state (advancing it) and records the state it leaves. */
+  private simulate(step: CompiledStep, forecast: Forecast, entry: ForecastFrame): readonly string[] | null {
     const context: StepContext<unknown> = {
       step: step.name,
       blockType: step.block.manifest.type,
-      stream,
-      frameNumber: frame,
-      index: step.isBatch ? index : null,
+      stream: entry.stream,
+      frameNumber: entry.frame,
+      index: entry.index,
       get state() {
-        return forecastState.get(stateKey);
+        return forecast.state;
       },
       set state(value: unknown) {
-        forecastState.set(stateKey, value);
+        forecast.state = value;
       },
       shared: this.store,
       services: this.services,
@@ -160,16 +196,14 @@ export class Warmer {
       executionId: "forecast",
       now: this.clock,
     };
-    const inputs = Object.fromEntries(step.inputs.map(([name, template]) => [name, materialize(template, ready.values, index)]));
     let decision: unknown;
     try {
-      decision = step.block.run!(inputs, context);
+      decision = step.block.run!(entry.inputs, context);
     } catch {
-      return null;
+      decision = null; // the real run fails the same way
     }
-    if (!isFlowControl(decision)) return null;
-    if (spec && frame !== null) this.expected.set(`${stateKey}\0${frame}`, JSON.stringify(forecastState.get(stateKey) ?? null));
-    return decision.next;
+    entry.after = JSON.stringify(forecast.state ?? null);
+    return isFlowControl(decision) ? decision.next : null;
   }
 }
 

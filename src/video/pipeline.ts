@@ -151,20 +151,23 @@ export class VideoPipeline {
     let readAhead = live || frames <= 0 ? 0 : Math.max(1, Math.floor(frames / multiplexer.sources.length));
     const engine = this.options.engine;
     const upcoming: Promise<Tick | null>[] = [];
+    // Every tick read ahead warms the engine in order, the first one too: a forecast of a
+    // sampler (see `Warmer`) must see every frame.
+    const read = () => {
+      const next = multiplexer.next();
+      // a failed read is reported where the loop awaits it
+      if (readAhead > 0) next.then((tick) => tick && engine.warm(this.inputsFor(tick))).catch(() => undefined);
+      return next;
+    };
     const takeAhead = (current: Tick) => {
       // 4:2:0 frames: 1.5 bytes a pixel until converted
       const tickBytes = current.frames.reduce((sum, frame) => sum + frame.image.width * frame.image.height * 1.5, 0);
       readAhead = Math.min(readAhead, Math.max(1, Math.floor(READ_AHEAD_BYTES / Math.max(1, tickBytes))));
-      while (upcoming.length < readAhead) {
-        const next = multiplexer.next();
-        // a failed read is reported where the loop awaits it
-        next.then((tick) => tick && engine.warm(this.inputsFor(tick))).catch(() => undefined);
-        upcoming.push(next);
-      }
+      while (upcoming.length < readAhead) upcoming.push(read());
     };
     for (;;) {
       const waitStarted = performance.now();
-      const tick = await (upcoming.shift() ?? multiplexer.next());
+      const tick = await (upcoming.shift() ?? read());
       if (!tick) return;
       const tickReady = performance.now();
       this.latency.wait.add(tickReady - waitStarted);

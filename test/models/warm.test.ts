@@ -57,10 +57,18 @@ describe("engine.warm", () => {
     steps: [{ type: "roboflow_core/clip@v1", name: "clip", data: "$inputs.image" }],
     outputs: [{ type: "JsonField", name: "embedding", selector: "$steps.clip.embedding" }],
   };
-  const gated = {
+  /** At 10 fps (the test frames' rate), a 1 s cooldown passes frames 1, 11, 21… */
+  const sampledEvery10Frames = {
     ...plain,
     steps: [
-      { type: "roboflow_core/rate_limiter@v1", name: "sample", depends_on: "$inputs.image", next_steps: ["$steps.clip"] },
+      {
+        type: "roboflow_core/rate_limiter@v1",
+        name: "sample",
+        cooldown_seconds: 1,
+        depends_on: "$inputs.image",
+        video_reference_image: "$inputs.image",
+        next_steps: ["$steps.clip"],
+      },
       { type: "roboflow_core/clip@v1", name: "clip", data: "$inputs.image" },
     ],
   };
@@ -84,29 +92,15 @@ describe("engine.warm", () => {
   });
 
   it("forecasts a rate limiter on video time: warms exactly the frames it will let through, read ahead in order", async () => {
-    const sampled = {
-      ...plain,
-      steps: [
-        {
-          type: "roboflow_core/rate_limiter@v1",
-          name: "sample",
-          cooldown_seconds: 1,
-          depends_on: "$inputs.image",
-          video_reference_image: "$inputs.image",
-          next_steps: ["$steps.clip"],
-        },
-        { type: "roboflow_core/clip@v1", name: "clip", data: "$inputs.image" },
-      ],
-    };
     const services = new Services({ models: { folders: { "ViT-B-32": model }, inferenceWorkers: 1 } });
     const runtime = services.get(clipRuntime);
     try {
-      const engine = compile(sampled, { services });
+      const engine = compile(sampledEvery10Frames, { services });
       // 10 fps, 1 s cooldown: frames 1, 11, 21 pass. Eight frames read ahead, as a video pipeline does.
       const frames = Array.from({ length: 25 }, (_, i) => frame(i + 1, i + 1));
       const ahead = 8;
       frames.slice(0, ahead).forEach((image) => engine.warm({ image }));
-      await new Promise((resolve) => setTimeout(resolve, 100));
+      await runtime.warmingDone();
       expect(runtime.stats.visionImages).toBe(1); // frame 1, before any run
       const embedded: number[] = [];
       for (const [i, image] of frames.entries()) {
@@ -118,12 +112,38 @@ describe("engine.warm", () => {
       // every inference was one started by the forecast (none wasted, none done in the run)
       expect(runtime.stats.visionImages).toBe(3);
       expect(runtime.stats.visionRuns).toBe(3);
-      // out of step with reality (a frame run without being warmed), it starts again from the real state
-      await engine.run({ image: frame(40, 40) }); // passes, unforecast: last pass now at frame 40
+      // past the frames warmed: nothing pending, the next forecast starts from the real state
+      await engine.run({ image: frame(40, 40) }); // passes, computed in its run
       engine.warm({ image: frame(45, 45) });
       engine.warm({ image: frame(50, 50) });
-      await new Promise((resolve) => setTimeout(resolve, 100));
-      expect(runtime.stats.visionImages).toBe(5); // 40 in its run, 50 by the forecast; 45 is within the cooldown
+      await runtime.warmingDone();
+      expect(runtime.stats.visionImages).toBe(5); // + 40 in its run, 50 by the forecast; 45 is within the cooldown
+    } finally {
+      await services.close();
+    }
+  });
+
+  it("replays the frames still ahead from the real state when a run does not go as forecast", async () => {
+    const services = new Services({ models: { folders: { "ViT-B-32": model }, inferenceWorkers: 1 } });
+    const runtime = services.get(clipRuntime);
+    try {
+      const engine = compile(sampledEvery10Frames, { services });
+      const frames = Array.from({ length: 25 }, (_, i) => frame(i + 1, i + 1));
+      // frame 1 is never warmed: from a fresh state the forecast thinks 2 and 12 pass
+      frames.slice(1, 15).forEach((image) => engine.warm({ image }));
+      await runtime.warmingDone();
+      expect(runtime.stats.visionImages).toBe(2);
+      await engine.run({ image: frames[0] }); // really passes: 11 is next, then 21
+      frames.slice(15).forEach((image) => engine.warm({ image }));
+      await runtime.warmingDone();
+      expect(runtime.stats.visionImages).toBe(4); // + frame 1 in its run, + 21 (not 16) by the forecast
+      const embedded: number[] = [];
+      for (const [i, image] of frames.slice(1).entries()) {
+        const [result] = await engine.run({ image });
+        if (result.embedding !== null) embedded.push(i + 2);
+      }
+      expect(embedded).toEqual([11, 21]);
+      expect(runtime.stats.visionImages).toBe(5); // + 11 in its run; 21 taken from the forecast
     } finally {
       await services.close();
     }
@@ -151,12 +171,11 @@ describe("engine.warm", () => {
     };
     const services = new Services({ models: { folders: { "ViT-B-32": model }, inferenceWorkers: 1 } });
     const runtime = services.get(clipRuntime);
-    const settle = () => new Promise((resolve) => setTimeout(resolve, 100));
     /** Inferences that `warm` alone starts. */
     const warmedRuns = async (engine: ReturnType<typeof compile>, image: WorkflowImage) => {
       const before = runtime.stats.visionRuns;
       engine.warm({ image, open: 1 });
-      await settle();
+      await runtime.warmingDone();
       return runtime.stats.visionRuns - before;
     };
     try {

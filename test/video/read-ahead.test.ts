@@ -30,9 +30,28 @@ const WORKFLOW = {
   ],
 };
 
-async function runFile(readAheadFrames: number): Promise<{ outputs: Record<string, unknown>[]; visionRuns: number }> {
+/** CLIP on one frame per second of video: a rate limiter on video time in front of it. */
+const SAMPLED = {
+  ...WORKFLOW,
+  steps: [
+    {
+      type: "roboflow_core/rate_limiter@v1",
+      name: "sample",
+      cooldown_seconds: 1,
+      depends_on: "$inputs.image",
+      video_reference_image: "$inputs.image",
+      next_steps: ["$steps.embedding"],
+    },
+    ...WORKFLOW.steps,
+  ],
+};
+
+async function runFile(
+  readAheadFrames: number,
+  workflow: object = WORKFLOW,
+): Promise<{ outputs: Record<string, unknown>[]; visionRuns: number; visionImages: number }> {
   const services = new Services({ models: { folders: { "ViT-B-32": model } } });
-  const engine = compile(WORKFLOW, { services, isolateElementErrors: true });
+  const engine = compile(workflow, { services, isolateElementErrors: true });
   const outputs: Record<string, unknown>[] = [];
   try {
     const pipeline = new VideoPipeline({
@@ -45,7 +64,8 @@ async function runFile(readAheadFrames: number): Promise<{ outputs: Record<strin
     });
     const status = await pipeline.run();
     expect(status.errors).toBe(0);
-    return { outputs, visionRuns: services.get(clipRuntime).stats.visionRuns };
+    const { visionRuns, visionImages } = services.get(clipRuntime).stats;
+    return { outputs, visionRuns, visionImages };
   } finally {
     await engine.close();
     await services.close();
@@ -61,5 +81,14 @@ describe("read-ahead of file frames", () => {
     expect(readAhead.visionRuns).toBeLessThan(clip.frames);
     expect(readAhead.outputs).toEqual(frameByFrame.outputs);
     expect(readAhead.outputs.slice(25, 27).some((outputs) => outputs.is_outlier === true)).toBe(true);
+  });
+
+  it("behind a rate limiter, embeds exactly the sampled frames ahead of time, none wasted", async () => {
+    const frameByFrame = await runFile(0, SAMPLED);
+    const readAhead = await runFile(64, SAMPLED);
+    const sampled = frameByFrame.outputs.flatMap((outputs, i) => (outputs.embedding === null ? [] : [i + 1]));
+    expect(sampled).toEqual([1, 11, 21, 31]); // 40 frames at 10 fps
+    expect(readAhead.outputs).toEqual(frameByFrame.outputs);
+    expect(readAhead.visionImages).toBe(sampled.length);
   });
 });

@@ -35,6 +35,8 @@ export class ClipRuntime {
   private readonly pendingTexts = new Map<string, Promise<readonly number[]>>();
   /** Image embeddings started ahead of need (`warmImages`), per image and model; taken once. */
   private readonly warmed = new WeakMap<RgbPixels, Map<string, Promise<number[]>>>();
+  /** Warm inferences not finished yet. */
+  private readonly warming = new Set<Promise<unknown>>();
 
   constructor(options: ModelOptions = {}) {
     this.options = resolveModelOptions(options);
@@ -93,7 +95,9 @@ export class ClipRuntime {
     const fresh = images.filter((image) => !this.warmed.get(image)?.has(model.id));
     if (fresh.length === 0) return;
     const batch = model.embedImages(fresh);
-    batch.catch(() => undefined); // whoever takes it sees the error
+    const done = batch.catch(() => undefined); // whoever takes it sees the error
+    this.warming.add(done);
+    void done.then(() => this.warming.delete(done));
     fresh.forEach((image, i) => {
       const byModel = this.warmed.get(image) ?? new Map<string, Promise<number[]>>();
       byModel.set(
@@ -102,6 +106,11 @@ export class ClipRuntime {
       );
       this.warmed.set(image, byModel);
     });
+  }
+
+  /** Resolves once every inference `warmImages` has started so far is over. */
+  async warmingDone(): Promise<void> {
+    await Promise.all(this.warming);
   }
 
   private takeWarmed(image: RgbPixels, modelId: string): Promise<number[]> | undefined {
