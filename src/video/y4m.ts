@@ -35,7 +35,12 @@ export function parseY4mStreamHeader(line: string): { width: number; height: num
 export class Y4mFrameParser {
   private size: { width: number; height: number } | null = null;
   private line: number[] = [];
-  private planes: Uint8Array | null = null;
+  /**
+   * The current frame's bytes as pieces of the chunks they came in, not copied into a frame
+   * buffer of its own: most frames' pixels are never read (a sampler drops them), and a
+   * 460 KB allocation per 640×480 frame would cost more in garbage collection than decoding.
+   */
+  private parts: Uint8Array[] | null = null;
   private filled = 0;
 
   constructor(private readonly matrix: ColourMatrix = 601) {}
@@ -44,7 +49,7 @@ export class Y4mFrameParser {
     const frames: RawFrame[] = [];
     let offset = 0;
     while (offset < chunk.length) {
-      if (!this.planes) {
+      if (!this.parts) {
         // A header line: the stream's (once) or a frame's.
         const end = chunk.indexOf(NEWLINE, offset);
         const stop = end === -1 ? chunk.length : end;
@@ -60,19 +65,20 @@ export class Y4mFrameParser {
           continue;
         }
         if (!line.startsWith("FRAME")) throw new Y4mStreamError("expected a FRAME header");
-        this.planes = new Uint8Array(yuv420FrameBytes(this.size.width, this.size.height));
+        this.parts = [];
         this.filled = 0;
       }
-      const planes = this.planes;
-      const take = Math.min(chunk.length - offset, planes.length - this.filled);
-      planes.set(chunk.subarray(offset, offset + take), this.filled);
+      const { width, height } = this.size!;
+      const frameBytes = yuv420FrameBytes(width, height);
+      const parts: Uint8Array[] = this.parts;
+      const take = Math.min(chunk.length - offset, frameBytes - this.filled);
+      parts.push(chunk.subarray(offset, offset + take));
       this.filled += take;
       offset += take;
-      if (this.filled === planes.length) {
-        const { width, height } = this.size!;
+      if (this.filled === frameBytes) {
         const matrix = this.matrix;
-        frames.push({ width, height, data: () => yuv420ToRgb(planes, width, height, matrix) });
-        this.planes = null;
+        frames.push({ width, height, data: () => yuv420ToRgb(parts, width, height, matrix) });
+        this.parts = null;
       }
     }
     return frames;
@@ -80,6 +86,6 @@ export class Y4mFrameParser {
 
   /** Bytes of a frame begun but not finished (a truncated stream). */
   get pendingBytes(): number {
-    return this.line.length + (this.planes ? this.filled : 0);
+    return this.line.length + (this.parts ? this.filled : 0);
   }
 }

@@ -57,16 +57,24 @@ export function yuv420ToRgbScalar(planes: Uint8Array, width: number, height: num
   return out;
 }
 
-export function yuv420ToRgb(planes: Uint8Array, width: number, height: number, matrix: ColourMatrix): Uint8Array {
-  if (planes.length !== yuv420FrameBytes(width, height)) {
-    throw new RangeError(`a ${width}x${height} 4:2:0 frame has ${yuv420FrameBytes(width, height)} bytes, got ${planes.length}`);
+/** `planes`: the frame's Y, U and V bytes, in one array or in consecutive pieces (as they came from a pipe). */
+export function yuv420ToRgb(planes: Uint8Array | readonly Uint8Array[], width: number, height: number, matrix: ColourMatrix): Uint8Array {
+  const parts = planes instanceof Uint8Array ? [planes] : planes;
+  const length = parts.reduce((sum, part) => sum + part.length, 0);
+  if (length !== yuv420FrameBytes(width, height)) {
+    throw new RangeError(`a ${width}x${height} 4:2:0 frame has ${yuv420FrameBytes(width, height)} bytes, got ${length}`);
   }
   if (kernel === undefined) kernel = loadKernel<Kernel>(WASM_BASE64);
-  if (!kernel) return yuv420ToRgbScalar(planes, width, height, matrix);
+  if (!kernel) return yuv420ToRgbScalar(parts.length === 1 ? parts[0] : Buffer.concat(parts), width, height, matrix);
   const arena = new Arena(kernel.memory);
-  const input = arena.take(planes.length);
+  const input = arena.take(length);
   const out = arena.take(width * height * 3);
-  new Uint8Array(kernel.memory.buffer).set(planes, input);
+  const memory = new Uint8Array(kernel.memory.buffer);
+  let at = input;
+  for (const part of parts) {
+    memory.set(part, at);
+    at += part.length;
+  }
   const chroma = chromaSize(width, height);
   const u = input + width * height;
   kernel.yuv420ToRgb(input, u, u + chroma.width * chroma.height, width, height, matrix, out);

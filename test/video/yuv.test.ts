@@ -39,7 +39,11 @@ describe("yuv420ToRgb", () => {
         fc.constantFrom(601 as const, 709 as const),
         (width, height, seed, matrix) => {
           const data = Uint8Array.from({ length: yuv420FrameBytes(width, height) }, (_, i) => (seed + i * 2654435761) % 256);
-          expect(yuv420ToRgb(data, width, height, matrix)).toEqual(yuv420ToRgbScalar(data, width, height, matrix));
+          const expected = yuv420ToRgbScalar(data, width, height, matrix);
+          expect(yuv420ToRgb(data, width, height, matrix)).toEqual(expected);
+          // the bytes in pieces, as they come from a pipe
+          const cut = 1 + (seed % data.length);
+          expect(yuv420ToRgb([data.subarray(0, cut), data.subarray(cut)], width, height, matrix)).toEqual(expected);
         },
       ),
       { numRuns: 300 },
