@@ -12,7 +12,7 @@
  *   (c) a workflow with clip@v1 on a batch of images given as JPEG files, through the library.
  *
  * Options: --dtypes fp32,int8  --batches 1,8  --seconds 6 (per scenario and setting)  --threads N
- *          --workers N (sightline's inference workers; default as the library: 2, or 1 on one CPU)
+ *          --workers N (sightline's inference workers; default: the throughput workload's, 2 on two or more CPUs)
  * Goals (issue 4): end-to-end / raw ≥ 0.9 at batch 8; int8 end-to-end ≥ 2.3× fp32 end-to-end.
  */
 import { execFileSync, spawn } from "node:child_process";
@@ -45,7 +45,15 @@ const DTYPES = args.dtypes.split(",") as Dtype[];
 const BATCHES = args.batches.split(",").map(Number);
 const SECONDS = Number(args.seconds);
 const THREADS = Number(args.threads);
-const WORKERS = args.workers === undefined ? resolveModelOptions({ threads: THREADS }, {}).inferenceWorkers : Number(args.workers);
+/**
+ * sightline's inference workers for a batch size: one image at a time is latency work (the
+ * library's default, one worker with every thread), batches are throughput work (what `embed`
+ * picks for several images: two workers, each batch split between them).
+ */
+function workersFor(batch: number): number {
+  if (args.workers !== undefined) return Number(args.workers);
+  return resolveModelOptions({ threads: THREADS, workload: batch > 1 ? "throughput" : "latency" }, {}).inferenceWorkers;
+}
 
 /** What every scenario gets: the model, the test images in three forms, the setting. */
 interface Setting {
@@ -87,7 +95,7 @@ function modelOptions(setting: Setting, imageResize: ImageResizeMode): ModelOpti
     folders: { "ViT-B-32": setting.modelDir },
     dtype: setting.dtype,
     threads: THREADS,
-    inferenceWorkers: WORKERS,
+    inferenceWorkers: workersFor(setting.batch),
     imageResize,
     maxBatchSize: setting.batch,
   };
@@ -118,8 +126,8 @@ const SCENARIOS: Scenario[] = [
     prepare: (setting) => rawVisionRunner(setting.modelDir, setting.dtype, setting.batch, THREADS, setting.decoded),
   },
   {
-    name: `(a2) raw, ${WORKERS} sessions × ${Math.max(1, Math.floor(THREADS / WORKERS))} thread(s)`,
-    prepare: (setting) => rawVisionRunner(setting.modelDir, setting.dtype, setting.batch, THREADS, setting.decoded, WORKERS),
+    name: "(a2) raw, as sightline's inference workers",
+    prepare: (setting) => rawVisionRunner(setting.modelDir, setting.dtype, setting.batch, THREADS, setting.decoded, workersFor(setting.batch)),
   },
   runtimeScenario("runtime: decoded images, exact resize", "exact", "decoded"),
   runtimeScenario("runtime: JPEG bytes, exact resize", "exact", "jpeg"),
@@ -157,7 +165,7 @@ function embedCliScenario(name: string, resize: ImageResizeMode): Scenario {
             "--threads",
             String(THREADS),
             "--inference-workers",
-            String(WORKERS),
+            String(workersFor(setting.batch)),
             "--resize",
             resize,
             "--batch-size",
@@ -306,7 +314,7 @@ async function main(): Promise<void> {
       ),
     );
   const lines = [
-    `CLIP ViT-B/32 image tower, random weights, 640×480 JPEG frames — ${new Date().toISOString().slice(0, 10)}, ${cpus()[0]?.model ?? "cpu"}, ${THREADS} threads, ${WORKERS} inference worker(s), Node ${process.version}, onnxruntime-node ${ort.env.versions.common}`,
+    `CLIP ViT-B/32 image tower, random weights, 640×480 JPEG frames — ${new Date().toISOString().slice(0, 10)}, ${cpus()[0]?.model ?? "cpu"}, ${THREADS} threads; inference workers: ${BATCHES.map((batch) => `${workersFor(batch)} at batch ${batch}`).join(", ")}; Node ${process.version}, onnxruntime-node ${ort.env.versions.common}`,
     "",
     `images/s`,
     header,

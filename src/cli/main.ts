@@ -5,7 +5,7 @@ import { blocksCommand, schemaCommand } from "./commands/blocks.js";
 import { runInputsCommand } from "./commands/run-inputs.js";
 import { runVideoCommand } from "./commands/run-video.js";
 import { nonNegativeInteger, parsePort, SERVE_DEFAULTS, serveCommand, type ServeOptions } from "./commands/serve.js";
-import type { VideoOutputSpec } from "../video/index.js";
+import { isLiveKind, parseVideoArgument, resolveKinds, type VideoOutputSpec } from "../video/index.js";
 import { validateCommand } from "./commands/validate.js";
 import { parseParam } from "./io.js";
 import { addModelOptions, createServices, modelSettings, type ModelCliOptions } from "./models.js";
@@ -118,7 +118,11 @@ addModelOptions(runCommand).action(async (workflow: string, options: RunCliOptio
   if ((options.inputs === undefined) === (options.video.length === 0)) {
     program.error("error: run needs exactly one of --inputs <file> or --video <ref>");
   }
-  const services = createServices(options);
+  // Files and folders are read ahead, so several inferences are wanted at once; a live stream
+  // hands over one fresh frame at a time and wants each inference fast.
+  const kinds = await resolveKinds(options.video.map((argument) => parseVideoArgument(argument)));
+  const workload = kinds.length > 0 && kinds.every(({ kind }) => !isLiveKind(kind)) ? "throughput" : "latency";
+  const services = createServices(options, { workload });
   const engine = { stateScope: options.stateScope, imageLoading: { allowLocalFiles: true }, services };
   try {
     process.exitCode = await runWith(workflow, options, engine);
@@ -166,7 +170,9 @@ addModelOptions(
   false,
 ).action(async (options: ModelCliOptions & { model: string; batchSize?: number }) => {
   const { model, batchSize, ...rest } = options;
-  process.exitCode = await embedCommand(embedItems, model, modelSettings({ ...rest, model: {} }, batchSize ? { maxBatchSize: batchSize } : {}));
+  const images = embedItems.filter((item) => item.type === "image").length;
+  const defaults = { workload: images > 1 ? "throughput" : "latency", ...(batchSize ? { maxBatchSize: batchSize } : {}) } as const;
+  process.exitCode = await embedCommand(embedItems, model, modelSettings({ ...rest, model: {} }, defaults));
 });
 
 const models = program.command("models").description("Download and list CLIP models");

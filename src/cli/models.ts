@@ -45,7 +45,11 @@ export function addModelOptions(command: Command, mapping = true): Command {
   return command
     .addOption(new Option("--dtype <precision>", "model precision: the matching onnx/*_<precision>.onnx files").choices([...DTYPES]))
     .option("--threads <n>", "CPU threads for inference, shared by the inference workers (default: all CPUs)", positiveCount)
-    .option("--inference-workers <n>", "inferences run side by side, each with threads/n ONNX Runtime threads (default 2, 1 with CUDA)", positiveCount)
+    .option(
+      "--inference-workers <n>",
+      "inferences run side by side, each with threads/n ONNX Runtime threads (default: 2 for video files, folders and several images; else 1)",
+      positiveCount,
+    )
     .option("--cache-dir <dir>", "where downloaded models live (default ~/.cache/sightline/models, or SIGHTLINE_CACHE_DIR)")
     .option("--mirror <url>", "Hugging Face endpoint to download from (or SIGHTLINE_HF_MIRROR)")
     .option("--offline", "never touch the network; fail naming the missing file (or SIGHTLINE_OFFLINE=1)")

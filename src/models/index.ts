@@ -44,6 +44,7 @@ export {
   type ImageResizeMode,
   type ModelOptions,
   type ResolvedModelOptions,
+  type Workload,
 } from "./options.js";
 export { createProgressBar, formatBytes } from "./progress.js";
 export { createTinyClipModel, TINY_CLIP } from "./testing/tiny-clip.js";

@@ -13,6 +13,9 @@ export const DTYPES = ["fp32", "fp16", "int8", "uint8", "q8"] as const;
 /** Weight precision; picks `onnx/<tower>_model<suffix>.onnx` (q8 = transformers.js "quantized"). */
 export type Dtype = (typeof DTYPES)[number];
 
+export const WORKLOADS = ["latency", "throughput"] as const;
+export type Workload = (typeof WORKLOADS)[number];
+
 export const EXECUTION_PROVIDERS = ["cpu", "cuda"] as const;
 export type ExecutionProvider = (typeof EXECUTION_PROVIDERS)[number];
 
@@ -38,11 +41,18 @@ export interface ModelOptions {
   threads?: number;
   /**
    * Inferences that run side by side, each in its own worker thread with its own sessions and
-   * `threads / inferenceWorkers` intra-op threads; default 2 on a CPU with two or more threads
-   * (faster than one session on every core, see BENCHMARKS.md), 1 with CUDA. Each worker holds
-   * its own copy of the weights.
+   * `threads / inferenceWorkers` intra-op threads; each worker holds its own copy of the
+   * weights. Default from `workload`.
    */
   inferenceWorkers?: number;
+  /**
+   * What the default of `inferenceWorkers` is tuned for. `"latency"` (default): one worker with
+   * every thread — the fastest single inference, for one image at a time. `"throughput"`: two
+   * workers (on two or more CPU threads, not with CUDA) — more images per second while several
+   * inferences are wanted at once (video files read ahead, batches, busy servers), but each
+   * single-image inference is slower (BENCHMARKS.md).
+   */
+  workload?: Workload;
   executionProvider?: ExecutionProvider;
   /** Largest batch handed to one inference; bigger requests are split. */
   maxBatchSize?: number;
@@ -91,9 +101,9 @@ export function resolveModelOptions(options: ModelOptions = {}, env: Env = proce
     options.inferenceWorkers ??
     (env.SIGHTLINE_INFERENCE_WORKERS
       ? positiveInteger(env.SIGHTLINE_INFERENCE_WORKERS, "SIGHTLINE_INFERENCE_WORKERS")
-      : executionProvider === "cuda"
-        ? 1
-        : Math.min(2, threads));
+      : options.workload === "throughput" && executionProvider !== "cuda"
+        ? Math.min(2, threads)
+        : 1);
   return {
     folders: { ...envFolders, ...(options.folders ?? {}) },
     dtype: options.dtype ?? "fp32",
@@ -164,6 +174,7 @@ const settingsSchema = z
     offline: z.boolean().optional(),
     threads: z.number().int().positive().optional(),
     inferenceWorkers: z.number().int().positive().optional(),
+    workload: z.enum(WORKLOADS).optional(),
     executionProvider: z.enum(EXECUTION_PROVIDERS).optional(),
     maxBatchSize: z.number().int().positive().optional(),
     textCacheSize: z.number().int().nonnegative().optional(),

@@ -271,8 +271,10 @@ describe("options", () => {
       executionProvider: "cuda",
       inferenceWorkers: 1, // one GPU: inferences queue for it
     });
-    expect(resolveModelOptions({ threads: 4 }, {}).inferenceWorkers).toBe(2);
-    expect(resolveModelOptions({ threads: 1 }, {}).inferenceWorkers).toBe(1);
+    expect(resolveModelOptions({ threads: 4 }, {}).inferenceWorkers).toBe(1); // latency first
+    expect(resolveModelOptions({ threads: 4, workload: "throughput" }, {}).inferenceWorkers).toBe(2);
+    expect(resolveModelOptions({ threads: 1, workload: "throughput" }, {}).inferenceWorkers).toBe(1);
+    expect(resolveModelOptions({ workload: "throughput", executionProvider: "cuda" }, {}).inferenceWorkers).toBe(1);
     expect(resolveModelOptions({}, { SIGHTLINE_INFERENCE_WORKERS: "3" }).inferenceWorkers).toBe(3);
     expect(resolveModelOptions({}, { SIGHTLINE_HF_MIRROR: "http://a", HF_ENDPOINT: "http://b", SIGHTLINE_OFFLINE: "0" })).toMatchObject({
       mirror: "http://a",

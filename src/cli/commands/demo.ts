@@ -70,7 +70,7 @@ export async function demoCommand(options: DemoOptions): Promise<number> {
     }
   }
   const model = await chooseModel(options);
-  const services = createServices({ ...options, model: { ...options.model, "ViT-B-32": model.folder }, dtype: model.dtype });
+  const services = createServices({ ...options, model: { ...options.model, "ViT-B-32": model.folder }, dtype: model.dtype }, { workload: "throughput" });
   const engine: CompileOptions = { imageLoading: { allowLocalFiles: true }, services };
   note(`running ${DEMO_WORKFLOW} on ${video}; results in ${out}`);
   let code: number;
