@@ -104,22 +104,25 @@ export class Warmer {
     }
     for (const name of this.forecastable) {
       const step = this.plan.stepsByName.get(name)!;
-      outcome.streams.forEach((stream, i) => {
+      const elements = step.isBatch ? outcome.streams.map((stream, i) => ({ stream, frame: outcome.frames[i] })) : [{ stream: DEFAULT_STREAM, frame: null }];
+      for (const { stream, frame } of elements) {
         const key = this.store.keyFor(stream, step.block.state?.scope === "step");
         const forecast = this.forecasts.get(`${name}\0${key}`);
-        if (forecast) this.check(step, key, forecast, outcome.frames[i]);
-      });
+        if (forecast) this.check(step, key, forecast, frame);
+      }
     }
   }
 
   /**
-   * After the real run of `frame`: if the forecast expected the state it left, the frame is
-   * done with; otherwise (a frame it never saw, a wall clock that moved) it starts again from
-   * the real state and replays the frames still ahead, so later forecasts are right again.
+   * After the real run of `frame` (null: an image without a frame number — runs come in the
+   * order they were warmed, so it is the oldest one forecast): if the forecast expected the state
+   * it left, the frame is done with; otherwise (a frame it never saw, a wall clock that moved)
+   * it starts again from the real state and replays the frames still ahead, so later forecasts
+   * are right again.
    */
   private check(step: CompiledStep, key: string, forecast: Forecast, frame: number | null): void {
     const real = this.store.peek(step.name, key);
-    const at = frame === null ? -1 : forecast.frames.findIndex((entry) => entry.frame === frame);
+    const at = frame !== null ? forecast.frames.findIndex((entry) => entry.frame === frame) : forecast.frames.length > 0 ? 0 : -1;
     const agrees = at >= 0 && forecast.frames[at].after === JSON.stringify(real ?? null);
     forecast.frames.splice(0, at + 1);
     if (!agrees) {
