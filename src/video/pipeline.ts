@@ -19,7 +19,11 @@ import type { LatencySummary, PipelineState, PipelineStatus, SourceEvent } from 
  * sampled frames in inference (one per inference worker) while the frames between run.
  */
 export const READ_AHEAD_FRAMES = 64;
-/** Whatever `readAheadFrames` says, frames read ahead hold at most about this many bytes (4K frames: a few). */
+/**
+ * Whatever `readAheadFrames` says, frames read ahead hold at most about this many bytes as
+ * decoded (4K frames: a few); frames CLIP has started on hold about three times that again (RGB
+ * and the model's input).
+ */
 export const READ_AHEAD_BYTES = 64 * 1024 * 1024;
 
 export interface FrameResult {
