@@ -16,12 +16,23 @@ export interface AssembledInputs {
 
 const INPUT_CONTEXT = "workflow_execution | runtime_input_validation";
 
-function batchSizeOf(plan: CompiledWorkflow, raw: Record<string, unknown>): number {
+/** The run's batch size: the length of the first batch input given as a list of more than one. */
+export function batchSizeOf(plan: CompiledWorkflow, raw: Readonly<Record<string, unknown>>): number {
   for (const input of plan.inputs) {
     const value = raw[input.name];
     if (input.isBatch && Array.isArray(value) && value.length > 1) return value.length;
   }
   return 1;
+}
+
+/** A parameter's value: what the run gives, else the definition's `default_value`. */
+export function parameterValue(input: InputNode, raw: Readonly<Record<string, unknown>>): unknown {
+  return Object.hasOwn(raw, input.name) ? raw[input.name] : (input.definition as { default_value?: unknown }).default_value;
+}
+
+/** A batch input's elements at the batch size: a single element is repeated (spec §1.3). */
+export function broadcast<T>(elements: readonly T[], batchSize: number): T[] {
+  return elements.length === batchSize ? [...elements] : Array.from({ length: batchSize }, () => elements[0]);
 }
 
 export async function assembleInputs(plan: CompiledWorkflow, raw: Record<string, unknown>, imageOptions: ImageLoadOptions): Promise<AssembledInputs> {
@@ -33,7 +44,7 @@ export async function assembleInputs(plan: CompiledWorkflow, raw: Record<string,
   const pending: Promise<void>[] = [];
   for (const input of plan.inputs) {
     if (!input.isBatch) {
-      values.set(input.name, Object.hasOwn(raw, input.name) ? raw[input.name] : (input.definition as { default_value: unknown }).default_value);
+      values.set(input.name, parameterValue(input, raw));
       continue;
     }
     const value = raw[input.name];
@@ -50,7 +61,7 @@ export async function assembleInputs(plan: CompiledWorkflow, raw: Record<string,
     }
     pending.push(
       Promise.all(elements.map((element, i) => deserialise(input, element, isList ? `${input.name}.[${i}]` : input.name, imageOptions))).then((decoded) => {
-        values.set(input.name, decoded.length === batchSize ? decoded : Array.from({ length: batchSize }, () => decoded[0]));
+        values.set(input.name, broadcast(decoded, batchSize));
       }),
     );
   }

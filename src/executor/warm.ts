@@ -18,6 +18,7 @@ import { DEFAULT_STREAM, isFlowControl, type Services, type StepContext } from "
 import type { Branch, CompiledStep, CompiledWorkflow, InputTemplate } from "../compiler/index.js";
 import { isWorkflowImage } from "../images/index.js";
 import type { StateStore } from "../state/store.js";
+import { batchSizeOf, broadcast, parameterValue } from "./inputs.js";
 import { identifyStreams, NEVER_ABORTED, type RunOutcome } from "./run.js";
 
 /** Runs in a row a step's gates must have opened before the next run warms it (when not forecast). */
@@ -215,25 +216,18 @@ export class Warmer {
  * to be decoded, a list length that does not match).
  */
 function readyInputs(plan: CompiledWorkflow, raw: Readonly<Record<string, unknown>>): ReadyInputs | null {
+  const batchSize = batchSizeOf(plan, raw);
   const values = new Map<string, unknown>();
-  let batchSize = 1;
   for (const input of plan.inputs) {
-    const value = Object.hasOwn(raw, input.name) ? raw[input.name] : (input.definition as { default_value?: unknown }).default_value;
     if (!input.isBatch) {
-      values.set(input.name, value);
+      values.set(input.name, parameterValue(input, raw));
       continue;
     }
+    const value = raw[input.name];
     const elements = Array.isArray(value) ? value : [value];
+    if (elements.length !== 1 && elements.length !== batchSize) return null;
     if (input.role === "image" && !elements.every(isWorkflowImage)) return null;
-    if (elements.length > 1) {
-      if (batchSize > 1 && elements.length !== batchSize) return null;
-      batchSize = elements.length;
-    }
-    values.set(input.name, elements);
-  }
-  for (const input of plan.inputs) {
-    const elements = values.get(input.name);
-    if (input.isBatch && Array.isArray(elements) && elements.length === 1 && batchSize > 1) values.set(input.name, new Array(batchSize).fill(elements[0]));
+    values.set(input.name, broadcast(elements, batchSize));
   }
   return { values, batchSize, ...identifyStreams(plan, batchSize, values) };
 }
