@@ -1,4 +1,5 @@
-/** Small helpers the CLI commands share: reading definitions and inputs, printing, exit codes. */
+/** Small helpers the CLI commands share: argument parsers, reading definitions and inputs, printing, exit codes. */
+import { InvalidArgumentError } from "commander";
 import { createReadStream } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { createInterface } from "node:readline";
@@ -13,6 +14,13 @@ export async function readDefinition(path: string): Promise<unknown> {
     throw new WorkflowDefinitionError(`Cannot read workflow definition ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
   }
   return parseDefinitionText(text, `Workflow definition ${path}`);
+}
+
+/** Commander argument parser for counts (`--threads`, `--batch-size`, …). */
+export function positiveInteger(text: string): number {
+  const value = Number(text);
+  if (!Number.isInteger(value) || value <= 0) throw new InvalidArgumentError("expected a positive integer");
+  return value;
 }
 
 export function printJson(value: unknown, stream: NodeJS.WritableStream = process.stdout): void {

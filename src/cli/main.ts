@@ -7,19 +7,13 @@ import { runVideoCommand } from "./commands/run-video.js";
 import { nonNegativeInteger, parsePort, SERVE_DEFAULTS, serveCommand, type ServeOptions } from "./commands/serve.js";
 import { isLiveKind, parseVideoArgument, resolveKinds, type VideoOutputSpec } from "../video/index.js";
 import { validateCommand } from "./commands/validate.js";
-import { parseParam } from "./io.js";
+import { parseParam, positiveInteger } from "./io.js";
 import { addModelOptions, createServices, modelSettings, type ModelCliOptions } from "./models.js";
 import { embedCommand, type EmbedItem } from "./commands/embed.js";
 import { demoCommand, type DemoOptions } from "./commands/demo.js";
 import { DTYPES } from "../models/index.js";
 import { listCommand, pullCommand } from "./commands/models.js";
 import type { CompileOptions } from "../index.js";
-
-function positiveInteger(text: string): number {
-  const value = Number(text);
-  if (!Number.isInteger(value) || value <= 0) throw new InvalidArgumentError("expected a positive integer");
-  return value;
-}
 
 function param(text: string, previous: Record<string, unknown>): Record<string, unknown> {
   try {

@@ -5,6 +5,7 @@
  */
 import { InvalidArgumentError, Option, type Command } from "commander";
 import { Services } from "../block-api/index.js";
+import { positiveInteger } from "./io.js";
 import { createProgressBar, DTYPES, splitModelMapping, type Dtype, type ImageResizeMode, type ModelOptions } from "../models/index.js";
 
 export interface ModelCliOptions {
@@ -27,12 +28,6 @@ function modelMapping(text: string, previous: Record<string, string>): Record<st
   }
 }
 
-function positiveCount(text: string): number {
-  const value = Number(text);
-  if (!Number.isInteger(value) || value <= 0) throw new InvalidArgumentError("expected a positive integer");
-  return value;
-}
-
 /** Adds the model options; `mapping` is false for `embed`, whose `--model` names the model to use. */
 export function addModelOptions(command: Command, mapping = true): Command {
   if (mapping) {
@@ -44,11 +39,11 @@ export function addModelOptions(command: Command, mapping = true): Command {
   }
   return command
     .addOption(new Option("--dtype <precision>", "model precision: the matching onnx/*_<precision>.onnx files").choices([...DTYPES]))
-    .option("--threads <n>", "CPU threads for inference, shared by the inference workers (default: all CPUs)", positiveCount)
+    .option("--threads <n>", "CPU threads for inference, shared by the inference workers (default: all CPUs)", positiveInteger)
     .option(
       "--inference-workers <n>",
       "inferences run side by side, each with threads/n ONNX Runtime threads (default: 2 for video files, folders and several images; else 1)",
-      positiveCount,
+      positiveInteger,
     )
     .option("--cache-dir <dir>", "where downloaded models live (default ~/.cache/sightline/models, or SIGHTLINE_CACHE_DIR)")
     .option("--mirror <url>", "Hugging Face endpoint to download from (or SIGHTLINE_HF_MIRROR)")

@@ -7,7 +7,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { DEFAULT_STREAM, isFlowControl, type FlowControl, type Services, type StepContext } from "../block-api/index.js";
-import type { CompiledStep, CompiledWorkflow, InputTemplate, ValueSource } from "../compiler/index.js";
+import type { Branch, CompiledStep, CompiledWorkflow, InputTemplate, ValueSource } from "../compiler/index.js";
 import { describeValue, StepExecutionError, WorkflowError } from "../errors/index.js";
 import { isWorkflowImage, type VideoMetadata } from "../images/index.js";
 import type { StateStore } from "../state/store.js";
@@ -47,6 +47,11 @@ export interface RunOutcome {
 }
 
 const EMPTY = Symbol("empty");
+
+/** Whether a flow-control decision (the steps it selected; null: it terminated) takes `branch`. */
+export function branchTaken(branch: Branch, selected: readonly string[] | null): boolean {
+  return selected !== null && branch.selectors.some((selector) => selected.includes(selector));
+}
 
 /** The signal of a run nobody can abort. */
 export const NEVER_ABORTED: AbortSignal = new AbortController().signal;
@@ -347,9 +352,8 @@ class Run {
   }
 
   private registerDecision(step: CompiledStep, decision: FlowControl, index: number | null): void {
-    const next = decision.next ?? [];
     for (const branch of step.branches) {
-      const taken = branch.selectors.some((selector) => next.includes(selector));
+      const taken = branchTaken(branch, decision.next);
       if (index === null) this.branches.set(branch.id, taken);
       else (this.branches.get(branch.id) as boolean[])[index] = taken;
     }

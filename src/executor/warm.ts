@@ -19,7 +19,7 @@ import type { Branch, CompiledStep, CompiledWorkflow, InputTemplate } from "../c
 import { isWorkflowImage } from "../images/index.js";
 import type { StateStore } from "../state/store.js";
 import { batchSizeOf, broadcast, parameterValue } from "./inputs.js";
-import { identifyStreams, NEVER_ABORTED, type RunOutcome } from "./run.js";
+import { branchTaken, identifyStreams, NEVER_ABORTED, type RunOutcome } from "./run.js";
 
 /** Runs in a row a step's gates must have opened before the next run warms it (when not forecast). */
 export const OPEN_RUNS_BEFORE_WARMING = 2;
@@ -65,7 +65,7 @@ export class Warmer {
     private readonly services: Services,
     private readonly clock: () => number,
   ) {
-    this.steps = plan.steps.filter((step) => step.block.warm && step.sources.every((source) => source.from === "input"));
+    this.steps = plan.steps.filter((step) => step.block.warm && fedByInputs(step));
     this.forecastable = new Set(
       plan.steps
         .filter(
@@ -74,7 +74,7 @@ export class Warmer {
             step.block.deterministic === true &&
             step.block.run !== undefined &&
             step.gates.length === 0 &&
-            step.sources.every((source) => source.from === "input"),
+            fedByInputs(step),
         )
         .map((step) => step.name),
     );
@@ -89,7 +89,7 @@ export class Warmer {
     for (const step of this.steps) {
       const elements = this.elementsLikelyToRun(step, ready, decisions);
       if (elements.length === 0) continue;
-      const inputs = elements.map((index) => Object.fromEntries(step.inputs.map(([key, template]) => [key, materialize(template, ready.values, index)])));
+      const inputs = elements.map((index) => elementInputs(step, ready.values, index));
       try {
         step.block.warm!(inputs, this.services);
       } catch {
@@ -107,8 +107,8 @@ export class Warmer {
       const step = this.plan.stepsByName.get(name)!;
       const elements = step.isBatch ? outcome.streams.map((stream, i) => ({ stream, frame: outcome.frames[i] })) : [{ stream: DEFAULT_STREAM, frame: null }];
       for (const { stream, frame } of elements) {
-        const key = this.store.keyFor(stream, step.block.state?.scope === "step");
-        const forecast = this.forecasts.get(`${name}\0${key}`);
+        const key = this.stateKey(step, stream);
+        const forecast = this.forecasts.get(forecastId(step, key));
         if (forecast) this.check(step, key, forecast, frame);
       }
     }
@@ -130,7 +130,7 @@ export class Warmer {
       forecast.state = real === undefined ? step.block.state!.initial() : structuredClone(real);
       for (const entry of forecast.frames) this.simulate(step, forecast, entry);
     }
-    if (forecast.frames.length === 0) this.forecasts.delete(`${step.name}\0${key}`);
+    if (forecast.frames.length === 0) this.forecasts.delete(forecastId(step, key));
   }
 
   private elementsLikelyToRun(step: CompiledStep, ready: ReadyInputs, decisions: Map<string, boolean[]>): number[] {
@@ -154,7 +154,7 @@ export class Warmer {
     for (const other of step.branches) {
       decisions.set(
         other.id,
-        next.map((selected) => selected !== null && other.selectors.some((selector) => selected.includes(selector))),
+        next.map((selected) => branchTaken(other, selected)),
       );
     }
     return decisions.get(branch.id)!;
@@ -163,21 +163,26 @@ export class Warmer {
   /** The steps a flow-control step would select for one element, run on the forecast's state; null when it terminates or cannot tell. */
   private runAhead(step: CompiledStep, ready: ReadyInputs, index: number): readonly string[] | null {
     const stream = step.isBatch ? ready.streams[index] : DEFAULT_STREAM;
-    const inputs = Object.fromEntries(step.inputs.map(([name, template]) => [name, materialize(template, ready.values, index)]));
+    const inputs = elementInputs(step, ready.values, index);
     const entry: ForecastFrame = { frame: step.isBatch ? ready.frames[index] : null, stream, index: step.isBatch ? index : null, inputs, after: "" };
     const spec = step.block.state;
     if (!spec) return this.simulate(step, { state: undefined, frames: [] }, entry);
-    const stateKey = `${step.name}\0${this.store.keyFor(stream, spec.scope === "step")}`;
-    let forecast = this.forecasts.get(stateKey);
+    const key = this.stateKey(step, stream);
+    let forecast = this.forecasts.get(forecastId(step, key));
     if (!forecast) {
-      const real = this.store.peek(step.name, this.store.keyFor(stream, spec.scope === "step"));
+      const real = this.store.peek(step.name, key);
       forecast = { state: real === undefined ? spec.initial() : structuredClone(real), frames: [] };
-      this.forecasts.set(stateKey, forecast);
+      this.forecasts.set(forecastId(step, key), forecast);
     }
     const next = this.simulate(step, forecast, entry);
     forecast.frames.push(entry);
     if (forecast.frames.length > MAX_FORECAST_FRAMES) forecast.frames.shift();
     return next;
+  }
+
+  /** Where the store keeps a step's state for a stream. */
+  private stateKey(step: CompiledStep, stream: string): string {
+    return this.store.keyFor(stream, step.block.state?.scope === "step");
   }
 
   /** Runs the block on the forecast's state (advancing it) and records the state it leaves. */
@@ -209,6 +214,19 @@ export class Warmer {
     entry.after = JSON.stringify(forecast.state ?? null);
     return isFlowControl(decision) ? decision.next : null;
   }
+}
+
+function fedByInputs(step: CompiledStep): boolean {
+  return step.sources.every((source) => source.from === "input");
+}
+
+function forecastId(step: CompiledStep, stateKey: string): string {
+  return `${step.name}\0${stateKey}`;
+}
+
+/** A step's inputs for one element of the upcoming run. */
+function elementInputs(step: CompiledStep, values: ReadonlyMap<string, unknown>, index: number): Record<string, unknown> {
+  return Object.fromEntries(step.inputs.map(([key, template]) => [key, materialize(template, values, index)]));
 }
 
 /**

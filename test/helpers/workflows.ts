@@ -12,3 +12,13 @@ export const statement = (operand: string, comparator: string, value: unknown) =
     },
   ],
 });
+
+/** A rate limiter on the video time of `$inputs.image` (one pass per `cooldown_seconds`) gating `next`. */
+export const videoTimeSampler = (next: string, cooldown_seconds = 1) => ({
+  type: "roboflow_core/rate_limiter@v1",
+  name: "sample",
+  cooldown_seconds,
+  depends_on: "$inputs.image",
+  video_reference_image: "$inputs.image",
+  next_steps: [`$steps.${next}`],
+});

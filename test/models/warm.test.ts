@@ -4,7 +4,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { compile, Services, WorkflowImage } from "../../src/index.js";
 import { clipRuntime, ClipRuntime, createTinyClipModel } from "../../src/models/index.js";
 import { tempDir } from "../helpers/cli.js";
-import { statement } from "../helpers/workflows.js";
+import { statement, videoTimeSampler } from "../helpers/workflows.js";
 
 let model: string;
 
@@ -23,6 +23,11 @@ function frame(shade: number, videoFrame?: number): WorkflowImage {
           comes_from_video_file: true,
         };
   return new WorkflowImage({ width: 64, height: 48, data, parentId: `frame-${shade}`, videoMetadata });
+}
+
+/** Services with the tiny CLIP on one inference worker, so inference counts are exact. */
+function tinyClipServices(): Services {
+  return new Services({ models: { folders: { "ViT-B-32": model }, inferenceWorkers: 1 } });
 }
 
 beforeAll(async () => {
@@ -60,21 +65,11 @@ describe("engine.warm", () => {
   /** At 10 fps (the test frames' rate), a 1 s cooldown passes frames 1, 11, 21… */
   const sampledEvery10Frames = {
     ...plain,
-    steps: [
-      {
-        type: "roboflow_core/rate_limiter@v1",
-        name: "sample",
-        cooldown_seconds: 1,
-        depends_on: "$inputs.image",
-        video_reference_image: "$inputs.image",
-        next_steps: ["$steps.clip"],
-      },
-      { type: "roboflow_core/clip@v1", name: "clip", data: "$inputs.image" },
-    ],
+    steps: [videoTimeSampler("clip"), ...plain.steps],
   };
 
   it("embeds the next frames ahead for ungated steps fed by inputs, and the run uses them", async () => {
-    const services = new Services({ models: { folders: { "ViT-B-32": model }, inferenceWorkers: 1 } });
+    const services = tinyClipServices();
     try {
       const engine = compile(plain, { services });
       const next = [frame(5), frame(11)];
@@ -82,7 +77,7 @@ describe("engine.warm", () => {
       const runtime = services.get(clipRuntime);
       const [first, second] = await engine.run({ image: next });
       expect(runtime.stats.visionRuns).toBe(1);
-      const cold = new Services({ models: { folders: { "ViT-B-32": model }, inferenceWorkers: 1 } });
+      const cold = tinyClipServices();
       expect(first.embedding).toEqual((await compile(plain, { services: cold }).run({ image: frame(5) }))[0].embedding);
       await cold.close();
       expect(second.embedding).not.toEqual(first.embedding);
@@ -92,7 +87,7 @@ describe("engine.warm", () => {
   });
 
   it("forecasts a rate limiter on video time: warms exactly the frames it will let through, read ahead in order", async () => {
-    const services = new Services({ models: { folders: { "ViT-B-32": model }, inferenceWorkers: 1 } });
+    const services = tinyClipServices();
     const runtime = services.get(clipRuntime);
     try {
       const engine = compile(sampledEvery10Frames, { services });
@@ -124,7 +119,7 @@ describe("engine.warm", () => {
   });
 
   it("replays the frames still ahead from the real state when a run does not go as forecast", async () => {
-    const services = new Services({ models: { folders: { "ViT-B-32": model }, inferenceWorkers: 1 } });
+    const services = tinyClipServices();
     const runtime = services.get(clipRuntime);
     try {
       const engine = compile(sampledEvery10Frames, { services });
@@ -169,7 +164,7 @@ describe("engine.warm", () => {
       ],
       outputs: [{ type: "JsonField", name: "embedding", selector: "$steps.clip.embedding" }],
     };
-    const services = new Services({ models: { folders: { "ViT-B-32": model }, inferenceWorkers: 1 } });
+    const services = tinyClipServices();
     const runtime = services.get(clipRuntime);
     /** Inferences that `warm` alone starts. */
     const warmedRuns = async (engine: ReturnType<typeof compile>, image: WorkflowImage) => {

@@ -5,6 +5,7 @@ import { compile, Services } from "../../src/index.js";
 import { clipRuntime, createTinyClipModel } from "../../src/models/index.js";
 import { VideoPipeline } from "../../src/video/pipeline.js";
 import { makeTestVideo, type TestVideo } from "../../src/video/testing.js";
+import { videoTimeSampler } from "../helpers/workflows.js";
 import { scratchDir } from "./helpers.js";
 
 const scratch = scratchDir("video-read-ahead");
@@ -33,17 +34,7 @@ const WORKFLOW = {
 /** CLIP on one frame per second of video: a rate limiter on video time in front of it. */
 const SAMPLED = {
   ...WORKFLOW,
-  steps: [
-    {
-      type: "roboflow_core/rate_limiter@v1",
-      name: "sample",
-      cooldown_seconds: 1,
-      depends_on: "$inputs.image",
-      video_reference_image: "$inputs.image",
-      next_steps: ["$steps.embedding"],
-    },
-    ...WORKFLOW.steps,
-  ],
+  steps: [videoTimeSampler("embedding"), ...WORKFLOW.steps],
 };
 
 async function runFile(
