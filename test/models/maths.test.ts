@@ -81,11 +81,13 @@ describe("batch queue", () => {
     const batches: number[][] = [];
     let running = 0;
     let mostRunning = 0;
+    // each inference waits until the test lets it finish, so "while both run" needs no timing
+    const finish: (() => void)[] = [];
     const queue = new BatchQueue<number, number>(
       async (items) => {
         batches.push(items);
         mostRunning = Math.max(mostRunning, ++running);
-        await new Promise((resolve) => setTimeout(resolve, 5));
+        await new Promise<void>((resolve) => finish.push(resolve));
         running--;
         return items.map((item) => -item);
       },
@@ -93,8 +95,16 @@ describe("batch queue", () => {
       2,
     );
     const first = queue.push([1, 2, 3, 4, 5, 6, 7, 8]);
-    await new Promise((resolve) => setTimeout(resolve, 1)); // both workers busy now
+    await Promise.resolve(); // the queue starts on a microtask
+    await Promise.resolve();
+    expect(running).toBe(2);
     const later = queue.push([9, 10, 11]);
+    await Promise.resolve();
+    expect(batches).toHaveLength(2); // no third inference while both workers are busy
+    while (finish.length > 0 || running > 0) {
+      finish.shift()?.();
+      await new Promise((resolve) => setImmediate(resolve));
+    }
     expect(await first).toEqual([-1, -2, -3, -4, -5, -6, -7, -8]);
     expect(await later).toEqual([-9, -10, -11]);
     expect(mostRunning).toBe(2);
