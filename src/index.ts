@@ -50,6 +50,7 @@ export * from "./errors/index.js";
 export { WorkflowImage, type VideoMetadata } from "./images/index.js";
 export { loadImage, toJpegBase64 } from "./images/codec.js";
 export { WorkflowEngine, type EngineOptions, type RunOptions } from "./executor/engine.js";
+export type { PixelDemand } from "./executor/demand.js";
 export { serialiseResults } from "./executor/serialise.js";
 export type { EngineSnapshot, StateScope } from "./state/store.js";
 export type { CompiledWorkflow, DynamicBlockFactory } from "./compiler/index.js";

@@ -130,6 +130,12 @@ export interface BlockDefinition<P extends z.ZodObject = z.ZodObject, O extends 
    */
   readonly deterministic?: boolean;
   /**
+   * The block uses nothing of the images it receives but their size and video metadata: it
+   * never reads their pixels, keeps them in its state or passes them on (a rate limiter on
+   * video time). A video pipeline need not decode the pixels of frames only such steps see.
+   */
+  readonly imagesMetadataOnly?: boolean;
+  /**
    * Acquires what a step needs before its first run (e.g. a sandbox for custom code). The engine
    * calls it from `engine.ready()`, which the first run awaits; what it throws is a compile error.
    */
@@ -151,6 +157,7 @@ export interface Block {
   runBatch?(inputs: Record<string, unknown>[], ctx: StepContext<unknown>[]): unknown;
   warm?(inputs: Record<string, unknown>[], services: Services): void;
   readonly deterministic?: boolean;
+  readonly imagesMetadataOnly?: boolean;
   prepare?(step: StepInfo, services: Services): Promise<void>;
   dispose?(): Promise<void>;
 }

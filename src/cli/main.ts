@@ -74,6 +74,7 @@ interface RunCliOptions extends ModelCliOptions {
   maxFps?: number;
   sampleFps?: number;
   frameSize?: { width?: number; height?: number };
+  decodeEveryFrame: boolean;
   out?: string;
   videoOutput: VideoOutputSpec[];
   imageInput: string;
@@ -97,6 +98,11 @@ const runCommand = program
   .option("--max-fps <n>", "--video: process at most N ticks per second of wall time", positiveNumber)
   .option("--sample-fps <n>", "--video files and folders: process about N frames per second of video; the decoder skips the rest", positiveNumber)
   .option("--frame-size <WxH>", "--video: have the decoder scale frames, e.g. 640x360, or x224 / 320x to keep the aspect ratio", frameSize)
+  .option(
+    "--decode-every-frame",
+    "--video files: have the decoder pipe every frame's pixels, even of frames that the workflow's flow control (a rate limiter on video time) keeps from every step reading pixels",
+    false,
+  )
   .option("--out <dir>", "--video: write image outputs as files under DIR and the result lines to DIR/results.jsonl")
   .addOption(
     new Option("--video-output <output=file>", "--video: also write an image output as a video file; repeatable").argParser(videoOutput).default([], "none"),
@@ -142,6 +148,7 @@ async function runWith(workflow: string, options: RunCliOptions, engine: Compile
     maxFps: options.maxFps,
     sampleFps: options.sampleFps,
     frameSize: options.frameSize,
+    decodeEveryFrame: options.decodeEveryFrame,
     out: options.out,
     videoOutputs: options.videoOutput,
     imageInput: options.imageInput,

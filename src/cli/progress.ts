@@ -66,6 +66,7 @@ export function summaryText(status: PipelineStatus): string {
       (s) =>
         `  source ${s.source} (${s.reference}): ${s.state}, ${s.framesDelivered} frames` +
         (s.framesDropped ? `, ${s.framesDropped} dropped` : "") +
+        (s.framesWithoutPixels ? ` (${s.framesWithoutPixels} without pixels: no step reads them)` : "") +
         (s.reconnects ? `, ${s.reconnects} reconnects` : "") +
         (s.errors ? `, ${s.errors} errors` : ""),
     ),

@@ -10,6 +10,7 @@ import { DEFAULT_STATE_OPTIONS, StateStore, type EngineSnapshot, type StateScope
 import { assembleInputs, checkParameterProperties } from "./inputs.js";
 import { executeRun, NEVER_ABORTED, type ElementError, type RunOutcome } from "./run.js";
 import { serialiseResults, type SerialiseOptions } from "./serialise.js";
+import { planPixelDemand, type PixelDemand } from "./demand.js";
 import { Warmer } from "./warm.js";
 
 export interface EngineOptions {
@@ -104,6 +105,15 @@ export class WorkflowEngine {
    */
   warm(inputs: Record<string, unknown>): void {
     if (!this.closed) this.warmer.warm(inputs);
+  }
+
+  /**
+   * Which upcoming frames of a stream some step will read the pixels of (see `PixelDemand`), for
+   * a video pipeline whose frames come as `imageInput` and whose other inputs are `params`; null
+   * when that cannot be known ahead, i.e. every frame's pixels may be read.
+   */
+  pixelDemand(imageInput: string, params: Readonly<Record<string, unknown>> = {}): PixelDemand | null {
+    return planPixelDemand(this.plan, { store: this.store, services: this.services, clock: this.clock }, imageInput, params);
   }
 
   /** Releases blocks' resources (and the services, when the engine created them). */

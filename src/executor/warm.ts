@@ -66,18 +66,7 @@ export class Warmer {
     private readonly clock: () => number,
   ) {
     this.steps = plan.steps.filter((step) => step.block.warm && fedByInputs(step));
-    this.forecastable = new Set(
-      plan.steps
-        .filter(
-          (step) =>
-            step.block.manifest.flowControl &&
-            step.block.deterministic === true &&
-            step.block.run !== undefined &&
-            step.gates.length === 0 &&
-            fedByInputs(step),
-        )
-        .map((step) => step.name),
-    );
+    this.forecastable = new Set(plan.steps.filter(isForecastable).map((step) => step.name));
   }
 
   /** Best effort, synchronous, never throws: the run itself does the work and reports problems. */
@@ -127,7 +116,7 @@ export class Warmer {
     const agrees = at >= 0 && forecast.frames[at].after === JSON.stringify(real ?? null);
     forecast.frames.splice(0, at + 1);
     if (!agrees) {
-      forecast.state = real === undefined ? step.block.state!.initial() : structuredClone(real);
+      forecast.state = startingState(step, this.store, key);
       for (const entry of forecast.frames) this.simulate(step, forecast, entry);
     }
     if (forecast.frames.length === 0) this.forecasts.delete(forecastId(step, key));
@@ -165,13 +154,11 @@ export class Warmer {
     const stream = step.isBatch ? ready.streams[index] : DEFAULT_STREAM;
     const inputs = elementInputs(step, ready.values, index);
     const entry: ForecastFrame = { frame: step.isBatch ? ready.frames[index] : null, stream, index: step.isBatch ? index : null, inputs, after: "" };
-    const spec = step.block.state;
-    if (!spec) return this.simulate(step, { state: undefined, frames: [] }, entry);
+    if (!step.block.state) return this.simulate(step, { state: undefined, frames: [] }, entry);
     const key = this.stateKey(step, stream);
     let forecast = this.forecasts.get(forecastId(step, key));
     if (!forecast) {
-      const real = this.store.peek(step.name, key);
-      forecast = { state: real === undefined ? spec.initial() : structuredClone(real), frames: [] };
+      forecast = { state: startingState(step, this.store, key), frames: [] };
       this.forecasts.set(forecastId(step, key), forecast);
     }
     const next = this.simulate(step, forecast, entry);
@@ -180,40 +167,84 @@ export class Warmer {
     return next;
   }
 
-  /** Where the store keeps a step's state for a stream. */
   private stateKey(step: CompiledStep, stream: string): string {
-    return this.store.keyFor(stream, step.block.state?.scope === "step");
+    return stateKey(this.store, step, stream);
   }
 
   /** Runs the block on the forecast's state (advancing it) and records the state it leaves. */
   private simulate(step: CompiledStep, forecast: Forecast, entry: ForecastFrame): readonly string[] | null {
-    const context: StepContext<unknown> = {
-      step: step.name,
-      blockType: step.block.manifest.type,
-      stream: entry.stream,
-      frameNumber: entry.frame,
-      index: entry.index,
-      get state() {
-        return forecast.state;
-      },
-      set state(value: unknown) {
-        forecast.state = value;
-      },
-      shared: this.store,
-      services: this.services,
-      signal: NEVER_ABORTED,
-      executionId: "forecast",
-      now: this.clock,
-    };
-    let decision: unknown;
-    try {
-      decision = step.block.run!(entry.inputs, context);
-    } catch {
-      decision = null; // the real run fails the same way
-    }
+    const next = runAhead(step, forecast, entry, { store: this.store, services: this.services, clock: this.clock });
     entry.after = JSON.stringify(forecast.state ?? null);
-    return isFlowControl(decision) ? decision.next : null;
+    return next;
   }
+}
+
+/** A flow-control step the engine may run ahead: deterministic, synchronous, fed by inputs, ungated. */
+export function isForecastable(step: CompiledStep): boolean {
+  return (
+    step.block.manifest.flowControl === true &&
+    step.block.deterministic === true &&
+    step.block.run !== undefined &&
+    step.gates.length === 0 &&
+    fedByInputs(step)
+  );
+}
+
+/** What running a block ahead of its real run needs from the engine. */
+export interface AheadEnvironment {
+  readonly store: StateStore;
+  readonly services: Services;
+  readonly clock: () => number;
+}
+
+/** One element a forecastable step is run ahead on. */
+export interface AheadElement {
+  readonly stream: string;
+  readonly frame: number | null;
+  readonly index: number | null;
+  readonly inputs: Record<string, unknown>;
+}
+
+/**
+ * Runs a forecastable step's block once on `holder.state`, advancing it: the steps it selects,
+ * or null when it terminates the branch or fails (the real run fails the same way).
+ */
+export function runAhead(step: CompiledStep, holder: { state: unknown }, element: AheadElement, env: AheadEnvironment): readonly string[] | null {
+  const context: StepContext<unknown> = {
+    step: step.name,
+    blockType: step.block.manifest.type,
+    stream: element.stream,
+    frameNumber: element.frame,
+    index: element.index,
+    get state() {
+      return holder.state;
+    },
+    set state(value: unknown) {
+      holder.state = value;
+    },
+    shared: env.store,
+    services: env.services,
+    signal: NEVER_ABORTED,
+    executionId: "forecast",
+    now: env.clock,
+  };
+  try {
+    const decision = step.block.run!(element.inputs, context);
+    return isFlowControl(decision) ? decision.next : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Where the store keeps a step's state for a stream. */
+export function stateKey(store: StateStore, step: CompiledStep, stream: string): string {
+  return store.keyFor(stream, step.block.state?.scope === "step");
+}
+
+/** A copy of the state a step has now under `key` (its initial state if it has none yet), to run ahead on. */
+export function startingState(step: CompiledStep, store: StateStore, key: string): unknown {
+  const real = store.peek(step.name, key);
+  return real === undefined ? step.block.state!.initial() : structuredClone(real);
 }
 
 function fedByInputs(step: CompiledStep): boolean {
@@ -225,7 +256,7 @@ function forecastId(step: CompiledStep, stateKey: string): string {
 }
 
 /** A step's inputs for one element of the upcoming run. */
-function elementInputs(step: CompiledStep, values: ReadonlyMap<string, unknown>, index: number): Record<string, unknown> {
+export function elementInputs(step: CompiledStep, values: ReadonlyMap<string, unknown>, index: number): Record<string, unknown> {
   return Object.fromEntries(step.inputs.map(([key, template]) => [key, materialize(template, values, index)]));
 }
 

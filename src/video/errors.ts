@@ -18,3 +18,11 @@ export class SourceConnectionError extends WorkflowError {
 export class VideoSinkError extends WorkflowError {
   override readonly errorType = "VideoSinkError";
 }
+
+/**
+ * A step read the pixels of a frame the decoder was told no step would read (a block marked
+ * `deterministic` or `imagesMetadataOnly` that is not): the frame's other steps still run.
+ */
+export class FrameNotDecodedError extends WorkflowError {
+  override readonly errorType = "FrameNotDecodedError";
+}

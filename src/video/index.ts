@@ -12,12 +12,20 @@
  * await sinks.close();
  * ```
  */
-export { FfmpegNotFoundError, SourceConnectionError, VideoSinkError } from "./errors.js";
+export { FfmpegNotFoundError, FrameNotDecodedError, SourceConnectionError, VideoSinkError } from "./errors.js";
 export { findFfmpeg, INSTALL_HINT, type FfmpegTools } from "./ffmpeg.js";
 export { classifyReference, isLiveKind, parseVideoArgument, redactReference } from "./reference.js";
 export { DEFAULT_BATCH_COLLECTION_TIMEOUT_MS, VideoMultiplexer, type MultiplexerOptions, type SourceFrame, type Tick } from "./multiplexer.js";
 export { resolveKinds, type SourceDefaults, type VideoSourceSpec } from "./sources/open.js";
-export { DEFAULT_FOLDER_FPS, DEFAULT_PREFETCH_FRAMES, DEFAULT_RECONNECT, FrameSource, type DecodedFrame, type ReconnectOptions } from "./sources/source.js";
+export {
+  DEFAULT_FOLDER_FPS,
+  DEFAULT_PREFETCH_FRAMES,
+  DEFAULT_RECONNECT,
+  FrameSource,
+  type DecodedFrame,
+  type FrameInfo,
+  type ReconnectOptions,
+} from "./sources/source.js";
 export type { FrameRecord, LatencySummary, PipelineState, PipelineStatus, SourceEvent, SourceKind, SourceState, SourceStats } from "./status.js";
 export { probeVideoFile, type FileProbe } from "./sources/video-file.js";
 export { JsonLinesSink } from "./sinks/json-lines.js";

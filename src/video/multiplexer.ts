@@ -32,6 +32,8 @@ export interface SourceFrame {
   timestamp: Date;
   /** RGB pixels with `videoMetadata` set; parent id `<imageInputName>.[<position in the tick>]` as upstream names batch elements. */
   image: WorkflowImage;
+  /** Memory the frame holds until its pixels are read (0: a frame without pixels, see `SourceOptions.pixelDemand`). */
+  bytes: number;
 }
 
 export interface Tick {
@@ -161,6 +163,7 @@ export class VideoMultiplexer implements AsyncIterable<Tick> {
           frameNumber: frame.metadata.frame_number,
           timestamp: frame.metadata.frame_timestamp,
           image,
+          bytes: frame.bytes,
         });
       }
       if (frames.length === 0) continue;

@@ -11,12 +11,15 @@ import { toErrorBody, type WorkflowErrorBody } from "../errors/index.js";
 import type { WorkflowEngine } from "../executor/engine.js";
 import { VideoMultiplexer, type MultiplexerOptions, type SourceFrame, type Tick } from "./multiplexer.js";
 import { isLiveKind } from "./reference.js";
+import { WorkflowImage } from "../images/index.js";
 import type { VideoSourceSpec } from "./sources/open.js";
+import type { FrameInfo } from "./sources/source.js";
 import type { LatencySummary, PipelineState, PipelineStatus, SourceEvent } from "./status.js";
 
 /**
- * Default of `readAheadFrames`: enough for a 1 frame/s sampler at 30 fps to have the next two
- * sampled frames in inference (one per inference worker) while the frames between run.
+ * Default of `readAheadFrames`, frames with pixels: when every frame is piped, enough for a
+ * 1 frame/s sampler at 30 fps to have the next two sampled frames in inference (one per
+ * inference worker) while the frames between run.
  */
 export const READ_AHEAD_FRAMES = 64;
 /**
@@ -25,6 +28,12 @@ export const READ_AHEAD_FRAMES = 64;
  * and the model's input).
  */
 export const READ_AHEAD_BYTES = 64 * 1024 * 1024;
+/**
+ * Ticks read ahead at most, however small. Frames without pixels (no step reads them) cost next
+ * to nothing, so a 1 frame/s sampler at 30 fps has ~17 sampled frames ahead — CLIP gets them in
+ * batches — and this stays well inside what a sampler's forecast remembers (`Warmer`).
+ */
+export const READ_AHEAD_TICKS = 512;
 
 export interface FrameResult {
   frame: SourceFrame;
@@ -52,6 +61,12 @@ export interface PipelineOptions {
    * sampler will let through (default 64, and at most `READ_AHEAD_BYTES` of frames; 0: none).
    */
   readAheadFrames?: number;
+  /**
+   * Pipe every frame of a video file from the decoder, even those whose pixels the workflow will
+   * not read (by default, when that is known ahead — a rate limiter on video time in front of
+   * every step reading the image — they reach the engine with their metadata only).
+   */
+  decodeEveryFrame?: boolean;
   /** Workflow input the frames feed (default "image"). */
   imageInputName?: string;
   /** Workflow input for the frames' metadata, used when the workflow declares it (default "video_metadata"). */
@@ -123,7 +138,12 @@ export class VideoPipeline {
     try {
       this.multiplexer = await VideoMultiplexer.open(this.options.videos, {
         ...this.options.multiplexer,
-        sourceDefaults: { ...this.options.multiplexer?.sourceDefaults, sampleFps: this.options.sampleFps, scale: this.options.frameSize },
+        sourceDefaults: {
+          ...this.options.multiplexer?.sourceDefaults,
+          sampleFps: this.options.sampleFps,
+          scale: this.options.frameSize,
+          pixelDemand: this.pixelDemand(),
+        },
         maxFps: this.options.maxFps,
         imageInputName: this.imageInput,
         onEvent: this.options.onSourceEvent,
@@ -144,45 +164,91 @@ export class VideoPipeline {
   }
 
   /**
-   * Files and folders: the next ticks (`readAheadFrames` frames' worth) are taken while the
-   * current one runs, and their frames warm the engine: CLIP starts embedding them, and the
-   * frames that pile up while an inference runs go to the next one together, as a batch. Live
-   * sources are not read ahead: a tick taken early would hand the engine staler frames.
+   * Files and folders: the next ticks (`readAheadFrames` frames with pixels, `READ_AHEAD_BYTES`,
+   * `READ_AHEAD_TICKS` at most) are taken while the current one runs, and their frames warm the
+   * engine: CLIP starts embedding them, and the frames that pile up while an inference runs go
+   * to the next one together, as a batch. Live sources are not read ahead: a tick taken early
+   * would hand the engine staler frames.
    */
   private async loop(multiplexer: VideoMultiplexer): Promise<void> {
     const live = multiplexer.sources.some((source) => isLiveKind(source.kind));
-    const frames = this.options.readAheadFrames ?? READ_AHEAD_FRAMES;
-    let readAhead = live || frames <= 0 ? 0 : Math.max(1, Math.floor(frames / multiplexer.sources.length));
+    const budget = live ? 0 : (this.options.readAheadFrames ?? READ_AHEAD_FRAMES);
     const engine = this.options.engine;
     const upcoming: Promise<Tick | null>[] = [];
+    // What the ticks taken ahead hold; a read not yet answered counts as full frames.
+    const ahead = { reading: 0, frames: 0, bytes: 0, ended: false };
+    const held = (tick: Tick) => ({
+      frames: tick.frames.filter((frame) => frame.bytes > 0).length,
+      bytes: tick.frames.reduce((sum, frame) => sum + frame.bytes, 0),
+    });
     // Every tick read ahead warms the engine in order, the first one too: a forecast of a
-    // sampler (see `Warmer`) must see every frame.
-    const read = () => {
-      const next = multiplexer.next();
-      // a failed read is reported where the loop awaits it
-      if (readAhead > 0) next.then((tick) => tick && engine.warm(this.inputsFor(tick))).catch(() => undefined);
-      return next;
+    // sampler (see `Warmer`) must see every frame. Answers make room for more reads.
+    const fill = () => {
+      while (
+        !ahead.ended &&
+        upcoming.length < READ_AHEAD_TICKS &&
+        ahead.frames + ahead.reading * multiplexer.sources.length < budget &&
+        ahead.bytes < READ_AHEAD_BYTES
+      ) {
+        ahead.reading++;
+        const next = multiplexer.next();
+        upcoming.push(next);
+        next.then(
+          (tick) => {
+            ahead.reading--;
+            if (!tick) {
+              ahead.ended = true;
+              return;
+            }
+            const { frames, bytes } = held(tick);
+            ahead.frames += frames;
+            ahead.bytes += bytes;
+            engine.warm(this.inputsFor(tick));
+            fill();
+          },
+          () => {
+            // reported where the loop awaits it
+            ahead.reading--;
+            ahead.ended = true;
+          },
+        );
+      }
     };
-    const takeAhead = (current: Tick) => {
-      // 4:2:0 frames: 1.5 bytes a pixel until converted
-      const tickBytes = current.frames.reduce((sum, frame) => sum + frame.image.width * frame.image.height * 1.5, 0);
-      readAhead = Math.min(readAhead, Math.max(1, Math.floor(READ_AHEAD_BYTES / Math.max(1, tickBytes))));
-      while (upcoming.length < readAhead) upcoming.push(read());
-    };
+    if (budget > 0) fill();
     for (;;) {
       const waitStarted = performance.now();
-      const tick = await (upcoming.shift() ?? read());
+      const taken = upcoming.shift();
+      const tick = await (taken ?? multiplexer.next());
       if (!tick) return;
+      if (taken) {
+        const { frames, bytes } = held(tick);
+        ahead.frames -= frames;
+        ahead.bytes -= bytes;
+      }
       const tickReady = performance.now();
       this.latency.wait.add(tickReady - waitStarted);
       if (this.paused) await this.paused.promise;
-      if (readAhead > 0) takeAhead(tick);
+      if (budget > 0) fill();
       const results = await this.process(tick, this.inputsFor(tick));
       this.latency.inference.add(performance.now() - tickReady);
       await this.options.onTick?.(tick, results);
       const done = performance.now();
       for (let i = 0; i < tick.frames.length; i++) this.latency.end_to_end.add(done - tickReady);
     }
+  }
+
+  /** The engine's pixel demand over frames as the sources know them before decoding. */
+  private pixelDemand(): (() => (frame: FrameInfo) => boolean) | undefined {
+    const demand = this.options.decodeEveryFrame ? null : this.options.engine.pixelDemand(this.imageInput, this.options.params);
+    if (!demand) return undefined;
+    return () => {
+      const forecast = demand();
+      return ({ width, height, metadata }) =>
+        forecast({
+          [this.imageInput]: new WorkflowImage({ width, height, data: notDecodedYet, parentId: this.imageInput, videoMetadata: metadata }),
+          [this.metadataInput]: metadata,
+        });
+    };
   }
 
   private inputsFor(tick: Tick): Record<string, unknown> {
@@ -258,4 +324,8 @@ export class VideoPipeline {
       failure: this.failure,
     };
   }
+}
+
+function notDecodedYet(): never {
+  throw new Error("a frame's pixels were read while planning which frames to decode");
 }

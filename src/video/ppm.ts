@@ -10,6 +10,8 @@ export interface RawFrame {
   height: number;
   /** Interleaved RGB, `width * height * 3` bytes, owned by the receiver — or made on first use (YUV frames). */
   data: Uint8Array | (() => Uint8Array);
+  /** Memory the frame holds until its pixels are read (what read-ahead budgets): 0 for a frame without pixels. */
+  bytes: number;
 }
 
 /** A frame whose pixels are already RGB. */
@@ -88,7 +90,8 @@ export class PpmFrameParser {
         }
         offset += parsed.headerLength - this.header.length;
         this.header = new Uint8Array(0);
-        this.frame = { width: parsed.width, height: parsed.height, data: new Uint8Array(parsed.width * parsed.height * 3) };
+        const bytes = parsed.width * parsed.height * 3;
+        this.frame = { width: parsed.width, height: parsed.height, data: new Uint8Array(bytes), bytes };
         this.filled = 0;
       }
       const frame = this.frame;

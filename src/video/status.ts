@@ -20,6 +20,8 @@ export interface SourceStats {
   framesDelivered: number;
   /** Live sources: frames replaced by a fresher one before anyone took them. Files: always 0. */
   framesDropped: number;
+  /** Files: frames delivered without pixels, because the workflow reads no pixels of them (not piped by the decoder). */
+  framesWithoutPixels: number;
   /** Reconnection attempts started (live sources). */
   reconnects: number;
   /** Error events emitted. */

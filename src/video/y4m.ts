@@ -77,7 +77,7 @@ export class Y4mFrameParser {
       offset += take;
       if (this.filled === frameBytes) {
         const matrix = this.matrix;
-        frames.push({ width, height, data: () => yuv420ToRgb(parts, width, height, matrix) });
+        frames.push({ width, height, data: () => yuv420ToRgb(parts, width, height, matrix), bytes: frameBytes });
         this.parts = null;
       }
     }

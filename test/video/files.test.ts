@@ -4,6 +4,7 @@ import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import sharp from "sharp";
 import { beforeAll, describe, expect, it } from "vitest";
+import { FrameNotDecodedError } from "../../src/video/errors.js";
 import { VideoMultiplexer, type SourceEvent, type Tick } from "../../src/video/index.js";
 import { makeSampleVideo, makeTestVideo, meanColor, type TestVideo } from "../../src/video/testing.js";
 import { scratchDir } from "./helpers.js";
@@ -100,6 +101,52 @@ describe("video file source", () => {
     expect(ticks).toHaveLength(30);
     expect([ticks[0].frames[0].image.width, ticks[0].frames[0].image.height]).toEqual([32, 24]);
     expect(near(meanColor(ticks[5].frames[0].image), [255, 0, 0], 12)).toBe(true);
+  });
+
+  it("with a pixel demand, pipes only the demanded frames and the last; the others come in order, without pixels", async () => {
+    const asked: number[][] = [];
+    const multiplexer = await VideoMultiplexer.open([
+      {
+        reference: clip.path,
+        pixelDemand: () => {
+          const forecast: number[] = [];
+          asked.push(forecast);
+          return (frame) => {
+            forecast.push(frame.metadata.frame_number);
+            return frame.metadata.frame_number === 6;
+          };
+        },
+      },
+    ]);
+    const frames = (await collect(multiplexer)).map((tick) => tick.frames[0]);
+    expect(asked).toEqual([Array.from({ length: 30 }, (_, i) => i + 1)]);
+    expect(frames.map((frame) => frame.frameNumber)).toEqual(Array.from({ length: 30 }, (_, i) => i + 1));
+    expect(frames[0].timestamp.getTime() + 2900).toBe(frames[29].timestamp.getTime());
+    expect(near(meanColor(frames[5].image), [255, 0, 0], 12)).toBe(true); // frame 6, red
+    expect(near(meanColor(frames[29].image), [128, 128, 128])).toBe(true);
+    for (const index of [0, 4, 6, 28]) {
+      expect(() => frames[index].image.data).toThrow(FrameNotDecodedError);
+      expect(() => frames[index].image.data).toThrow(`frame ${index + 1} of source 0 was not decoded`);
+    }
+    expect([frames[4].image.width, frames[4].image.height]).toEqual([64, 48]);
+    expect(multiplexer.stats()[0]).toMatchObject({ state: "ended", framesDelivered: 30, framesWithoutPixels: 28, errors: 0 });
+  });
+
+  it("with a pixel demand, says which frames it could not confirm when a file ends early", async () => {
+    const events: SourceEvent[] = [];
+    const multiplexer = await VideoMultiplexer.open(
+      // the container declares 30 frames; `-t 1` lets ffmpeg read 10 of them
+      [{ reference: clip.path, inputArgs: ["-t", "1"], pixelDemand: () => (frame) => frame.metadata.frame_number === 6 }],
+      { onEvent: (event) => events.push(event) },
+    );
+    const frames = (await collect(multiplexer)).map((tick) => tick.frames[0].frameNumber);
+    expect(frames).toEqual([1, 2, 3, 4, 5, 6]);
+    const errors = events.filter((event) => event.type === "error");
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatchObject({ frameNumber: 7 });
+    expect((errors[0] as { message: string }).message).toContain(
+      "the file ended before frame 30 (it declares 30); frames 7–29, whose pixels no step reads, may exist but were not seen",
+    );
   });
 
   it("reads Motion JPEG AVI files and names sources as told", async () => {

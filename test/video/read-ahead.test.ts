@@ -1,4 +1,7 @@
-/** Reading frames of a file ahead: CLIP embeds them in batches, and the results are those of a frame-by-frame run. */
+/**
+ * Reading frames of a file ahead: CLIP embeds them in batches, and the results are those of a
+ * frame-by-frame run. Behind a rate limiter, the frames no step reads the pixels of are not piped.
+ */
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { compile, Services } from "../../src/index.js";
@@ -11,10 +14,13 @@ import { scratchDir } from "./helpers.js";
 const scratch = scratchDir("video-read-ahead");
 let model: string;
 let clip: TestVideo;
+/** Every frame different (a moving test pattern), so a frame numbered wrong changes its embedding. */
+let moving: TestVideo;
 
 beforeAll(async () => {
   model = await createTinyClipModel(join(scratch(), "tiny-clip"));
   clip = await makeTestVideo(join(scratch(), "clip.mp4"), { frames: 40, anomalies: [{ from: 25, to: 27, color: "red" }] });
+  moving = await makeTestVideo(join(scratch(), "moving.mp4"), { frames: 40, background: "testsrc2" });
 });
 
 const WORKFLOW = {
@@ -40,15 +46,17 @@ const SAMPLED = {
 async function runFile(
   readAheadFrames: number,
   workflow: object = WORKFLOW,
-): Promise<{ outputs: Record<string, unknown>[]; visionRuns: number; visionImages: number }> {
+  options: { video?: TestVideo; decodeEveryFrame?: boolean } = {},
+): Promise<{ outputs: Record<string, unknown>[]; visionRuns: number; visionImages: number; withoutPixels: number }> {
   const services = new Services({ models: { folders: { "ViT-B-32": model } } });
   const engine = compile(workflow, { services, isolateElementErrors: true });
   const outputs: Record<string, unknown>[] = [];
   try {
     const pipeline = new VideoPipeline({
       engine,
-      videos: [clip.path],
+      videos: [(options.video ?? clip).path],
       readAheadFrames,
+      decodeEveryFrame: options.decodeEveryFrame,
       onTick: (_tick, results) => {
         for (const result of results) outputs.push(result.outputs);
       },
@@ -56,7 +64,7 @@ async function runFile(
     const status = await pipeline.run();
     expect(status.errors).toBe(0);
     const { visionRuns, visionImages } = services.get(clipRuntime).stats;
-    return { outputs, visionRuns, visionImages };
+    return { outputs, visionRuns, visionImages, withoutPixels: status.sources[0].framesWithoutPixels };
   } finally {
     await engine.close();
     await services.close();
@@ -81,5 +89,16 @@ describe("read-ahead of file frames", () => {
     expect(sampled).toEqual([1, 11, 21, 31]); // 40 frames at 10 fps
     expect(readAhead.outputs).toEqual(frameByFrame.outputs);
     expect(readAhead.visionImages).toBe(sampled.length);
+  });
+
+  it("behind a rate limiter, pipes only the frames CLIP reads (and the last), with the same pixels as when every frame is piped", async () => {
+    const everyFrame = await runFile(64, SAMPLED, { video: moving, decodeEveryFrame: true });
+    const sparse = await runFile(64, SAMPLED, { video: moving });
+    const embeddings = sparse.outputs.flatMap((outputs) => (outputs.embedding === null ? [] : [JSON.stringify(outputs.embedding)]));
+    expect(embeddings).toHaveLength(4); // frames 1, 11, 21, 31
+    expect(new Set(embeddings).size).toBe(4);
+    expect(sparse.outputs).toEqual(everyFrame.outputs);
+    expect(everyFrame.withoutPixels).toBe(0);
+    expect(sparse.withoutPixels).toBe(40 - 5); // piped: 1, 11, 21, 31 and 40
   });
 });

@@ -6,7 +6,8 @@ import { safePathPart } from "../../src/video/sinks/image-files.js";
 import { videoPathFor } from "../../src/video/sinks/results.js";
 import { chooseCodec } from "../../src/video/sinks/video-file.js";
 import { sortNaturally } from "../../src/video/sources/image-folder.js";
-import { videoFilters } from "../../src/video/sources/ffmpeg-decoder.js";
+import { everyNth, videoFilters } from "../../src/video/sources/ffmpeg-decoder.js";
+import { MAX_SELECT_TERMS, planPipedFrames, progressions, selectExpression } from "../../src/video/frame-selection.js";
 import { anomalyFilters } from "../../src/video/testing.js";
 import { RollingRate, backoffDelay, declaredFpsFromStreamLine, fileFrameTimestamp, parseFrameRate } from "../../src/video/timing.js";
 
@@ -116,10 +117,11 @@ describe("ffmpeg details", () => {
     expect(videoFilters(undefined)).toEqual([]);
     expect(videoFilters({ width: 320 })).toEqual(["-vf", "scale=320:-1"]);
     expect(videoFilters({ width: 320, height: 200 })).toEqual(["-vf", "scale=320:200"]);
-    expect(videoFilters(undefined, 30)).toEqual(["-vf", "select=not(mod(n\\,30))"]);
-    expect(videoFilters({ height: 240 }, 15)).toEqual(["-vf", "select=not(mod(n\\,15)),scale=-1:240"]);
+    expect(videoFilters(undefined, everyNth(30))).toEqual(["-vf", "select=not(mod(n\\,30))"]);
+    expect(videoFilters({ height: 240 }, everyNth(15))).toEqual(["-vf", "select=not(mod(n\\,15)),scale=-1:240"]);
+    expect(videoFilters(undefined, everyNth(1))).toEqual([]);
     expect(() => videoFilters({ width: 0 })).toThrow(RangeError);
-    expect(() => videoFilters(undefined, 0)).toThrow(RangeError);
+    expect(() => everyNth(0)).toThrow(RangeError);
   });
 
   it("picks a codec by extension and by what the build has", () => {
@@ -166,5 +168,57 @@ describe("references and names", () => {
     expect(safePathPart("..")).toBe("_");
     expect(videoPathFor("out/grid.mp4", "0", 1)).toBe("out/grid.mp4");
     expect(videoPathFor("out/grid.mp4", "cam 2", 2)).toBe("out/grid_cam_2.mp4");
+  });
+});
+
+describe("frames piped under a pixel demand", () => {
+  it("cuts ascending frame numbers into arithmetic progressions", () => {
+    expect(progressions([])).toEqual([]);
+    expect(progressions([7])).toEqual([{ first: 7, step: 1, count: 1 }]);
+    expect(progressions([1, 31, 61, 91])).toEqual([{ first: 1, step: 30, count: 4 }]);
+    expect(progressions([1, 31, 61, 90, 119, 120])).toEqual([
+      { first: 1, step: 30, count: 3 },
+      { first: 90, step: 29, count: 2 },
+      { first: 120, step: 1, count: 1 },
+    ]);
+  });
+
+  it("writes ffmpeg select expressions over the 0-based n, with the tail from the last declared frame", () => {
+    expect(selectExpression([1, 31, 61], 100)).toBe("between(n\\,0\\,60)*not(mod(n-0\\,30))+gte(n\\,99)");
+    expect(selectExpression([5], 10)).toBe("eq(n\\,4)+gte(n\\,9)");
+    expect(selectExpression([3, 4, 5], 10)).toBe("between(n\\,2\\,4)+gte(n\\,9)");
+    expect(selectExpression([], 10)).toBe("gte(n\\,9)");
+    // gaps that all differ: a term per two frames, and one for the tail
+    const scattered = (count: number) => Array.from({ length: count }, (_, i) => 1 + (i * (i + 3)) / 2);
+    expect(selectExpression(scattered(2 * MAX_SELECT_TERMS - 2), 10_000)).not.toBeNull();
+    expect(selectExpression(scattered(2 * MAX_SELECT_TERMS), 10_000)).toBeNull();
+  });
+
+  it("numbers the piped frames: the demanded ones, then the last declared frame and any after it", () => {
+    const demanded = Array.from({ length: 100 }, (_, i) => i % 30 === 0); // frames 1, 31, 61, 91
+    const plan = planPipedFrames(demanded, 100)!;
+    expect(plan.expression).toBe("between(n\\,0\\,90)*not(mod(n-0\\,30))+gte(n\\,99)");
+    expect([0, 1, 2, 3, 4, 5].map((k) => plan.frameNumber(k))).toEqual([1, 31, 61, 91, 100, 101]);
+    // the last frame demanded anyway is piped once
+    const withLast = planPipedFrames(
+      Array.from({ length: 10 }, (_, i) => i === 0 || i === 9),
+      10,
+    )!;
+    expect([0, 1, 2].map((k) => withLast.frameNumber(k))).toEqual([1, 10, 11]);
+  });
+
+  it("pipes every frame when over half of them are demanded", () => {
+    expect(
+      planPipedFrames(
+        Array.from({ length: 10 }, (_, i) => i % 2 === 0),
+        10,
+      ),
+    ).toBeNull();
+    expect(
+      planPipedFrames(
+        Array.from({ length: 10 }, (_, i) => i < 3),
+        10,
+      ),
+    ).not.toBeNull();
   });
 });

@@ -34,6 +34,8 @@ export const rateLimiterBlock = defineBlock({
   state: { initial: (): RateLimiterState => initialRateLimiterState() },
   // on video time, a forecast of which frames pass is exact: CLIP behind it starts on them early
   deterministic: true,
+  // reads video_reference_image's frame number and fps only: frames it drops need no pixels
+  imagesMetadataOnly: true,
   run(inputs, ctx) {
     const metadata = inputs.video_reference_image?.videoMetadata;
     const now = (metadata && videoTimeMicros(metadata.frame_number, metadata.fps)) ?? wallClockMicros(ctx.now());

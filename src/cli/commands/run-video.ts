@@ -19,6 +19,8 @@ export interface RunVideoOptions {
   maxFps?: number;
   sampleFps?: number;
   frameSize?: { width?: number; height?: number };
+  /** See `PipelineOptions.decodeEveryFrame`. */
+  decodeEveryFrame?: boolean;
   out?: string;
   videoOutputs: VideoOutputSpec[];
   imageInput: string;
@@ -79,6 +81,7 @@ export async function runVideoCommand(workflowPath: string, options: RunVideoOpt
     maxFps: options.maxFps,
     sampleFps: options.sampleFps,
     frameSize: options.frameSize,
+    decodeEveryFrame: options.decodeEveryFrame,
     imageInputName: options.imageInput,
     onSourceEvent: (event) => {
       const text = describeEvent(event);

@@ -13,8 +13,8 @@ export interface DecoderInput {
   input: string;
   inputArgs: readonly string[];
   scale?: { width?: number; height?: number };
-  /** Keep every `every`-th frame (1, 1+every, …): the others are decoded but never converted or piped. */
-  every?: number;
+  /** ffmpeg `select` expression for the frames to pipe; the others are decoded but never converted or piped. Default: all. */
+  select?: string;
   /** `ppm` (default): rgb24 per frame; `y4m`: 4:2:0 YUV, converted with `matrix` on first read. */
   format?: "ppm" | "y4m";
   matrix?: ColourMatrix;
@@ -22,11 +22,16 @@ export interface DecoderInput {
   logLevel: "info" | "warning";
 }
 
-/** `-vf` for frame selection then scaling; −1 keeps the aspect ratio for a side left out. */
-export function videoFilters(scale: { width?: number; height?: number } | undefined, every = 1): string[] {
-  const filters: string[] = [];
+/** The `select` expression keeping frames 1, 1 + every, 1 + 2·every, … (none for 1: every frame). */
+export function everyNth(every: number): string | undefined {
   if (!Number.isInteger(every) || every < 1) throw new RangeError(`every must be a positive integer, got ${every}`);
-  if (every > 1) filters.push(`select=not(mod(n\\,${every}))`);
+  return every > 1 ? `not(mod(n\\,${every}))` : undefined;
+}
+
+/** `-vf` for frame selection then scaling; −1 keeps the aspect ratio for a side left out. */
+export function videoFilters(scale: { width?: number; height?: number } | undefined, select?: string): string[] {
+  const filters: string[] = [];
+  if (select !== undefined) filters.push(`select=${select}`);
   if (scale && (scale.width !== undefined || scale.height !== undefined)) {
     for (const side of [scale.width, scale.height]) {
       if (side !== undefined && (!Number.isInteger(side) || side < 1)) throw new RangeError(`scale sides must be positive integers, got ${side}`);
@@ -52,7 +57,7 @@ export function decoderArgs(tools: FfmpegTools, input: DecoderInput): string[] {
     "-sn",
     "-dn",
     ...tools.passthroughArgs,
-    ...videoFilters(input.scale, input.every),
+    ...videoFilters(input.scale, input.select),
     ...(input.format === "y4m" ? ["-f", "yuv4mpegpipe", "-pix_fmt", "yuv420p"] : ["-f", "image2pipe", "-c:v", "ppm", "-pix_fmt", "rgb24"]),
     "pipe:1",
   ];

@@ -69,6 +69,6 @@ export class ImageFolderSource extends QueuedSource {
 
   private async decode(path: string): Promise<RawFrame> {
     const image = await decodeImage(await readFile(path), path, null, this.options.scale);
-    return { width: image.width, height: image.height, data: image.data };
+    return { width: image.width, height: image.height, data: image.data, bytes: image.data.length };
   }
 }

@@ -5,7 +5,7 @@ import type { SourceKind } from "../status.js";
 import { ImageFolderSource } from "./image-folder.js";
 import { LiveStreamSource } from "./live-stream.js";
 import type { SourceEvent } from "../status.js";
-import type { FrameSource, ReconnectOptions } from "./source.js";
+import type { FrameSource, ReconnectOptions, SourceOptions } from "./source.js";
 import { VideoFileSource } from "./video-file.js";
 
 export interface VideoSourceSpec {
@@ -23,6 +23,8 @@ export interface VideoSourceSpec {
   prefetchFrames?: number;
   /** Files and folders: process only about this many frames per second of video (see `SourceOptions`). */
   sampleFps?: number;
+  /** Video files: the frames some step will read the pixels of; the others are not piped (see `SourceOptions`). */
+  pixelDemand?: SourceOptions["pixelDemand"];
   /** Image folders: frame rate for timestamps (default 30, upstream's fps for images without metadata). */
   fps?: number;
   /** Live sources: stall timeout and backoff. */

@@ -16,6 +16,9 @@ export interface DecodedFrame extends RawFrame {
   metadata: VideoMetadata;
 }
 
+/** A frame as known before decoding it. */
+export type FrameInfo = Pick<DecodedFrame, "width" | "height" | "metadata">;
+
 export interface ReconnectOptions extends BackoffOptions {
   /** A live source that delivers no frame for this long is restarted, ms. */
   stallTimeoutMs: number;
@@ -52,6 +55,12 @@ export interface SourceOptions {
    * video needs them) but never converted, piped or run.
    */
   sampleFps?: number;
+  /**
+   * Video files: which of the given frames some step will read the pixels of, known from their
+   * metadata alone (see `WorkflowEngine.pixelDemand`). The others are decoded (a video needs
+   * them) but never converted or piped, and reach the engine with metadata and no pixels.
+   */
+  pixelDemand?: () => (frame: FrameInfo) => boolean;
   /** Image folders: frame rate used for timestamps. */
   fps?: number;
   reconnect?: Partial<ReconnectOptions>;
@@ -87,6 +96,7 @@ export abstract class FrameSource {
   protected framesDecoded = 0;
   protected framesDelivered = 0;
   protected framesDropped = 0;
+  protected framesWithoutPixels = 0;
   protected reconnects = 0;
   protected errors = 0;
   protected declaredFps: number | null = null;
@@ -159,6 +169,7 @@ export abstract class FrameSource {
       framesDecoded: this.framesDecoded,
       framesDelivered: this.framesDelivered,
       framesDropped: this.framesDropped,
+      framesWithoutPixels: this.framesWithoutPixels,
       reconnects: this.reconnects,
       errors: this.errors,
       declaredFps: this.declaredFps,

@@ -1,17 +1,23 @@
 /**
  * A local video file: every frame, in order, never dropped. Frame i (1-based) is stamped
  * start + (i−1)/fps with the container's declared fps, as upstream's InferencePipeline does
- * (start = file mtime − duration, see `fileStartMs`).
+ * (start = file mtime − duration, see `fileStartMs`). Since a frame's metadata is known before it
+ * is decoded, a pixel demand (`SourceOptions.pixelDemand`) can say up front which frames some
+ * step will read: ffmpeg then pipes only those, and the others are passed on without pixels.
  */
 import { stat } from "node:fs/promises";
 import { FfmpegProcess, isErrorLevel, type FfmpegTools } from "../ffmpeg.js";
-import { SourceConnectionError } from "../errors.js";
-import { PpmStreamError } from "../ppm.js";
+import { FrameNotDecodedError, SourceConnectionError } from "../errors.js";
+import { planPipedFrames, type PipedFrames } from "../frame-selection.js";
+import { PpmStreamError, type RawFrame } from "../ppm.js";
 import { Y4mStreamError } from "../y4m.js";
 import type { ColourMatrix } from "../yuv.js";
 import { fileFrameTimestamp, parseFrameRate, samplingStride } from "../timing.js";
-import { FfmpegDecoder } from "./ffmpeg-decoder.js";
+import { everyNth, FfmpegDecoder } from "./ffmpeg-decoder.js";
 import { QueuedSource } from "./source.js";
+
+/** Frames planned between two turns of the event loop (see `planPiping`). */
+const PLAN_CHUNK_FRAMES = 4096;
 
 /** Used when a file declares no usable rate (rare: some raw or image-sequence inputs). */
 const FALLBACK_FPS = 30;
@@ -104,13 +110,16 @@ export class VideoFileSource extends QueuedSource {
     this.totalFrames = probe.totalFrames === null ? null : Math.ceil(probe.totalFrames / every);
     const startMs = await fileStartMs(this.reference, probe.totalFrames, fps);
     if (this.stopping) return;
+    const timestamp = (frameNumber: number) => fileFrameTimestamp(startMs, frameNumber, fps);
+    const piped = every === 1 ? await this.planPiping(probe, timestamp) : null;
+    if (this.stopping) return;
     const decoder = new FfmpegDecoder(
       this.tools,
       {
         input: ffmpegInput(this.reference),
         inputArgs: [...decoderThreads(probe), ...(this.options.inputArgs ?? [])],
         scale: this.options.scale,
-        every,
+        select: piped?.expression ?? everyNth(every),
         format: "y4m",
         matrix: probe.matrix,
         logLevel: "warning",
@@ -125,13 +134,30 @@ export class VideoFileSource extends QueuedSource {
     this.state = "running";
     this.emit({ ...this.base(), type: "connected", attempt: 0 });
     let readToEnd = false;
+    let pipedCount = 0;
     try {
       for await (const raw of decoder.frames()) {
-        const frameNumber = this.framesDecoded * every + 1;
-        const frame = this.stamp(raw, frameNumber, fileFrameTimestamp(startMs, frameNumber, fps), true);
-        if (!(await this.put(frame))) break;
+        if (!piped) {
+          const frameNumber = this.framesDecoded * every + 1;
+          if (!(await this.put(this.stamp(raw, frameNumber, timestamp(frameNumber), true)))) break;
+          continue;
+        }
+        // The frames skipped before this one are known to exist now: they go first, without pixels.
+        const frameNumber = piped.frameNumber(pipedCount++);
+        let next = this.framesDecoded + 1;
+        for (; next < frameNumber; next++) {
+          if (!(await this.put(this.stamp(this.withoutPixels(raw, next), next, timestamp(next), true)))) break;
+        }
+        if (next < frameNumber || !(await this.put(this.stamp(raw, frameNumber, timestamp(frameNumber), true)))) break;
       }
       readToEnd = !this.stopping;
+      if (readToEnd && piped && this.framesDecoded < (probe.totalFrames ?? 0)) {
+        // Frames are passed on without pixels only once a later frame proves they exist.
+        const next = this.framesDecoded + 1;
+        const expected = piped.frameNumber(pipedCount);
+        const unseen = expected > next ? `; frames ${next}–${expected - 1}, whose pixels no step reads, may exist but were not seen and are not processed` : "";
+        this.reportError(next, `the file ended before frame ${expected} (it declares ${probe.totalFrames})${unseen}`);
+      }
     } catch (error) {
       if (!this.stopping) {
         const message =
@@ -146,6 +172,51 @@ export class VideoFileSource extends QueuedSource {
       this.reportError(this.framesDecoded * every + 1, `decoding stopped: ffmpeg exited with code ${exit.code}: ${decoder.process.lastMessages.at(-1) ?? ""}`);
     }
     this.end();
+  }
+
+  /**
+   * With a pixel demand, the frames some step reads the pixels of (and the last declared frame
+   * and any after it: the end is always seen); null to pipe every frame — no demand, a length
+   * the container does not state, or too little to skip.
+   */
+  private async planPiping(probe: FileProbe, timestamp: (frameNumber: number) => Date): Promise<PipedFrames | null> {
+    const total = probe.totalFrames;
+    if (!this.options.pixelDemand || total === null || total < 2) return null;
+    const demanded = this.options.pixelDemand();
+    const plan: boolean[] = [];
+    for (let frameNumber = 1; frameNumber <= total; frameNumber++) {
+      // ~5 µs a frame: an hour of video takes half a second, which other streams should not wait for
+      if (frameNumber % PLAN_CHUNK_FRAMES === 0) {
+        await new Promise(setImmediate);
+        if (this.stopping) return null;
+      }
+      const metadata = {
+        video_identifier: this.id,
+        frame_number: frameNumber,
+        frame_timestamp: timestamp(frameNumber),
+        fps: this.declaredFps,
+        measured_fps: null,
+        comes_from_video_file: true,
+      };
+      plan.push(demanded({ width: probe.width, height: probe.height, metadata }));
+    }
+    return planPipedFrames(plan, total);
+  }
+
+  /** Frame `frameNumber`, skipped by the decoder, the size of `piped` (a file's frames all have one size). */
+  private withoutPixels(piped: RawFrame, frameNumber: number): RawFrame {
+    this.framesWithoutPixels++;
+    const source = this.id;
+    return {
+      width: piped.width,
+      height: piped.height,
+      bytes: 0,
+      data: () => {
+        throw new FrameNotDecodedError(
+          `frame ${frameNumber} of source ${source} was not decoded: the workflow's flow control was forecast to let no step read its pixels`,
+        );
+      },
+    };
   }
 
   protected override async interrupt(): Promise<void> {

@@ -1,0 +1,77 @@
+/**
+ * Which frames of a video file ffmpeg pipes to us, when the workflow's pixel demand is known
+ * ahead (see `WorkflowEngine.pixelDemand`): the frames some step reads the pixels of, and the
+ * last declared frame and any after it, so the end of the file is always seen. Pure arithmetic,
+ * pinned by tests.
+ */
+
+/** ffmpeg's `select` filter gets at most this many terms; a demand more scattered pipes every frame. */
+export const MAX_SELECT_TERMS = 32;
+
+/** A run of frame numbers first, first + step, … (count of them). */
+export interface Progression {
+  first: number;
+  step: number;
+  count: number;
+}
+
+/** Ascending numbers as few arithmetic progressions as a greedy left-to-right pass finds. */
+export function progressions(numbers: readonly number[]): Progression[] {
+  const runs: Progression[] = [];
+  let i = 0;
+  while (i < numbers.length) {
+    if (i + 1 === numbers.length) {
+      runs.push({ first: numbers[i], step: 1, count: 1 });
+      break;
+    }
+    const step = numbers[i + 1] - numbers[i];
+    let j = i + 1;
+    while (j + 1 < numbers.length && numbers[j + 1] - numbers[j] === step) j++;
+    runs.push({ first: numbers[i], step, count: j - i + 1 });
+    i = j + 1;
+  }
+  return runs;
+}
+
+/**
+ * The `select` expression (ffmpeg's `n` counts decoded frames from 0) keeping the 1-based frame
+ * numbers `demanded` (ascending, all below `tailFrom`) and every frame from `tailFrom` on; null
+ * when it would need more than `MAX_SELECT_TERMS` terms. Commas are escaped for `-vf`.
+ */
+export function selectExpression(demanded: readonly number[], tailFrom: number): string | null {
+  const runs = progressions(demanded);
+  if (runs.length + 1 > MAX_SELECT_TERMS) return null;
+  const terms = runs.map(({ first, step, count }) => {
+    const from = first - 1;
+    if (count === 1) return `eq(n\\,${from})`;
+    const to = from + step * (count - 1);
+    return step === 1 ? `between(n\\,${from}\\,${to})` : `between(n\\,${from}\\,${to})*not(mod(n-${from}\\,${step}))`;
+  });
+  terms.push(`gte(n\\,${tailFrom - 1})`);
+  return terms.join("+");
+}
+
+/** The frames a file's decoder pipes, and the frame number of each piped frame in turn. */
+export interface PipedFrames {
+  /** For ffmpeg's `select` filter. */
+  expression: string;
+  /** 1-based number of the `k`-th piped frame (0-based `k`). */
+  frameNumber(k: number): number;
+}
+
+/**
+ * Plans the piping of a file of `totalFrames` (as declared) given which of them are demanded
+ * (`demanded[i]` for frame i + 1): null when it saves too little to be worth it (more than half
+ * the frames demanded) or the demand is too scattered for one `select` expression.
+ */
+export function planPipedFrames(demanded: readonly boolean[], totalFrames: number): PipedFrames | null {
+  const numbers: number[] = [];
+  for (let i = 0; i < totalFrames - 1; i++) if (demanded[i]) numbers.push(i + 1);
+  if (numbers.length + 1 > totalFrames / 2) return null;
+  const expression = selectExpression(numbers, totalFrames);
+  if (expression === null) return null;
+  return {
+    expression,
+    frameNumber: (k) => (k < numbers.length ? numbers[k] : totalFrames + (k - numbers.length)),
+  };
+}
