@@ -7,6 +7,7 @@
 import { z } from "zod";
 import type { KindValue } from "../kinds/index.js";
 import type { WorkflowImage } from "../images/index.js";
+import { isJsonObject } from "../definition/json.js";
 
 export const INPUT_SELECTOR = /^\$inputs\.[A-Za-z_0-9-]+$/;
 export const STEP_SELECTOR = /^\$steps\.[A-Za-z_0-9-]+$/;
@@ -111,23 +112,13 @@ function walk(schema: z.ZodType, value: unknown, path: PropertyPath, found: Sele
     if (isSelector(value)) found.push({ path, selector: value, metadata });
     return;
   }
-  const def = (schema as z.ZodType)._zod.def as unknown as ZodDefLike;
+  const inner = wrapped(schema);
+  if (inner) {
+    walk(inner, value, path, found);
+    return;
+  }
+  const def = schema._zod.def as unknown as ZodDefLike;
   switch (def.type) {
-    case "optional":
-    case "nullable":
-    case "default":
-    case "prefault":
-    case "readonly":
-    case "catch":
-    case "nonoptional":
-      walk(def.innerType as z.ZodType, value, path, found);
-      return;
-    case "pipe":
-      walk(def.out as z.ZodType, value, path, found);
-      return;
-    case "lazy":
-      walk((def.getter as () => z.ZodType)(), value, path, found);
-      return;
     case "union": {
       const options = def.options as z.ZodType[];
       if (isSelector(value)) {
@@ -145,12 +136,12 @@ function walk(schema: z.ZodType, value: unknown, path: PropertyPath, found: Sele
       if (Array.isArray(value)) value.forEach((item, i) => walk(def.element as z.ZodType, item, [...path, i], found));
       return;
     case "record":
-      if (isPlainObject(value)) {
+      if (isJsonObject(value)) {
         for (const [key, item] of Object.entries(value)) walk(def.valueType as z.ZodType, item, [...path, key], found);
       }
       return;
     case "object":
-      if (isPlainObject(value)) {
+      if (isJsonObject(value)) {
         const shape = def.shape as Record<string, z.ZodType>;
         for (const [key, item] of Object.entries(value)) {
           if (shape[key]) walk(shape[key], item, [...path, key], found);
@@ -167,6 +158,30 @@ interface ZodDefLike {
   [key: string]: unknown;
 }
 
+/**
+ * The schema a wrapper stands for — optional, nullable, default, readonly, a pipe's output, a
+ * lazy schema's target…; null when `schema` is not a wrapper. Selectors are found through these.
+ */
+export function wrapped(schema: z.ZodType): z.ZodType | null {
+  const def = schema._zod.def as unknown as ZodDefLike;
+  switch (def.type) {
+    case "optional":
+    case "nullable":
+    case "default":
+    case "prefault":
+    case "readonly":
+    case "catch":
+    case "nonoptional":
+      return def.innerType as z.ZodType;
+    case "pipe":
+      return def.out as z.ZodType;
+    case "lazy":
+      return (def.getter as () => z.ZodType)();
+    default:
+      return null;
+  }
+}
+
 const leafCache = new WeakMap<z.ZodType, boolean>();
 
 /** Whether a schema can hold a selector anywhere inside it. */
@@ -181,20 +196,10 @@ export function containsSelectorLeaf(schema: z.ZodType): boolean {
 
 function computeContainsSelector(schema: z.ZodType): boolean {
   if (selectorMetadata.get(schema)) return true;
+  const inner = wrapped(schema);
+  if (inner) return containsSelectorLeaf(inner);
   const def = schema._zod.def as unknown as ZodDefLike;
   switch (def.type) {
-    case "optional":
-    case "nullable":
-    case "default":
-    case "prefault":
-    case "readonly":
-    case "catch":
-    case "nonoptional":
-      return containsSelectorLeaf(def.innerType as z.ZodType);
-    case "pipe":
-      return containsSelectorLeaf(def.out as z.ZodType);
-    case "lazy":
-      return containsSelectorLeaf((def.getter as () => z.ZodType)());
     case "union":
       return (def.options as z.ZodType[]).some(containsSelectorLeaf);
     case "array":
@@ -235,8 +240,4 @@ export function literalPart(schema: z.ZodType): z.ZodType | null {
     default:
       return schema;
   }
-}
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
 }

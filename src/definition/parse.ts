@@ -6,13 +6,10 @@ import { DuplicatedNameError, WorkflowDefinitionError, WorkflowSyntaxError, bloc
 import { formatIssues, formatPath } from "./issues.js";
 import { WorkflowDefinitionSchema, type WorkflowDefinition } from "./schema.js";
 import { selectExecutionEngine } from "./version.js";
+import { isJsonObject } from "./json.js";
 
 export interface ParsedDefinition {
   definition: WorkflowDefinition;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
 /** Parses JSON text, saying where the syntax error is. */
@@ -27,7 +24,7 @@ export function parseDefinitionText(text: string, origin = "definition"): unknow
 }
 
 export function parseDefinition(raw: unknown): ParsedDefinition {
-  if (!isRecord(raw)) {
+  if (!isJsonObject(raw)) {
     throw new WorkflowSyntaxError("Workflow definition must be a JSON object with version, inputs, steps and outputs.", {
       context: "workflow_compilation | definition_parsing",
     });
@@ -43,7 +40,7 @@ export function parseDefinition(raw: unknown): ParsedDefinition {
       inner: result.error,
       blocksErrors: result.error.issues.map((issue) => {
         const [section, index, property] = issue.path;
-        const step = section === "steps" && typeof index === "number" && Array.isArray(stepsOf) && isRecord(stepsOf[index]) ? stepsOf[index] : null;
+        const step = section === "steps" && typeof index === "number" && Array.isArray(stepsOf) && isJsonObject(stepsOf[index]) ? stepsOf[index] : null;
         return blockError(
           step ? { name: typeof step.name === "string" ? step.name : null, type: typeof step.type === "string" ? step.type : null } : null,
           step ? (typeof property === "string" ? property : null) : formatPath(issue.path),

@@ -5,7 +5,16 @@
  * by hand per block: it all comes from the blocks' zod schemas.
  */
 import type { z } from "zod";
-import { describeBlock, selectorMetadata, toJsonSchema, type Block, type BlockDescription, type BlockRegistry, type JsonSchema } from "../block-api/index.js";
+import {
+  describeBlock,
+  selectorMetadata,
+  toJsonSchema,
+  wrapped,
+  type Block,
+  type BlockDescription,
+  type BlockRegistry,
+  type JsonSchema,
+} from "../block-api/index.js";
 import { DynamicBlockDefinitionSchema, InputSchema, OutputSchema } from "../definition/index.js";
 import { KINDS, type Kind } from "../kinds/index.js";
 import { describeQueryLanguage, type QueryLanguageDescription } from "../query/index.js";
@@ -83,13 +92,10 @@ type Leaf = { metadata: { role: string; kinds: readonly string[] }; container: "
 function selectorLeaves(schema: z.ZodType, container: Leaf["container"] = "none"): Leaf[] {
   const metadata = selectorMetadata.get(schema);
   if (metadata) return [{ metadata, container }];
+  const inner = wrapped(schema);
+  if (inner) return selectorLeaves(inner, container);
   const def = schema._zod.def as unknown as { type: string; [key: string]: unknown };
   switch (def.type) {
-    case "optional":
-    case "nullable":
-    case "default":
-    case "prefault":
-      return selectorLeaves(def.innerType as z.ZodType, container);
     case "union":
       return (def.options as z.ZodType[]).flatMap((option) => selectorLeaves(option, container));
     case "array":

@@ -172,11 +172,6 @@ export class ExecutionEngineRuntimeError extends WorkflowError {
   override readonly errorType = "ExecutionEngineRuntimeError";
 }
 
-/** A block that breaks the block contract (e.g. returns the wrong output keys). */
-export class InvalidBlockBehaviourError extends WorkflowError {
-  override readonly errorType = "InvalidBlockBehaviourError";
-}
-
 /** Convenience for building one `blocks_errors` entry. */
 export function blockError(step: { name?: string | null; type?: string | null } | null, property?: string | null, details?: string | null): BlockErrorDetails {
   return {

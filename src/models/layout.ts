@@ -4,6 +4,7 @@
  * tower and precision under `onnx/`, with large weights optionally in `<graph>_data` files.
  */
 import type { Dtype } from "./options.js";
+import { isJsonObject } from "../definition/json.js";
 
 export type Tower = "vision" | "text";
 
@@ -55,13 +56,9 @@ export function describeOnnxFiles(tower: Tower, files: readonly string[]): strin
  */
 export function externalDataFiles(config: unknown, graph: string): string[] {
   const name = graph.slice(graph.lastIndexOf("/") + 1);
-  const jsConfig = isRecord(config) ? config["transformers.js_config"] : undefined;
-  const setting = isRecord(jsConfig) ? jsConfig.use_external_data_format : undefined;
-  const value = isRecord(setting) ? setting[name] : setting;
+  const jsConfig = isJsonObject(config) ? config["transformers.js_config"] : undefined;
+  const setting = isJsonObject(jsConfig) ? jsConfig.use_external_data_format : undefined;
+  const value = isJsonObject(setting) ? setting[name] : setting;
   const chunks = value === true ? 1 : typeof value === "number" && Number.isInteger(value) && value > 0 ? value : 0;
   return Array.from({ length: chunks }, (_, i) => `${graph}_data${i === 0 ? "" : `_${i}`}`);
-}
-
-export function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
 }

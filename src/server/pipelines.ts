@@ -47,6 +47,7 @@ import type { ManagedPipeline, PipelineEvent } from "./pipeline-manager.js";
 import type { FrameEvent, FrameRecord, PipelineReport, StatusEvent } from "./wire.js";
 import { parseBody } from "./requests.js";
 import { resolveVideoReference } from "./video-references.js";
+import { isJsonObject } from "../definition/json.js";
 
 const ROUTE = "POST /inference_pipelines/initialise";
 
@@ -76,16 +77,12 @@ const ConsumeSchema = z.object({ excluded_fields: z.array(z.string()).nullish() 
 
 type WithId = FastifyRequest<{ Params: { id: string } }>;
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
 /** Upstream's nested `InitialisePipelinePayload` → the flat body. */
 export function flattenUpstreamPayload(body: unknown): unknown {
-  if (!isRecord(body) || !isRecord(body.video_configuration)) return body;
+  if (!isJsonObject(body) || !isJsonObject(body.video_configuration)) return body;
   const video = body.video_configuration;
-  const processing = isRecord(body.processing_configuration) ? body.processing_configuration : {};
-  const sink = isRecord(body.sink_configuration) ? body.sink_configuration : {};
+  const processing = isJsonObject(body.processing_configuration) ? body.processing_configuration : {};
+  const sink = isJsonObject(body.sink_configuration) ? body.sink_configuration : {};
   return {
     video_reference: video.video_reference,
     max_fps: video.max_fps,

@@ -6,7 +6,7 @@
  */
 import sharp from "sharp";
 import { ModelError } from "../errors.js";
-import { isRecord } from "../layout.js";
+import { isJsonObject } from "../../definition/json.js";
 import { BICUBIC, BILINEAR, resizeRgbWindow, type Filter, type RgbPixels } from "./resample.js";
 
 const OPENAI_CLIP_MEAN = [0.48145466, 0.4578275, 0.40821073] as const;
@@ -30,7 +30,7 @@ export interface ImageProcessorConfig {
 
 /** Reads `preprocessor_config.json` with CLIPImageProcessor's defaults for absent keys. */
 export function parseImageProcessorConfig(json: unknown, where: string): ImageProcessorConfig {
-  if (!isRecord(json)) throw new ModelError(`${where}: expected a JSON object`);
+  if (!isJsonObject(json)) throw new ModelError(`${where}: expected a JSON object`);
   const fail = (key: string, expected: string): never => {
     throw new ModelError(`${where}: "${key}" must be ${expected}, got ${JSON.stringify(json[key])}`);
   };
@@ -44,8 +44,8 @@ export function parseImageProcessorConfig(json: unknown, where: string): ImagePr
   if (flag("do_resize")) {
     // An integer `size` is the legacy spelling of shortest_edge (get_size_dict, default_to_square=False).
     if (positive(size)) resize = { shortestEdge: size };
-    else if (isRecord(size) && positive(size.shortest_edge)) resize = { shortestEdge: size.shortest_edge };
-    else if (isRecord(size) && positive(size.height) && positive(size.width)) resize = { height: size.height, width: size.width };
+    else if (isJsonObject(size) && positive(size.shortest_edge)) resize = { shortestEdge: size.shortest_edge };
+    else if (isJsonObject(size) && positive(size.height) && positive(size.width)) resize = { height: size.height, width: size.width };
     else fail("size", '{"shortest_edge": n} or {"height": h, "width": w}');
   }
   const resample = json.resample ?? 3;
@@ -54,7 +54,7 @@ export function parseImageProcessorConfig(json: unknown, where: string): ImagePr
   let crop: ImageProcessorConfig["crop"] = null;
   if (flag("do_center_crop")) {
     if (positive(cropSize)) crop = { height: cropSize, width: cropSize };
-    else if (isRecord(cropSize) && positive(cropSize.height) && positive(cropSize.width)) crop = { height: cropSize.height, width: cropSize.width };
+    else if (isJsonObject(cropSize) && positive(cropSize.height) && positive(cropSize.width)) crop = { height: cropSize.height, width: cropSize.width };
     else fail("crop_size", '{"height": h, "width": w}');
   }
   const rescaleFactor = json.rescale_factor ?? 1 / 255;

@@ -8,7 +8,8 @@ import { readFile } from "node:fs/promises";
 import { setImmediate as nextMacrotask } from "node:timers/promises";
 import { BatchQueue } from "../batch-queue.js";
 import { ModelError } from "../errors.js";
-import { CONFIG_FILE, isRecord, PREPROCESSOR_CONFIG_FILE, TOKENIZER_CONFIG_FILE, TOKENIZER_FILE } from "../layout.js";
+import { isJsonObject } from "../../definition/json.js";
+import { CONFIG_FILE, PREPROCESSOR_CONFIG_FILE, TOKENIZER_CONFIG_FILE, TOKENIZER_FILE } from "../layout.js";
 import type { ModelSource } from "../model-source.js";
 import { fromFloat16Bits, float32ToFloat16 } from "../onnx/float16.js";
 import type { OnnxSession, SessionHost, TensorData } from "../onnx/session-host.js";
@@ -134,7 +135,7 @@ export class ClipModel {
 
   private async loadText(): Promise<TextTower> {
     const config = await this.config();
-    const textConfig = isRecord(config) && isRecord(config.text_config) ? config.text_config : {};
+    const textConfig = isJsonObject(config) && isJsonObject(config.text_config) ? config.text_config : {};
     const context = typeof textConfig.max_position_embeddings === "number" ? textConfig.max_position_embeddings : null;
     const tokenizer = ClipTokenizer.fromFiles(await this.readJson(TOKENIZER_FILE), await this.readJson(TOKENIZER_CONFIG_FILE), context, this.source.label);
     const session = await this.init.host.session(await this.source.onnx("text", this.dtype, config));

@@ -12,7 +12,7 @@
  */
 import { Tokenizer } from "@huggingface/tokenizers";
 import { ModelError } from "../errors.js";
-import { isRecord } from "../layout.js";
+import { isJsonObject } from "../../definition/json.js";
 
 export class ClipTokenizer {
   constructor(
@@ -27,7 +27,7 @@ export class ClipTokenizer {
    * `max_position_embeddings` when config.json gives it.
    */
   static fromFiles(tokenizerJson: unknown, tokenizerConfig: unknown, contextLength: number | null, where: string): ClipTokenizer {
-    if (!isRecord(tokenizerJson) || !isRecord(tokenizerConfig)) throw new ModelError(`${where}: tokenizer files must be JSON objects`);
+    if (!isJsonObject(tokenizerJson) || !isJsonObject(tokenizerConfig)) throw new ModelError(`${where}: tokenizer files must be JSON objects`);
     let tokenizer: Tokenizer;
     try {
       tokenizer = new Tokenizer(tokenizerJson, tokenizerConfig);
@@ -36,7 +36,7 @@ export class ClipTokenizer {
     }
     const idOf = (key: string, fallback: string | null): number | null => {
       const entry = tokenizerConfig[key];
-      const token = typeof entry === "string" ? entry : isRecord(entry) && typeof entry.content === "string" ? entry.content : fallback;
+      const token = typeof entry === "string" ? entry : isJsonObject(entry) && typeof entry.content === "string" ? entry.content : fallback;
       return token === null ? null : (tokenizer.token_to_id(token) ?? null);
     };
     const endId = idOf("eos_token", "<|endoftext|>");

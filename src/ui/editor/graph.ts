@@ -17,6 +17,7 @@
 import { kindsCompatible } from "../../kinds/compatibility.js";
 import type { BlockInfo, Catalogue } from "./catalogue.js";
 import { acceptedKinds } from "./schema.js";
+import { isJsonObject } from "../../definition/json.js";
 
 export type KindEntry = string | { name: string };
 
@@ -86,15 +87,11 @@ export interface StepReference {
   selector: Selector;
 }
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
 function collect(value: unknown, property: string, path: PathKey[], into: StepReference[]): void {
   const selector = parseSelector(value);
   if (selector) into.push({ property, path, selector });
   else if (Array.isArray(value)) value.forEach((item, index) => collect(item, property, [...path, index], into));
-  else if (isRecord(value)) for (const [key, item] of Object.entries(value)) collect(item, property, [...path, key], into);
+  else if (isJsonObject(value)) for (const [key, item] of Object.entries(value)) collect(item, property, [...path, key], into);
 }
 
 /** Every selector in a step's properties, in property order. */
@@ -361,7 +358,7 @@ function plugInto(step: StepDefinition, property: string, selector: Selector, co
     return list.includes(text) ? step : { ...step, [property]: [...list, text] };
   }
   if (container === "dict") {
-    const map = isRecord(current) ? current : {};
+    const map = isJsonObject(current) ? current : {};
     if (Object.values(map).includes(text)) return step;
     const key = selector.type === "input" ? selector.input : selector.type === "output" ? selector.output : selector.step;
     return { ...step, [property]: { ...map, [uniqueKey(map, key)]: text } };
@@ -376,7 +373,7 @@ function containerFor(block: BlockInfo | undefined, property: string, element: "
   if (slots.some((slot) => slot.container === "list")) return "list";
   if (slots.some((slot) => slot.container === "dict")) return "dict";
   if (Array.isArray(current)) return "list";
-  if (isRecord(current)) return "dict";
+  if (isJsonObject(current)) return "dict";
   return element === "step" ? "list" : "single";
 }
 
@@ -411,7 +408,7 @@ function removeAt(value: unknown, path: PathKey[]): unknown {
     const inner = removeAt(value[key], rest);
     return inner === undefined ? value.filter((_, index) => index !== key) : value.map((item, index) => (index === key ? inner : item));
   }
-  if (isRecord(value) && typeof key === "string") {
+  if (isJsonObject(value) && typeof key === "string") {
     const inner = removeAt(value[key], rest);
     const { [key]: _removed, ...others } = value;
     return inner === undefined ? others : { ...value, [key]: inner };
@@ -511,7 +508,7 @@ function rewriteSelectors(value: unknown, rewrite: (selector: Selector) => Selec
     return next ? formatSelector(next) : undefined;
   }
   if (Array.isArray(value)) return value.map((item) => rewriteSelectors(item, rewrite)).filter((item) => item !== undefined);
-  if (isRecord(value)) {
+  if (isJsonObject(value)) {
     return Object.fromEntries(
       Object.entries(value)
         .map(([key, item]) => [key, rewriteSelectors(item, rewrite)] as const)
@@ -628,12 +625,12 @@ export function layoutGraph(graph: Graph): Map<string, Position> {
  * everything else; this only guards the editor's own assumptions).
  */
 export function readDefinition(value: unknown): { definition: WorkflowDefinition } | { problem: string } {
-  if (!isRecord(value)) return { problem: "A workflow definition is a JSON object with version, inputs, steps and outputs." };
+  if (!isJsonObject(value)) return { problem: "A workflow definition is a JSON object with version, inputs, steps and outputs." };
   for (const key of ["inputs", "steps", "outputs"] as const) {
     const list = value[key];
     if (list === undefined) continue;
     if (!Array.isArray(list)) return { problem: `"${key}" must be a list.` };
-    const index = list.findIndex((item) => !isRecord(item) || typeof item.name !== "string" || typeof item.type !== "string");
+    const index = list.findIndex((item) => !isJsonObject(item) || typeof item.name !== "string" || typeof item.type !== "string");
     if (index >= 0) return { problem: `${key}[${index}] needs a "type" and a "name" (strings).` };
   }
   const outputs = (value.outputs ?? []) as Record<string, unknown>[];
