@@ -62,6 +62,15 @@ function outputKinds(shell: StepShell, output: string): string[] | null {
   return declared ? [...declared.kinds] : null;
 }
 
+/** What is said of a selector that points at nothing, in a step's property or a workflow output (`where`). */
+const NOTHING_THERE = {
+  input: (selector: string, where: string) => `Detected reference to non-existing input "${selector}" in ${where}.`,
+  step: (stepName: string, where: string) => `Detected reference to non-existing step "$steps.${stepName}" in ${where}.`,
+  output: (output: string, stepName: string, available: readonly string[], where: string) =>
+    `Found reference to non-existing property "${output}" of step "$steps.${stepName}" in ${where}. ` +
+    (available.length > 0 ? `Its outputs are: ${available.join(", ")}.` : `Step "${stepName}" has no outputs (flow-control block).`),
+};
+
 /** Checks one data selector and says which input or step output it reads. */
 function resolveDataSelector(
   step: ValidatedStep,
@@ -74,7 +83,7 @@ function resolveDataSelector(
   if (parts[0] === "$inputs") {
     const input = resolution.inputs.get(parts[1]);
     if (!input) {
-      const message = `Detected reference to non-existing input "${occurrence.selector}" in ${where}.`;
+      const message = NOTHING_THERE.input(occurrence.selector, where);
       throw new InvalidReferenceTargetError(message, { context: GRAPH_CONTEXT, blocksErrors: stepError(step, property, message) });
     }
     if (occurrence.metadata.role === "input" && input.role !== "image") {
@@ -87,15 +96,13 @@ function resolveDataSelector(
   const [, stepName, output] = parts;
   const producer = resolution.steps.get(stepName);
   if (!producer) {
-    const message = `Detected reference to non-existing step "$steps.${stepName}" in ${where}.`;
+    const message = NOTHING_THERE.step(stepName, where);
     throw new InvalidReferenceTargetError(message, { context: GRAPH_CONTEXT, blocksErrors: stepError(step, property, message) });
   }
   const kinds = outputKinds(producer, output);
   if (!kinds) {
     const available = producer.validated.block.manifest.outputs.map((o) => o.name);
-    const message =
-      `Found reference to non-existing property "${output}" of step "$steps.${stepName}" in ${where}. ` +
-      (available.length > 0 ? `Its outputs are: ${available.join(", ")}.` : `Step "${stepName}" has no outputs (flow-control block).`);
+    const message = NOTHING_THERE.output(output, stepName, available, where);
     throw new ExecutionGraphStructureError(message, { context: GRAPH_CONTEXT, blocksErrors: stepError(step, property, message) });
   }
   if (stepName === step.name) {
@@ -304,21 +311,17 @@ function compileOutput(output: OutputDefinitionEntry, inputs: ReadonlyMap<string
   if (parts[0] === "$inputs") {
     const input = inputs.get(parts[1]);
     if (!input) {
-      throw new InvalidReferenceTargetError(`Detected reference to non-existing input "${output.selector}" in ${where}.`, { context: GRAPH_CONTEXT });
+      throw new InvalidReferenceTargetError(NOTHING_THERE.input(output.selector, where), { context: GRAPH_CONTEXT });
     }
     return { name: output.name, source: { from: "input", input: input.name, isBatch: input.isBatch }, kinds: input.kinds };
   }
   const [, stepName, outputName] = parts;
   const step = steps.get(stepName);
   if (!step) {
-    throw new InvalidReferenceTargetError(`Detected reference to non-existing step "$steps.${stepName}" in ${where}.`, { context: GRAPH_CONTEXT });
+    throw new InvalidReferenceTargetError(NOTHING_THERE.step(stepName, where), { context: GRAPH_CONTEXT });
   }
   if (outputName !== "*" && !step.outputNames.includes(outputName)) {
-    throw new ExecutionGraphStructureError(
-      `Found reference to non-existing property "${outputName}" of step "$steps.${stepName}" in ${where}. ` +
-        (step.outputNames.length > 0 ? `Its outputs are: ${step.outputNames.join(", ")}.` : `Step "${stepName}" has no outputs.`),
-      { context: GRAPH_CONTEXT },
-    );
+    throw new ExecutionGraphStructureError(NOTHING_THERE.output(outputName, stepName, step.outputNames, where), { context: GRAPH_CONTEXT });
   }
   const kinds = outputName === "*" ? ["*"] : [...step.block.manifest.outputs.find((o) => o.name === outputName)!.kinds];
   return { name: output.name, source: { from: "step", step: stepName, output: outputName, isBatch: step.isBatch }, kinds };
