@@ -147,4 +147,16 @@ describe.skipIf(!haveShared)("sightline embed", () => {
     ]);
     for (const line of lines) expect(line.embedding).toHaveLength(EMBEDDING_LENGTH);
   });
+
+  it("keeps the order across batches when more images are given than one batch takes", async () => {
+    const images = [crowd, plate, crowd, plate, crowd];
+    const result = await runCli(["embed", "--model", SHARED_CLIP, "--batch-size", "2", ...images.flatMap((image) => ["--image", image])]);
+    expect(result.code).toBe(0);
+    const lines = result.lines as { input: string; embedding: number[] }[];
+    expect(lines.map((line) => line.input)).toEqual(images);
+    const distance = (a: number[], b: number[]) => Math.max(...a.map((value, i) => Math.abs(value - b[i])));
+    for (const i of [2, 4]) expect(distance(lines[i].embedding, lines[0].embedding)).toBeLessThan(1e-4);
+    expect(distance(lines[3].embedding, lines[1].embedding)).toBeLessThan(1e-4);
+    expect(distance(lines[0].embedding, lines[1].embedding)).toBeGreaterThan(1e-3);
+  });
 });

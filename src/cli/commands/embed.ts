@@ -1,12 +1,17 @@
 /**
  * `sightline embed --model <version|folder> (--image <file> | --text <string>)…`: one JSON line
  * per item, in the order given: `{"type": "image"|"text", "input": …, "embedding": […]}`.
- * All images go to the model in one batch, all texts in another.
+ * Images go to the model in batches of `maxBatchSize`, a few batches in flight: while one is in
+ * inference the next is decoded and preprocessed, on the core inference leaves, and memory
+ * holds a few batches of decoded images however many are given. All texts go in one batch.
  */
 import { toErrorBody } from "../../errors/index.js";
 import { loadImage } from "../../images/codec.js";
-import { ClipRuntime, type ModelOptions } from "../../models/index.js";
+import { ClipRuntime, resolveModelOptions, type ModelOptions } from "../../models/index.js";
 import { printJson } from "../io.js";
+
+/** Batches of images decoded, preprocessed or in inference at once. */
+const BATCHES_IN_FLIGHT = 3;
 
 export interface EmbedItem {
   type: "image" | "text";
@@ -20,10 +25,15 @@ export async function embedCommand(items: readonly EmbedItem[], model: string, s
   }
   const runtime = new ClipRuntime(settings);
   try {
-    const images = await Promise.all(items.filter((item) => item.type === "image").map((item) => loadImage(item.input, item.input)));
+    const files = items.filter((item) => item.type === "image").map((item) => item.input);
     const texts = items.filter((item) => item.type === "text").map((item) => item.input);
+    const batches: string[][] = [];
+    const { maxBatchSize } = resolveModelOptions(settings);
+    for (let i = 0; i < files.length; i += maxBatchSize) batches.push(files.slice(i, i + maxBatchSize));
+    const embedBatch = async (batch: readonly string[]) =>
+      runtime.embedImages(await Promise.all(batch.map((file) => loadImage(file, file))), { version: model });
     const [imageEmbeddings, textEmbeddings] = await Promise.all([
-      images.length > 0 ? runtime.embedImages(images, { version: model }) : [],
+      inOrderWithin(batches, BATCHES_IN_FLIGHT, embedBatch).then((results) => results.flat()),
       texts.length > 0 ? runtime.embedTexts(texts, { version: model }) : [],
     ]);
     let image = 0;
@@ -40,4 +50,18 @@ export async function embedCommand(items: readonly EmbedItem[], model: string, s
   } finally {
     await runtime.close();
   }
+}
+
+/** `work` on every item, at most `limit` at a time, results in the order of `items`. */
+async function inOrderWithin<T, R>(items: readonly T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const lane = async () => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await work(items[index]);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
+  return results;
 }
