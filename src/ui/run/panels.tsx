@@ -170,6 +170,7 @@ export function StatusPanel({ report }: { report: PipelineReport | null }) {
                 <td>
                   {source.framesDecoded}
                   {source.totalFrames ? ` / ${source.totalFrames}` : ""}
+                  {source.framesWithoutPixels > 0 ? ` (${source.framesWithoutPixels} without pixels: no step reads them)` : ""}
                 </td>
                 <td>{source.framesDropped}</td>
                 <td>{number(source.measuredFps ?? source.declaredFps)}</td>
