@@ -46,7 +46,7 @@ const SAMPLED = {
 async function runFile(
   readAheadFrames: number,
   workflow: object = WORKFLOW,
-  options: { video?: TestVideo; decodeEveryFrame?: boolean } = {},
+  options: { videos?: TestVideo[]; decodeEveryFrame?: boolean } = {},
 ): Promise<{ outputs: Record<string, unknown>[]; visionRuns: number; visionImages: number; withoutPixels: number }> {
   const services = new Services({ models: { folders: { "ViT-B-32": model } } });
   const engine = compile(workflow, { services, isolateElementErrors: true });
@@ -54,7 +54,7 @@ async function runFile(
   try {
     const pipeline = new VideoPipeline({
       engine,
-      videos: [(options.video ?? clip).path],
+      videos: (options.videos ?? [clip]).map((video) => video.path),
       readAheadFrames,
       decodeEveryFrame: options.decodeEveryFrame,
       onTick: (_tick, results) => {
@@ -64,7 +64,8 @@ async function runFile(
     const status = await pipeline.run();
     expect(status.errors).toBe(0);
     const { visionRuns, visionImages } = services.get(clipRuntime).stats;
-    return { outputs, visionRuns, visionImages, withoutPixels: status.sources[0].framesWithoutPixels };
+    const withoutPixels = status.sources.reduce((sum, source) => sum + source.framesWithoutPixels, 0);
+    return { outputs, visionRuns, visionImages, withoutPixels };
   } finally {
     await engine.close();
     await services.close();
@@ -92,13 +93,24 @@ describe("read-ahead of file frames", () => {
   });
 
   it("behind a rate limiter, pipes only the frames CLIP reads (and the last), with the same pixels as when every frame is piped", async () => {
-    const everyFrame = await runFile(64, SAMPLED, { video: moving, decodeEveryFrame: true });
-    const sparse = await runFile(64, SAMPLED, { video: moving });
+    const everyFrame = await runFile(64, SAMPLED, { videos: [moving], decodeEveryFrame: true });
+    const sparse = await runFile(64, SAMPLED, { videos: [moving] });
     const embeddings = sparse.outputs.flatMap((outputs) => (outputs.embedding === null ? [] : [JSON.stringify(outputs.embedding)]));
     expect(embeddings).toHaveLength(4); // frames 1, 11, 21, 31
     expect(new Set(embeddings).size).toBe(4);
     expect(sparse.outputs).toEqual(everyFrame.outputs);
     expect(everyFrame.withoutPixels).toBe(0);
     expect(sparse.withoutPixels).toBe(40 - 5); // piped: 1, 11, 21, 31 and 40
+  });
+
+  it("plans each source of a run on its own stream's rate limiter state", async () => {
+    const everyFrame = await runFile(64, SAMPLED, { videos: [moving, clip], decodeEveryFrame: true });
+    const sparse = await runFile(64, SAMPLED, { videos: [moving, clip] });
+    // one result per frame, the two sources' frames of a tick side by side
+    expect(sparse.outputs).toHaveLength(80);
+    const embedded = sparse.outputs.flatMap((outputs, i) => (outputs.embedding === null ? [] : [i]));
+    expect(embedded).toEqual([0, 1, 20, 21, 40, 41, 60, 61]); // frames 1, 11, 21, 31 of each
+    expect(sparse.outputs).toEqual(everyFrame.outputs);
+    expect(sparse.withoutPixels).toBe(2 * 35);
   });
 });
