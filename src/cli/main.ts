@@ -166,13 +166,12 @@ addModelOptions(
     .description("Print CLIP embeddings of images and texts, one JSON line per item")
     .requiredOption("--model <version|folder>", "CLIP version (e.g. ViT-B-32) or a model folder", "ViT-B-32")
     .option("--image <file>", "an image to embed; repeatable", (file: string) => void embedItems.push({ type: "image", input: file }))
-    .option("--text <string>", "a text to embed; repeatable", (text: string) => void embedItems.push({ type: "text", input: text }))
-    .option("--batch-size <n>", "images per model call (default 16)", positiveInteger),
+    .option("--text <string>", "a text to embed; repeatable", (text: string) => void embedItems.push({ type: "text", input: text })),
   false,
-).action(async (options: ModelCliOptions & { model: string; batchSize?: number }) => {
-  const { model, batchSize, ...rest } = options;
+).action(async (options: ModelCliOptions & { model: string }) => {
+  const { model, ...rest } = options;
   const images = embedItems.filter((item) => item.type === "image").length;
-  const defaults = { workload: images > 1 ? "throughput" : "latency", ...(batchSize ? { maxBatchSize: batchSize } : {}) } as const;
+  const defaults = { workload: images > 1 ? "throughput" : "latency" } as const;
   process.exitCode = await embedCommand(embedItems, model, modelSettings({ ...rest, model: {} }, defaults));
 });
 

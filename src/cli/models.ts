@@ -13,6 +13,7 @@ export interface ModelCliOptions {
   dtype?: Dtype;
   threads?: number;
   inferenceWorkers?: number;
+  batchSize?: number;
   cacheDir?: string;
   mirror?: string;
   offline?: boolean;
@@ -45,6 +46,7 @@ export function addModelOptions(command: Command, mapping = true): Command {
       "inferences run side by side, each with threads/n ONNX Runtime threads (default: 2 for video files, folders and several images; else 1)",
       positiveInteger,
     )
+    .option("--batch-size <n>", "images per inference at most (default 16; 1 makes int8 embeddings independent of the batch)", positiveInteger)
     .option("--cache-dir <dir>", "where downloaded models live (default ~/.cache/sightline/models, or SIGHTLINE_CACHE_DIR)")
     .option("--mirror <url>", "Hugging Face endpoint to download from (or SIGHTLINE_HF_MIRROR)")
     .option("--offline", "never touch the network; fail naming the missing file (or SIGHTLINE_OFFLINE=1)")
@@ -57,6 +59,7 @@ export function modelSettings(options: Partial<ModelCliOptions>, defaults: Parti
   if (options.dtype) settings.dtype = options.dtype;
   if (options.threads) settings.threads = options.threads;
   if (options.inferenceWorkers) settings.inferenceWorkers = options.inferenceWorkers;
+  if (options.batchSize) settings.maxBatchSize = options.batchSize;
   if (options.cacheDir) settings.cacheDir = options.cacheDir;
   if (options.mirror) settings.mirror = options.mirror;
   if (options.offline) settings.offline = true;

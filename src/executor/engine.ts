@@ -108,6 +108,25 @@ export class WorkflowEngine {
   }
 
   /**
+   * Gets a later run's inputs ready while the current run goes on — images loaded and decoded
+   * (e.g. the next line of a JSON Lines file) — and warms the engine with them (see `warm`), so
+   * that run starts on work already done or under way. Pass what it returns to `run`, in the
+   * order the runs will come. Never rejects: inputs it cannot prepare come back as given, and
+   * `run` reports what is wrong with them.
+   */
+  async prepare(inputs: Record<string, unknown>, options: RunOptions = {}): Promise<Record<string, unknown>> {
+    if (this.closed) return inputs;
+    try {
+      const assembled = await assembleInputs(this.plan, inputs, { ...this.imageLoading, signal: options.signal });
+      const prepared = { ...inputs, ...Object.fromEntries(assembled.values) };
+      this.warm(prepared);
+      return prepared;
+    } catch {
+      return inputs;
+    }
+  }
+
+  /**
    * Which upcoming frames of a stream some step will read the pixels of (see `PixelDemand`), for
    * a video pipeline whose frames come as `imageInput` and whose other inputs are `params`; null
    * when that cannot be known ahead, i.e. every frame's pixels may be read.

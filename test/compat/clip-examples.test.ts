@@ -135,6 +135,26 @@ describe.skipIf(!haveShared)("CLIP workflows (compat rows 1–6) on a genuine ti
   });
 });
 
+describe.skipIf(!haveShared)("sightline run --inputs with images, the next line read ahead", () => {
+  it("answers every line in order, a broken image on its own line, the others as when run alone", async () => {
+    const lines = [
+      { image_1: [crowd, plate], reference: "people" },
+      { image_1: "no-such-image.jpg", reference: "people" },
+      { image_1: plate, reference: "cars" },
+    ];
+    const result = await runCli(["run", example("CLIP_WORKFLOW_COSINE_SIMILARITY_CROSS_DATA_TYPE"), "--inputs", writeTemp("in.jsonl", lines), ...models]);
+    expect(result.code).toBe(1);
+    const answers = result.lines as { outputs?: Outputs; error?: Record<string, string> }[];
+    expect(answers).toHaveLength(3);
+    expect(answers[0].outputs).toHaveLength(2);
+    expect(answers[1].error?.error_type).toBe("RuntimeInputError");
+    expect(result.stderr).toContain("line 2: RuntimeInputError");
+    const alone = await run("CLIP_WORKFLOW_COSINE_SIMILARITY_CROSS_DATA_TYPE", lines[2]);
+    expect(answers[2].outputs).toEqual(alone.outputs);
+    expect(answers[0].outputs![1]).toEqual((await run("CLIP_WORKFLOW_COSINE_SIMILARITY_CROSS_DATA_TYPE", { image_1: plate, reference: "people" })).outputs![0]);
+  });
+});
+
 describe.skipIf(!haveShared)("sightline embed", () => {
   it("prints one line per item in the order given, through --model <folder>", async () => {
     const result = await runCli(["embed", "--model", SHARED_CLIP, "--text", "a dog", "--image", crowd, "--text", "a cat"]);

@@ -1,7 +1,7 @@
 /** Warming: inference started ahead of need is taken by the run, not done twice, and changes nothing. */
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { compile, Services, WorkflowImage } from "../../src/index.js";
+import { compile, Services, toJpegBase64, WorkflowImage } from "../../src/index.js";
 import { clipRuntime, ClipRuntime, createTinyClipModel } from "../../src/models/index.js";
 import { tempDir } from "../helpers/cli.js";
 import { statement, videoTimeSampler } from "../helpers/workflows.js";
@@ -188,6 +188,50 @@ describe("engine.warm", () => {
       // one closed gate and the guess is off again
       await engine.run({ image: frame(7), open: 0 });
       expect(await warmedRuns(engine, frame(8))).toBe(0);
+    } finally {
+      await services.close();
+    }
+  });
+});
+
+describe("engine.prepare", () => {
+  const plain = {
+    version: "1.0",
+    inputs: [{ type: "WorkflowImage", name: "image" }],
+    steps: [{ type: "roboflow_core/clip@v1", name: "clip", data: "$inputs.image" }],
+    outputs: [{ type: "JsonField", name: "embedding", selector: "$steps.clip.embedding" }],
+  };
+  const asBase64 = async (image: WorkflowImage) => ({ type: "base64", value: await toJpegBase64(image, 95) });
+
+  it("decodes a later run's images and starts its inference; the run takes both and gives the same outputs", async () => {
+    const services = tinyClipServices();
+    const runtime = services.get(clipRuntime);
+    try {
+      const engine = compile(plain, { services });
+      const raw = { image: [await asBase64(frame(3)), await asBase64(frame(9))] };
+      const prepared = await engine.prepare(raw);
+      await runtime.warmingDone();
+      expect(runtime.stats.visionRuns).toBe(1);
+      const outputs = await engine.runSerialised(prepared);
+      expect(runtime.stats.visionRuns).toBe(1); // nothing computed again
+      const cold = tinyClipServices();
+      try {
+        expect(outputs).toEqual(await compile(plain, { services: cold }).runSerialised(raw));
+      } finally {
+        await cold.close();
+      }
+    } finally {
+      await services.close();
+    }
+  });
+
+  it("gives inputs it cannot prepare back as they were, for the run to report", async () => {
+    const services = tinyClipServices();
+    try {
+      const engine = compile(plain, { services });
+      const broken = { image: { type: "base64", value: "bm90IGFuIGltYWdl" } };
+      expect(await engine.prepare(broken)).toBe(broken);
+      await expect(engine.run(broken)).rejects.toMatchObject({ errorType: "RuntimeInputError" });
     } finally {
       await services.close();
     }

@@ -35,12 +35,26 @@ export async function runInputsCommand(workflowPath: string, options: RunInputsO
   process.once("SIGTERM", stop);
   process.once("SIGINT", stop);
   let failures = 0;
+  const lines = readInputs(options.inputs)[Symbol.asyncIterator]();
+  // A file's next line is read and its images decoded (and CLIP started on them) while this
+  // line runs. Not stdin: waiting there for a next line would hold back this line's answer.
+  const readAhead = options.inputs !== "-";
+  const next = () => {
+    const line = lines.next();
+    const ready = readAhead ? line.then((read) => (read.done || read.value.error ? null : engine.prepare({ ...options.params, ...read.value.value }))) : null;
+    return { line, ready };
+  };
   try {
-    for await (const input of readInputs(options.inputs)) {
-      if (stopping) break;
+    let upcoming = next();
+    for (;;) {
+      const read = await upcoming.line;
+      if (read.done || stopping) break;
+      const input = read.value;
+      const { ready } = upcoming;
+      if (readAhead) upcoming = next();
       try {
         if (input.error) throw new RuntimeInputError(input.error, { context: "workflow_execution | input_parsing" });
-        const outputs = await engine.runSerialised({ ...options.params, ...input.value });
+        const outputs = await engine.runSerialised((await ready) ?? { ...options.params, ...input.value });
         printJson({ outputs });
       } catch (error) {
         failures++;
@@ -51,6 +65,7 @@ export async function runInputsCommand(workflowPath: string, options: RunInputsO
         if (!(error instanceof WorkflowError)) process.stderr.write(`${(error as Error).stack ?? ""}\n`);
       }
       await stateFile?.ranOnce(engine);
+      if (!readAhead) upcoming = next();
     }
   } catch (error) {
     printJson({ error: toErrorBody(error) });
