@@ -9,7 +9,9 @@
  *       sightline's runtime from decoded images, and from JPEG bytes (decode + preprocess + infer);
  *   (b) `sightline embed` from JPEG files: the built CLI in a child process; its start-up (Node,
  *       model load) is cancelled out by timing two invocations of different lengths;
- *   (c) a workflow with clip@v1 on a batch of images given as JPEG files, through the library.
+ *   (c) a workflow with clip@v1 on a batch of images given as JPEG files, through the library,
+ *       one run after another; (c′) the same workflow through `sightline run --inputs` on a JSON
+ *       Lines file of such batches (the CLI reads the next line ahead), timed like (b).
  *
  * Options: --dtypes fp32,int8  --batches 1,8  --seconds 6 (per scenario and setting)  --threads N
  *          --workers N (sightline's inference workers; default: the throughput workload's, 2 on two or more CPUs)
@@ -17,8 +19,8 @@
  */
 import { execFileSync, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
-import { mkdir, readdir, readFile } from "node:fs/promises";
-import { availableParallelism, cpus } from "node:os";
+import { mkdir, mkdtemp, readdir, readFile, writeFile } from "node:fs/promises";
+import { availableParallelism, cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import ort from "onnxruntime-node";
@@ -137,74 +139,95 @@ const SCENARIOS: Scenario[] = [
   embedCliScenario("(b) sightline embed, JPEG files, fast", "fast"),
   workflowScenario("(c) workflow clip@v1, JPEG files, exact", "exact"),
   workflowScenario("(c) workflow clip@v1, JPEG files, fast", "fast"),
+  runInputsCliScenario("(c′) sightline run --inputs, JPEG files, exact", "exact"),
+  runInputsCliScenario("(c′) sightline run --inputs, JPEG files, fast", "fast"),
 ];
 
 /**
- * `sightline embed` as a user runs it. One run here is an invocation embedding EMBED_LONG images
- * minus one embedding EMBED_SHORT: the difference removes Node's start-up and the model load
- * (which would otherwise dominate), leaving the per-image cost of EMBED_LONG − EMBED_SHORT images.
+ * A sightline command as a user runs it, in a child process (the built CLI). One run here is an
+ * invocation on CLI_LONG images minus one on CLI_SHORT: the difference removes Node's start-up
+ * and the model load (which would otherwise dominate), leaving the per-image cost of
+ * CLI_LONG − CLI_SHORT images.
  */
-const EMBED_LONG = 64;
-const EMBED_SHORT = 8;
-function embedCliScenario(name: string, resize: ImageResizeMode): Scenario {
+const CLI_LONG = 64;
+const CLI_SHORT = 8;
+function cliScenario(name: string, resize: ImageResizeMode, command: (setting: Setting, files: string[]) => Promise<string[]>): Scenario {
   const cli = join(ROOT, "dist", "cli", "main.js");
   return {
     name,
     async prepare(setting) {
       if (!existsSync(cli)) throw new Error("bench:clip needs the built CLI: run `npm run build` first");
-      const invoke = (files: string[]) =>
-        new Promise<number>((resolvePromise, reject) => {
+      const invoke = async (files: string[]) => {
+        const args = [
+          cli,
+          ...(await command(setting, files)),
+          "--dtype",
+          setting.dtype,
+          "--threads",
+          String(THREADS),
+          "--inference-workers",
+          String(workersFor(setting.batch)),
+          "--resize",
+          resize,
+          "--batch-size",
+          String(setting.batch),
+        ];
+        return new Promise<number>((resolvePromise, reject) => {
           const started = performance.now();
-          const args = [
-            cli,
-            "embed",
-            "--model",
-            setting.modelDir,
-            "--dtype",
-            setting.dtype,
-            "--threads",
-            String(THREADS),
-            "--inference-workers",
-            String(workersFor(setting.batch)),
-            "--resize",
-            resize,
-            "--batch-size",
-            String(setting.batch),
-          ];
-          const child = spawn(process.execPath, [...args, ...files.flatMap((file) => ["--image", file])], { stdio: ["ignore", "ignore", "inherit"] });
+          const child = spawn(process.execPath, args, { stdio: ["ignore", "ignore", "inherit"] });
           child.on("error", reject);
-          child.on("exit", (code) => (code === 0 ? resolvePromise(performance.now() - started) : reject(new Error(`sightline embed exited with ${code}`))));
+          child.on("exit", (code) =>
+            code === 0 ? resolvePromise(performance.now() - started) : reject(new Error(`sightline ${args[1]} exited with ${code}`)),
+          );
         });
+      };
       let extraMs = 0;
       return {
         run: async (index) => {
-          const long = await invoke(pick(setting.jpegFiles, index, EMBED_LONG));
-          const short = await invoke(pick(setting.jpegFiles, index, EMBED_SHORT));
+          const long = await invoke(pick(setting.jpegFiles, index, CLI_LONG));
+          const short = await invoke(pick(setting.jpegFiles, index, CLI_SHORT));
           extraMs += long - short;
         },
         close: async () => {},
-        imagesPerRun: EMBED_LONG - EMBED_SHORT,
+        imagesPerRun: CLI_LONG - CLI_SHORT,
         measuredMs: () => extraMs,
       };
     },
   };
 }
 
-/** The library a program embeds: a workflow with clip@v1 run on a batch of image files. */
+/** (b): `sightline embed --image …` on the files. */
+function embedCliScenario(name: string, resize: ImageResizeMode): Scenario {
+  return cliScenario(name, resize, async (setting, files) => ["embed", "--model", setting.modelDir, ...files.flatMap((file) => ["--image", file])]);
+}
+
+/** (c′): `sightline run <clip workflow> --inputs lines.jsonl`, one line per batch of images. */
+function runInputsCliScenario(name: string, resize: ImageResizeMode): Scenario {
+  return cliScenario(name, resize, async (setting, files) => {
+    const dir = await mkdtemp(join(tmpdir(), "sightline-bench-"));
+    const workflowPath = join(dir, "workflow.json");
+    const inputsPath = join(dir, "inputs.jsonl");
+    await writeFile(workflowPath, JSON.stringify(CLIP_WORKFLOW));
+    const lines: string[] = [];
+    for (let i = 0; i < files.length; i += setting.batch) lines.push(JSON.stringify({ image: files.slice(i, i + setting.batch) }));
+    await writeFile(inputsPath, lines.join("\n") + "\n");
+    return ["run", workflowPath, "--inputs", inputsPath, "--model", `ViT-B-32=${setting.modelDir}`];
+  });
+}
+
+const CLIP_WORKFLOW = {
+  version: "1.0",
+  inputs: [{ type: "WorkflowImage", name: "image" }],
+  steps: [{ type: "roboflow_core/clip@v1", name: "clip", data: "$inputs.image", version: "ViT-B-32" }],
+  outputs: [{ type: "JsonField", name: "embedding", selector: "$steps.clip.embedding" }],
+};
+
 function workflowScenario(name: string, imageResize: ImageResizeMode): Scenario {
   return {
     name,
     async prepare(setting) {
       const services = new Services({ models: modelOptions(setting, imageResize) });
-      const engine = compile(
-        {
-          version: "1.0",
-          inputs: [{ type: "WorkflowImage", name: "image" }],
-          steps: [{ type: "roboflow_core/clip@v1", name: "clip", data: "$inputs.image", version: "ViT-B-32" }],
-          outputs: [{ type: "JsonField", name: "embedding", selector: "$steps.clip.embedding" }],
-        },
-        { services },
-      );
+      const engine = compile(CLIP_WORKFLOW, { services });
       return {
         run: (index) => engine.run({ image: pick(setting.jpegFiles, index, setting.batch) }),
         close: async () => {
