@@ -58,9 +58,11 @@ export interface PipelineOptions {
   /**
    * Files and folders: frames (over all sources) taken from the decoders ahead of the engine, so
    * that CLIP embeds them in batches while the current frame runs, and starts on frames a
-   * sampler will let through (default 64, and at most `READ_AHEAD_BYTES` of frames; 0: none).
+   * sampler will let through (default 64, and at most `readAheadBytes` of frames; 0: none).
    */
   readAheadFrames?: number;
+  /** Files and folders: frames read ahead hold at most about this many bytes as decoded (default `READ_AHEAD_BYTES`, 64 MiB). */
+  readAheadBytes?: number;
   /**
    * Pipe every frame of a video file from the decoder, even those whose pixels the workflow will
    * not read (by default, when that is known ahead — a rate limiter on video time in front of
@@ -164,7 +166,7 @@ export class VideoPipeline {
   }
 
   /**
-   * Files and folders: the next ticks (`readAheadFrames` frames with pixels, `READ_AHEAD_BYTES`,
+   * Files and folders: the next ticks (`readAheadFrames` frames with pixels, `readAheadBytes`,
    * `READ_AHEAD_TICKS` at most) are taken while the current one runs, and their frames warm the
    * engine: CLIP starts embedding them, and the frames that pile up while an inference runs go
    * to the next one together, as a batch. Live sources are not read ahead: a tick taken early
@@ -173,10 +175,13 @@ export class VideoPipeline {
   private async loop(multiplexer: VideoMultiplexer): Promise<void> {
     const live = multiplexer.sources.some((source) => isLiveKind(source.kind));
     const budget = live ? 0 : (this.options.readAheadFrames ?? READ_AHEAD_FRAMES);
+    const maxBytes = this.options.readAheadBytes ?? READ_AHEAD_BYTES;
     const engine = this.options.engine;
     const upcoming: Promise<Tick | null>[] = [];
-    // What the ticks taken ahead hold; a read not yet answered counts as full frames.
-    const ahead = { reading: 0, frames: 0, bytes: 0, ended: false };
+    // What the ticks taken ahead hold. A read not yet answered counts as a tick of full frames,
+    // as large as the largest seen (before any is seen, one read at a time: 4K frames are 12 MB).
+    const ahead = { reading: 0, frames: 0, bytes: 0, largestTick: 0, ended: false };
+    const unanswered = () => (ahead.largestTick > 0 ? ahead.reading * ahead.largestTick : ahead.reading > 0 ? Infinity : 0);
     const held = (tick: Tick) => ({
       frames: tick.frames.filter((frame) => frame.bytes > 0).length,
       bytes: tick.frames.reduce((sum, frame) => sum + frame.bytes, 0),
@@ -188,7 +193,7 @@ export class VideoPipeline {
         !ahead.ended &&
         upcoming.length < READ_AHEAD_TICKS &&
         ahead.frames + ahead.reading * multiplexer.sources.length < budget &&
-        ahead.bytes < READ_AHEAD_BYTES
+        ahead.bytes + unanswered() < maxBytes
       ) {
         ahead.reading++;
         const next = multiplexer.next();
@@ -203,6 +208,7 @@ export class VideoPipeline {
             const { frames, bytes } = held(tick);
             ahead.frames += frames;
             ahead.bytes += bytes;
+            ahead.largestTick = Math.max(ahead.largestTick, bytes);
             engine.warm(this.inputsFor(tick));
             fill();
           },

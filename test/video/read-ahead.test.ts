@@ -113,4 +113,27 @@ describe("read-ahead of file frames", () => {
     expect(sparse.outputs).toEqual(everyFrame.outputs);
     expect(sparse.withoutPixels).toBe(2 * 35);
   });
+
+  it("holds at most readAheadBytes of decoded frames ahead, whatever readAheadFrames says", async () => {
+    const engine = compile({ version: "1.0", inputs: [{ type: "WorkflowImage", name: "image" }], steps: [], outputs: [] });
+    const frameBytes = 64 * 48 * 1.5; // 4:2:0
+    let ticks = 0;
+    let mostAhead = 0;
+    const pipeline = new VideoPipeline({
+      engine,
+      videos: [clip.path],
+      readAheadFrames: 1000,
+      readAheadBytes: 5 * frameBytes,
+      decodeEveryFrame: true, // (no step reads pixels here: otherwise the frames would come without)
+      onTick: async () => {
+        ticks++;
+        await new Promise((resolve) => setTimeout(resolve, 5)); // a slow consumer: the read-ahead fills
+        mostAhead = Math.max(mostAhead, pipeline.status().sources[0].framesDelivered - ticks);
+      },
+    });
+    await pipeline.run();
+    expect(ticks).toBe(40);
+    expect(mostAhead).toBeLessThanOrEqual(5); // a read is made while what is held and asked for is under five frames
+    expect(mostAhead).toBeGreaterThanOrEqual(4);
+  });
 });
