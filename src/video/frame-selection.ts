@@ -1,12 +1,16 @@
 /**
  * Which frames of a video file ffmpeg pipes to us, when the workflow's pixel demand is known
  * ahead (see `WorkflowEngine.pixelDemand`): the frames some step reads the pixels of, and the
- * last declared frame and any after it, so the end of the file is always seen. Pure arithmetic,
- * pinned by tests.
+ * last few declared frames and any after them, so the end of the file is always seen even when
+ * the decoder gives a frame or two fewer than the container counts (edit lists). Pure
+ * arithmetic, pinned by tests.
  */
 
 /** ffmpeg's `select` filter gets at most this many terms; a demand more scattered pipes every frame. */
 export const MAX_SELECT_TERMS = 32;
+
+/** The last frames a container declares are piped whatever the demand (see the top). */
+export const TAIL_FRAMES = 8;
 
 /** A run of frame numbers first, first + step, … (count of them). */
 export interface Progression {
@@ -60,18 +64,19 @@ export interface PipedFrames {
 }
 
 /**
- * Plans the piping of a file of `totalFrames` (as declared) given which of them are demanded
- * (`demanded[i]` for frame i + 1): null when it saves too little to be worth it (more than half
- * the frames demanded) or the demand is too scattered for one `select` expression.
+ * Plans the piping of a file of `totalFrames` (as its container declares) given which of them
+ * are demanded (`demanded[i]` for frame i + 1): null when it saves too little to be worth it
+ * (more than half the frames piped) or the demand is too scattered for one `select` expression.
  */
 export function planPipedFrames(demanded: readonly boolean[], totalFrames: number): PipedFrames | null {
+  const tailFrom = totalFrames - TAIL_FRAMES + 1;
   const numbers: number[] = [];
-  for (let i = 0; i < totalFrames - 1; i++) if (demanded[i]) numbers.push(i + 1);
-  if (numbers.length + 1 > totalFrames / 2) return null;
-  const expression = selectExpression(numbers, totalFrames);
+  for (let i = 0; i < tailFrom - 1; i++) if (demanded[i]) numbers.push(i + 1);
+  if (numbers.length + TAIL_FRAMES > totalFrames / 2) return null;
+  const expression = selectExpression(numbers, tailFrom);
   if (expression === null) return null;
   return {
     expression,
-    frameNumber: (k) => (k < numbers.length ? numbers[k] : totalFrames + (k - numbers.length)),
+    frameNumber: (k) => (k < numbers.length ? numbers[k] : tailFrom + (k - numbers.length)),
   };
 }

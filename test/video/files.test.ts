@@ -103,7 +103,7 @@ describe("video file source", () => {
     expect(near(meanColor(ticks[5].frames[0].image), [255, 0, 0], 12)).toBe(true);
   });
 
-  it("with a pixel demand, pipes only the demanded frames and the last; the others come in order, without pixels", async () => {
+  it("with a pixel demand, pipes only the demanded frames and the last eight; the others come in order, without pixels", async () => {
     const asked: number[][] = [];
     const multiplexer = await VideoMultiplexer.open([
       {
@@ -123,13 +123,13 @@ describe("video file source", () => {
     expect(frames.map((frame) => frame.frameNumber)).toEqual(Array.from({ length: 30 }, (_, i) => i + 1));
     expect(frames[0].timestamp.getTime() + 2900).toBe(frames[29].timestamp.getTime());
     expect(near(meanColor(frames[5].image), [255, 0, 0], 12)).toBe(true); // frame 6, red
-    expect(near(meanColor(frames[29].image), [128, 128, 128])).toBe(true);
-    for (const index of [0, 4, 6, 28]) {
+    for (const index of [22, 29]) expect(near(meanColor(frames[index].image), [128, 128, 128])).toBe(true); // the tail: 23…30
+    for (const index of [0, 4, 6, 21]) {
       expect(() => frames[index].image.data).toThrow(FrameNotDecodedError);
       expect(() => frames[index].image.data).toThrow(`frame ${index + 1} of source 0 was not decoded`);
     }
     expect([frames[4].image.width, frames[4].image.height]).toEqual([64, 48]);
-    expect(multiplexer.stats()[0]).toMatchObject({ state: "ended", framesDelivered: 30, framesWithoutPixels: 28, errors: 0 });
+    expect(multiplexer.stats()[0]).toMatchObject({ state: "ended", framesDelivered: 30, framesWithoutPixels: 30 - 1 - 8, errors: 0 });
   });
 
   it("with a pixel demand, says which frames it could not confirm when a file ends early", async () => {
@@ -145,7 +145,7 @@ describe("video file source", () => {
     expect(errors).toHaveLength(1);
     expect(errors[0]).toMatchObject({ frameNumber: 7 });
     expect((errors[0] as { message: string }).message).toContain(
-      "the file ended before frame 30 (it declares 30); frames 7–29, whose pixels no step reads, may exist but were not seen",
+      "the file ended before frame 23 (it declares 30); frames 7–22, whose pixels no step reads, may exist but were not seen",
     );
   });
 

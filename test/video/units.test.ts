@@ -7,7 +7,7 @@ import { videoPathFor } from "../../src/video/sinks/results.js";
 import { chooseCodec } from "../../src/video/sinks/video-file.js";
 import { sortNaturally } from "../../src/video/sources/image-folder.js";
 import { everyNth, videoFilters } from "../../src/video/sources/ffmpeg-decoder.js";
-import { MAX_SELECT_TERMS, planPipedFrames, progressions, selectExpression } from "../../src/video/frame-selection.js";
+import { MAX_SELECT_TERMS, planPipedFrames, progressions, selectExpression, TAIL_FRAMES } from "../../src/video/frame-selection.js";
 import { anomalyFilters } from "../../src/video/testing.js";
 import { RollingRate, backoffDelay, declaredFpsFromStreamLine, fileFrameTimestamp, parseFrameRate } from "../../src/video/timing.js";
 
@@ -194,30 +194,39 @@ describe("frames piped under a pixel demand", () => {
     expect(selectExpression(scattered(2 * MAX_SELECT_TERMS), 10_000)).toBeNull();
   });
 
-  it("numbers the piped frames: the demanded ones, then the last declared frame and any after it", () => {
+  it("numbers the piped frames: the demanded ones, then the last TAIL_FRAMES declared frames and any after them", () => {
     const demanded = Array.from({ length: 100 }, (_, i) => i % 30 === 0); // frames 1, 31, 61, 91
     const plan = planPipedFrames(demanded, 100)!;
-    expect(plan.expression).toBe("between(n\\,0\\,90)*not(mod(n-0\\,30))+gte(n\\,99)");
-    expect([0, 1, 2, 3, 4, 5].map((k) => plan.frameNumber(k))).toEqual([1, 31, 61, 91, 100, 101]);
-    // the last frame demanded anyway is piped once
-    const withLast = planPipedFrames(
-      Array.from({ length: 10 }, (_, i) => i === 0 || i === 9),
-      10,
+    // the tail starts at 100 − 8 + 1 = 93
+    expect(TAIL_FRAMES).toBe(8);
+    expect(plan.expression).toBe("between(n\\,0\\,90)*not(mod(n-0\\,30))+gte(n\\,92)");
+    expect([0, 1, 2, 3, 4, 11, 12].map((k) => plan.frameNumber(k))).toEqual([1, 31, 61, 91, 93, 100, 101]);
+    // a demanded frame inside the tail is piped once
+    const inTail = planPipedFrames(
+      Array.from({ length: 40 }, (_, i) => i === 0 || i === 35),
+      40,
     )!;
-    expect([0, 1, 2].map((k) => withLast.frameNumber(k))).toEqual([1, 10, 11]);
+    expect(inTail.expression).toBe("eq(n\\,0)+gte(n\\,32)");
+    expect([0, 1, 9].map((k) => inTail.frameNumber(k))).toEqual([1, 33, 41]);
   });
 
-  it("pipes every frame when over half of them are demanded", () => {
+  it("pipes every frame when over half of them would be piped", () => {
     expect(
       planPipedFrames(
-        Array.from({ length: 10 }, (_, i) => i % 2 === 0),
-        10,
+        Array.from({ length: 40 }, (_, i) => i % 2 === 0),
+        40,
       ),
     ).toBeNull();
     expect(
       planPipedFrames(
-        Array.from({ length: 10 }, (_, i) => i < 3),
+        Array.from({ length: 10 }, () => false),
         10,
+      ),
+    ).toBeNull(); // the tail alone is most of it
+    expect(
+      planPipedFrames(
+        Array.from({ length: 40 }, (_, i) => i < 3),
+        40,
       ),
     ).not.toBeNull();
   });

@@ -34,6 +34,8 @@ export interface FileProbe {
   fps: number | null;
   /** `nb_frames` when the container states it, else duration × fps rounded; null if neither is known. */
   totalFrames: number | null;
+  /** Whether `totalFrames` is the container's own count rather than an estimate. */
+  framesDeclared: boolean;
   width: number;
   height: number;
   /** The stream's YUV matrix: BT.709 when it says so, else BT.601 (what ffmpeg assumes). */
@@ -85,7 +87,8 @@ export async function probeVideoFile(tools: FfmpegTools, path: string): Promise<
         ? Math.round(duration * fps)
         : null;
   const matrix: ColourMatrix = stream.color_space === "bt709" ? 709 : 601;
-  return { fps, totalFrames, width: Number(stream.width), height: Number(stream.height), matrix };
+  const framesDeclared = Number.isInteger(declaredFrames) && declaredFrames > 0;
+  return { fps, totalFrames, framesDeclared, width: Number(stream.width), height: Number(stream.height), matrix };
 }
 
 export class VideoFileSource extends QueuedSource {
@@ -175,13 +178,14 @@ export class VideoFileSource extends QueuedSource {
   }
 
   /**
-   * With a pixel demand, the frames some step reads the pixels of (and the last declared frame
-   * and any after it: the end is always seen); null to pipe every frame — no demand, a length
-   * the container does not state, or too little to skip.
+   * With a pixel demand, the frames some step reads the pixels of (and the last few declared
+   * frames and any after them: the end is always seen); null to pipe every frame — no demand, a
+   * length the container does not state (an estimate from the duration could be frames off), or
+   * too little to skip.
    */
   private async planPiping(probe: FileProbe, timestamp: (frameNumber: number) => Date): Promise<PipedFrames | null> {
     const total = probe.totalFrames;
-    if (!this.options.pixelDemand || total === null || total < 2) return null;
+    if (!this.options.pixelDemand || !probe.framesDeclared || total === null) return null;
     const demanded = this.options.pixelDemand();
     const plan: boolean[] = [];
     for (let frameNumber = 1; frameNumber <= total; frameNumber++) {
