@@ -132,6 +132,15 @@ describe("video file source", () => {
     expect(multiplexer.stats()[0]).toMatchObject({ state: "ended", framesDelivered: 30, framesWithoutPixels: 30 - 1 - 8, errors: 0 });
   });
 
+  it("with a pixel demand, pipes every frame of a container that does not state its frame count", async () => {
+    const mkv = await makeTestVideo(join(dir, "uncounted.mkv"), { frames: 30, fps: 10 });
+    const multiplexer = await VideoMultiplexer.open([{ reference: mkv.path, pixelDemand: () => (frame) => frame.metadata.frame_number === 6 }]);
+    const frames = (await collect(multiplexer)).map((tick) => tick.frames[0]);
+    expect(frames).toHaveLength(30);
+    expect(multiplexer.stats()[0]).toMatchObject({ framesWithoutPixels: 0, totalFrames: 30 }); // 3 s × 10 fps, an estimate
+    expect(frames[3].image.data).toHaveLength(64 * 48 * 3);
+  });
+
   it("with a pixel demand, says which frames it could not confirm when a file ends early", async () => {
     const events: SourceEvent[] = [];
     const multiplexer = await VideoMultiplexer.open(
