@@ -8,7 +8,8 @@
  * by forecastable flow control (see `isForecastable`): those gates are run ahead, frame after
  * frame, on a copy of their state for the stream, as the Warmer does. Otherwise — a step that
  * reads every frame, a workflow output that is the image, a gate that cannot be run ahead, a
- * gate whose state spans streams — there is no demand to plan with: every frame is needed.
+ * gate whose state spans streams — there is no demand to plan with: every frame is needed; and
+ * from a frame whose gate reads the clock on (wall time cannot be known ahead) every frame is.
  */
 import type { CompiledStep, CompiledWorkflow, ValueSource } from "../compiler/index.js";
 import { parameterValue } from "./inputs.js";
@@ -47,7 +48,18 @@ export function planPixelDemand(
   const parameters = new Map(plan.inputs.filter((node) => !node.isBatch).map((node) => [node.name, parameterValue(node, params)]));
   return () => {
     const holders = new Map<string, { state: unknown }>();
+    // A gate that reads the clock (a rate limiter on frames without fps) cannot be told ahead:
+    // from the first such frame on, every frame is demanded.
+    let clockRead = false;
+    const ahead: AheadEnvironment = {
+      ...env,
+      clock: () => {
+        clockRead = true;
+        return env.clock();
+      },
+    };
     return (frame) => {
+      if (clockRead) return true;
       const values = new Map(parameters);
       for (const node of plan.inputs) if (node.isBatch) values.set(node.name, [frame[node.name]]);
       const { streams, frames: numbers } = identifyStreams(plan, 1, values);
@@ -59,9 +71,9 @@ export function planPixelDemand(
           holders.set(step.name, holder);
         }
         const element = { stream: streams[0], frame: numbers[0], index: 0, inputs: elementInputs(step, values, 0) };
-        selected.set(step.name, runAhead(step, holder, element, env));
+        selected.set(step.name, runAhead(step, holder, element, ahead));
       }
-      return readers.some((reader) => reader.gates.every((gate) => branchTaken(gate, selected.get(gate.flowStep)!)));
+      return clockRead || readers.some((reader) => reader.gates.every((gate) => branchTaken(gate, selected.get(gate.flowStep)!)));
     };
   };
 }

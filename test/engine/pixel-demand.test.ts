@@ -3,8 +3,8 @@ import { describe, expect, it } from "vitest";
 import { compile, WorkflowImage, type PixelDemand } from "../../src/index.js";
 import { statement, videoTimeSampler } from "../helpers/workflows.js";
 
-/** Frame `n` (1-based) of stream `stream` at 10 fps; reading its pixels counts in `reads`. */
-function frame(n: number, reads: number[], stream = "cam"): WorkflowImage {
+/** Frame `n` (1-based) of stream `stream` at 10 fps (`fps` null: unknown); reading its pixels counts in `reads`. */
+function frame(n: number, reads: number[], stream = "cam", fps: number | null = 10): WorkflowImage {
   return new WorkflowImage({
     width: 8,
     height: 6,
@@ -17,7 +17,7 @@ function frame(n: number, reads: number[], stream = "cam"): WorkflowImage {
       video_identifier: stream,
       frame_number: n,
       frame_timestamp: new Date(n * 100),
-      fps: 10,
+      fps,
       measured_fps: null,
       comes_from_video_file: true,
     },
@@ -72,6 +72,15 @@ describe("engine.pixelDemand", () => {
     // another stream has its own rate limiter state: its first frame passes
     expect(demanded(demand, 6, 8, "other")).toEqual([6]);
     expect(JSON.stringify(engine.snapshot().steps)).toBe(before);
+  });
+
+  it("demands every frame from the first one whose gate reads the clock (no fps: the rate limiter falls back to wall time)", () => {
+    const demand = compile(sampled()).pixelDemand("image")!;
+    const forecast = demand();
+    const withFps = (n: number) => forecast({ image: frame(n, []) });
+    const withoutFps = (n: number) => forecast({ image: frame(n, [], "cam", null) });
+    expect([withFps(1), withFps(2), withFps(3)]).toEqual([true, false, false]);
+    expect([withoutFps(4), withFps(5), withFps(6)]).toEqual([true, true, true]);
   });
 
   it("demands no frame when only metadata readers see the image", () => {
