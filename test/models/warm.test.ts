@@ -55,6 +55,31 @@ describe("ClipRuntime.warmImages", () => {
   });
 });
 
+describe("ClipRuntime.warmImages when the inference fails", () => {
+  it("gives the error to whoever takes the warm, and one nobody takes is no unhandled rejection", async () => {
+    const runtime = new ClipRuntime({ folders: { "ViT-B-32": model }, inferenceWorkers: 1 });
+    const unreadable = (id: string) =>
+      new WorkflowImage({
+        width: 8,
+        height: 8,
+        data: () => {
+          throw new Error("no pixels here");
+        },
+        parentId: id,
+      });
+    try {
+      const [taken, forgotten] = [unreadable("taken"), unreadable("forgotten")];
+      runtime.warmImages([taken, forgotten]);
+      await runtime.warmingDone();
+      await new Promise((resolve) => setTimeout(resolve, 20)); // where an unhandled rejection would surface
+      await expect(runtime.embedImages([taken])).rejects.toThrow("no pixels here");
+      expect(forgotten.width).toBe(8); // never taken
+    } finally {
+      await runtime.close();
+    }
+  });
+});
+
 describe("engine.warm", () => {
   const plain = {
     version: "1.0",

@@ -100,10 +100,11 @@ export class ClipRuntime {
     void done.then(() => this.warming.delete(done));
     fresh.forEach((image, i) => {
       const byModel = this.warmed.get(image) ?? new Map<string, Promise<number[]>>();
-      byModel.set(
-        model.id,
-        batch.then((embeddings) => embeddings[i]),
-      );
+      const embedding = batch.then((embeddings) => embeddings[i]);
+      // A warm nobody takes (a forecast that was wrong) must not fail as an unhandled rejection,
+      // which would end the process; whoever takes it still gets the error.
+      embedding.catch(() => undefined);
+      byModel.set(model.id, embedding);
       this.warmed.set(image, byModel);
     });
   }
