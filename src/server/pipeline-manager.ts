@@ -176,7 +176,9 @@ export class ManagedPipeline {
         this.droppedTotal++;
       }
       if (watched) {
-        const thumbnail = result.flagged ? await thumbnailDataUrl(result.frame.image) : undefined;
+        // A frame passed on without pixels (no step read them) has none to show; a thumbnail that
+        // fails is left out rather than failing the pipeline.
+        const thumbnail = result.flagged && result.frame.bytes > 0 ? await thumbnailDataUrl(result.frame.image).catch(() => undefined) : undefined;
         this.emit({ type: "frame", record, ...(thumbnail ? { thumbnail } : {}) });
       }
     }

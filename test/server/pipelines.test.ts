@@ -378,6 +378,45 @@ describe("GET /inference_pipelines/{id}/events", () => {
     await call(server.url, "POST", `/inference_pipelines/${id}/terminate`);
   });
 
+  it("flags frames without pixels too, and sends them without a thumbnail", async () => {
+    // CLIP-free: a rate limiter on video time in front of the one step that reads pixels, and a
+    // flag on every frame that reads none — so 10 fps frames 1, 11, 21 (and the file's last
+    // eight) are decoded to pixels, the others are not, and every one is flagged.
+    const sampled = {
+      version: "1.0",
+      inputs: [{ type: "WorkflowImage", name: "image" }],
+      steps: [
+        {
+          type: "roboflow_core/rate_limiter@v1",
+          name: "sample",
+          cooldown_seconds: 1,
+          depends_on: "$inputs.image",
+          video_reference_image: "$inputs.image",
+          next_steps: ["$steps.jpeg"],
+        },
+        { type: "PropertyDefinition", name: "jpeg", data: "$inputs.image", operations: [{ type: "ConvertImageToJPEG" }] },
+        { type: "Expression", name: "flag", data: {}, switch: { type: "CasesDefinition", cases: [], default: { type: "StaticCaseResult", value: true } } },
+      ],
+      outputs: [{ type: "JsonField", name: "is_outlier", selector: "$steps.flag.output" }],
+    };
+    const id = await initialise(server.url, { video_reference: short, workflow_specification: sampled });
+    await call(server.url, "POST", `/inference_pipelines/${id}/pause`);
+    let resumed: Promise<unknown> | null = null;
+    const { events } = await readEvents(`${server.url}/inference_pipelines/${id}/events`, (event) => {
+      resumed ??= call(server.url, "POST", `/inference_pipelines/${id}/resume`);
+      return event.event === "end";
+    });
+    await resumed;
+    expect(events.at(-1)).toEqual({ event: "end", data: { state: "finished" } });
+    const frames = events.filter((event) => event.event === "frame").map((event) => event.data as Frame);
+    expect(frames.map((frame) => frame.frame_number)).toEqual(Array.from({ length: 30 }, (_, i) => i + 1));
+    expect(frames.every((frame) => frame.flagged && frame.error === undefined)).toBe(true);
+    const withThumbnail = frames.filter((frame) => frame.thumbnail !== undefined).map((frame) => frame.frame_number);
+    expect(withThumbnail).toEqual([1, 11, 21, 23, 24, 25, 26, 27, 28, 29, 30]);
+    expect((await report(server.url, id)).sources).toEqual([expect.objectContaining({ framesWithoutPixels: 19 })]);
+    await call(server.url, "POST", `/inference_pipelines/${id}/terminate`);
+  });
+
   it("a client going away is unsubscribed; terminating ends open streams", async () => {
     const id = await initialise(server.url, { video_reference: long, max_fps: 10 });
     const first = await readEvents(`${server.url}/inference_pipelines/${id}/events`, (event) => event.event === "status");
