@@ -143,6 +143,25 @@ describe("inference off the event loop", () => {
   });
 });
 
+describe("closing while an inference runs", () => {
+  it("refuses the pending run at once and ends the worker only after its inference returns", async () => {
+    const host = new SessionHost({ workers: 1, threadsPerWorker: 1, executionProvider: "cpu" });
+    const session = await host.session(join(folder, "onnx", "vision_model.onnx"));
+    const n = 2048;
+    const pixels = new Float32Array(n * 3 * TINY_CLIP.imageSize * TINY_CLIP.imageSize).map((_, i) => Math.sin(i));
+    let settled = false;
+    const inference = session
+      .run({ pixel_values: { type: "float32", data: pixels, dims: [n, 3, TINY_CLIP.imageSize, TINY_CLIP.imageSize] } }, ["image_embeds"])
+      .finally(() => (settled = true));
+    inference.catch(() => undefined);
+    for (let turns = 0; turns < 20 && !settled; turns++) await nextMacrotask(); // the worker is inside ONNX Runtime now
+    // A worker terminated there would abort this whole process (onnxruntime-node throws from
+    // native code while the thread is torn down), failing the run, not just this test.
+    await host.close();
+    await expect(inference).rejects.toThrow("closed while inference was pending");
+  });
+});
+
 describe("several inference workers", () => {
   it("splits a batch between the workers and runs them side by side, with the embeddings one worker gives", async () => {
     const eight = [...images, ...images.map((image, i) => syntheticPhoto(image.width, image.height, 10 + i))];

@@ -72,11 +72,17 @@ export class OnnxSession {
   }
 }
 
+/** A closing runtime waits this long at most for a worker to finish the inference it is running. */
+const TERMINATE_GRACE_MS = 10_000;
+
 /** One worker thread and the requests it has not answered yet. */
 export class WorkerLane {
   private worker: Worker | null = null;
   private readonly pending = new Map<number, Pending>();
   private nextId = 1;
+  /** Requests posted and not answered, whether or not anyone still waits for them (see `terminate`). */
+  private inFlight = 0;
+  private idleWaiters: Array<() => void> = [];
 
   constructor(private readonly host: SessionHost) {}
 
@@ -92,6 +98,7 @@ export class WorkerLane {
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
       if (this.pending.size === 1) worker.ref();
+      this.inFlight++;
       worker.postMessage({ ...request, id }, transfer);
     });
   }
@@ -101,9 +108,13 @@ export class WorkerLane {
     const onnxRuntimePath = createRequire(import.meta.url).resolve("onnxruntime-node");
     const worker = new Worker(WORKER_SCRIPT, { eval: true, workerData: { onnxRuntimePath } });
     worker.unref();
-    worker.on("message", (reply: Reply) => this.settle(reply));
+    worker.on("message", (reply: Reply) => {
+      this.answered(1);
+      this.settle(reply);
+    });
     worker.on("error", (error) => this.host.fail(new ModelError(`an ONNX Runtime worker failed: ${error.message}`)));
     worker.on("exit", (code) => {
+      this.answered(this.inFlight);
       if (this.worker === worker) this.host.fail(new ModelError(`an ONNX Runtime worker stopped (exit code ${code})`));
     });
     this.worker = worker;
@@ -124,10 +135,31 @@ export class WorkerLane {
     this.pending.clear();
   }
 
+  private answered(count: number): void {
+    this.inFlight = Math.max(0, this.inFlight - count);
+    if (this.inFlight > 0) return;
+    const waiters = this.idleWaiters;
+    this.idleWaiters = [];
+    for (const wake of waiters) wake();
+  }
+
+  /**
+   * Ends the worker once it has answered what it was asked (at most `TERMINATE_GRACE_MS`): a
+   * worker stopped while ONNX Runtime's native code runs an inference aborts the whole process.
+   */
   async terminate(): Promise<void> {
     const worker = this.worker;
     this.worker = null;
-    if (worker) await worker.terminate();
+    if (!worker) return;
+    if (this.inFlight > 0) {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        new Promise<void>((resolve) => this.idleWaiters.push(resolve)),
+        new Promise<void>((resolve) => (timer = setTimeout(resolve, TERMINATE_GRACE_MS))),
+      ]);
+      clearTimeout(timer);
+    }
+    await worker.terminate();
   }
 }
 

@@ -130,7 +130,8 @@ export class VideoFileSource extends QueuedSource {
       (line) => {
         // ffmpeg logs while decoding the frame after the last one we have read (or a few later:
         // the pipe holds some), so this names the earliest frame the damage can be in.
-        if (isErrorLevel(line.level)) this.reportError(this.framesDecoded * every + 1, line.message);
+        // What ffmpeg says while we are killing it (a stop) is our own doing.
+        if (isErrorLevel(line.level) && !this.stopping) this.reportError(this.framesDecoded * every + 1, line.message);
       },
     );
     this.decoder = decoder;
