@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Services } from "../../src/block-api/index.js";
 import { ClipRuntime, clipRuntime, optionsFrom, ModelError, parseModelFolders, resolveModelOptions, type RgbPixels } from "../../src/models/index.js";
 import { cosineSimilarity } from "../../src/maths/vectors.js";
-import { SessionHost } from "../../src/models/onnx/session-host.js";
+import { SessionHost, type TensorData } from "../../src/models/onnx/session-host.js";
 import { createTinyClipModel, TINY_CLIP } from "../../src/models/testing/tiny-clip.js";
 import { syntheticPhoto, temporaryDir, tinyClipFolder } from "./helpers.js";
 
@@ -112,31 +112,43 @@ describe("embeddings", () => {
   });
 });
 
+const LARGE_BATCH = 2048;
+
+/**
+ * A tiny-CLIP vision inference on LARGE_BATCH images in a one-worker host: long enough to watch
+ * the event loop turn while it runs. `settled` says whether it has finished.
+ */
+async function largeInference(host: SessionHost): Promise<{ inference: Promise<Record<string, TensorData>>; settled: () => boolean }> {
+  const session = await host.session(join(folder, "onnx", "vision_model.onnx"));
+  const size = TINY_CLIP.imageSize;
+  const pixels = new Float32Array(LARGE_BATCH * 3 * size * size).map((_, i) => Math.sin(i));
+  let done = false;
+  const inference = session
+    .run({ pixel_values: { type: "float32", data: pixels, dims: [LARGE_BATCH, 3, size, size] } }, ["image_embeds"])
+    .finally(() => (done = true));
+  inference.catch(() => undefined); // awaited by the tests
+  return { inference, settled: () => done };
+}
+
+/** Turns of the event loop (at most `limit`) before `settled()`. */
+async function turnsWhile(limit: number, settled: () => boolean): Promise<number> {
+  let turns = 0;
+  while (turns < limit && !settled()) {
+    await nextMacrotask();
+    turns++;
+  }
+  return turns;
+}
+
 describe("inference off the event loop", () => {
   it("lets the event loop turn while a large batch runs", async () => {
     const host = new SessionHost({ workers: 1, threadsPerWorker: 1, executionProvider: "cpu" });
     try {
-      const session = await host.session(join(folder, "onnx", "vision_model.onnx"));
-      const n = 2048;
-      const pixels = new Float32Array(n * 3 * TINY_CLIP.imageSize * TINY_CLIP.imageSize).map((_, i) => Math.sin(i));
-      let inferenceDone = false;
-      const inference = session
-        .run({ pixel_values: { type: "float32", data: pixels, dims: [n, 3, TINY_CLIP.imageSize, TINY_CLIP.imageSize] } }, ["image_embeds"])
-        .then((outputs) => {
-          inferenceDone = true;
-          return outputs;
-        });
+      const { inference, settled } = await largeInference(host);
       // Fifty turns of the event loop. If run() blocked this thread (onnxruntime-node's own
       // session.run does), the inference would settle before the turns could happen.
-      let turns = 0;
-      while (turns < 50 && !inferenceDone) {
-        await nextMacrotask();
-        turns++;
-      }
-      const turnsBeforeResult = turns;
-      const outputs = await inference;
-      expect(turnsBeforeResult).toBe(50);
-      expect(outputs.image_embeds.dims).toEqual([n, TINY_CLIP.projectionDim]);
+      expect(await turnsWhile(50, settled)).toBe(50);
+      expect((await inference).image_embeds.dims).toEqual([LARGE_BATCH, TINY_CLIP.projectionDim]);
     } finally {
       await host.close();
     }
@@ -146,15 +158,8 @@ describe("inference off the event loop", () => {
 describe("closing while an inference runs", () => {
   it("refuses the pending run at once and ends the worker only after its inference returns", async () => {
     const host = new SessionHost({ workers: 1, threadsPerWorker: 1, executionProvider: "cpu" });
-    const session = await host.session(join(folder, "onnx", "vision_model.onnx"));
-    const n = 2048;
-    const pixels = new Float32Array(n * 3 * TINY_CLIP.imageSize * TINY_CLIP.imageSize).map((_, i) => Math.sin(i));
-    let settled = false;
-    const inference = session
-      .run({ pixel_values: { type: "float32", data: pixels, dims: [n, 3, TINY_CLIP.imageSize, TINY_CLIP.imageSize] } }, ["image_embeds"])
-      .finally(() => (settled = true));
-    inference.catch(() => undefined);
-    for (let turns = 0; turns < 20 && !settled; turns++) await nextMacrotask(); // the worker is inside ONNX Runtime now
+    const { inference, settled } = await largeInference(host);
+    await turnsWhile(20, settled); // the worker is inside ONNX Runtime now
     // A worker terminated there would abort this whole process (onnxruntime-node throws from
     // native code while the thread is torn down), failing the run, not just this test.
     await host.close();
