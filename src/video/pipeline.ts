@@ -177,15 +177,18 @@ export class VideoPipeline {
     const budget = live ? 0 : (this.options.readAheadFrames ?? READ_AHEAD_FRAMES);
     const maxBytes = this.options.readAheadBytes ?? READ_AHEAD_BYTES;
     const engine = this.options.engine;
-    const upcoming: Promise<Tick | null>[] = [];
+    // A tick with the workflow inputs it makes, and what its frames hold until they run.
+    const taken = (tick: Tick) => ({
+      tick,
+      inputs: this.inputsFor(tick),
+      frames: tick.frames.filter((frame) => frame.bytes > 0).length,
+      bytes: tick.frames.reduce((sum, frame) => sum + frame.bytes, 0),
+    });
+    const upcoming: Promise<ReturnType<typeof taken> | null>[] = [];
     // What the ticks taken ahead hold. A read not yet answered counts as a tick of full frames,
     // as large as the largest seen (before any is seen, one read at a time: 4K frames are 12 MB).
     const ahead = { reading: 0, frames: 0, bytes: 0, largestTick: 0, ended: false };
     const unanswered = () => (ahead.largestTick > 0 ? ahead.reading * ahead.largestTick : ahead.reading > 0 ? Infinity : 0);
-    const held = (tick: Tick) => ({
-      frames: tick.frames.filter((frame) => frame.bytes > 0).length,
-      bytes: tick.frames.reduce((sum, frame) => sum + frame.bytes, 0),
-    });
     // Every tick read ahead warms the engine in order, the first one too: a forecast of a
     // sampler (see `Warmer`) must see every frame. Answers make room for more reads.
     const fill = () => {
@@ -196,20 +199,19 @@ export class VideoPipeline {
         ahead.bytes + unanswered() < maxBytes
       ) {
         ahead.reading++;
-        const next = multiplexer.next();
+        const next = multiplexer.next().then((tick) => tick && taken(tick));
         upcoming.push(next);
         next.then(
-          (tick) => {
+          (read) => {
             ahead.reading--;
-            if (!tick) {
+            if (!read) {
               ahead.ended = true;
               return;
             }
-            const { frames, bytes } = held(tick);
-            ahead.frames += frames;
-            ahead.bytes += bytes;
-            ahead.largestTick = Math.max(ahead.largestTick, bytes);
-            engine.warm(this.inputsFor(tick));
+            ahead.frames += read.frames;
+            ahead.bytes += read.bytes;
+            ahead.largestTick = Math.max(ahead.largestTick, read.bytes);
+            engine.warm(read.inputs);
             fill();
           },
           () => {
@@ -223,19 +225,19 @@ export class VideoPipeline {
     if (budget > 0) fill();
     for (;;) {
       const waitStarted = performance.now();
-      const taken = upcoming.shift();
-      const tick = await (taken ?? multiplexer.next());
-      if (!tick) return;
-      if (taken) {
-        const { frames, bytes } = held(tick);
-        ahead.frames -= frames;
-        ahead.bytes -= bytes;
+      const readAhead = upcoming.shift();
+      const read = await (readAhead ?? multiplexer.next().then((tick) => tick && taken(tick)));
+      if (!read) return;
+      if (readAhead) {
+        ahead.frames -= read.frames;
+        ahead.bytes -= read.bytes;
       }
+      const { tick } = read;
       const tickReady = performance.now();
       this.latency.wait.add(tickReady - waitStarted);
       if (this.paused) await this.paused.promise;
       if (budget > 0) fill();
-      const results = await this.process(tick, this.inputsFor(tick));
+      const results = await this.process(tick, read.inputs);
       this.latency.inference.add(performance.now() - tickReady);
       await this.options.onTick?.(tick, results);
       const done = performance.now();

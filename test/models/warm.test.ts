@@ -34,6 +34,14 @@ beforeAll(async () => {
   model = await createTinyClipModel(join(tempDir(), "tiny-clip"));
 });
 
+/** CLIP on the image input, its embedding the output. */
+const plain = {
+  version: "1.0",
+  inputs: [{ type: "WorkflowImage", name: "image" }],
+  steps: [{ type: "roboflow_core/clip@v1", name: "clip", data: "$inputs.image" }],
+  outputs: [{ type: "JsonField", name: "embedding", selector: "$steps.clip.embedding" }],
+};
+
 describe("ClipRuntime.warmImages", () => {
   it("starts the inference once; embedImages takes its result, equal to a cold embedding", async () => {
     const warm = new ClipRuntime({ folders: { "ViT-B-32": model }, inferenceWorkers: 1 });
@@ -81,12 +89,6 @@ describe("ClipRuntime.warmImages when the inference fails", () => {
 });
 
 describe("engine.warm", () => {
-  const plain = {
-    version: "1.0",
-    inputs: [{ type: "WorkflowImage", name: "image" }],
-    steps: [{ type: "roboflow_core/clip@v1", name: "clip", data: "$inputs.image" }],
-    outputs: [{ type: "JsonField", name: "embedding", selector: "$steps.clip.embedding" }],
-  };
   /** At 10 fps (the test frames' rate), a 1 s cooldown passes frames 1, 11, 21… */
   const sampledEvery10Frames = {
     ...plain,
@@ -220,12 +222,6 @@ describe("engine.warm", () => {
 });
 
 describe("engine.prepare", () => {
-  const plain = {
-    version: "1.0",
-    inputs: [{ type: "WorkflowImage", name: "image" }],
-    steps: [{ type: "roboflow_core/clip@v1", name: "clip", data: "$inputs.image" }],
-    outputs: [{ type: "JsonField", name: "embedding", selector: "$steps.clip.embedding" }],
-  };
   const asBase64 = async (image: WorkflowImage) => ({ type: "base64", value: await toJpegBase64(image, 95) });
 
   it("decodes a later run's images and starts its inference; the run takes both and gives the same outputs", async () => {

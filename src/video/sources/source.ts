@@ -182,16 +182,18 @@ export abstract class FrameSource {
   protected stamp(frame: RawFrame, frameNumber: number, timestamp: Date, fromFile: boolean): DecodedFrame {
     this.framesDecoded++;
     this.rate.record(Date.now());
+    return { ...frame, metadata: this.frameMetadata(frameNumber, timestamp, fromFile, this.rate.perSecond) };
+  }
+
+  /** A frame's `video_metadata`; `measuredFps` is null for a frame not decoded yet. */
+  protected frameMetadata(frameNumber: number, timestamp: Date, fromFile: boolean, measuredFps: number | null): VideoMetadata {
     return {
-      ...frame,
-      metadata: {
-        video_identifier: this.id,
-        frame_number: frameNumber,
-        frame_timestamp: timestamp,
-        fps: this.declaredFps,
-        measured_fps: this.rate.perSecond,
-        comes_from_video_file: fromFile,
-      },
+      video_identifier: this.id,
+      frame_number: frameNumber,
+      frame_timestamp: timestamp,
+      fps: this.declaredFps,
+      measured_fps: measuredFps,
+      comes_from_video_file: fromFile,
     };
   }
 

@@ -195,14 +195,7 @@ export class VideoFileSource extends QueuedSource {
         await new Promise(setImmediate);
         if (this.stopping) return null;
       }
-      const metadata = {
-        video_identifier: this.id,
-        frame_number: frameNumber,
-        frame_timestamp: timestamp(frameNumber),
-        fps: this.declaredFps,
-        measured_fps: null,
-        comes_from_video_file: true,
-      };
+      const metadata = this.frameMetadata(frameNumber, timestamp(frameNumber), true, null);
       plan.push(demanded({ width: probe.width, height: probe.height, metadata }));
     }
     return planPipedFrames(plan, total);
