@@ -39,9 +39,10 @@ export async function runInputsCommand(workflowPath: string, options: RunInputsO
   // A file's next line is read and its images decoded (and CLIP started on them) while this
   // line runs. Not stdin: waiting there for a next line would hold back this line's answer.
   const readAhead = options.inputs !== "-";
+  const runInputs = (value: Record<string, unknown> | undefined) => ({ ...options.params, ...value });
   const next = () => {
     const line = lines.next();
-    const ready = readAhead ? line.then((read) => (read.done || read.value.error ? null : engine.prepare({ ...options.params, ...read.value.value }))) : null;
+    const ready = readAhead ? line.then((read) => (read.done || read.value.error ? null : engine.prepare(runInputs(read.value.value)))) : null;
     return { line, ready };
   };
   try {
@@ -54,7 +55,7 @@ export async function runInputsCommand(workflowPath: string, options: RunInputsO
       if (readAhead) upcoming = next();
       try {
         if (input.error) throw new RuntimeInputError(input.error, { context: "workflow_execution | input_parsing" });
-        const outputs = await engine.runSerialised((await ready) ?? { ...options.params, ...input.value });
+        const outputs = await engine.runSerialised((await ready) ?? runInputs(input.value));
         printJson({ outputs });
       } catch (error) {
         failures++;
