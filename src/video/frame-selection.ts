@@ -1,5 +1,6 @@
 /**
- * Which frames of a video file ffmpeg pipes to us, when the workflow's pixel demand is known
+ * Which frames of a video file ffmpeg pipes to us (the expressions for ffmpeg's `select` filter
+ * are all written here): every n-th for `--sample-fps`, or, when the workflow's pixel demand is known
  * ahead (see `WorkflowEngine.pixelDemand`): the frames some step reads the pixels of, and the
  * last few declared frames and any after them, so the end of the file is always seen even when
  * the decoder gives a frame or two fewer than the container counts (edit lists). Pure
@@ -11,6 +12,12 @@ export const MAX_SELECT_TERMS = 32;
 
 /** The last frames a container declares are piped whatever the demand (see the top). */
 export const TAIL_FRAMES = 8;
+
+/** The `select` expression keeping frames 1, 1 + every, 1 + 2·every, … (none for 1: every frame). */
+export function everyNth(every: number): string | undefined {
+  if (!Number.isInteger(every) || every < 1) throw new RangeError(`every must be a positive integer, got ${every}`);
+  return every > 1 ? `not(mod(n\\,${every}))` : undefined;
+}
 
 /** A run of frame numbers first, first + step, … (count of them). */
 export interface Progression {

@@ -6,8 +6,8 @@ import { safePathPart } from "../../src/video/sinks/image-files.js";
 import { videoPathFor } from "../../src/video/sinks/results.js";
 import { chooseCodec } from "../../src/video/sinks/video-file.js";
 import { sortNaturally } from "../../src/video/sources/image-folder.js";
-import { everyNth, videoFilters } from "../../src/video/sources/ffmpeg-decoder.js";
-import { MAX_SELECT_TERMS, planPipedFrames, progressions, selectExpression, TAIL_FRAMES } from "../../src/video/frame-selection.js";
+import { videoFilters } from "../../src/video/sources/ffmpeg-decoder.js";
+import { everyNth, MAX_SELECT_TERMS, planPipedFrames, progressions, selectExpression, TAIL_FRAMES } from "../../src/video/frame-selection.js";
 import { anomalyFilters } from "../../src/video/testing.js";
 import { RollingRate, backoffDelay, declaredFpsFromStreamLine, fileFrameTimestamp, parseFrameRate } from "../../src/video/timing.js";
 

@@ -22,12 +22,6 @@ export interface DecoderInput {
   logLevel: "info" | "warning";
 }
 
-/** The `select` expression keeping frames 1, 1 + every, 1 + 2·every, … (none for 1: every frame). */
-export function everyNth(every: number): string | undefined {
-  if (!Number.isInteger(every) || every < 1) throw new RangeError(`every must be a positive integer, got ${every}`);
-  return every > 1 ? `not(mod(n\\,${every}))` : undefined;
-}
-
 /** `-vf` for frame selection then scaling; −1 keeps the aspect ratio for a side left out. */
 export function videoFilters(scale: { width?: number; height?: number } | undefined, select?: string): string[] {
   const filters: string[] = [];

@@ -8,12 +8,12 @@
 import { stat } from "node:fs/promises";
 import { FfmpegProcess, isErrorLevel, type FfmpegTools } from "../ffmpeg.js";
 import { FrameNotDecodedError, SourceConnectionError } from "../errors.js";
-import { planPipedFrames, type PipedFrames } from "../frame-selection.js";
+import { everyNth, planPipedFrames, type PipedFrames } from "../frame-selection.js";
 import { PpmStreamError, type RawFrame } from "../ppm.js";
 import { Y4mStreamError } from "../y4m.js";
 import type { ColourMatrix } from "../yuv.js";
 import { fileFrameTimestamp, parseFrameRate, samplingStride } from "../timing.js";
-import { everyNth, FfmpegDecoder } from "./ffmpeg-decoder.js";
+import { FfmpegDecoder } from "./ffmpeg-decoder.js";
 import { QueuedSource } from "./source.js";
 
 /** Frames planned between two turns of the event loop (see `planPiping`). */
