@@ -15,24 +15,13 @@ interface Kernel {
     firstRow: number,
     rowCount: number,
     bounds: number,
-    kernel: number,
-    taps: number,
+    weights: number,
+    pairs: number,
     left: number,
     width: number,
     out: number,
   ): void;
-  vertical(
-    rows: number,
-    stride: number,
-    bounds: number,
-    kernel: number,
-    taps: number,
-    firstRow: number,
-    top: number,
-    height: number,
-    sums: number,
-    out: number,
-  ): void;
+  vertical(rows: number, stride: number, bounds: number, kernel: number, taps: number, firstRow: number, top: number, height: number, out: number): void;
 }
 
 let kernel: Kernel | null | undefined;
@@ -44,6 +33,32 @@ export interface PassCoefficients {
   readonly kernel: Int32Array;
 }
 
+/** The kernels read and write whole 16-byte vectors: every region gets this much room after it. */
+const SLACK = 16;
+const SPLIT_BITS = 11;
+
+/**
+ * The horizontal weights as the kernel takes them: per window column, per pair of taps, eight
+ * i16 lanes `[w_t, w_t+1] × 3, 0, 0` of the weights' high parts (w >> 11), then the same of their
+ * low parts (w & 2047), zero past the column's tap count.
+ */
+export function pairedWeights(horizontal: PassCoefficients, left: number, width: number): { pairs: number; weights: Int16Array } {
+  const pairs = Math.ceil(horizontal.taps / 2);
+  const weights = new Int16Array(width * pairs * 16);
+  for (let x = 0; x < width; x++) {
+    const count = horizontal.bounds[(left + x) * 2 + 1];
+    for (let t = 0; t < count; t++) {
+      const w = horizontal.kernel[(left + x) * horizontal.taps + t];
+      const at = (x * pairs + (t >> 1)) * 16 + (t & 1);
+      for (let channel = 0; channel < 3; channel++) {
+        weights[at + channel * 2] = w >> SPLIT_BITS;
+        weights[at + 8 + channel * 2] = w & ((1 << SPLIT_BITS) - 1);
+      }
+    }
+  }
+  return { pairs, weights };
+}
+
 /**
  * Both passes in WebAssembly: input rows `firstRow..firstRow+rowCount` of `src` → horizontal
  * pass to columns `left..left+width` → vertical pass to rows `top..top+height`. Null when SIMD
@@ -53,7 +68,7 @@ export function resizeWindowSimd(
   src: { width: number; data: Uint8Array },
   firstRow: number,
   rowCount: number,
-  horizontal: PassCoefficients,
+  horizontal: PassCoefficients & { paired: { pairs: number; weights: Int16Array } },
   vertical: PassCoefficients,
   left: number,
   width: number,
@@ -66,22 +81,20 @@ export function resizeWindowSimd(
   const stride = width * 3;
   const inputRows = src.data.subarray(firstRow * src.width * 3, (firstRow + rowCount) * src.width * 3);
   const arena = new Arena(k.memory);
-  // Every region gets 4 spare bytes: the kernels read a pixel as 4 bytes.
-  const input = arena.take(inputRows.length + 4);
+  const input = arena.take(inputRows.length + SLACK);
   const hBounds = arena.take(horizontal.bounds.byteLength);
-  const hKernel = arena.take(horizontal.kernel.byteLength);
-  const rows = arena.take(rowCount * stride + 4);
+  const hWeights = arena.take(horizontal.paired.weights.byteLength);
+  const rows = arena.take(rowCount * stride + SLACK);
   const vBounds = arena.take(vertical.bounds.byteLength);
   const vKernel = arena.take(vertical.kernel.byteLength);
-  const sums = arena.take(((stride + 3) & ~3) * 4);
-  const out = arena.take(height * stride);
+  const out = arena.take(height * stride + SLACK);
   const bytes = new Uint8Array(k.memory.buffer); // after all growth
   bytes.set(inputRows, input);
   new Int32Array(k.memory.buffer, hBounds, horizontal.bounds.length).set(horizontal.bounds);
-  new Int32Array(k.memory.buffer, hKernel, horizontal.kernel.length).set(horizontal.kernel);
+  new Int16Array(k.memory.buffer, hWeights, horizontal.paired.weights.length).set(horizontal.paired.weights);
   new Int32Array(k.memory.buffer, vBounds, vertical.bounds.length).set(vertical.bounds);
   new Int32Array(k.memory.buffer, vKernel, vertical.kernel.length).set(vertical.kernel);
-  k.horizontal(input, src.width, 0, rowCount, hBounds, hKernel, horizontal.taps, left, width, rows);
-  k.vertical(rows, stride, vBounds, vKernel, vertical.taps, firstRow, top, height, sums, out);
+  k.horizontal(input, src.width, 0, rowCount, hBounds, hWeights, horizontal.paired.pairs, left, width, rows);
+  k.vertical(rows, stride, vBounds, vKernel, vertical.taps, firstRow, top, height, out);
   return new Uint8Array(k.memory.buffer, out, height * stride).slice();
 }

@@ -12,15 +12,18 @@
  * The passes run in WebAssembly SIMD (`resample-simd.ts`) when they can, with identical bytes.
  */
 
-import { resizeWindowSimd } from "./resample-simd.js";
+import { pairedWeights, resizeWindowSimd } from "./resample-simd.js";
 
 export interface Filter {
+  /** Names the filter in caches. */
+  readonly name: string;
   readonly support: number;
   weight(x: number): number;
 }
 
 /** Pillow BICUBIC (resample=3): cubic convolution with a = -0.5. */
 export const BICUBIC: Filter = {
+  name: "bicubic",
   support: 2,
   weight(x: number): number {
     const a = -0.5;
@@ -33,6 +36,7 @@ export const BICUBIC: Filter = {
 
 /** Pillow BILINEAR (resample=2): the triangle filter. */
 export const BILINEAR: Filter = {
+  name: "bilinear",
   support: 1,
   weight(x: number): number {
     const t = Math.abs(x);
@@ -96,6 +100,48 @@ function clip8(accumulator: number): number {
   return accumulator >> PRECISION_BITS;
 }
 
+/** One pass's coefficients as the passes use them, with the SIMD layout of each window made once. */
+interface PassPlan {
+  readonly taps: number;
+  readonly bounds: Int32Array;
+  /** Fixed-point weights. */
+  readonly kernel: Int32Array;
+  paired(left: number, width: number): ReturnType<typeof pairedWeights>;
+}
+
+/**
+ * Coefficients depend only on the sizes and the filter, and a video's frames share them: kept
+ * for the few size pairs in use rather than recomputed for every image.
+ */
+const plans = new Map<string, PassPlan>();
+const PLANS_KEPT = 16;
+
+function passCoefficients(inSize: number, outSize: number, filter: Filter): PassPlan {
+  const key = `${inSize}>${outSize}:${filter.name}`;
+  let plan = plans.get(key);
+  if (plan) return plan;
+  const { taps, bounds, weights } = precomputeCoefficients(inSize, outSize, filter);
+  const kernel = fixedPointWeights(weights);
+  const windows = new Map<string, ReturnType<typeof pairedWeights>>();
+  plan = {
+    taps,
+    bounds,
+    kernel,
+    paired(left, width) {
+      const windowKey = `${left}+${width}`;
+      let paired = windows.get(windowKey);
+      if (!paired) {
+        if (windows.size >= PLANS_KEPT) windows.clear();
+        windows.set(windowKey, (paired = pairedWeights({ taps, bounds, kernel }, left, width)));
+      }
+      return paired;
+    },
+  };
+  if (plans.size >= PLANS_KEPT) plans.clear();
+  plans.set(key, plan);
+  return plan;
+}
+
 export interface RgbPixels {
   readonly width: number;
   readonly height: number;
@@ -126,36 +172,25 @@ export function resizeRgbWindow(
   if (left < 0 || top < 0 || width < 0 || height < 0 || left + width > outWidth || top + height > outHeight) {
     throw new RangeError(`window ${width}x${height}+${left}+${top} is outside the ${outWidth}x${outHeight} output`);
   }
-  const vertical = precomputeCoefficients(image.height, outHeight, filter);
+  const vertical = passCoefficients(image.height, outHeight, filter);
   // Input rows the window's output rows read (Pillow's ybox_first/ybox_last).
   const firstRow = height > 0 ? vertical.bounds[top * 2] : 0;
   const lastRow = height > 0 ? vertical.bounds[(top + height - 1) * 2] + vertical.bounds[(top + height - 1) * 2 + 1] : 0;
   if (options.simd !== false && outWidth !== image.width && outHeight !== image.height && height > 0 && width > 0) {
-    const horizontal = precomputeCoefficients(image.width, outWidth, filter);
-    const simd = resizeWindowSimd(
-      image,
-      firstRow,
-      lastRow - firstRow,
-      { taps: horizontal.taps, bounds: horizontal.bounds, kernel: fixedPointWeights(horizontal.weights) },
-      { taps: vertical.taps, bounds: vertical.bounds, kernel: fixedPointWeights(vertical.weights) },
-      left,
-      width,
-      top,
-      height,
-    );
+    const horizontal = passCoefficients(image.width, outWidth, filter);
+    const simd = resizeWindowSimd(image, firstRow, lastRow - firstRow, { ...horizontal, paired: horizontal.paired(left, width) }, vertical, left, width, top, height);
     if (simd) return simd;
   }
   const rows =
     outWidth === image.width
       ? sliceColumns(image, firstRow, lastRow - firstRow, left, width)
-      : horizontalPass(image, firstRow, lastRow - firstRow, precomputeCoefficients(image.width, outWidth, filter), left, width);
+      : horizontalPass(image, firstRow, lastRow - firstRow, passCoefficients(image.width, outWidth, filter), left, width);
   if (outHeight === image.height) return rows.subarray((top - firstRow) * width * 3, (top - firstRow + height) * width * 3);
   return verticalPass(rows, width, vertical, firstRow, top, height);
 }
 
-function horizontalPass(image: RgbPixels, firstRow: number, rowCount: number, coefficients: Coefficients, left: number, width: number): Uint8Array {
-  const { taps, bounds } = coefficients;
-  const kernel = fixedPointWeights(coefficients.weights);
+function horizontalPass(image: RgbPixels, firstRow: number, rowCount: number, coefficients: PassPlan, left: number, width: number): Uint8Array {
+  const { taps, bounds, kernel } = coefficients;
   const src = image.data;
   const out = new Uint8Array(rowCount * width * 3);
   let o = 0;
@@ -193,9 +228,8 @@ function sliceColumns(image: RgbPixels, firstRow: number, rowCount: number, left
 }
 
 /** `rows` holds input rows from `firstRow` on, already `width` pixels wide. */
-function verticalPass(rows: Uint8Array, width: number, coefficients: Coefficients, firstRow: number, top: number, height: number): Uint8Array {
-  const { taps, bounds } = coefficients;
-  const kernel = fixedPointWeights(coefficients.weights);
+function verticalPass(rows: Uint8Array, width: number, coefficients: PassPlan, firstRow: number, top: number, height: number): Uint8Array {
+  const { taps, bounds, kernel } = coefficients;
   const stride = width * 3;
   const out = new Uint8Array(height * stride);
   // Row by row, so every tap reads one contiguous input row.
