@@ -26,7 +26,7 @@ import { parseArgs } from "node:util";
 import ort from "onnxruntime-node";
 import { decodeImage } from "../src/images/codec.js";
 import type { WorkflowImage } from "../src/images/index.js";
-import { ClipRuntime, resolveModelOptions, type Dtype, type ImageResizeMode, type ModelOptions } from "../src/models/index.js";
+import { ClipRuntime, resolveModelOptions, type Dtype, type ModelOptions } from "../src/models/index.js";
 import { compile, Services } from "../src/index.js";
 import { ensureBenchModel, projectRoot, rawVisionRunner } from "./fixtures.js";
 
@@ -92,24 +92,23 @@ function pick<T>(items: readonly T[], index: number, batch: number): T[] {
 }
 
 /** sightline's model options for a setting, as the library scenarios use them. */
-function modelOptions(setting: Setting, imageResize: ImageResizeMode): ModelOptions {
+function modelOptions(setting: Setting): ModelOptions {
   return {
     folders: { "ViT-B-32": setting.modelDir },
     dtype: setting.dtype,
     threads: THREADS,
     inferenceWorkers: workersFor(setting.batch),
-    imageResize,
     maxBatchSize: setting.batch,
   };
 }
 
 /** The runtime as a library user sees it, on the bench model. */
-function runtimeScenario(name: string, imageResize: ImageResizeMode, input: "decoded" | "jpeg", inFlight = 1): Scenario {
+function runtimeScenario(name: string, input: "decoded" | "jpeg", inFlight = 1): Scenario {
   return {
     name,
     inFlight,
     async prepare(setting) {
-      const runtime = new ClipRuntime(modelOptions(setting, imageResize));
+      const runtime = new ClipRuntime(modelOptions(setting));
       const run: BatchRunner = async (index) => {
         const images =
           input === "decoded"
@@ -131,16 +130,12 @@ const SCENARIOS: Scenario[] = [
     name: "(a2) raw, as sightline's inference workers",
     prepare: (setting) => rawVisionRunner(setting.modelDir, setting.dtype, setting.batch, THREADS, setting.decoded, workersFor(setting.batch)),
   },
-  runtimeScenario("runtime: decoded images, exact resize", "exact", "decoded"),
-  runtimeScenario("runtime: JPEG bytes, exact resize", "exact", "jpeg"),
-  runtimeScenario("runtime: JPEG bytes, exact, 2 batches in flight", "exact", "jpeg", 2),
-  runtimeScenario("runtime: JPEG bytes, fast resize", "fast", "jpeg"),
-  embedCliScenario("(b) sightline embed, JPEG files, exact", "exact"),
-  embedCliScenario("(b) sightline embed, JPEG files, fast", "fast"),
-  workflowScenario("(c) workflow clip@v1, JPEG files, exact", "exact"),
-  workflowScenario("(c) workflow clip@v1, JPEG files, fast", "fast"),
-  runInputsCliScenario("(c′) sightline run --inputs, JPEG files, exact", "exact"),
-  runInputsCliScenario("(c′) sightline run --inputs, JPEG files, fast", "fast"),
+  runtimeScenario("runtime: decoded images", "decoded"),
+  runtimeScenario("runtime: JPEG bytes", "jpeg"),
+  runtimeScenario("runtime: JPEG bytes, 2 batches in flight", "jpeg", 2),
+  embedCliScenario("(b) sightline embed, JPEG files"),
+  workflowScenario("(c) workflow clip@v1, JPEG files"),
+  runInputsCliScenario("(c′) sightline run --inputs, JPEG files"),
 ];
 
 /**
@@ -151,7 +146,7 @@ const SCENARIOS: Scenario[] = [
  */
 const CLI_LONG = 64;
 const CLI_SHORT = 8;
-function cliScenario(name: string, resize: ImageResizeMode, command: (setting: Setting, files: string[]) => Promise<string[]>): Scenario {
+function cliScenario(name: string, command: (setting: Setting, files: string[]) => Promise<string[]>): Scenario {
   const cli = join(ROOT, "dist", "cli", "main.js");
   return {
     name,
@@ -167,8 +162,6 @@ function cliScenario(name: string, resize: ImageResizeMode, command: (setting: S
           String(THREADS),
           "--inference-workers",
           String(workersFor(setting.batch)),
-          "--resize",
-          resize,
           "--batch-size",
           String(setting.batch),
         ];
@@ -197,13 +190,13 @@ function cliScenario(name: string, resize: ImageResizeMode, command: (setting: S
 }
 
 /** (b): `sightline embed --image …` on the files. */
-function embedCliScenario(name: string, resize: ImageResizeMode): Scenario {
-  return cliScenario(name, resize, async (setting, files) => ["embed", "--model", setting.modelDir, ...files.flatMap((file) => ["--image", file])]);
+function embedCliScenario(name: string): Scenario {
+  return cliScenario(name, async (setting, files) => ["embed", "--model", setting.modelDir, ...files.flatMap((file) => ["--image", file])]);
 }
 
 /** (c′): `sightline run <clip workflow> --inputs lines.jsonl`, one line per batch of images. */
-function runInputsCliScenario(name: string, resize: ImageResizeMode): Scenario {
-  return cliScenario(name, resize, async (setting, files) => {
+function runInputsCliScenario(name: string): Scenario {
+  return cliScenario(name, async (setting, files) => {
     const dir = await mkdtemp(join(tmpdir(), "sightline-bench-"));
     const workflowPath = join(dir, "workflow.json");
     const inputsPath = join(dir, "inputs.jsonl");
@@ -222,11 +215,11 @@ const CLIP_WORKFLOW = {
   outputs: [{ type: "JsonField", name: "embedding", selector: "$steps.clip.embedding" }],
 };
 
-function workflowScenario(name: string, imageResize: ImageResizeMode): Scenario {
+function workflowScenario(name: string): Scenario {
   return {
     name,
     async prepare(setting) {
-      const services = new Services({ models: modelOptions(setting, imageResize) });
+      const services = new Services({ models: modelOptions(setting) });
       const engine = compile(CLIP_WORKFLOW, { services });
       return {
         run: (index) => engine.run({ image: pick(setting.jpegFiles, index, setting.batch) }),
@@ -373,7 +366,7 @@ async function main(): Promise<void> {
   console.log(lines.join("\n"));
 }
 
-/** Where end-to-end time goes besides inference: decoding and the two resize paths, alone. */
+/** Where end-to-end time goes besides inference: decoding and preprocessing, alone. */
 async function stageCosts(modelDir: string, jpegBytes: Buffer[], decoded: WorkflowImage[]): Promise<string[]> {
   const runtime = new ClipRuntime({ folders: { "ViT-B-32": modelDir }, threads: 1 });
   const { processor } = await runtime.model().vision();
@@ -381,8 +374,7 @@ async function stageCosts(modelDir: string, jpegBytes: Buffer[], decoded: Workfl
   const out = new Float32Array(processor.pixelsPerImage);
   const stages: [string, (i: number) => unknown][] = [
     ["JPEG decode (sharp, thread pool)", (i) => decodeImage(jpegBytes[i % jpegBytes.length], "image")],
-    ["exact resize + normalise (this thread)", (i) => processor.preprocess(decoded[i % decoded.length], out, 0)],
-    ["fast resize + normalise (sharp, thread pool)", (i) => processor.preprocessFast(decoded[i % decoded.length], out, 0)],
+    ["resize + crop + normalise (this thread)", (i) => processor.preprocess(decoded[i % decoded.length], out, 0)],
   ];
   const lines: string[] = [];
   for (const [name, stage] of stages) {

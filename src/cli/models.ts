@@ -6,7 +6,7 @@
 import { InvalidArgumentError, Option, type Command } from "commander";
 import { Services } from "../block-api/index.js";
 import { positiveInteger } from "./io.js";
-import { createProgressBar, DTYPES, splitModelMapping, type Dtype, type ImageResizeMode, type ModelOptions } from "../models/index.js";
+import { createProgressBar, DTYPES, splitModelMapping, type Dtype, type ModelOptions } from "../models/index.js";
 
 export interface ModelCliOptions {
   model: Record<string, string>;
@@ -17,7 +17,6 @@ export interface ModelCliOptions {
   cacheDir?: string;
   mirror?: string;
   offline?: boolean;
-  resize?: ImageResizeMode;
 }
 
 function modelMapping(text: string, previous: Record<string, string>): Record<string, string> {
@@ -49,8 +48,7 @@ export function addModelOptions(command: Command, mapping = true): Command {
     .option("--batch-size <n>", "images per inference at most (default 16; 1 makes int8 embeddings independent of the batch)", positiveInteger)
     .option("--cache-dir <dir>", "where downloaded models live (default ~/.cache/sightline/models, or SIGHTLINE_CACHE_DIR)")
     .option("--mirror <url>", "Hugging Face endpoint to download from (or SIGHTLINE_HF_MIRROR)")
-    .option("--offline", "never touch the network; fail naming the missing file (or SIGHTLINE_OFFLINE=1)")
-    .addOption(new Option("--resize <mode>", "image resizing before CLIP: exact (as Hugging Face's processor) or fast").choices(["exact", "fast"]));
+    .option("--offline", "never touch the network; fail naming the missing file (or SIGHTLINE_OFFLINE=1)");
 }
 
 export function modelSettings(options: Partial<ModelCliOptions>, defaults: Partial<ModelOptions> = {}): ModelOptions {
@@ -63,7 +61,6 @@ export function modelSettings(options: Partial<ModelCliOptions>, defaults: Parti
   if (options.cacheDir) settings.cacheDir = options.cacheDir;
   if (options.mirror) settings.mirror = options.mirror;
   if (options.offline) settings.offline = true;
-  if (options.resize) settings.imageResize = options.resize;
   return settings;
 }
 

@@ -8,7 +8,7 @@
  *   fsync, rename), an offline mode that never touches the network and says which file is
  *   missing, and a configurable mirror;
  * - control over preprocessing: Pillow-exact resizing, so pixels equal Hugging Face's Python
- *   CLIPImageProcessor (transformers.js resizes differently), plus an opt-in faster path for video;
+ *   CLIPImageProcessor (transformers.js resizes differently), in WebAssembly SIMD;
  * - control over execution: sessions in a worker thread (onnxruntime-node's `run` blocks the
  *   event loop), shared per (model, tower, precision), batches coalesced across callers.
  * Any folder in the transformers.js layout still works, so exports made for transformers.js
@@ -41,7 +41,6 @@ export {
   splitModelMapping,
   type Dtype,
   type ExecutionProvider,
-  type ImageResizeMode,
   type ModelOptions,
   type ResolvedModelOptions,
   type Workload,

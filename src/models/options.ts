@@ -19,14 +19,6 @@ export type Workload = (typeof WORKLOADS)[number];
 export const EXECUTION_PROVIDERS = ["cpu", "cuda"] as const;
 export type ExecutionProvider = (typeof EXECUTION_PROVIDERS)[number];
 
-/**
- * `exact`: PIL's bicubic resampling in TypeScript, equal to Hugging Face's CLIPImageProcessor.
- * `fast`: libvips (sharp) cubic resize on the thread pool; embeddings within cosine 0.999 of exact
- * on the test models, meant for video frames.
- */
-export const IMAGE_RESIZE_MODES = ["exact", "fast"] as const;
-export type ImageResizeMode = (typeof IMAGE_RESIZE_MODES)[number];
-
 export interface ModelOptions {
   /** Model folders standing in for versions, e.g. `{ "ViT-B-32": "/models/clip-b32" }`. */
   folders?: Readonly<Record<string, string>>;
@@ -58,7 +50,6 @@ export interface ModelOptions {
   maxBatchSize?: number;
   /** Text embeddings kept in the LRU cache. */
   textCacheSize?: number;
-  imageResize?: ImageResizeMode;
   /** Model `clip_comparison@v1` uses (upstream's `CLIP_VERSION_ID`). */
   comparisonVersion?: string;
   /** Download progress, e.g. `createProgressBar()` (null when stderr is not a terminal). */
@@ -76,7 +67,6 @@ export interface ResolvedModelOptions {
   executionProvider: ExecutionProvider;
   maxBatchSize: number;
   textCacheSize: number;
-  imageResize: ImageResizeMode;
   comparisonVersion: string;
   onProgress: ((progress: DownloadProgress) => void) | null;
 }
@@ -115,7 +105,6 @@ export function resolveModelOptions(options: ModelOptions = {}, env: Env = proce
     executionProvider,
     maxBatchSize: options.maxBatchSize ?? DEFAULT_MAX_BATCH_SIZE,
     textCacheSize: options.textCacheSize ?? DEFAULT_TEXT_CACHE_SIZE,
-    imageResize: options.imageResize ?? "exact",
     comparisonVersion: options.comparisonVersion ?? env.CLIP_VERSION_ID ?? DEFAULT_COMPARISON_VERSION,
     onProgress: options.onProgress ?? null,
   };
@@ -178,7 +167,6 @@ const settingsSchema = z
     executionProvider: z.enum(EXECUTION_PROVIDERS).optional(),
     maxBatchSize: z.number().int().positive().optional(),
     textCacheSize: z.number().int().nonnegative().optional(),
-    imageResize: z.enum(IMAGE_RESIZE_MODES).optional(),
     comparisonVersion: z.string().optional(),
     onProgress: z
       .custom<(progress: DownloadProgress) => void>((value) => typeof value === "function")

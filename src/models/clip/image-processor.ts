@@ -4,7 +4,6 @@
  * are computed in float32 step by step as numpy does, so a pixel maps to the same float the
  * Python processor produces.
  */
-import sharp from "sharp";
 import { ModelError } from "../errors.js";
 import { isJsonObject } from "../../definition/json.js";
 import { BICUBIC, BILINEAR, resizeRgbWindow, type Filter, type RgbPixels } from "./resample.js";
@@ -12,10 +11,7 @@ import { BICUBIC, BILINEAR, resizeRgbWindow, type Filter, type RgbPixels } from 
 const OPENAI_CLIP_MEAN = [0.48145466, 0.4578275, 0.40821073] as const;
 const OPENAI_CLIP_STD = [0.26862954, 0.26130258, 0.27577711] as const;
 /** Pillow's resample codes that we implement. */
-const FILTERS: Readonly<Record<number, { filter: Filter; sharpKernel: "cubic" | "linear" }>> = {
-  2: { filter: BILINEAR, sharpKernel: "linear" },
-  3: { filter: BICUBIC, sharpKernel: "cubic" },
-};
+const FILTERS: Readonly<Record<number, Filter>> = { 2: BILINEAR, 3: BICUBIC };
 
 export type ResizeTarget = { readonly shortestEdge: number } | { readonly height: number; readonly width: number };
 
@@ -110,44 +106,23 @@ export class ClipImageProcessor {
   /** 256 float32 values per channel: what each byte value becomes after rescale and normalise. */
   private readonly lookup: Float32Array;
   private readonly filter: Filter;
-  private readonly sharpKernel: "cubic" | "linear";
 
   constructor(readonly config: ImageProcessorConfig) {
     const output = config.crop ?? (config.resize as { height: number; width: number });
     this.height = output.height;
     this.width = output.width;
     this.lookup = normalisationTable(config);
-    ({ filter: this.filter, sharpKernel: this.sharpKernel } = FILTERS[config.resample]);
+    this.filter = FILTERS[config.resample];
   }
 
   get pixelsPerImage(): number {
     return 3 * this.height * this.width;
   }
 
-  /** The exact path: writes one image, channels first, at `offset` of `out`. */
+  /** Writes one image, channels first, at `offset` of `out`. */
   preprocess(image: RgbPixels, out: Float32Array, offset: number): void {
     const plan = this.plan(image);
     const pixels = resizeRgbWindow(image, plan.resized.width, plan.resized.height, this.filter, plan.window);
-    this.normalise(pixels, plan, out, offset);
-  }
-
-  /**
-   * The fast path for video frames: libvips' cubic resize on sharp's thread pool instead of
-   * Pillow's arithmetic. Not bit-equal; `test/models/image-processor.test.ts` bounds the effect on
-   * embeddings.
-   */
-  async preprocessFast(image: RgbPixels, out: Float32Array, offset: number): Promise<void> {
-    const plan = this.plan(image);
-    const { window } = plan;
-    let pixels: Uint8Array = image.data;
-    if (plan.resized.width !== image.width || plan.resized.height !== image.height || window.width !== image.width || window.height !== image.height) {
-      let pipeline = sharp(image.data, { raw: { width: image.width, height: image.height, channels: 3 } });
-      if (plan.resized.width !== image.width || plan.resized.height !== image.height) {
-        pipeline = pipeline.resize(plan.resized.width, plan.resized.height, { kernel: this.sharpKernel, fit: "fill" });
-      }
-      pipeline = pipeline.extract({ left: window.left, top: window.top, width: window.width, height: window.height });
-      pixels = new Uint8Array(await pipeline.raw().toBuffer());
-    }
     this.normalise(pixels, plan, out, offset);
   }
 

@@ -13,7 +13,7 @@ import { CONFIG_FILE, PREPROCESSOR_CONFIG_FILE, TOKENIZER_CONFIG_FILE, TOKENIZER
 import type { ModelSource } from "../model-source.js";
 import { fromFloat16Bits, float32ToFloat16 } from "../onnx/float16.js";
 import type { OnnxSession, SessionHost, TensorData } from "../onnx/session-host.js";
-import type { Dtype, ImageResizeMode } from "../options.js";
+import type { Dtype } from "../options.js";
 import { ClipImageProcessor, parseImageProcessorConfig } from "./image-processor.js";
 import type { RgbPixels } from "./resample.js";
 import { ClipTokenizer } from "./tokenizer.js";
@@ -29,7 +29,6 @@ export interface ClipModelInit {
   dtype: Dtype;
   host: SessionHost;
   maxBatchSize: number;
-  imageResize: ImageResizeMode;
   /** Counts inferences, for callers that check batching (tests, benchmarks). */
   stats: InferenceStats;
 }
@@ -85,18 +84,14 @@ export class ClipModel {
     const failed = (index: number, error: unknown): never => {
       throw new ModelError(`image ${index}: ${(error as Error).message}`);
     };
-    if (this.init.imageResize === "fast") {
-      await Promise.all(images.map((image, i) => processor.preprocessFast(image, inputs[i], 0).catch((error: unknown) => failed(i, error))));
-    } else {
-      for (const [i, image] of images.entries()) {
-        try {
-          processor.preprocess(image, inputs[i], 0);
-        } catch (error) {
-          failed(i, error);
-        }
-        // Resizing is CPU work on this thread; let timers and I/O in between images.
-        if (i < images.length - 1) await nextMacrotask();
+    for (const [i, image] of images.entries()) {
+      try {
+        processor.preprocess(image, inputs[i], 0);
+      } catch (error) {
+        failed(i, error);
       }
+      // Resizing is CPU work on this thread; let timers and I/O in between images.
+      if (i < images.length - 1) await nextMacrotask();
     }
     return this.visionQueue.push(inputs);
   }

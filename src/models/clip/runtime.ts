@@ -66,7 +66,6 @@ export class ClipRuntime {
         dtype,
         host: this.host,
         maxBatchSize: this.options.maxBatchSize,
-        imageResize: this.options.imageResize,
         stats: this.stats,
       });
       this.models.set(key, model);
