@@ -41,7 +41,7 @@ export function planPixelDemand(
       const step = plan.stepsByName.get(gate.flowStep)!;
       if (!isForecastable(step) || !step.isBatch) return null;
       // one state for all streams: a stream's frames alone cannot tell its decisions
-      if (step.block.state && stateKey(env.store, step, "a") === stateKey(env.store, step, "b")) return null;
+      if (step.block.state && env.store.sharedByStreams(step.block.state.scope === "step")) return null;
       gateSteps.set(step.name, step);
     }
   }

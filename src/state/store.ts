@@ -58,7 +58,12 @@ export class StateStore {
   constructor(readonly options: StateStoreOptions = DEFAULT_STATE_OPTIONS) {}
 
   keyFor(stream: string, stepScoped: boolean): string {
-    return stepScoped || this.options.scope === "step" ? WHOLE_STEP : stream;
+    return this.sharedByStreams(stepScoped) ? WHOLE_STEP : stream;
+  }
+
+  /** Whether a step's state is one for every stream (the step's own scope, or the store's). */
+  sharedByStreams(stepScoped: boolean): boolean {
+    return stepScoped || this.options.scope === "step";
   }
 
   get(step: string, key: string, initial: () => unknown): unknown {
