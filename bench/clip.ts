@@ -14,6 +14,8 @@
  *       Lines file of such batches (the CLI reads the next line ahead), timed like (b).
  *
  * Options: --dtypes fp32,int8  --batches 1,8  --seconds 6 (per scenario and setting)  --threads N
+ *          --rounds 3 (the seconds are split into this many alternating rounds; more rounds
+ *          spread a noisy host's slow moments more evenly over the scenarios)
  *          --workers N (sightline's inference workers; default: the throughput workload's, 2 on two or more CPUs)
  * Goals (issue 4): end-to-end / raw ≥ 0.9 at batch 8; int8 end-to-end ≥ 2.3× fp32 end-to-end.
  */
@@ -39,6 +41,7 @@ const { values: args } = parseArgs({
     dtypes: { type: "string", default: "fp32,int8" },
     batches: { type: "string", default: "1,8" },
     seconds: { type: "string", default: "6" },
+    rounds: { type: "string", default: "3" },
     threads: { type: "string", default: String(availableParallelism()) },
     workers: { type: "string" },
   },
@@ -232,7 +235,7 @@ function workflowScenario(name: string): Scenario {
   };
 }
 
-const ROUNDS = 3;
+const ROUNDS = Number(args.rounds);
 
 /**
  * Images/s of every scenario in one (dtype, batch) setting. The machine may be busy with other
