@@ -37,12 +37,19 @@ export interface PassCoefficients {
 const SLACK = 16;
 const SPLIT_BITS = 11;
 
+/** Horizontal weights laid out for the kernel (`pairedWeights`). */
+export interface PairedWeights {
+  /** Tap pairs per column. */
+  readonly pairs: number;
+  readonly weights: Int16Array;
+}
+
 /**
  * The horizontal weights as the kernel takes them: per window column, per pair of taps, eight
  * i16 lanes `[w_t, w_t+1] × 3, 0, 0` of the weights' high parts (w >> 11), then the same of their
  * low parts (w & 2047), zero past the column's tap count.
  */
-export function pairedWeights(horizontal: PassCoefficients, left: number, width: number): { pairs: number; weights: Int16Array } {
+export function pairedWeights(horizontal: PassCoefficients, left: number, width: number): PairedWeights {
   const pairs = Math.ceil(horizontal.taps / 2);
   const weights = new Int16Array(width * pairs * 16);
   for (let x = 0; x < width; x++) {
@@ -68,7 +75,8 @@ export function resizeWindowSimd(
   src: { width: number; data: Uint8Array },
   firstRow: number,
   rowCount: number,
-  horizontal: PassCoefficients & { paired: { pairs: number; weights: Int16Array } },
+  horizontalBounds: Int32Array,
+  horizontal: PairedWeights,
   vertical: PassCoefficients,
   left: number,
   width: number,
@@ -82,19 +90,19 @@ export function resizeWindowSimd(
   const inputRows = src.data.subarray(firstRow * src.width * 3, (firstRow + rowCount) * src.width * 3);
   const arena = new Arena(k.memory);
   const input = arena.take(inputRows.length + SLACK);
-  const hBounds = arena.take(horizontal.bounds.byteLength);
-  const hWeights = arena.take(horizontal.paired.weights.byteLength);
+  const hBounds = arena.take(horizontalBounds.byteLength);
+  const hWeights = arena.take(horizontal.weights.byteLength);
   const rows = arena.take(rowCount * stride + SLACK);
   const vBounds = arena.take(vertical.bounds.byteLength);
   const vKernel = arena.take(vertical.kernel.byteLength);
   const out = arena.take(height * stride + SLACK);
   const bytes = new Uint8Array(k.memory.buffer); // after all growth
   bytes.set(inputRows, input);
-  new Int32Array(k.memory.buffer, hBounds, horizontal.bounds.length).set(horizontal.bounds);
-  new Int16Array(k.memory.buffer, hWeights, horizontal.paired.weights.length).set(horizontal.paired.weights);
+  new Int32Array(k.memory.buffer, hBounds, horizontalBounds.length).set(horizontalBounds);
+  new Int16Array(k.memory.buffer, hWeights, horizontal.weights.length).set(horizontal.weights);
   new Int32Array(k.memory.buffer, vBounds, vertical.bounds.length).set(vertical.bounds);
   new Int32Array(k.memory.buffer, vKernel, vertical.kernel.length).set(vertical.kernel);
-  k.horizontal(input, src.width, 0, rowCount, hBounds, hWeights, horizontal.paired.pairs, left, width, rows);
+  k.horizontal(input, src.width, 0, rowCount, hBounds, hWeights, horizontal.pairs, left, width, rows);
   k.vertical(rows, stride, vBounds, vKernel, vertical.taps, firstRow, top, height, out);
   return new Uint8Array(k.memory.buffer, out, height * stride).slice();
 }

@@ -12,7 +12,7 @@
  * The passes run in WebAssembly SIMD (`resample-simd.ts`) when they can, with identical bytes.
  */
 
-import { pairedWeights, resizeWindowSimd } from "./resample-simd.js";
+import { pairedWeights, resizeWindowSimd, type PairedWeights } from "./resample-simd.js";
 
 export interface Filter {
   /** Names the filter in caches. */
@@ -106,7 +106,8 @@ interface PassPlan {
   readonly bounds: Int32Array;
   /** Fixed-point weights. */
   readonly kernel: Int32Array;
-  paired(left: number, width: number): ReturnType<typeof pairedWeights>;
+  /** The horizontal weights of output columns `left..left+width` as the SIMD kernel takes them. */
+  pairedFor(left: number, width: number): PairedWeights;
 }
 
 /**
@@ -122,12 +123,12 @@ function passCoefficients(inSize: number, outSize: number, filter: Filter): Pass
   if (plan) return plan;
   const { taps, bounds, weights } = precomputeCoefficients(inSize, outSize, filter);
   const kernel = fixedPointWeights(weights);
-  const windows = new Map<string, ReturnType<typeof pairedWeights>>();
+  const windows = new Map<string, PairedWeights>();
   plan = {
     taps,
     bounds,
     kernel,
-    paired(left, width) {
+    pairedFor(left, width) {
       const windowKey = `${left}+${width}`;
       let paired = windows.get(windowKey);
       if (!paired) {
@@ -178,7 +179,7 @@ export function resizeRgbWindow(
   const lastRow = height > 0 ? vertical.bounds[(top + height - 1) * 2] + vertical.bounds[(top + height - 1) * 2 + 1] : 0;
   if (options.simd !== false && outWidth !== image.width && outHeight !== image.height && height > 0 && width > 0) {
     const horizontal = passCoefficients(image.width, outWidth, filter);
-    const simd = resizeWindowSimd(image, firstRow, lastRow - firstRow, { ...horizontal, paired: horizontal.paired(left, width) }, vertical, left, width, top, height);
+    const simd = resizeWindowSimd(image, firstRow, lastRow - firstRow, horizontal.bounds, horizontal.pairedFor(left, width), vertical, left, width, top, height);
     if (simd) return simd;
   }
   const rows =
