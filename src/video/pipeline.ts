@@ -184,7 +184,8 @@ export class VideoPipeline {
       frames: tick.frames.filter((frame) => frame.bytes > 0).length,
       bytes: tick.frames.reduce((sum, frame) => sum + frame.bytes, 0),
     });
-    const upcoming: Promise<ReturnType<typeof taken> | null>[] = [];
+    const readTick = () => multiplexer.next().then((tick) => tick && taken(tick));
+    const upcoming: ReturnType<typeof readTick>[] = [];
     // What the ticks taken ahead hold. A read not yet answered counts as a tick of full frames,
     // as large as the largest seen (before any is seen, one read at a time: 4K frames are 12 MB).
     const ahead = { reading: 0, frames: 0, bytes: 0, largestTick: 0, ended: false };
@@ -199,7 +200,7 @@ export class VideoPipeline {
         ahead.bytes + unanswered() < maxBytes
       ) {
         ahead.reading++;
-        const next = multiplexer.next().then((tick) => tick && taken(tick));
+        const next = readTick();
         upcoming.push(next);
         next.then(
           (read) => {
@@ -226,7 +227,7 @@ export class VideoPipeline {
     for (;;) {
       const waitStarted = performance.now();
       const readAhead = upcoming.shift();
-      const read = await (readAhead ?? multiplexer.next().then((tick) => tick && taken(tick)));
+      const read = await (readAhead ?? readTick());
       if (!read) return;
       if (readAhead) {
         ahead.frames -= read.frames;

@@ -79,9 +79,10 @@ describe("ClipRuntime.warmImages when the inference fails", () => {
       const [taken, forgotten] = [unreadable("taken"), unreadable("forgotten")];
       runtime.warmImages([taken, forgotten]);
       await runtime.warmingDone();
-      await new Promise((resolve) => setTimeout(resolve, 20)); // where an unhandled rejection would surface
+      // `forgotten` is never taken: its failed warm would surface here as an unhandled rejection,
+      // which fails the test run.
+      await new Promise((resolve) => setTimeout(resolve, 20));
       await expect(runtime.embedImages([taken])).rejects.toThrow("no pixels here");
-      expect(forgotten.width).toBe(8); // never taken
     } finally {
       await runtime.close();
     }

@@ -7,7 +7,7 @@
  */
 import { toErrorBody } from "../../errors/index.js";
 import { loadImage } from "../../images/codec.js";
-import { ClipRuntime, resolveModelOptions, type ModelOptions } from "../../models/index.js";
+import { ClipRuntime, type ModelOptions } from "../../models/index.js";
 import { printJson } from "../io.js";
 
 /** Batches of images decoded, preprocessed or in inference at once. */
@@ -28,7 +28,7 @@ export async function embedCommand(items: readonly EmbedItem[], model: string, s
     const files = items.filter((item) => item.type === "image").map((item) => item.input);
     const texts = items.filter((item) => item.type === "text").map((item) => item.input);
     const batches: string[][] = [];
-    const { maxBatchSize } = resolveModelOptions(settings);
+    const { maxBatchSize } = runtime.options;
     for (let i = 0; i < files.length; i += maxBatchSize) batches.push(files.slice(i, i + maxBatchSize));
     const embedBatch = async (batch: readonly string[]) =>
       runtime.embedImages(await Promise.all(batch.map((file) => loadImage(file, file))), { version: model });

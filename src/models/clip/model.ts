@@ -81,14 +81,11 @@ export class ClipModel {
     if (images.length === 0) return [];
     const { processor } = await this.vision();
     const inputs = images.map(() => new Float32Array(processor.pixelsPerImage));
-    const failed = (index: number, error: unknown): never => {
-      throw new ModelError(`image ${index}: ${(error as Error).message}`);
-    };
     for (const [i, image] of images.entries()) {
       try {
         processor.preprocess(image, inputs[i], 0);
       } catch (error) {
-        failed(i, error);
+        throw new ModelError(`image ${i}: ${(error as Error).message}`);
       }
       // Resizing is CPU work on this thread; let timers and I/O in between images.
       if (i < images.length - 1) await nextMacrotask();
