@@ -5,7 +5,8 @@
  *
  *   (a) raw onnxruntime-node on ready tensors, one session with every thread — the ceiling the
  *       issue names; (a2) one session per sightline inference worker, threads shared out, each
- *       batch split between them — the ceiling of sightline's own arrangement;
+ *       batch split between them — the ceiling of sightline's own arrangement; (a1) one session
+ *       with one thread — what one core does, for the CPU budget printed at the end;
  *       sightline's runtime from decoded images, and from JPEG bytes (decode + preprocess + infer);
  *   (b) `sightline embed` from JPEG files: the built CLI in a child process; its start-up (Node,
  *       model load) is cancelled out by timing two invocations of different lengths;
@@ -86,6 +87,8 @@ interface Scenario {
   name: string;
   /** Batches kept in flight at once (2 overlaps decoding of the next batch with inference). */
   inFlight?: number;
+  /** A raw ONNX Runtime baseline rather than a way of using sightline (not in the ratio tables). */
+  baseline?: true;
   /** Prepares one (dtype, batch) setting; everything slow to set up happens here, untimed. */
   prepare(setting: Setting): Promise<PreparedScenario>;
 }
@@ -124,14 +127,24 @@ function runtimeScenario(name: string, input: "decoded" | "jpeg", inFlight = 1):
   };
 }
 
+/** (a1): what one core does, the unit of the CPU budget. */
+const ONE_CORE = "(a1) raw, one session with one thread";
+
 const SCENARIOS: Scenario[] = [
   {
     name: "(a) raw onnxruntime-node, ready tensors",
+    baseline: true,
     prepare: (setting) => rawVisionRunner(setting.modelDir, setting.dtype, setting.batch, THREADS, setting.decoded),
   },
   {
     name: "(a2) raw, as sightline's inference workers",
+    baseline: true,
     prepare: (setting) => rawVisionRunner(setting.modelDir, setting.dtype, setting.batch, THREADS, setting.decoded, workersFor(setting.batch)),
+  },
+  {
+    name: ONE_CORE,
+    baseline: true,
+    prepare: (setting) => rawVisionRunner(setting.modelDir, setting.dtype, setting.batch, 1, setting.decoded),
   },
   runtimeScenario("runtime: decoded images", "decoded"),
   runtimeScenario("runtime: JPEG bytes", "jpeg"),
@@ -242,7 +255,7 @@ const ROUNDS = Number(args.rounds);
  * work, so scenarios take turns in short rounds and each rate is total images over total time:
  * a load change hits all of them alike and the ratios stay fair.
  */
-async function measureSetting(setting: Setting): Promise<number[]> {
+async function measureSetting(setting: Setting, stages: StageCosts): Promise<number[]> {
   const prepared: PreparedScenario[] = [];
   for (const scenario of SCENARIOS) {
     const runner = await scenario.prepare(setting);
@@ -270,6 +283,7 @@ async function measureSetting(setting: Setting): Promise<number[]> {
         const measured = prepared[i].measuredMs;
         seconds[i] += (measured ? measured() - before : performance.now() - started) / 1000;
       }
+      await stages.sample();
     }
   } finally {
     for (const runner of prepared) await runner.close();
@@ -314,9 +328,10 @@ async function main(): Promise<void> {
   const jpegBytes = await Promise.all(jpegFiles.map((file) => readFile(file)));
   const decoded = await Promise.all(jpegBytes.map((bytes, i) => decodeImage(bytes, `image.${i}`)));
   const columns = DTYPES.flatMap((dtype) => BATCHES.map((batch) => ({ dtype, batch })));
+  const stageCosts = await StageCosts.create(modelDir, jpegBytes, decoded);
   const results = new Map<string, number>(); // `${scenario}|${dtype}|${batch}` → images/s
   for (const { dtype, batch } of columns) {
-    const rates = await measureSetting({ dtype, batch, modelDir, jpegFiles, jpegBytes, decoded });
+    const rates = await measureSetting({ dtype, batch, modelDir, jpegFiles, jpegBytes, decoded }, stageCosts);
     SCENARIOS.forEach((scenario, i) => {
       results.set(`${scenario.name}|${dtype}|${batch}`, rates[i]);
       console.error(`  ${scenario.name}, ${dtype}, batch ${batch}: ${rates[i].toFixed(1)} img/s`);
@@ -326,7 +341,7 @@ async function main(): Promise<void> {
   const widths = [Math.max(...SCENARIOS.map((s) => s.name.length)) + 2, ...columns.map(() => 10)];
   const header = row(["", ...columns.map(({ dtype, batch }) => `${dtype} b${batch}`)], widths);
   const ratioRows = (base: string) =>
-    SCENARIOS.slice(2).map((s) =>
+    SCENARIOS.filter((s) => !s.baseline).map((s) =>
       row(
         [s.name, ...columns.map(({ dtype, batch }) => (results.get(`${s.name}|${dtype}|${batch}`)! / results.get(`${base}|${dtype}|${batch}`)!).toFixed(2))],
         widths,
@@ -365,29 +380,79 @@ async function main(): Promise<void> {
       ),
     );
   }
-  lines.push("", "preprocessing alone, ms per 640×480 image, one at a time", ...(await stageCosts(modelDir, jpegBytes, decoded)));
+  const stages = stageCosts.averages();
+  lines.push(
+    "",
+    `${"decoding and preprocessing alone, per 640×480 image".padEnd(58)}${"wall ms".padStart(8)}${"CPU ms".padStart(10)}`,
+    "  (one image at a time, sampled after every round)",
+    ...stages.map((stage) => `  ${stage.name.padEnd(56)}${stage.wallMs.toFixed(2).padStart(8)}${stage.cpuMs.toFixed(2).padStart(10)}`),
+  );
+  // Every image from JPEG costs inference plus decoding and preprocessing, all on the same cores.
+  const preprocessingMs = stages.reduce((sum, stage) => sum + stage.cpuMs, 0);
+  lines.push(
+    "",
+    `CPU budget: inference I = ms of one core per image (from (a1)), decoding + preprocessing P = ${preprocessingMs.toFixed(2)} ms;`,
+    "if they share the cores alike, an end-to-end path from JPEG cannot pass I / (I + P) of (a)",
+    header,
+    row(["I, ms of one core per image", ...columns.map(({ dtype, batch }) => (1000 / results.get(`${ONE_CORE}|${dtype}|${batch}`)!).toFixed(1))], widths),
+    row(
+      [
+        "(a) / (a1): what every thread adds to one",
+        ...columns.map(({ dtype, batch }) => (results.get(`${raw}|${dtype}|${batch}`)! / results.get(`${ONE_CORE}|${dtype}|${batch}`)!).toFixed(2)),
+      ],
+      widths,
+    ),
+    row(
+      [
+        "ceiling I / (I + P)",
+        ...columns.map(({ dtype, batch }) => {
+          const inference = 1000 / results.get(`${ONE_CORE}|${dtype}|${batch}`)!;
+          return (inference / (inference + preprocessingMs)).toFixed(2);
+        }),
+      ],
+      widths,
+    ),
+  );
   console.log(lines.join("\n"));
 }
 
-/** Where end-to-end time goes besides inference: decoding and preprocessing, alone. */
-async function stageCosts(modelDir: string, jpegBytes: Buffer[], decoded: WorkflowImage[]): Promise<string[]> {
-  const runtime = new ClipRuntime({ folders: { "ViT-B-32": modelDir }, threads: 1 });
-  const { processor } = await runtime.model().vision();
-  await runtime.close();
-  const out = new Float32Array(processor.pixelsPerImage);
-  const stages: [string, (i: number) => unknown][] = [
-    ["JPEG decode (sharp, thread pool)", (i) => decodeImage(jpegBytes[i % jpegBytes.length], "image")],
-    ["resize + crop + normalise (this thread)", (i) => processor.preprocess(decoded[i % decoded.length], out, 0)],
-  ];
-  const lines: string[] = [];
-  for (const [name, stage] of stages) {
-    for (let i = 0; i < 4; i++) await stage(i);
-    const started = performance.now();
-    const count = 48;
-    for (let i = 0; i < count; i++) await stage(i);
-    lines.push(`  ${name.padEnd(48)}${((performance.now() - started) / count).toFixed(2).padStart(8)}`);
+/**
+ * Where end-to-end time goes besides inference: decoding and preprocessing, one image at a time,
+ * alone (wall and process CPU time). Sampled after every round of every setting, so that the CPU
+ * budget sees the same moments of a noisy host as the scenarios do.
+ */
+class StageCosts {
+  private constructor(private readonly stages: { name: string; run: (i: number) => unknown; wallMs: number; cpuMs: number; count: number }[]) {}
+
+  static async create(modelDir: string, jpegBytes: Buffer[], decoded: WorkflowImage[]): Promise<StageCosts> {
+    const runtime = new ClipRuntime({ folders: { "ViT-B-32": modelDir }, threads: 1 });
+    const { processor } = await runtime.model().vision();
+    await runtime.close();
+    const out = new Float32Array(processor.pixelsPerImage);
+    const costs = new StageCosts([
+      { name: "JPEG decode (sharp, thread pool)", run: (i) => decodeImage(jpegBytes[i % jpegBytes.length], "image"), wallMs: 0, cpuMs: 0, count: 0 },
+      { name: "resize + crop + normalise (this thread)", run: (i) => processor.preprocess(decoded[i % decoded.length], out, 0), wallMs: 0, cpuMs: 0, count: 0 },
+    ]);
+    for (const stage of costs.stages) for (let i = 0; i < 4; i++) await stage.run(i); // warm-up
+    return costs;
   }
-  return lines;
+
+  async sample(count = 12): Promise<void> {
+    for (const stage of this.stages) {
+      const started = performance.now();
+      const cpu = process.cpuUsage();
+      for (let i = 0; i < count; i++) await stage.run(i);
+      const { user, system } = process.cpuUsage(cpu);
+      stage.wallMs += performance.now() - started;
+      stage.cpuMs += (user + system) / 1000;
+      stage.count += count;
+    }
+  }
+
+  /** Per image, over every sample. */
+  averages(): { name: string; wallMs: number; cpuMs: number }[] {
+    return this.stages.map(({ name, wallMs, cpuMs, count }) => ({ name, wallMs: wallMs / count, cpuMs: cpuMs / count }));
+  }
 }
 
 await main();
