@@ -31,7 +31,7 @@ import { decodeImage } from "../src/images/codec.js";
 import type { WorkflowImage } from "../src/images/index.js";
 import { ClipRuntime, resolveModelOptions, type Dtype, type ModelOptions } from "../src/models/index.js";
 import { compile, Services } from "../src/index.js";
-import { ensureBenchModel, projectRoot, rawVisionRunner } from "./fixtures.js";
+import { benchImageProcessor, ensureBenchModel, projectRoot, rawVisionRunner } from "./fixtures.js";
 
 const ROOT = projectRoot(import.meta.dirname);
 const IMAGE_DIR = join(ROOT, ".cache", "bench-clip-images");
@@ -127,25 +127,22 @@ function runtimeScenario(name: string, input: "decoded" | "jpeg", inFlight = 1):
   };
 }
 
+/** ONNX Runtime alone on ready tensors (`rawVisionRunner`): `workers` sessions sharing `threads`. */
+function rawScenario(name: string, threads: number, workers?: (batch: number) => number): Scenario {
+  return {
+    name,
+    baseline: true,
+    prepare: (setting) => rawVisionRunner(setting.modelDir, setting.dtype, setting.batch, threads, setting.decoded, workers?.(setting.batch)),
+  };
+}
+
 /** (a1): what one core does, the unit of the CPU budget. */
 const ONE_CORE = "(a1) raw, one session with one thread";
 
 const SCENARIOS: Scenario[] = [
-  {
-    name: "(a) raw onnxruntime-node, ready tensors",
-    baseline: true,
-    prepare: (setting) => rawVisionRunner(setting.modelDir, setting.dtype, setting.batch, THREADS, setting.decoded),
-  },
-  {
-    name: "(a2) raw, as sightline's inference workers",
-    baseline: true,
-    prepare: (setting) => rawVisionRunner(setting.modelDir, setting.dtype, setting.batch, THREADS, setting.decoded, workersFor(setting.batch)),
-  },
-  {
-    name: ONE_CORE,
-    baseline: true,
-    prepare: (setting) => rawVisionRunner(setting.modelDir, setting.dtype, setting.batch, 1, setting.decoded),
-  },
+  rawScenario("(a) raw onnxruntime-node, ready tensors", THREADS),
+  rawScenario("(a2) raw, as sightline's inference workers", THREADS, workersFor),
+  rawScenario(ONE_CORE, 1),
   runtimeScenario("runtime: decoded images", "decoded"),
   runtimeScenario("runtime: JPEG bytes", "jpeg"),
   runtimeScenario("runtime: JPEG bytes, 2 batches in flight", "jpeg", 2),
@@ -425,9 +422,7 @@ class StageCosts {
   private constructor(private readonly stages: { name: string; run: (i: number) => unknown; wallMs: number; cpuMs: number; count: number }[]) {}
 
   static async create(modelDir: string, jpegBytes: Buffer[], decoded: WorkflowImage[]): Promise<StageCosts> {
-    const runtime = new ClipRuntime({ folders: { "ViT-B-32": modelDir }, threads: 1 });
-    const { processor } = await runtime.model().vision();
-    await runtime.close();
+    const processor = await benchImageProcessor(modelDir);
     const out = new Float32Array(processor.pixelsPerImage);
     const costs = new StageCosts([
       { name: "JPEG decode (sharp, thread pool)", run: (i) => decodeImage(jpegBytes[i % jpegBytes.length], "image"), wallMs: 0, cpuMs: 0, count: 0 },

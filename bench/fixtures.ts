@@ -3,12 +3,13 @@ import { execFileSync } from "node:child_process";
 import { once } from "node:events";
 import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
-import { rename, rm } from "node:fs/promises";
+import { readFile, rename, rm } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import { Worker } from "node:worker_threads";
 import ort from "onnxruntime-node";
 import type { WorkflowImage } from "../src/images/index.js";
-import { ClipRuntime, onnxFile, type Dtype } from "../src/models/index.js";
+import { ClipImageProcessor, onnxFile, parseImageProcessorConfig, type Dtype } from "../src/models/index.js";
+import { PREPROCESSOR_CONFIG_FILE } from "../src/models/layout.js";
 
 /** The project root (the folder with package.json), whether run from bench/ or compiled into .build/. */
 export function projectRoot(from: string): string {
@@ -43,6 +44,12 @@ export async function ensureBenchModel(): Promise<string> {
   return modelDir;
 }
 
+/** The bench model's image processor, from its config alone (no ONNX session to load). */
+export async function benchImageProcessor(modelDir: string): Promise<ClipImageProcessor> {
+  const file = join(modelDir, PREPROCESSOR_CONFIG_FILE);
+  return new ClipImageProcessor(parseImageProcessorConfig(JSON.parse(await readFile(file, "utf8")), file));
+}
+
 /**
  * The ceiling every end-to-end figure is compared with: onnxruntime-node alone on ready tensors
  * (images already preprocessed, untimed), `batch` images per call.
@@ -60,9 +67,7 @@ export async function rawVisionRunner(
   images: readonly WorkflowImage[],
   workers = 1,
 ): Promise<{ run: (index: number) => Promise<unknown>; close: () => Promise<void> }> {
-  const runtime = new ClipRuntime({ folders: { "ViT-B-32": modelDir }, threads: 1 });
-  const { processor } = await runtime.model().vision();
-  await runtime.close();
+  const processor = await benchImageProcessor(modelDir);
   const size = processor.pixelsPerImage;
   const dims = (n: number) => [n, 3, processor.height, processor.width];
   const all = new Float32Array(images.length * size);

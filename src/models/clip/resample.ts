@@ -12,7 +12,7 @@
  * The passes run in WebAssembly SIMD (`resample-simd.ts`) when they can, with identical bytes.
  */
 
-import { pairedWeights, resizeWindowSimd, type PairedWeights } from "./resample-simd.js";
+import { pairedWeights, resizeWindowSimd, type PairedWeights, type PassCoefficients } from "./resample-simd.js";
 
 export interface Filter {
   /** Names the filter in caches. */
@@ -101,11 +101,7 @@ function clip8(accumulator: number): number {
 }
 
 /** One pass's coefficients as the passes use them, with the SIMD layout of each window made once. */
-interface PassPlan {
-  readonly taps: number;
-  readonly bounds: Int32Array;
-  /** Fixed-point weights. */
-  readonly kernel: Int32Array;
+interface PassPlan extends PassCoefficients {
   /** The horizontal weights of output columns `left..left+width` as the SIMD kernel takes them. */
   pairedFor(left: number, width: number): PairedWeights;
 }
@@ -115,6 +111,7 @@ interface PassPlan {
  * for the few size pairs in use rather than recomputed for every image.
  */
 const plans = new Map<string, PassPlan>();
+/** Size pairs kept, and windows per size pair. */
 const PLANS_KEPT = 16;
 
 function passCoefficients(inSize: number, outSize: number, filter: Filter): PassPlan {
@@ -179,7 +176,18 @@ export function resizeRgbWindow(
   const lastRow = height > 0 ? vertical.bounds[(top + height - 1) * 2] + vertical.bounds[(top + height - 1) * 2 + 1] : 0;
   if (options.simd !== false && outWidth !== image.width && outHeight !== image.height && height > 0 && width > 0) {
     const horizontal = passCoefficients(image.width, outWidth, filter);
-    const simd = resizeWindowSimd(image, firstRow, lastRow - firstRow, horizontal.bounds, horizontal.pairedFor(left, width), vertical, left, width, top, height);
+    const simd = resizeWindowSimd(
+      image,
+      firstRow,
+      lastRow - firstRow,
+      horizontal.bounds,
+      horizontal.pairedFor(left, width),
+      vertical,
+      left,
+      width,
+      top,
+      height,
+    );
     if (simd) return simd;
   }
   const rows =
@@ -190,7 +198,7 @@ export function resizeRgbWindow(
   return verticalPass(rows, width, vertical, firstRow, top, height);
 }
 
-function horizontalPass(image: RgbPixels, firstRow: number, rowCount: number, coefficients: PassPlan, left: number, width: number): Uint8Array {
+function horizontalPass(image: RgbPixels, firstRow: number, rowCount: number, coefficients: PassCoefficients, left: number, width: number): Uint8Array {
   const { taps, bounds, kernel } = coefficients;
   const src = image.data;
   const out = new Uint8Array(rowCount * width * 3);
@@ -229,7 +237,7 @@ function sliceColumns(image: RgbPixels, firstRow: number, rowCount: number, left
 }
 
 /** `rows` holds input rows from `firstRow` on, already `width` pixels wide. */
-function verticalPass(rows: Uint8Array, width: number, coefficients: PassPlan, firstRow: number, top: number, height: number): Uint8Array {
+function verticalPass(rows: Uint8Array, width: number, coefficients: PassCoefficients, firstRow: number, top: number, height: number): Uint8Array {
   const { taps, bounds, kernel } = coefficients;
   const stride = width * 3;
   const out = new Uint8Array(height * stride);

@@ -14,15 +14,18 @@ const HALF: i32 = 1 << (PRECISION_BITS - 1);
 const SPLIT_BITS: i32 = 11;
 
 /**
- * Pillow's clip8 of sixteen accumulators (four vectors), packed into sixteen bytes: `acc >> 22`
- * with the saturating narrowings doing the clamp to 0..255 (acc ≥ 2^30 gives ≥ 256 → 255,
- * acc ≤ 0 gives ≤ 0 → 0).
+ * Sixteen shifted sums (four vectors) packed into sixteen bytes, the saturating narrowings doing
+ * clip8's clamp to 0..255 (acc ≥ 2^30 gives ≥ 256 → 255, acc ≤ 0 gives ≤ 0 → 0).
  */
 @inline
+function pack(a: v128, b: v128, c: v128, d: v128): v128 {
+  return i8x16.narrow_i16x8_u(i16x8.narrow_i32x4_s(a, b), i16x8.narrow_i32x4_s(c, d));
+}
+
+/** Pillow's clip8 of sixteen accumulators (their rounding half already added): `acc >> 22`, clamped. */
+@inline
 function clip8(a: v128, b: v128, c: v128, d: v128): v128 {
-  const low = i16x8.narrow_i32x4_s(i32x4.shr_s(a, PRECISION_BITS), i32x4.shr_s(b, PRECISION_BITS));
-  const high = i16x8.narrow_i32x4_s(i32x4.shr_s(c, PRECISION_BITS), i32x4.shr_s(d, PRECISION_BITS));
-  return i8x16.narrow_i16x8_u(low, high);
+  return pack(i32x4.shr_s(a, PRECISION_BITS), i32x4.shr_s(b, PRECISION_BITS), i32x4.shr_s(c, PRECISION_BITS), i32x4.shr_s(d, PRECISION_BITS));
 }
 
 /** A pixel's sums put back together (`high << 11 + low`), rounded and shifted: clip8 before its clamp. */
@@ -82,8 +85,7 @@ export function horizontal(src: usize, srcWidth: i32, firstRow: i32, rowCount: i
         p += 6;
         k += 32;
       }
-      // The saturating narrowings clamp to 0..255, as in clip8.
-      const packed = i8x16.narrow_i16x8_u(i16x8.narrow_i32x4_s(finish(h0, l0), finish(h1, l1)), i16x8.narrow_i32x4_s(finish(h2, l2), finish(h3, l3)));
+      const packed = pack(finish(h0, l0), finish(h1, l1), finish(h2, l2), finish(h3, l3));
       v128.store32_lane(o, packed, 0);
       v128.store32_lane(o + outStride, packed, 1);
       v128.store32_lane(o + 2 * outStride, packed, 2);
@@ -115,8 +117,7 @@ export function horizontal(src: usize, srcWidth: i32, firstRow: i32, rowCount: i
         k += 32;
       }
       const sums = finish(high, low);
-      const words = i16x8.narrow_i32x4_s(sums, sums);
-      v128.store32_lane(o, i8x16.narrow_i16x8_u(words, words), 0);
+      v128.store32_lane(o, pack(sums, sums, sums, sums), 0);
       o += 3;
       w += columnBytes;
     }
