@@ -2,5 +2,6 @@
 export * from "./block.js";
 export * from "./describe.js";
 export * from "./registry.js";
+export * from "./schema-walk.js";
 export * from "./selectors.js";
 export * from "./services.js";

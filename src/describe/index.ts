@@ -7,13 +7,13 @@
 import type { z } from "zod";
 import {
   describeBlock,
-  selectorMetadata,
+  schemaNode,
   toJsonSchema,
-  wrapped,
   type Block,
   type BlockDescription,
   type BlockRegistry,
   type JsonSchema,
+  type SelectorMetadata,
 } from "../block-api/index.js";
 import { DynamicBlockDefinitionSchema, InputSchema, OutputSchema } from "../definition/index.js";
 import { KINDS, type Kind } from "../kinds/index.js";
@@ -87,21 +87,22 @@ function kindConnections(block: Block, into: Record<string, KindConnection[]>): 
   }
 }
 
-type Leaf = { metadata: { role: string; kinds: readonly string[] }; container: "none" | "list" | "dict" };
+type Leaf = { metadata: SelectorMetadata; container: "none" | "list" | "dict" };
 
+/** The selectors a property may hold, each as a value, a list item or a map value (selectors inside objects are not listed). */
 function selectorLeaves(schema: z.ZodType, container: Leaf["container"] = "none"): Leaf[] {
-  const metadata = selectorMetadata.get(schema);
-  if (metadata) return [{ metadata, container }];
-  const inner = wrapped(schema);
-  if (inner) return selectorLeaves(inner, container);
-  const def = schema._zod.def as unknown as { type: string; [key: string]: unknown };
-  switch (def.type) {
+  const node = schemaNode(schema);
+  switch (node.kind) {
+    case "selector":
+      return [{ metadata: node.metadata, container }];
+    case "wrapper":
+      return selectorLeaves(node.inner, container);
     case "union":
-      return (def.options as z.ZodType[]).flatMap((option) => selectorLeaves(option, container));
+      return node.options.flatMap((option) => selectorLeaves(option, container));
     case "array":
-      return selectorLeaves(def.element as z.ZodType, "list");
+      return selectorLeaves(node.element, "list");
     case "record":
-      return selectorLeaves(def.valueType as z.ZodType, "dict");
+      return selectorLeaves(node.value, "dict");
     default:
       return [];
   }
