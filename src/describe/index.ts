@@ -5,19 +5,13 @@
  * by hand per block: it all comes from the blocks' zod schemas.
  */
 import type { z } from "zod";
-import {
-  describeBlock,
-  schemaNode,
-  toJsonSchema,
-  type Block,
-  type BlockDescription,
-  type BlockRegistry,
-  type JsonSchema,
-  type SelectorMetadata,
-} from "../block-api/index.js";
+import { describeBlock, schemaNode, toJsonSchema, type Block, type BlockRegistry, type JsonSchema, type SelectorMetadata } from "../block-api/index.js";
 import { DynamicBlockDefinitionSchema, InputSchema, OutputSchema } from "../definition/index.js";
-import { KINDS, type Kind } from "../kinds/index.js";
-import { describeQueryLanguage, type QueryLanguageDescription } from "../query/index.js";
+import { KINDS } from "../kinds/index.js";
+import { describeQueryLanguage } from "../query/index.js";
+import type { BlocksDescription, KindConnection } from "./description.js";
+
+export type { BlocksDescription, KindConnection } from "./description.js";
 
 /** JSON Schema of a workflow definition whose steps are the registry's blocks. */
 export function definitionSchema(registry: BlockRegistry): JsonSchema {
@@ -47,24 +41,6 @@ function definitionKey(block: Block): string {
 function stripSchemaKey(schema: JsonSchema): JsonSchema {
   const { $schema: _ignored, ...rest } = schema;
   return rest;
-}
-
-export interface KindConnection {
-  manifest_type_identifier: string;
-  property_name: string;
-  property_description: string;
-  compatible_element: string;
-  is_list_element: boolean;
-  is_dict_element: boolean;
-}
-
-export interface BlocksDescription {
-  blocks: BlockDescription[];
-  declared_kinds: Kind[];
-  kinds_connections: Record<string, KindConnection[]>;
-  primitives_connections: { manifest_type_identifier: string; property_name: string; property_description: string; type_annotation: string }[];
-  universal_query_language_description: QueryLanguageDescription;
-  dynamic_block_definition_schema: JsonSchema;
 }
 
 /** Where selectors of which kinds may be plugged into which block properties. */
