@@ -10,28 +10,23 @@ import { describe, expect, it } from "vitest";
 import { describeBlocks, type BlocksDescription } from "../../src/describe/index.js";
 import { getDefaultRegistry } from "../../src/index.js";
 import { catalogueFrom, searchBlocks } from "../../src/ui/editor/catalogue.js";
+import { parseSelector } from "../../src/definition/selectors.js";
+import { readDefinition, type WorkflowDefinition } from "../../src/ui/editor/definition.js";
 import {
   addInput,
   addOutput,
   addStep,
-  availableSelectors,
-  buildGraph,
   connect,
-  connectionProblem,
   deleteElements,
   disconnect,
-  layoutGraph,
-  LAYOUT,
-  parseSelector,
-  readDefinition,
   removeNode,
   renameInput,
   renameStep,
   setStepProperty,
-  stepReferences,
   uniqueName,
-  type WorkflowDefinition,
-} from "../../src/ui/editor/graph.js";
+} from "../../src/ui/editor/editing.js";
+import { availableSelectors, buildGraph, connectionProblem, stepReferences } from "../../src/ui/editor/graph.js";
+import { layoutGraph, LAYOUT } from "../../src/ui/editor/layout.js";
 import { locateJsonError } from "../../src/ui/editor/json-text.js";
 import { propertyModels, type JsonSchema } from "../../src/ui/editor/schema.js";
 
