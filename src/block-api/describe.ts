@@ -4,11 +4,10 @@
  * upstream's markers (`reference`, `selected_element`, `kind`).
  */
 import { z } from "zod";
-import { kindObjects, type Kind } from "../kinds/index.js";
+import { kindObjects } from "../kinds/index.js";
 import type { Block } from "./block.js";
+import type { BlockDescription, JsonSchema } from "./description.js";
 import { selectorMetadata, type SelectorRole } from "./selectors.js";
-
-export type JsonSchema = Record<string, unknown>;
 
 const SELECTED_ELEMENT: Record<SelectorRole, string> = {
   data: "any_data",
@@ -50,25 +49,6 @@ export function blockStepSchema(block: Block): JsonSchema {
     },
     required: ["type", "name", ...required],
   };
-}
-
-export interface BlockDescription {
-  block_schema: JsonSchema;
-  outputs_manifest: { name: string; kind: Kind[] }[];
-  block_source: string;
-  fully_qualified_block_class_name: string;
-  human_friendly_block_name: string;
-  manifest_type_identifier: string;
-  manifest_type_identifier_aliases: string[];
-  execution_engine_compatibility: string;
-  input_dimensionality_offsets: Record<string, number>;
-  dimensionality_reference_property: string | null;
-  output_dimensionality_offset: number;
-  block_family: string;
-  flow_control: boolean;
-  stateful: boolean;
-  accepts_empty_values: boolean;
-  restrictions: string[];
 }
 
 export const DEFAULT_BLOCK_COMPATIBILITY = ">=1.3.0,<2.0.0";

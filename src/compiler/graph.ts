@@ -4,7 +4,7 @@
  */
 import type { z } from "zod";
 import { findSelectors, literalPart, type PropertyPath, type SelectorOccurrence } from "../block-api/index.js";
-import { formatPath, type InputDefinition, type OutputDefinitionEntry } from "../definition/index.js";
+import { formatPath, parseSelector, type InputDefinition, type OutputDefinitionEntry } from "../definition/index.js";
 import { ExecutionGraphStructureError, InvalidReferenceTargetError, ReferenceTypeError, StepInputDimensionalityError, blockError } from "../errors/index.js";
 import { kindNameOf, kindsCompatible } from "../kinds/index.js";
 import type { Branch, CompiledOutput, CompiledStep, InputNode, InputRole, InputTemplate, RuntimeInputCheck, ValueSource } from "./plan.js";
@@ -71,6 +71,16 @@ const NOTHING_THERE = {
     (available.length > 0 ? `Its outputs are: ${available.join(", ")}.` : `Step "${stepName}" has no outputs (flow-control block).`),
 };
 
+/**
+ * What is said of a `$` value the selector grammar cannot read. Selector-only properties reject
+ * one when the step is validated; a property that also takes a literal string lets it through.
+ */
+const MALFORMED = {
+  data: (selector: string, where: string) =>
+    `Invalid selector "${selector}" in ${where}: data is selected with $inputs.<name>, $steps.<step>.<output> or $steps.<step>.*.`,
+  step: (selector: string, where: string) => `Invalid selector "${selector}" in ${where}: a step is selected with $steps.<name>.`,
+};
+
 /** Checks one data selector and says which input or step output it reads. */
 function resolveDataSelector(
   step: ValidatedStep,
@@ -79,9 +89,9 @@ function resolveDataSelector(
 ): { target: "input" | "step"; name: string; output: string } {
   const property = occurrence.path[0];
   const where = `step "${step.name}", property "${formatPath(occurrence.path)}"`;
-  const parts = occurrence.selector.split(".");
-  if (parts[0] === "$inputs") {
-    const input = resolution.inputs.get(parts[1]);
+  const selector = parseSelector(occurrence.selector);
+  if (selector?.type === "input") {
+    const input = resolution.inputs.get(selector.input);
     if (!input) {
       const message = NOTHING_THERE.input(occurrence.selector, where);
       throw new InvalidReferenceTargetError(message, { context: GRAPH_CONTEXT, blocksErrors: stepError(step, property, message) });
@@ -93,7 +103,11 @@ function resolveDataSelector(
     checkKinds(step, occurrence, input.kinds, where);
     return { target: "input", name: input.name, output: "" };
   }
-  const [, stepName, output] = parts;
+  if (selector?.type !== "output") {
+    const message = MALFORMED.data(occurrence.selector, where);
+    throw new InvalidReferenceTargetError(message, { context: GRAPH_CONTEXT, blocksErrors: stepError(step, property, message) });
+  }
+  const { step: stepName, output } = selector;
   const producer = resolution.steps.get(stepName);
   if (!producer) {
     const message = NOTHING_THERE.step(stepName, where);
@@ -134,7 +148,12 @@ function collectBranches(step: ValidatedStep, stepSelectors: SelectorOccurrence[
   const branches = new Map<string, Branch>();
   const seenTargets = new Set<string>();
   for (const occurrence of stepSelectors) {
-    const target = occurrence.selector.slice("$steps.".length);
+    const selector = parseSelector(occurrence.selector);
+    if (selector?.type !== "step") {
+      const message = MALFORMED.step(occurrence.selector, `step "${step.name}", property "${formatPath(occurrence.path)}"`);
+      throw new InvalidReferenceTargetError(message, { context: GRAPH_CONTEXT, blocksErrors: stepError(step, occurrence.path[0], message) });
+    }
+    const target = selector.step;
     if (!resolution.steps.has(target)) {
       const message = `Flow-control step "${step.name}" selects non-existing step "${occurrence.selector}" (property "${formatPath(occurrence.path)}").`;
       throw new InvalidReferenceTargetError(message, { context: GRAPH_CONTEXT, blocksErrors: stepError(step, occurrence.path[0], message) });
@@ -306,16 +325,19 @@ function runtimeChecksFor(
 }
 
 function compileOutput(output: OutputDefinitionEntry, inputs: ReadonlyMap<string, InputNode>, steps: ReadonlyMap<string, CompiledStep>): CompiledOutput {
-  const parts = output.selector.split(".");
+  const selector = parseSelector(output.selector);
   const where = `output "${output.name}"`;
-  if (parts[0] === "$inputs") {
-    const input = inputs.get(parts[1]);
+  if (selector?.type === "input") {
+    const input = inputs.get(selector.input);
     if (!input) {
       throw new InvalidReferenceTargetError(NOTHING_THERE.input(output.selector, where), { context: GRAPH_CONTEXT });
     }
     return { name: output.name, source: { from: "input", input: input.name, isBatch: input.isBatch }, kinds: input.kinds };
   }
-  const [, stepName, outputName] = parts;
+  if (selector?.type !== "output") {
+    throw new InvalidReferenceTargetError(MALFORMED.data(output.selector, where), { context: GRAPH_CONTEXT });
+  }
+  const { step: stepName, output: outputName } = selector;
   const step = steps.get(stepName);
   if (!step) {
     throw new InvalidReferenceTargetError(NOTHING_THERE.step(stepName, where), { context: GRAPH_CONTEXT });

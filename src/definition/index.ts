@@ -1,4 +1,5 @@
 export * from "./issues.js";
 export * from "./parse.js";
 export * from "./schema.js";
+export * from "./selectors.js";
 export * from "./version.js";

@@ -4,7 +4,7 @@
  * checked for `type` and `name` here; each block validates its own properties (compiler).
  */
 import { z } from "zod";
-import { DATA_SELECTOR } from "../block-api/selectors.js";
+import { DATA_SELECTOR, NAME_PATTERN } from "./selectors.js";
 
 const kindEntry = z.union([z.string(), z.looseObject({ name: z.string() })]);
 const kindList = (fallback: string) => z.array(kindEntry).default([fallback]);
@@ -55,7 +55,7 @@ export const OutputSchema = z.object({
 /** A step before its block has checked it: `type`, `name`, and whatever properties it has. */
 export const StepSchema = z.looseObject({
   type: z.string().min(1),
-  name: z.string().regex(/^[A-Za-z_0-9-]+$/, "step names may only use letters, digits, '_' and '-' (they appear in $steps.<name> selectors)"),
+  name: z.string().regex(NAME_PATTERN, "step names may only use letters, digits, '_' and '-' (they appear in $steps.<name> selectors)"),
 });
 
 // ---- dynamic blocks (spec §7) --------------------------------------------------------------

@@ -5,19 +5,13 @@
  * by hand per block: it all comes from the blocks' zod schemas.
  */
 import type { z } from "zod";
-import {
-  describeBlock,
-  selectorMetadata,
-  toJsonSchema,
-  wrapped,
-  type Block,
-  type BlockDescription,
-  type BlockRegistry,
-  type JsonSchema,
-} from "../block-api/index.js";
+import { describeBlock, schemaNode, toJsonSchema, type Block, type BlockRegistry, type JsonSchema, type SelectorMetadata } from "../block-api/index.js";
 import { DynamicBlockDefinitionSchema, InputSchema, OutputSchema } from "../definition/index.js";
-import { KINDS, type Kind } from "../kinds/index.js";
-import { describeQueryLanguage, type QueryLanguageDescription } from "../query/index.js";
+import { KINDS } from "../kinds/index.js";
+import { describeQueryLanguage } from "../query/index.js";
+import type { BlocksDescription, KindConnection } from "./description.js";
+
+export type { BlocksDescription, KindConnection } from "./description.js";
 
 /** JSON Schema of a workflow definition whose steps are the registry's blocks. */
 export function definitionSchema(registry: BlockRegistry): JsonSchema {
@@ -49,24 +43,6 @@ function stripSchemaKey(schema: JsonSchema): JsonSchema {
   return rest;
 }
 
-export interface KindConnection {
-  manifest_type_identifier: string;
-  property_name: string;
-  property_description: string;
-  compatible_element: string;
-  is_list_element: boolean;
-  is_dict_element: boolean;
-}
-
-export interface BlocksDescription {
-  blocks: BlockDescription[];
-  declared_kinds: Kind[];
-  kinds_connections: Record<string, KindConnection[]>;
-  primitives_connections: { manifest_type_identifier: string; property_name: string; property_description: string; type_annotation: string }[];
-  universal_query_language_description: QueryLanguageDescription;
-  dynamic_block_definition_schema: JsonSchema;
-}
-
 /** Where selectors of which kinds may be plugged into which block properties. */
 function kindConnections(block: Block, into: Record<string, KindConnection[]>): void {
   const shape = block.manifest.properties.shape as Record<string, z.ZodType>;
@@ -87,21 +63,22 @@ function kindConnections(block: Block, into: Record<string, KindConnection[]>): 
   }
 }
 
-type Leaf = { metadata: { role: string; kinds: readonly string[] }; container: "none" | "list" | "dict" };
+type Leaf = { metadata: SelectorMetadata; container: "none" | "list" | "dict" };
 
+/** The selectors a property may hold, each as a value, a list item or a map value (selectors inside objects are not listed). */
 function selectorLeaves(schema: z.ZodType, container: Leaf["container"] = "none"): Leaf[] {
-  const metadata = selectorMetadata.get(schema);
-  if (metadata) return [{ metadata, container }];
-  const inner = wrapped(schema);
-  if (inner) return selectorLeaves(inner, container);
-  const def = schema._zod.def as unknown as { type: string; [key: string]: unknown };
-  switch (def.type) {
+  const node = schemaNode(schema);
+  switch (node.kind) {
+    case "selector":
+      return [{ metadata: node.metadata, container }];
+    case "wrapper":
+      return selectorLeaves(node.inner, container);
     case "union":
-      return (def.options as z.ZodType[]).flatMap((option) => selectorLeaves(option, container));
+      return node.options.flatMap((option) => selectorLeaves(option, container));
     case "array":
-      return selectorLeaves(def.element as z.ZodType, "list");
+      return selectorLeaves(node.element, "list");
     case "record":
-      return selectorLeaves(def.valueType as z.ZodType, "dict");
+      return selectorLeaves(node.value, "dict");
     default:
       return [];
   }

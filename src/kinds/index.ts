@@ -3,14 +3,9 @@
  * selector compatibility by kind *name* (spec §2.1); the describe routes list them (spec §8).
  */
 import type { VideoMetadata, WorkflowImage } from "../images/index.js";
+import type { Kind } from "./kind.js";
 
-export interface Kind {
-  name: string;
-  description: string;
-  docs: string | null;
-  serialised_data_type: string | null;
-  internal_data_type: string | null;
-}
+export type { Kind } from "./kind.js";
 
 function kind(name: string, description: string, serialised: string, internal: string = serialised): Kind {
   return { name, description, docs: null, serialised_data_type: serialised, internal_data_type: internal };

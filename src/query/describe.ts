@@ -3,30 +3,9 @@
  * `universal_query_language_description`): each operation with its input / output kinds, each
  * comparator and operator with its operands' kinds. Read from the schemas' metadata.
  */
-import { kindObjects, type Kind } from "../kinds/index.js";
+import { kindObjects } from "../kinds/index.js";
+import type { OperationDescription, OperatorDescription, QueryLanguageDescription } from "./description.js";
 import { BINARY_COMPARATOR_SCHEMAS, OPERATION_SCHEMAS, UNARY_OPERATOR_SCHEMAS, type OperationMetadata, type OperatorMetadata } from "./schemas.js";
-
-export interface OperationDescription {
-  operation_type: string;
-  compound: boolean;
-  input_kind: Kind[];
-  output_kind: Kind[];
-  nested_operation_input_kind: Kind[] | null;
-  nested_operation_output_kind: Kind[] | null;
-  description: string | null;
-}
-
-export interface OperatorDescription {
-  operator_type: string;
-  operands_number: number;
-  operands_kinds: Kind[][];
-  description: string | null;
-}
-
-export interface QueryLanguageDescription {
-  operations_description: OperationDescription[];
-  operators_descriptions: OperatorDescription[];
-}
 
 function describeOperations(): OperationDescription[] {
   return OPERATION_SCHEMAS.map((schema) => {

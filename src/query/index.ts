@@ -11,5 +11,6 @@ export { compileOperations, NO_GLOBALS, type CompiledOperations, type QueryGloba
 export { SEQUENCE_JOIN_MAX_LENGTH } from "./operations/sequences.js";
 export { compileCondition, type CompiledCondition, type QueryValues } from "./conditions.js";
 export { applyOperations, evaluateCondition, parseOperations, parseStatementGroup } from "./evaluate.js";
-export { describeQueryLanguage, type OperationDescription, type OperatorDescription, type QueryLanguageDescription } from "./describe.js";
+export { describeQueryLanguage } from "./describe.js";
+export type { OperationDescription, OperatorDescription, QueryLanguageDescription } from "./description.js";
 export * from "./python/index.js";

@@ -3,8 +3,7 @@
  * the API key when one is set (`Authorization: Bearer`; event streams, which cannot set headers,
  * get `?api_key=`). Failures throw `ApiError` with upstream's error body when the server sent one.
  */
-import type { BlocksDescriptionWire } from "./editor/catalogue.js";
-import type { WorkflowErrorBody, FrameEvent, PipelineReport, UploadInfo, WorkflowExample } from "./wire.js";
+import type { BlocksDescription, WorkflowErrorBody, FrameEvent, PipelineReport, UploadInfo, WorkflowExample } from "./wire.js";
 
 export class ApiError extends Error {
   constructor(
@@ -71,7 +70,7 @@ export class ApiClient {
   }
 
   /** The block catalogue; with dynamic block definitions, those blocks included. */
-  describeBlocks(dynamicBlocks: unknown[] = [], signal?: AbortSignal): Promise<BlocksDescriptionWire> {
+  describeBlocks(dynamicBlocks: unknown[] = [], signal?: AbortSignal): Promise<BlocksDescription> {
     return dynamicBlocks.length > 0
       ? this.request("POST", "/workflows/blocks/describe", { json: { dynamic_blocks_definitions: dynamicBlocks } }, signal)
       : this.request("GET", "/workflows/blocks/describe", undefined, signal);

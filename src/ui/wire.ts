@@ -2,6 +2,8 @@
  * The JSON the UI receives from the server. The server declares it (types only, no Node
  * imports, so the bundle can take them); the UI adds what it alone names.
  */
+export type { BlockDescription, JsonSchema } from "../block-api/description.js";
+export type { BlocksDescription } from "../describe/description.js";
 export type { BlockErrorDetails, WorkflowErrorBody } from "../errors/index.js";
 export type { FrameEvent, PipelineReport, StatusEvent, UploadInfo, WorkflowExample } from "../server/wire.js";
 export type { SourceEvent } from "../video/status.js";

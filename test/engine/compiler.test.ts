@@ -103,6 +103,26 @@ describe("references and kinds (spec §2.1)", () => {
     expect(missing.errorType).toBe("InvalidReferenceTargetError");
   });
 
+  it("reports a `$` value the selector grammar cannot read as an invalid selector, in a property that also takes a literal string", () => {
+    for (const key of ["$inputs.text.more", "$steps.s", "$text"]) {
+      const definition = workflow({
+        inputs: [{ type: "WorkflowImage", name: "image" }, param("text")],
+        steps: [{ type: "roboflow_core/cache_get@v1", name: "get", image: "$inputs.image", key }],
+      });
+      let error: unknown;
+      try {
+        validate(definition);
+      } catch (caught) {
+        error = caught;
+      }
+      expect(error).toBeInstanceOf(WorkflowError);
+      expect((error as WorkflowError).errorType).toBe("InvalidReferenceTargetError");
+      expect((error as WorkflowError).message).toBe(
+        `Invalid selector "${key}" in step "get", property "key": data is selected with $inputs.<name>, $steps.<step>.<output> or $steps.<step>.*.`,
+      );
+    }
+  });
+
   it("rejects batch inputs of dimensionality > 1 clearly", () => {
     const error = compileError(workflow({ inputs: [{ type: "WorkflowBatchInput", name: "b", dimensionality: 2 }] }));
     expect(error.errorType).toBe("StepInputDimensionalityError");

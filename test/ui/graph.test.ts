@@ -7,36 +7,31 @@ import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { describeBlocks } from "../../src/describe/index.js";
+import { describeBlocks, type BlocksDescription } from "../../src/describe/index.js";
 import { getDefaultRegistry } from "../../src/index.js";
-import { catalogueFrom, searchBlocks, type BlocksDescriptionWire } from "../../src/ui/editor/catalogue.js";
+import { catalogueFrom, searchBlocks } from "../../src/ui/editor/catalogue.js";
+import { parseSelector } from "../../src/definition/selectors.js";
+import { readDefinition, type WorkflowDefinition } from "../../src/ui/editor/definition.js";
 import {
   addInput,
   addOutput,
   addStep,
-  availableSelectors,
-  buildGraph,
   connect,
-  connectionProblem,
   deleteElements,
   disconnect,
-  layoutGraph,
-  LAYOUT,
-  parseSelector,
-  readDefinition,
   removeNode,
   renameInput,
   renameStep,
   setStepProperty,
-  stepReferences,
   uniqueName,
-  type WorkflowDefinition,
-} from "../../src/ui/editor/graph.js";
+} from "../../src/ui/editor/editing.js";
+import { availableSelectors, buildGraph, connectionProblem, stepReferences } from "../../src/ui/editor/graph.js";
+import { layoutGraph, LAYOUT } from "../../src/ui/editor/layout.js";
 import { locateJsonError } from "../../src/ui/editor/json-text.js";
 import { propertyModels, type JsonSchema } from "../../src/ui/editor/schema.js";
 
 // Through JSON, exactly as the browser receives it.
-const catalogue = catalogueFrom(JSON.parse(JSON.stringify(describeBlocks(getDefaultRegistry()))) as BlocksDescriptionWire);
+const catalogue = catalogueFrom(JSON.parse(JSON.stringify(describeBlocks(getDefaultRegistry()))) as BlocksDescription);
 const example = (name: string) => {
   const read = readDefinition(JSON.parse(readFileSync(resolve(import.meta.dirname, "../../examples", `${name}.json`), "utf8")));
   if (!("definition" in read)) throw new Error(read.problem);

@@ -7,7 +7,7 @@
 import { useCallback, useEffect, useMemo, useState } from "react";
 import { ApiClient } from "../api.js";
 import { Editor } from "../editor/Editor.js";
-import type { WorkflowDefinition } from "../editor/graph.js";
+import type { WorkflowDefinition } from "../editor/definition.js";
 import { RunView } from "../run/RunView.js";
 import { ApiKeyDialog } from "./ApiKeyDialog.js";
 import { useCatalogue, useValidation } from "./hooks.js";

@@ -2,7 +2,7 @@
 import { useEffect, useMemo, useState } from "react";
 import { ApiError, type ApiClient } from "../api.js";
 import { catalogueFrom, EMPTY_CATALOGUE, type Catalogue } from "../editor/catalogue.js";
-import type { WorkflowDefinition } from "../editor/graph.js";
+import type { WorkflowDefinition } from "../editor/definition.js";
 import { validationFromError, type Validation } from "../editor/validation.js";
 
 export const VALIDATION_DELAY_MS = 400;

@@ -3,7 +3,7 @@
  * and definitions saved under a name. The API key lives in sessionStorage only: it is asked for
  * once per tab session and never outlives it.
  */
-import { readDefinition, type WorkflowDefinition } from "../editor/graph.js";
+import { readDefinition, type WorkflowDefinition } from "../editor/definition.js";
 
 const DRAFT = "sightline.draft";
 const SAVED = "sightline.saved";

@@ -4,7 +4,7 @@ import type { ApiClient } from "../api.js";
 import { errorMessage } from "../app/hooks.js";
 import { deleteSavedDefinition, saveDefinition, savedDefinitions } from "../app/storage.js";
 import type { WorkflowExample } from "../wire.js";
-import { EMPTY_DEFINITION, readDefinition, type WorkflowDefinition } from "./graph.js";
+import { EMPTY_DEFINITION, readDefinition, type WorkflowDefinition } from "./definition.js";
 import { locateJsonError } from "./json-text.js";
 
 /** The definition in `text`, or a message saying where and why it is not one. */

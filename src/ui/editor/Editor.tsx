@@ -23,20 +23,12 @@ import type { ApiClient } from "../api.js";
 import { BlockPalette } from "./BlockPalette.js";
 import type { BlockInfo, Catalogue } from "./catalogue.js";
 import { DefinitionToolbar } from "./DefinitionToolbar.js";
-import {
-  addStep,
-  buildGraph,
-  connect,
-  connectionProblem,
-  deleteElements,
-  layoutGraph,
-  stepNodeId,
-  type Connection,
-  type EdgeData,
-  type WorkflowDefinition,
-} from "./graph.js";
+import type { WorkflowDefinition } from "./definition.js";
+import { addStep, connect, deleteElements } from "./editing.js";
+import { buildGraph, connectionProblem, stepNodeId, type Connection, type EdgeData } from "./graph.js";
 import { Inspector } from "./Inspector.js";
 import { JsonView } from "./JsonView.js";
+import { layoutGraph } from "./layout.js";
 import { flowNodeType, NODE_TYPES, type FlowNode } from "./nodes.js";
 import { stepProblems, type Validation } from "./validation.js";
 

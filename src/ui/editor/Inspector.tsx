@@ -4,29 +4,15 @@
  * with buttons to add them.
  */
 import { useEffect, useId, useState } from "react";
+import { lastName, NAME_PATTERN, parseSelector } from "../../definition/selectors.js";
 import type { Catalogue } from "./catalogue.js";
 import { FieldFrame, JsonField, PropertyField, type SelectorOption } from "./fields.js";
-import {
-  addInput,
-  addOutput,
-  availableSelectors,
-  inputNodeId,
-  outputNodeId,
-  removeNode,
-  renameInput,
-  renameStep,
-  setStepProperty,
-  stepNodeId,
-  type InputDefinition,
-  type OutputDefinition,
-  type StepDefinition,
-  type WorkflowDefinition,
-} from "./graph.js";
+import type { InputDefinition, OutputDefinition, StepDefinition, WorkflowDefinition } from "./definition.js";
+import { addInput, addOutput, removeNode, renameInput, renameStep, setStepProperty } from "./editing.js";
+import { availableSelectors, inputNodeId, outputNodeId, stepNodeId } from "./graph.js";
 import { propertyProblems, stepProblems, type Validation } from "./validation.js";
 
 type Update = (change: (definition: WorkflowDefinition) => WorkflowDefinition) => void;
-
-const NAME = /^[A-Za-z_0-9-]+$/;
 
 /** A name edited as text and applied on Enter or when leaving the field, if it is valid and free. */
 function NameField({ label, name, taken, onRename }: { label: string; name: string; taken: string[]; onRename: (name: string) => void }) {
@@ -34,7 +20,7 @@ function NameField({ label, name, taken, onRename }: { label: string; name: stri
   const [text, setText] = useState(name);
   useEffect(() => setText(name), [name]);
   const problem =
-    text === name ? null : !NAME.test(text) ? "Use letters, digits, '_' and '-' only." : taken.includes(text) ? `"${text}" is already used.` : null;
+    text === name ? null : !NAME_PATTERN.test(text) ? "Use letters, digits, '_' and '-' only." : taken.includes(text) ? `"${text}" is already used.` : null;
   const apply = () => {
     if (text !== name && problem === null) onRename(text);
   };
@@ -75,7 +61,10 @@ function StepInspector({
   select: (id: string | null) => void;
 }) {
   const block = catalogue.byType.get(step.type);
-  const selectors: SelectorOption[] = availableSelectors(definition, catalogue).filter((option) => !option.selector.startsWith(`$steps.${step.name}.`));
+  const selectors: SelectorOption[] = availableSelectors(definition, catalogue).filter((option) => {
+    const selector = parseSelector(option.selector);
+    return !(selector?.type === "output" && selector.step === step.name);
+  });
   const known = new Set(block?.properties.map((property) => property.name) ?? []);
   const extras = Object.keys(step).filter((key) => key !== "type" && key !== "name" && !known.has(key));
   const stepWide = stepProblems(validation, step.name).filter((problem) => problem.property === null || problem.property === "type");
@@ -275,7 +264,8 @@ function AddOutputForm({
   const [name, setName] = useState("");
   const [selector, setSelector] = useState("");
   const options = availableSelectors(definition, catalogue);
-  const fallbackName = selector.split(".").pop() || "output";
+  const chosen = parseSelector(selector);
+  const fallbackName = chosen ? lastName(chosen) : "output";
   return (
     <form
       className="add-output"

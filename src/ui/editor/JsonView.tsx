@@ -4,7 +4,7 @@
  * marked in the gutter and named under the text. Changes made elsewhere replace the text.
  */
 import { useEffect, useRef, useState } from "react";
-import { readDefinition, type WorkflowDefinition } from "./graph.js";
+import { readDefinition, type WorkflowDefinition } from "./definition.js";
 import { locateJsonError } from "./json-text.js";
 
 interface Problem {

@@ -1,27 +1,9 @@
 /**
- * The block catalogue as the editor uses it, read from `/workflows/blocks/describe` (whose
- * answer `BlocksDescriptionWire` describes, as far as the editor reads it). Pure; no React.
+ * The block catalogue as the editor uses it, read from `/workflows/blocks/describe`'s answer.
+ * Pure; no React.
  */
-import { propertyModels, type JsonSchema, type PropertyModel } from "./schema.js";
-
-export interface KindWire {
-  name: string;
-}
-
-export interface BlockDescriptionWire {
-  block_schema: JsonSchema;
-  outputs_manifest: { name: string; kind: KindWire[] }[];
-  human_friendly_block_name: string;
-  manifest_type_identifier: string;
-  manifest_type_identifier_aliases: string[];
-  block_family: string;
-  flow_control: boolean;
-  stateful: boolean;
-}
-
-export interface BlocksDescriptionWire {
-  blocks: BlockDescriptionWire[];
-}
+import type { BlockDescription, BlocksDescription } from "../wire.js";
+import { propertyModels, type PropertyModel } from "./schema.js";
 
 export interface BlockInfo {
   type: string;
@@ -43,7 +25,7 @@ export interface Catalogue {
 
 export const EMPTY_CATALOGUE: Catalogue = { blocks: [], byType: new Map() };
 
-function blockInfo(description: BlockDescriptionWire): BlockInfo {
+function blockInfo(description: BlockDescription): BlockInfo {
   const schema = description.block_schema;
   return {
     type: description.manifest_type_identifier,
@@ -58,7 +40,7 @@ function blockInfo(description: BlockDescriptionWire): BlockInfo {
   };
 }
 
-export function catalogueFrom(description: BlocksDescriptionWire): Catalogue {
+export function catalogueFrom(description: BlocksDescription): Catalogue {
   const blocks = description.blocks.map(blockInfo);
   const byType = new Map<string, BlockInfo>();
   for (const block of blocks) for (const id of [block.type, ...block.aliases]) byType.set(id, block);

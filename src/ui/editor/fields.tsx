@@ -4,8 +4,8 @@
  * switch between the two; validation messages under the field.
  */
 import { useEffect, useId, useRef, useState, type ReactNode } from "react";
+import { parseSelector } from "../../definition/selectors.js";
 import { kindsCompatible } from "../../kinds/compatibility.js";
-import { parseSelector } from "./graph.js";
 import { locateJsonError } from "./json-text.js";
 import type { LiteralModel, PropertyModel } from "./schema.js";
 

@@ -4,8 +4,9 @@
  * their kinds, and whether the property holds one, a list or a map of them) and which literal
  * editor fits the rest. Pure; no React.
  */
+import type { JsonSchema } from "../wire.js";
 
-export type JsonSchema = { [key: string]: unknown };
+export type { JsonSchema };
 
 /** Where a selector may be plugged into a property. */
 export interface SelectorSlot {

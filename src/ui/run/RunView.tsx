@@ -5,7 +5,7 @@
 import { useEffect, useId, useState } from "react";
 import type { ApiClient, InitialiseRequest } from "../api.js";
 import { errorMessage } from "../app/hooks.js";
-import type { WorkflowDefinition } from "../editor/graph.js";
+import type { WorkflowDefinition } from "../editor/definition.js";
 import type { Validation } from "../editor/validation.js";
 import { Chart } from "./Chart.js";
 import { FramesTable, LatestImages, OutlierGallery, OutputValues, StatusPanel } from "./panels.js";

@@ -1,0 +1,25 @@
+/**
+ * The answer of `/workflows/blocks/describe` (and `sightline blocks --json`). Types only, and no
+ * import that reaches Node, so the browser bundle can take them (`src/ui/wire.ts`).
+ */
+import type { BlockDescription, JsonSchema } from "../block-api/description.js";
+import type { Kind } from "../kinds/kind.js";
+import type { QueryLanguageDescription } from "../query/description.js";
+
+export interface KindConnection {
+  manifest_type_identifier: string;
+  property_name: string;
+  property_description: string;
+  compatible_element: string;
+  is_list_element: boolean;
+  is_dict_element: boolean;
+}
+
+export interface BlocksDescription {
+  blocks: BlockDescription[];
+  declared_kinds: Kind[];
+  kinds_connections: Record<string, KindConnection[]>;
+  primitives_connections: { manifest_type_identifier: string; property_name: string; property_description: string; type_annotation: string }[];
+  universal_query_language_description: QueryLanguageDescription;
+  dynamic_block_definition_schema: JsonSchema;
+}
