@@ -110,7 +110,8 @@ export interface FamilyOption<T> {
 /** The options a list of families adds to `ModelOptions`, e.g. `{ comparisonVersion: string }` for CLIP. */
 export type OptionsOfFamilies<Families extends readonly ModelFamily[]> = Intersection<OptionsOf<Families[number]>>;
 
-type OptionsOf<Family> = Family extends ModelFamily<infer Options> ? Options : never;
+/** A family's declared options; none for a family typed without them (`ModelFamily`'s open default). */
+type OptionsOf<Family> = Family extends ModelFamily<infer Options> ? (string extends keyof Options ? Record<never, never> : Options) : never;
 
 /** `A | B` → `A & B`. */
 type Intersection<Union> = (Union extends unknown ? (value: Union) => void : never) extends (value: infer Both) => void ? Both : never;
