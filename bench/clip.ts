@@ -29,7 +29,7 @@ import { parseArgs } from "node:util";
 import ort from "onnxruntime-node";
 import { decodeImage } from "../src/images/codec.js";
 import type { WorkflowImage } from "../src/images/index.js";
-import { ClipRuntime, resolveModelOptions, type Dtype, type ModelOptions } from "../src/models/index.js";
+import { ModelRuntime, resolveModelOptions, type Dtype, type ModelOptions } from "../src/models/index.js";
 import { compile, Services } from "../src/index.js";
 import { benchImageProcessor, ensureBenchModel, projectRoot, rawVisionRunner } from "./fixtures.js";
 
@@ -114,7 +114,7 @@ function runtimeScenario(name: string, input: "decoded" | "jpeg", inFlight = 1):
     name,
     inFlight,
     async prepare(setting) {
-      const runtime = new ClipRuntime(modelOptions(setting));
+      const runtime = new ModelRuntime(modelOptions(setting));
       const run: BatchRunner = async (index) => {
         const images =
           input === "decoded"

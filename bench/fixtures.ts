@@ -8,7 +8,7 @@ import { dirname, join, resolve } from "node:path";
 import { Worker } from "node:worker_threads";
 import ort from "onnxruntime-node";
 import type { WorkflowImage } from "../src/images/index.js";
-import { ClipImageProcessor, onnxFile, parseImageProcessorConfig, type Dtype } from "../src/models/index.js";
+import { ImageProcessor, onnxFile, parseImageProcessorConfig, type Dtype } from "../src/models/index.js";
 import { PREPROCESSOR_CONFIG_FILE } from "../src/models/layout.js";
 
 /** The project root (the folder with package.json), whether run from bench/ or compiled into .build/. */
@@ -45,9 +45,9 @@ export async function ensureBenchModel(): Promise<string> {
 }
 
 /** The bench model's image processor, from its config alone (no ONNX session to load). */
-export async function benchImageProcessor(modelDir: string): Promise<ClipImageProcessor> {
+export async function benchImageProcessor(modelDir: string): Promise<ImageProcessor> {
   const file = join(modelDir, PREPROCESSOR_CONFIG_FILE);
-  return new ClipImageProcessor(parseImageProcessorConfig(JSON.parse(await readFile(file, "utf8")), file));
+  return new ImageProcessor(parseImageProcessorConfig(JSON.parse(await readFile(file, "utf8")), file));
 }
 
 /**
@@ -81,7 +81,7 @@ export async function rawVisionRunner(
     }
     return data;
   };
-  const file = join(modelDir, onnxFile("vision", dtype));
+  const file = join(modelDir, onnxFile("vision_model", dtype));
   const sessionOptions = {
     intraOpNumThreads: Math.max(1, Math.floor(threads / workers)),
     interOpNumThreads: 1,

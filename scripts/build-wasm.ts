@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { basename, dirname, join, resolve } from "node:path";
 
 const ROOT = resolve(import.meta.dirname, "..");
-const SOURCES = ["src/models/clip/wasm/resample.as.ts", "src/video/wasm/yuv.as.ts"];
+const SOURCES = ["src/models/preprocessing/wasm/resample.as.ts", "src/video/wasm/yuv.as.ts"];
 
 export function compileKernel(source: string): Buffer {
   const dir = mkdtempSync(join(tmpdir(), "sightline-wasm-"));

@@ -32,7 +32,7 @@ function modelMapping(text: string, previous: Record<string, string>): Record<st
 export function addModelOptions(command: Command, mapping = true): Command {
   if (mapping) {
     command.addOption(
-      new Option("--model <version=folder>", "use a model folder (transformers.js layout) for a CLIP version, e.g. ViT-B-32=./models/clip; repeatable")
+      new Option("--model <version=folder>", "use a model folder (transformers.js layout) for a model version, e.g. ViT-B-32=./models/clip; repeatable")
         .argParser(modelMapping)
         .default({}, "none"),
     );

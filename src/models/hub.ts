@@ -1,58 +1,39 @@
 /**
- * CLIP versions on the Hugging Face hub, and the local cache of their files:
- * `<cacheDir>/<owner>/<repo>/<file>`, the repository's own layout, so a cached repository is
- * itself a model folder. Files are fetched on first use (or by `pullModel`), never again after.
+ * Model versions on the Hugging Face hub (each family declares its own), and the local cache of
+ * their files: `<cacheDir>/<owner>/<repo>/<file>`, the repository's own layout, so a cached
+ * repository is itself a model folder. Files are fetched on first use (or by `pullModel`), never
+ * again after.
  */
 import { readdir, readFile, stat } from "node:fs/promises";
 import { join, relative, sep } from "node:path";
 import { downloadFile, PARTIAL_SUFFIX } from "./download.js";
 import { ModelDownloadError, ModelError, ModelOfflineError } from "./errors.js";
-import { CONFIG_FILE, dtypeOfOnnxFile, externalDataFiles, METADATA_FILES, onnxFile, type Tower } from "./layout.js";
+import type { ModelFamily, TowerLayout } from "./family.js";
+import { CONFIG_FILE, dtypeOfOnnxFile, externalDataFiles, metadataFiles, onnxFile, towersOf } from "./layout.js";
 import { DTYPES, resolveModelOptions, type Dtype, type ModelOptions, type ResolvedModelOptions } from "./options.js";
 
-/** upstream version name → ONNX export in the transformers.js layout. */
-export const CLIP_REPOSITORIES = {
-  "ViT-B-32": "Xenova/clip-vit-base-patch32",
-  "ViT-B-16": "Xenova/clip-vit-base-patch16",
-  "ViT-L-14": "Xenova/clip-vit-large-patch14",
-  "ViT-L-14-336px": "Xenova/clip-vit-large-patch14-336",
-} as const satisfies Record<string, string>;
-
-export type HubClipVersion = keyof typeof CLIP_REPOSITORIES;
-
-/** Versions upstream accepts for which no ONNX export exists on the hub. */
-export const FOLDER_ONLY_VERSIONS = ["RN50", "RN101", "RN50x4", "RN50x16", "RN50x64"] as const;
-
-export const DEFAULT_CLIP_VERSION: HubClipVersion = "ViT-B-32";
-
-/** Every version name upstream's CLIP blocks accept, in upstream's order (spec §6.1). */
-export const UPSTREAM_CLIP_VERSIONS = ["RN101", "RN50", "RN50x16", "RN50x4", "RN50x64", "ViT-B-16", "ViT-B-32", "ViT-L-14-336px", "ViT-L-14"] as const;
-
 export interface HubModel {
+  readonly family: ModelFamily;
   readonly version: string;
   readonly repo: string;
 }
 
-export function isHubVersion(version: string): version is HubClipVersion {
-  return Object.hasOwn(CLIP_REPOSITORIES, version);
+/** The hub repository of one of the family's versions, if it has one. */
+export function hubModelOf(family: ModelFamily, version: string): HubModel | undefined {
+  return Object.hasOwn(family.versions.hub, version) ? { family, version, repo: family.versions.hub[version] } : undefined;
 }
 
-export function hubModelFor(version: string): HubModel {
-  if (isHubVersion(version)) return { version, repo: CLIP_REPOSITORIES[version] };
-  throw unknownVersionError(version);
-}
-
-/** Why `version` is neither a hub version nor a mapped folder, and what to do instead. */
-export function unknownVersionError(version: string): ModelError {
-  const supported = Object.keys(CLIP_REPOSITORIES).join(", ");
+/** Why `version` is neither a hub version of the family nor a mapped folder, and what to do instead. */
+export function unknownVersionError(family: ModelFamily, version: string): ModelError {
+  const supported = Object.keys(family.versions.hub).join(", ");
   const mapHint = `map a model folder to it: --model ${version}=/path/to/folder, SIGHTLINE_MODELS="${version}=/path/to/folder" or the "folders" option`;
-  if ((FOLDER_ONLY_VERSIONS as readonly string[]).includes(version)) {
+  if (family.versions.folderOnly.includes(version)) {
     return new ModelError(
-      `CLIP version ${version} has no ONNX export sightline can download; the versions it downloads are ${supported}. ` +
+      `${family.label} version ${version} has no ONNX export sightline can download; the versions it downloads are ${supported}. ` +
         `To use ${version}, export it in the transformers.js layout and ${mapHint}`,
     );
   }
-  return new ModelError(`unknown CLIP version "${version}": use one of ${supported}, a model folder path, or ${mapHint}`);
+  return new ModelError(`unknown ${family.label} version "${version}": use one of ${supported}, a model folder path, or ${mapHint}`);
 }
 
 export function cachedRepoDir(cacheDir: string, repo: string): string {
@@ -76,7 +57,7 @@ export async function ensureHubFile(model: HubModel, file: string, options: HubO
   if (await isFile(destination)) return destination;
   if (options.offline) {
     throw new ModelOfflineError(
-      `${file} of CLIP ${model.version} (${model.repo}) is not in the cache (${destination}) and offline mode is on. ` +
+      `${file} of ${model.family.label} ${model.version} (${model.repo}) is not in the cache (${destination}) and offline mode is on. ` +
         `Fetch it where the network is reachable with \`sightline models pull ${model.version}\` (same --dtype, same cache directory), ` +
         `or map a model folder to ${model.version}.`,
     );
@@ -96,8 +77,8 @@ export async function ensureHubFile(model: HubModel, file: string, options: HubO
  * The tower's graph for a precision, plus its external data. A precision the repository lacks
  * gets an error listing what it has, when the mirror answers the hub's listing API.
  */
-export async function ensureHubOnnx(model: HubModel, tower: Tower, dtype: Dtype, options: HubOptions): Promise<string> {
-  const graph = onnxFile(tower, dtype);
+export async function ensureHubOnnx(model: HubModel, tower: TowerLayout, dtype: Dtype, options: HubOptions): Promise<string> {
+  const graph = onnxFile(tower.graph, dtype);
   const config: unknown = JSON.parse(await readFile(await ensureHubFile(model, CONFIG_FILE, options), "utf8"));
   let path: string;
   try {
@@ -106,7 +87,7 @@ export async function ensureHubOnnx(model: HubModel, tower: Tower, dtype: Dtype,
     if (error instanceof ModelDownloadError && error.status === 404) {
       const available = await listRemoteFiles(model.repo, "onnx", options.mirror);
       const has = available ? `; it has: ${describeDtypes(tower, available)}` : "";
-      throw new ModelError(`${model.repo} has no ${graph}, so CLIP ${model.version} is not available as ${dtype}${has}`);
+      throw new ModelError(`${model.repo} has no ${graph}, so ${model.family.label} ${model.version} is not available as ${dtype}${has}`);
     }
     throw error;
   }
@@ -114,9 +95,9 @@ export async function ensureHubOnnx(model: HubModel, tower: Tower, dtype: Dtype,
   return path;
 }
 
-function describeDtypes(tower: Tower, files: readonly string[]): string {
-  const dtypes = files.map((file) => dtypeOfOnnxFile(tower, file)).filter((dtype): dtype is Dtype => dtype !== null);
-  return dtypes.length > 0 ? `--dtype ${[...new Set(dtypes)].join(", ")}` : `no ${tower} model in a precision sightline reads`;
+function describeDtypes(tower: TowerLayout, files: readonly string[]): string {
+  const dtypes = files.map((file) => dtypeOfOnnxFile(tower.graph, file)).filter((dtype): dtype is Dtype => dtype !== null);
+  return dtypes.length > 0 ? `--dtype ${[...new Set(dtypes)].join(", ")}` : `no ${tower.name} model in a precision sightline reads`;
 }
 
 /** File paths under `folder` of a hub repository, via the hub's tree API; null if unavailable. */
@@ -141,6 +122,8 @@ export interface PulledFile {
 
 export interface PullResult {
   readonly version: string;
+  /** The family's id, or null for a mapped folder that is no family's. */
+  readonly family: string | null;
   /** The hub repository, or null when the version is mapped to a local folder (nothing to fetch). */
   readonly repo: string | null;
   readonly folder: string;
@@ -148,41 +131,47 @@ export interface PullResult {
 }
 
 /**
- * `sightline models pull <version> [--dtype …]`: everything both towers need at one precision,
- * so that later runs work offline.
+ * `sightline models pull <version> [--dtype …]`: everything every tower of the version's family
+ * needs at one precision, so that later runs work offline.
  */
 export async function pullModel(version: string, options: ModelOptions = {}): Promise<PullResult> {
   const resolved = resolveModelOptions(options);
   const mapped = resolved.folders[version];
-  if (mapped !== undefined) return { version, repo: null, folder: mapped, files: [] };
-  const model = hubModelFor(version);
-  const files: PulledFile[] = [];
-  for (const file of METADATA_FILES) files.push(await sizeOf(file, await ensureHubFile(model, file, resolved)));
-  const config: unknown = JSON.parse(await readFile(join(cachedRepoDir(resolved.cacheDir, model.repo), CONFIG_FILE), "utf8"));
-  for (const tower of ["vision", "text"] as const) {
-    const graph = onnxFile(tower, resolved.dtype);
-    files.push(await sizeOf(graph, await ensureHubOnnx(model, tower, resolved.dtype, resolved)));
-    for (const data of externalDataFiles(config, graph)) {
-      files.push(await sizeOf(data, join(cachedRepoDir(resolved.cacheDir, model.repo), ...data.split("/"))));
-    }
+  if (mapped !== undefined) {
+    const family = resolved.families.ofVersion(version) ?? resolved.families.ofFolder(mapped);
+    return { version, family: family?.id ?? null, repo: null, folder: mapped, files: [] };
   }
-  return { version, repo: model.repo, folder: cachedRepoDir(resolved.cacheDir, model.repo), files };
+  const family = resolved.families.ofVersion(version) ?? resolved.families.default;
+  const model = hubModelOf(family, version);
+  if (!model) throw unknownVersionError(family, version);
+  const folder = cachedRepoDir(resolved.cacheDir, model.repo);
+  const files: PulledFile[] = [];
+  for (const file of metadataFiles(family)) files.push(await sizeOf(file, await ensureHubFile(model, file, resolved)));
+  const config: unknown = JSON.parse(await readFile(join(folder, CONFIG_FILE), "utf8"));
+  for (const tower of towersOf(family)) {
+    const graph = onnxFile(tower.graph, resolved.dtype);
+    files.push(await sizeOf(graph, await ensureHubOnnx(model, tower, resolved.dtype, resolved)));
+    for (const data of externalDataFiles(config, graph)) files.push(await sizeOf(data, join(folder, ...data.split("/"))));
+  }
+  return { version, family: family.id, repo: model.repo, folder, files };
 }
 
 export interface CachedModel {
   readonly repo: string;
-  /** The CLIP version this repository serves, or null for another repository in the cache. */
+  /** The id of the family the repository's version or config.json names, or null for another repository. */
+  readonly family: string | null;
+  /** The version this repository serves, or null for a repository that is no family's version. */
   readonly version: string | null;
   readonly folder: string;
   readonly files: readonly PulledFile[];
   readonly bytes: number;
-  /** Precisions whose graphs are cached, per tower. */
-  readonly dtypes: Readonly<Record<Tower, readonly Dtype[]>>;
+  /** Precisions whose graphs are cached, per tower of the family (none when the family is unknown). */
+  readonly dtypes: Readonly<Record<string, readonly Dtype[]>>;
 }
 
 /** `sightline models list`: what the cache holds, with sizes. */
 export async function listCachedModels(options: ModelOptions = {}): Promise<CachedModel[]> {
-  const { cacheDir } = resolveModelOptions(options);
+  const { cacheDir, families } = resolveModelOptions(options);
   const models: CachedModel[] = [];
   for (const owner of await subdirectories(cacheDir)) {
     for (const name of await subdirectories(join(cacheDir, owner))) {
@@ -190,15 +179,17 @@ export async function listCachedModels(options: ModelOptions = {}): Promise<Cach
       const files = await filesUnder(folder);
       if (files.length === 0) continue;
       const repo = `${owner}/${name}`;
-      const version = Object.entries(CLIP_REPOSITORIES).find(([, r]) => r === repo)?.[0] ?? null;
-      const dtypesOf = (tower: Tower): Dtype[] => DTYPES.filter((dtype) => files.some((entry) => entry.file === onnxFile(tower, dtype)));
+      const served = families.ofRepository(repo);
+      const family = served?.family ?? families.ofFolder(folder);
+      const dtypesOf = (tower: TowerLayout): Dtype[] => DTYPES.filter((dtype) => files.some((entry) => entry.file === onnxFile(tower.graph, dtype)));
       models.push({
         repo,
-        version,
+        family: family?.id ?? null,
+        version: served?.version ?? null,
         folder,
         files,
         bytes: files.reduce((sum, entry) => sum + entry.bytes, 0),
-        dtypes: { vision: dtypesOf("vision"), text: dtypesOf("text") },
+        dtypes: Object.fromEntries((family ? towersOf(family) : []).map((tower) => [tower.name, dtypesOf(tower)])),
       });
     }
   }

@@ -1,5 +1,6 @@
 /**
- * The model layer: CLIP on ONNX Runtime.
+ * The model layer: embedding models on ONNX Runtime, one family of models (CLIP today) per
+ * folder under `families/`, everything else shared by all of them.
  *
  * Built on onnxruntime-node and @huggingface/tokenizers directly rather than on
  * @huggingface/transformers, because what sightline needs most is exactly what that library
@@ -13,26 +14,37 @@
  *   event loop), shared per (model, tower, precision), batches coalesced across callers.
  * Any folder in the transformers.js layout still works, so exports made for transformers.js
  * (including the Xenova CLIP repositories we download) load unchanged.
+ *
+ * A family declares only what differs (`family.ts`): versions and their hub repositories, how
+ * its folder is recognised, its towers' graphs and tensors, its preprocessing and tokenizer, its
+ * own options. Adding one is a folder under `families/` and a line in `families/index.ts`.
  */
-export { ClipRuntime, clipRuntime, type ModelRequest, type RuntimeStats } from "./clip/runtime.js";
-export { ClipModel, type InferenceStats } from "./clip/model.js";
-export { ClipImageProcessor, parseImageProcessorConfig, resizedSize, type ImageProcessorConfig } from "./clip/image-processor.js";
-export { ClipTokenizer } from "./clip/tokenizer.js";
-export { argmax, argmin } from "./clip/similarity.js";
-export type { RgbPixels } from "./clip/resample.js";
+export { ModelRuntime, modelRuntime, type ModelRequest, type RuntimeStats } from "./runtime.js";
+export { EmbeddingModel, type InferenceStats } from "./model.js";
+export type {
+  FamilyOption,
+  FamilyTowers,
+  FamilyVersions,
+  ImagePreprocessor,
+  ImageTower,
+  Modality,
+  ModelFamily,
+  TextTokenizer,
+  TextTower,
+  TowerFiles,
+  TowerLayout,
+} from "./family.js";
+export { MODEL_FAMILIES } from "./families/index.js";
+export { FamilyRegistry } from "./registry.js";
+export { clipFamily, UPSTREAM_CLIP_VERSIONS, type ClipOptions } from "./families/clip/index.js";
+export { ClipTokenizer } from "./families/clip/tokenizer.js";
+export { argmax, argmin } from "./families/clip/similarity.js";
+export { ImageProcessor, parseImageProcessorConfig, resizedSize, type ImageProcessorConfig } from "./preprocessing/image-processor.js";
+export type { RgbPixels } from "./preprocessing/resample.js";
 export { ModelDownloadError, ModelError, ModelOfflineError } from "./errors.js";
 export type { DownloadProgress } from "./download.js";
-export {
-  CLIP_REPOSITORIES,
-  DEFAULT_CLIP_VERSION,
-  FOLDER_ONLY_VERSIONS,
-  listCachedModels,
-  pullModel,
-  type CachedModel,
-  type PullResult,
-  type PulledFile,
-} from "./hub.js";
-export { onnxFile, type Tower } from "./layout.js";
+export { listCachedModels, pullModel, type CachedModel, type PullResult, type PulledFile } from "./hub.js";
+export { CONFIG_FILE, onnxFile, PREPROCESSOR_CONFIG_FILE, TOKENIZER_CONFIG_FILE, TOKENIZER_FILE } from "./layout.js";
 export {
   DTYPES,
   optionsFrom,

@@ -7,8 +7,9 @@ import { existsSync, statSync } from "node:fs";
 import { readdir, stat } from "node:fs/promises";
 import { isAbsolute, join, resolve } from "node:path";
 import { ModelError } from "./errors.js";
-import { DEFAULT_CLIP_VERSION, ensureHubFile, ensureHubOnnx, hubModelFor, isHubVersion, unknownVersionError, type HubModel } from "./hub.js";
-import { describeOnnxFiles, externalDataFiles, METADATA_FILES, onnxFile, type Tower } from "./layout.js";
+import type { ModelFamily, TowerLayout } from "./family.js";
+import { ensureHubFile, ensureHubOnnx, hubModelOf, unknownVersionError, type HubModel } from "./hub.js";
+import { describeOnnxFiles, externalDataFiles, metadataFiles, onnxFile, towersOf } from "./layout.js";
 import type { Dtype, ResolvedModelOptions } from "./options.js";
 
 export interface ModelSource {
@@ -18,20 +19,33 @@ export interface ModelSource {
   readonly label: string;
   file(name: string): Promise<string>;
   /** The graph of a tower at a precision; `config` is the parsed config.json (external data). */
-  onnx(tower: Tower, dtype: Dtype, config: unknown): Promise<string>;
+  onnx(tower: TowerLayout, dtype: Dtype, config: unknown): Promise<string>;
+}
+
+/** What a model request names: a family (else found from the version) and a version or folder. */
+export interface SourceRequest {
+  readonly family?: string;
+  readonly version?: string;
 }
 
 /**
- * `spec` is a version (mapped to a folder, or fetched from the hub) or a folder path. A mapping
- * wins over the hub, so `ViT-B-32=/my/export` replaces the download entirely.
+ * The family and source a request names. `version` is a version (mapped to a folder, or fetched
+ * from the hub) or a folder path; default the family's default version. A mapping wins over the
+ * hub, so `ViT-B-32=/my/export` replaces the download entirely. Without a family, the version's
+ * family is the one declaring it, else the one the folder's config.json names, else the default.
  */
-export function resolveModelSource(spec: string | undefined, options: ResolvedModelOptions): ModelSource {
-  const version = spec ?? DEFAULT_CLIP_VERSION;
+export function resolveModelSource(request: SourceRequest, options: ResolvedModelOptions): { family: ModelFamily; source: ModelSource } {
+  const { families } = options;
+  const named = request.family === undefined ? undefined : families.get(request.family);
+  const version = request.version ?? (named ?? families.default).versions.default;
   const mapped = options.folders[version];
-  if (mapped !== undefined) return new FolderSource(resolve(mapped), `CLIP ${version} (folder ${resolve(mapped)})`);
-  if (isHubVersion(version)) return new HubSource(hubModelFor(version), options);
-  if (looksLikeFolder(version)) return new FolderSource(resolve(version), `model folder ${resolve(version)}`);
-  throw unknownVersionError(version);
+  const folder = mapped ?? (looksLikeFolder(version) ? version : undefined);
+  const family = named ?? families.ofVersion(version) ?? (folder === undefined ? undefined : families.ofFolder(folder)) ?? families.default;
+  if (mapped !== undefined) return { family, source: new FolderSource(family, resolve(mapped), `${family.label} ${version} (folder ${resolve(mapped)})`) };
+  const hub = hubModelOf(family, version);
+  if (hub) return { family, source: new HubSource(hub, options) };
+  if (folder !== undefined) return { family, source: new FolderSource(family, resolve(folder), `model folder ${resolve(folder)}`) };
+  throw unknownVersionError(family, version);
 }
 
 function looksLikeFolder(spec: string): boolean {
@@ -43,6 +57,7 @@ class FolderSource implements ModelSource {
   readonly id: string;
 
   constructor(
+    private readonly family: ModelFamily,
     readonly folder: string,
     readonly label: string,
   ) {
@@ -53,18 +68,19 @@ class FolderSource implements ModelSource {
     const path = join(this.folder, ...name.split("/"));
     if (await isFile(path)) return path;
     if (!(await isDirectory(this.folder))) throw new ModelError(`${this.label}: the folder does not exist`);
+    const holds = [...metadataFiles(this.family), ...towersOf(this.family).map((tower) => `onnx/${tower.graph}*.onnx`)];
     throw new ModelError(
-      `${this.label} has no ${name}; a model folder in the transformers.js layout holds ${METADATA_FILES.join(", ")}, ` +
-        `onnx/vision_model*.onnx and onnx/text_model*.onnx`,
+      `${this.label} has no ${name}; a ${this.family.label} model folder in the transformers.js layout holds ` +
+        `${holds.slice(0, -1).join(", ")} and ${holds.at(-1)}`,
     );
   }
 
-  async onnx(tower: Tower, dtype: Dtype, config: unknown): Promise<string> {
-    const graph = onnxFile(tower, dtype);
+  async onnx(tower: TowerLayout, dtype: Dtype, config: unknown): Promise<string> {
+    const graph = onnxFile(tower.graph, dtype);
     const path = join(this.folder, ...graph.split("/"));
     if (!(await isFile(path))) {
       const present = await readdir(join(this.folder, "onnx")).catch(() => [] as string[]);
-      throw new ModelError(`${this.label} has no ${graph} for --dtype ${dtype}; its onnx folder has ${describeOnnxFiles(tower, present)}`);
+      throw new ModelError(`${this.label} has no ${graph} for --dtype ${dtype}; its onnx folder has ${describeOnnxFiles(tower.graph, present)}`);
     }
     for (const data of externalDataFiles(config, graph)) await this.file(data);
     return path;
@@ -80,14 +96,14 @@ class HubSource implements ModelSource {
     private readonly options: ResolvedModelOptions,
   ) {
     this.id = `hub:${model.repo}`;
-    this.label = `CLIP ${model.version} (${model.repo})`;
+    this.label = `${model.family.label} ${model.version} (${model.repo})`;
   }
 
   file(name: string): Promise<string> {
     return ensureHubFile(this.model, name, this.options);
   }
 
-  onnx(tower: Tower, dtype: Dtype): Promise<string> {
+  onnx(tower: TowerLayout, dtype: Dtype): Promise<string> {
     return ensureHubOnnx(this.model, tower, dtype, this.options);
   }
 }

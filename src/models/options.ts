@@ -8,9 +8,12 @@ import { join, resolve } from "node:path";
 import { z } from "zod";
 import type { DownloadProgress } from "./download.js";
 import { ModelError } from "./errors.js";
+import type { ModelFamily } from "./family.js";
+import { MODEL_FAMILIES, type BuiltInFamilyOptions } from "./families/index.js";
+import { FamilyRegistry } from "./registry.js";
 
 export const DTYPES = ["fp32", "fp16", "int8", "uint8", "q8"] as const;
-/** Weight precision; picks `onnx/<tower>_model<suffix>.onnx` (q8 = transformers.js "quantized"). */
+/** Weight precision; picks `onnx/<graph><suffix>.onnx` (q8 = transformers.js "quantized"). */
 export type Dtype = (typeof DTYPES)[number];
 
 export const WORKLOADS = ["latency", "throughput"] as const;
@@ -19,7 +22,13 @@ export type Workload = (typeof WORKLOADS)[number];
 export const EXECUTION_PROVIDERS = ["cpu", "cuda"] as const;
 export type ExecutionProvider = (typeof EXECUTION_PROVIDERS)[number];
 
-export interface ModelOptions {
+/** Library options, then each family's own (e.g. CLIP's `comparisonVersion`). */
+export interface ModelOptions extends Partial<BuiltInFamilyOptions> {
+  /**
+   * The model families to know, the first being the default; default `MODEL_FAMILIES`. Add one
+   * with `[...MODEL_FAMILIES, myFamily]`. A library option: not accepted in `settings.models`.
+   */
+  families?: readonly ModelFamily[];
   /** Model folders standing in for versions, e.g. `{ "ViT-B-32": "/models/clip-b32" }`. */
   folders?: Readonly<Record<string, string>>;
   dtype?: Dtype;
@@ -50,13 +59,12 @@ export interface ModelOptions {
   maxBatchSize?: number;
   /** Text embeddings kept in the LRU cache. */
   textCacheSize?: number;
-  /** Model `clip_comparison@v1` uses (upstream's `CLIP_VERSION_ID`). */
-  comparisonVersion?: string;
   /** Download progress, e.g. `createProgressBar()` (null when stderr is not a terminal). */
   onProgress?: ((progress: DownloadProgress) => void) | null;
 }
 
-export interface ResolvedModelOptions {
+export interface ResolvedModelOptions extends BuiltInFamilyOptions {
+  families: FamilyRegistry;
   folders: Readonly<Record<string, string>>;
   dtype: Dtype;
   cacheDir: string;
@@ -67,15 +75,12 @@ export interface ResolvedModelOptions {
   executionProvider: ExecutionProvider;
   maxBatchSize: number;
   textCacheSize: number;
-  comparisonVersion: string;
   onProgress: ((progress: DownloadProgress) => void) | null;
 }
 
 export const DEFAULT_MIRROR = "https://huggingface.co";
 export const DEFAULT_MAX_BATCH_SIZE = 16;
 export const DEFAULT_TEXT_CACHE_SIZE = 1024;
-/** Upstream's default `CLIP_VERSION_ID`, used by `clip_comparison@v1`. */
-export const DEFAULT_COMPARISON_VERSION = "ViT-B-16";
 
 export function defaultCacheDir(): string {
   return join(homedir(), ".cache", "sightline", "models");
@@ -94,7 +99,11 @@ export function resolveModelOptions(options: ModelOptions = {}, env: Env = proce
       : options.workload === "throughput" && executionProvider !== "cuda"
         ? Math.min(2, threads)
         : 1);
+  const families = new FamilyRegistry(options.families ?? MODEL_FAMILIES);
   return {
+    // Typed for the built-in families (the registry checks each value); a family added at run time reads its own by name.
+    ...(families.resolveOptions(options, env) as unknown as BuiltInFamilyOptions),
+    families,
     folders: { ...envFolders, ...(options.folders ?? {}) },
     dtype: options.dtype ?? "fp32",
     cacheDir: resolve(options.cacheDir ?? env.SIGHTLINE_CACHE_DIR ?? defaultCacheDir()),
@@ -105,7 +114,6 @@ export function resolveModelOptions(options: ModelOptions = {}, env: Env = proce
     executionProvider,
     maxBatchSize: options.maxBatchSize ?? DEFAULT_MAX_BATCH_SIZE,
     textCacheSize: options.textCacheSize ?? DEFAULT_TEXT_CACHE_SIZE,
-    comparisonVersion: options.comparisonVersion ?? env.CLIP_VERSION_ID ?? DEFAULT_COMPARISON_VERSION,
     onProgress: options.onProgress ?? null,
   };
 }
@@ -156,6 +164,7 @@ function executionProviderFrom(text: string | undefined): ExecutionProvider {
 
 const settingsSchema = z
   .object({
+    ...Object.fromEntries(new FamilyRegistry(MODEL_FAMILIES).options().map(([name, option]) => [name, option.schema.optional()])),
     folders: z.record(z.string(), z.string()).optional(),
     dtype: z.enum(DTYPES).optional(),
     cacheDir: z.string().optional(),
@@ -167,7 +176,6 @@ const settingsSchema = z
     executionProvider: z.enum(EXECUTION_PROVIDERS).optional(),
     maxBatchSize: z.number().int().positive().optional(),
     textCacheSize: z.number().int().nonnegative().optional(),
-    comparisonVersion: z.string().optional(),
     onProgress: z
       .custom<(progress: DownloadProgress) => void>((value) => typeof value === "function")
       .nullable()

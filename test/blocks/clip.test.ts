@@ -8,17 +8,17 @@ import { clipComparisonBlock } from "../../src/blocks/models/clip-comparison.js"
 import { clipComparisonV2Block } from "../../src/blocks/models/clip-comparison-v2.js";
 import { clipBlock } from "../../src/blocks/models/clip.js";
 import { WorkflowImage } from "../../src/images/index.js";
-import { ClipRuntime, clipRuntime } from "../../src/models/index.js";
+import { ModelRuntime, modelRuntime } from "../../src/models/index.js";
 import { cosineSimilarity } from "../../src/maths/vectors.js";
 import { syntheticPhoto, tinyClipFolder } from "../models/helpers.js";
 
-let runtime: ClipRuntime;
+let runtime: ModelRuntime;
 let services: Services;
 
 beforeAll(async () => {
   const folder = await tinyClipFolder();
-  runtime = new ClipRuntime({ folders: { "ViT-B-32": folder, "ViT-B-16": folder }, threads: 1 });
-  services = new Services().provide(clipRuntime, runtime);
+  runtime = new ModelRuntime({ folders: { "ViT-B-32": folder, "ViT-B-16": folder }, threads: 1 });
+  services = new Services().provide(modelRuntime, runtime);
 });
 afterAll(() => services.close());
 

@@ -7,7 +7,7 @@ import { compileKernel, generatedModule, generatedPath } from "../../scripts/bui
 const ROOT = resolve(import.meta.dirname, "../..");
 
 describe("WebAssembly kernels", () => {
-  it.each(["src/models/clip/wasm/resample.as.ts", "src/video/wasm/yuv.as.ts"])(
+  it.each(["src/models/preprocessing/wasm/resample.as.ts", "src/video/wasm/yuv.as.ts"])(
     "%s matches its committed .wasm.ts (run `npm run build:wasm` if not)",
     (source) => {
       const committed = readFileSync(resolve(ROOT, generatedPath(source)), "utf8");

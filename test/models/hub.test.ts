@@ -9,7 +9,7 @@ import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import {
-  ClipRuntime,
+  ModelRuntime,
   createProgressBar,
   listCachedModels,
   ModelDownloadError,
@@ -187,7 +187,7 @@ describe("failed downloads leave nothing behind", () => {
 
 describe("offline mode", () => {
   it("never touches the network and names the missing file and how to fetch it", async () => {
-    const clip = new ClipRuntime({ mirror: hub.url, cacheDir, offline: true, threads: 1 });
+    const clip = new ModelRuntime({ mirror: hub.url, cacheDir, offline: true, threads: 1 });
     try {
       const failure = clip.embedTexts(["a cat"]);
       await expect(failure).rejects.toBeInstanceOf(ModelOfflineError);
@@ -203,7 +203,7 @@ describe("offline mode", () => {
   it("works from a pulled cache without any request", async () => {
     await pullModel("ViT-B-32", { mirror: hub.url, cacheDir });
     hub.requests.length = 0;
-    const clip = new ClipRuntime({ mirror: hub.url, cacheDir, offline: true, threads: 1 });
+    const clip = new ModelRuntime({ mirror: hub.url, cacheDir, offline: true, threads: 1 });
     try {
       expect((await clip.embedTexts(["a cat"]))[0]).toHaveLength(16);
       expect(await clip.embedImages([{ width: 40, height: 40, data: new Uint8Array(4800).fill(90) }])).toHaveLength(1);
@@ -218,7 +218,7 @@ describe("offline mode", () => {
 
 describe("the runtime downloads on first use", () => {
   it("fetches only the files of the tower it uses, once, even when asked concurrently", async () => {
-    const clip = new ClipRuntime({ mirror: hub.url, cacheDir, threads: 1 });
+    const clip = new ModelRuntime({ mirror: hub.url, cacheDir, threads: 1 });
     try {
       await Promise.all([clip.embedTexts(["a cat"]), clip.embedTexts(["a dog"])]);
       expect(hub.downloads().sort()).toEqual(["config.json", "onnx/text_model.onnx", "tokenizer.json", "tokenizer_config.json"]);

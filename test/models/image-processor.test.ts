@@ -3,13 +3,13 @@
  * (rescale in float64 → float32, normalise in float32).
  */
 import { describe, expect, it } from "vitest";
-import { ClipImageProcessor, parseImageProcessorConfig, resizedSize } from "../../src/models/index.js";
-import { cropOrigin } from "../../src/models/clip/image-processor.js";
+import { ImageProcessor, parseImageProcessorConfig, resizedSize } from "../../src/models/index.js";
+import { cropOrigin } from "../../src/models/preprocessing/image-processor.js";
 
 const CLIP_NORMALISATION = { image_mean: [0.48145466, 0.4578275, 0.40821073], image_std: [0.26862954, 0.26130258, 0.27577711] };
 
-function processor(config: Record<string, unknown>): ClipImageProcessor {
-  return new ClipImageProcessor(parseImageProcessorConfig({ ...CLIP_NORMALISATION, ...config }, "test config"));
+function processor(config: Record<string, unknown>): ImageProcessor {
+  return new ImageProcessor(parseImageProcessorConfig({ ...CLIP_NORMALISATION, ...config }, "test config"));
 }
 
 describe("resize and crop geometry", () => {
@@ -56,7 +56,7 @@ describe("preprocess", () => {
   it("resizes with Pillow's bicubic before cropping", () => {
     // 1×2 grey [0, 255] upsampled to 2×4 has rows [0, 53, 202, 255] per column (see resample tests);
     // without rescale and normalise the floats are the bytes.
-    const p = new ClipImageProcessor(
+    const p = new ImageProcessor(
       parseImageProcessorConfig({ size: { height: 4, width: 2 }, do_center_crop: false, do_rescale: false, do_normalize: false }, "test"),
     );
     const out = new Float32Array(p.pixelsPerImage);

@@ -5,7 +5,7 @@
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { BICUBIC, BILINEAR, fixedPointWeights, precomputeCoefficients, resizeRgbWindow, type RgbPixels } from "../../src/models/clip/resample.js";
+import { BICUBIC, BILINEAR, fixedPointWeights, precomputeCoefficients, resizeRgbWindow, type RgbPixels } from "../../src/models/preprocessing/resample.js";
 
 /** A grey image given as rows of values. */
 function grey(rows: number[][]): RgbPixels {

@@ -4,17 +4,17 @@ import { join } from "node:path";
 import { setImmediate as nextMacrotask } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Services } from "../../src/block-api/index.js";
-import { ClipRuntime, clipRuntime, optionsFrom, ModelError, parseModelFolders, resolveModelOptions, type RgbPixels } from "../../src/models/index.js";
+import { ModelRuntime, modelRuntime, optionsFrom, ModelError, parseModelFolders, resolveModelOptions, type RgbPixels } from "../../src/models/index.js";
 import { cosineSimilarity } from "../../src/maths/vectors.js";
 import { SessionHost, type TensorData } from "../../src/models/onnx/session-host.js";
 import { createTinyClipModel, TINY_CLIP } from "../../src/models/testing/tiny-clip.js";
 import { syntheticPhoto, temporaryDir, tinyClipFolder } from "./helpers.js";
 
 let folder: string;
-const runtimes: ClipRuntime[] = [];
+const runtimes: ModelRuntime[] = [];
 
-function runtime(options: ConstructorParameters<typeof ClipRuntime>[0] = {}): ClipRuntime {
-  const created = new ClipRuntime({ folders: { "ViT-B-32": folder }, threads: 1, ...options });
+function runtime(options: ConstructorParameters<typeof ModelRuntime>[0] = {}): ModelRuntime {
+  const created = new ModelRuntime({ folders: { "ViT-B-32": folder }, threads: 1, ...options });
   runtimes.push(created);
   return created;
 }
@@ -268,7 +268,7 @@ describe("models and precisions", () => {
   });
 
   it("rejects work after close", async () => {
-    const clip = new ClipRuntime({ folders: { "ViT-B-32": folder }, threads: 1 });
+    const clip = new ModelRuntime({ folders: { "ViT-B-32": folder }, threads: 1 });
     await clip.embedTexts(["a"]);
     await clip.close();
     await expect(clip.embedTexts(["b"])).rejects.toThrow(/closed/);
@@ -316,9 +316,9 @@ describe("options", () => {
   it("configures the engine service from settings.models, rejecting unknown keys", async () => {
     const services = new Services({ models: { folders: { "ViT-B-32": folder }, threads: 1, textCacheSize: 7 } });
     try {
-      const clip = services.get(clipRuntime);
+      const clip = services.get(modelRuntime);
       expect(clip.options).toMatchObject({ threads: 1, textCacheSize: 7 });
-      expect(services.get(clipRuntime)).toBe(clip);
+      expect(services.get(modelRuntime)).toBe(clip);
       expect((await clip.embedTexts(["a cat"]))[0]).toHaveLength(16);
     } finally {
       await services.close();

@@ -2,7 +2,7 @@
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { compile, Services, toJpegBase64, WorkflowImage } from "../../src/index.js";
-import { clipRuntime, ClipRuntime, createTinyClipModel } from "../../src/models/index.js";
+import { modelRuntime, ModelRuntime, createTinyClipModel } from "../../src/models/index.js";
 import { tempDir } from "../helpers/cli.js";
 import { statement, videoTimeSampler } from "../helpers/workflows.js";
 
@@ -42,10 +42,10 @@ const plain = {
   outputs: [{ type: "JsonField", name: "embedding", selector: "$steps.clip.embedding" }],
 };
 
-describe("ClipRuntime.warmImages", () => {
+describe("ModelRuntime.warmImages", () => {
   it("starts the inference once; embedImages takes its result, equal to a cold embedding", async () => {
-    const warm = new ClipRuntime({ folders: { "ViT-B-32": model }, inferenceWorkers: 1 });
-    const cold = new ClipRuntime({ folders: { "ViT-B-32": model }, inferenceWorkers: 1 });
+    const warm = new ModelRuntime({ folders: { "ViT-B-32": model }, inferenceWorkers: 1 });
+    const cold = new ModelRuntime({ folders: { "ViT-B-32": model }, inferenceWorkers: 1 });
     try {
       const images = [frame(3), frame(7)];
       warm.warmImages(images);
@@ -63,9 +63,9 @@ describe("ClipRuntime.warmImages", () => {
   });
 });
 
-describe("ClipRuntime.warmImages when the inference fails", () => {
+describe("ModelRuntime.warmImages when the inference fails", () => {
   it("gives the error to whoever takes the warm, and one nobody takes is no unhandled rejection", async () => {
-    const runtime = new ClipRuntime({ folders: { "ViT-B-32": model }, inferenceWorkers: 1 });
+    const runtime = new ModelRuntime({ folders: { "ViT-B-32": model }, inferenceWorkers: 1 });
     const unreadable = (id: string) =>
       new WorkflowImage({
         width: 8,
@@ -102,7 +102,7 @@ describe("engine.warm", () => {
       const engine = compile(plain, { services });
       const next = [frame(5), frame(11)];
       engine.warm({ image: next });
-      const runtime = services.get(clipRuntime);
+      const runtime = services.get(modelRuntime);
       const [first, second] = await engine.run({ image: next });
       expect(runtime.stats.visionRuns).toBe(1);
       const cold = tinyClipServices();
@@ -116,7 +116,7 @@ describe("engine.warm", () => {
 
   it("forecasts a rate limiter on video time: warms exactly the frames it will let through, read ahead in order", async () => {
     const services = tinyClipServices();
-    const runtime = services.get(clipRuntime);
+    const runtime = services.get(modelRuntime);
     try {
       const engine = compile(sampledEvery10Frames, { services });
       // 10 fps, 1 s cooldown: frames 1, 11, 21 pass. Eight frames read ahead, as a video pipeline does.
@@ -148,7 +148,7 @@ describe("engine.warm", () => {
 
   it("replays the frames still ahead from the real state when a run does not go as forecast", async () => {
     const services = tinyClipServices();
-    const runtime = services.get(clipRuntime);
+    const runtime = services.get(modelRuntime);
     try {
       const engine = compile(sampledEvery10Frames, { services });
       const frames = Array.from({ length: 25 }, (_, i) => frame(i + 1, i + 1));
@@ -193,7 +193,7 @@ describe("engine.warm", () => {
       outputs: [{ type: "JsonField", name: "embedding", selector: "$steps.clip.embedding" }],
     };
     const services = tinyClipServices();
-    const runtime = services.get(clipRuntime);
+    const runtime = services.get(modelRuntime);
     /** Inferences that `warm` alone starts. */
     const warmedRuns = async (engine: ReturnType<typeof compile>, image: WorkflowImage) => {
       const before = runtime.stats.visionRuns;
@@ -227,7 +227,7 @@ describe("engine.prepare", () => {
 
   it("decodes a later run's images and starts its inference; the run takes both and gives the same outputs", async () => {
     const services = tinyClipServices();
-    const runtime = services.get(clipRuntime);
+    const runtime = services.get(modelRuntime);
     try {
       const engine = compile(plain, { services });
       const raw = { image: [await asBase64(frame(3)), await asBase64(frame(9))] };

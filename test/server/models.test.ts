@@ -5,7 +5,7 @@
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Services } from "../../src/index.js";
-import { clipRuntime } from "../../src/models/clip/runtime.js";
+import { modelRuntime } from "../../src/models/runtime.js";
 import { createTinyClipModel } from "../../src/models/index.js";
 import { scratchDir } from "../video/helpers.js";
 import { call, pngImage, startServer, type Json, type RunningServer } from "./helpers.js";
@@ -44,7 +44,7 @@ describe("models behind the server", () => {
     expect(embeddings[0]).toHaveLength(16);
     expect(embeddings[1]).toEqual(embeddings[0]);
     expect(embeddings[2]).toEqual(embeddings[0]);
-    const runtime = services.get(clipRuntime);
+    const runtime = services.get(modelRuntime);
     expect(runtime.stats.visionImages).toBe(3);
   });
 });

@@ -5,7 +5,7 @@
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { compile, Services } from "../../src/index.js";
-import { clipRuntime, createTinyClipModel } from "../../src/models/index.js";
+import { modelRuntime, createTinyClipModel } from "../../src/models/index.js";
 import { VideoPipeline } from "../../src/video/pipeline.js";
 import { makeTestVideo, type TestVideo } from "../../src/video/testing.js";
 import { videoTimeSampler } from "../helpers/workflows.js";
@@ -63,7 +63,7 @@ async function runFile(
     });
     const status = await pipeline.run();
     expect(status.errors).toBe(0);
-    const { visionRuns, visionImages } = services.get(clipRuntime).stats;
+    const { visionRuns, visionImages } = services.get(modelRuntime).stats;
     const withoutPixels = status.sources.reduce((sum, source) => sum + source.framesWithoutPixels, 0);
     return { outputs, visionRuns, visionImages, withoutPixels };
   } finally {

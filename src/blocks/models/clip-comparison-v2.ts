@@ -5,10 +5,10 @@
  */
 import { z } from "zod";
 import { defineBlock, literalOrSelector, selector } from "../../block-api/index.js";
-import { compareImagesToTexts, promptList } from "../../models/clip/batch.js";
-import { clipRuntime } from "../../models/clip/runtime.js";
-import { argmax, argmin } from "../../models/clip/similarity.js";
-import { UPSTREAM_CLIP_VERSIONS } from "../../models/hub.js";
+import { compareImagesToTexts, promptList } from "../../models/batch.js";
+import { clipFamily, UPSTREAM_CLIP_VERSIONS } from "../../models/families/clip/index.js";
+import { argmax, argmin } from "../../models/families/clip/similarity.js";
+import { modelRuntime } from "../../models/runtime.js";
 
 export const clipComparisonV2Block = defineBlock({
   manifest: {
@@ -38,7 +38,7 @@ export const clipComparisonV2Block = defineBlock({
   async runBatch(inputs, contexts) {
     if (inputs.length === 0) return [];
     const items = inputs.map(({ images, classes, version }) => ({ image: images, texts: promptList(classes, "classes", 1), version }));
-    const similarities = await compareImagesToTexts(contexts[0].services.get(clipRuntime), items);
+    const similarities = await compareImagesToTexts(contexts[0].services.get(modelRuntime), clipFamily.id, items);
     return items.map(({ image, texts: classes }, i) => {
       const scores = similarities[i];
       const top = argmax(scores);

@@ -6,8 +6,9 @@
  */
 import { z } from "zod";
 import { defineBlock, literalOrSelector, selector } from "../../block-api/index.js";
-import { compareImagesToTexts, promptList } from "../../models/clip/batch.js";
-import { clipRuntime } from "../../models/clip/runtime.js";
+import { compareImagesToTexts, promptList } from "../../models/batch.js";
+import { clipFamily } from "../../models/families/clip/index.js";
+import { modelRuntime } from "../../models/runtime.js";
 
 export const clipComparisonBlock = defineBlock({
   manifest: {
@@ -30,10 +31,10 @@ export const clipComparisonBlock = defineBlock({
   },
   async runBatch(inputs, contexts) {
     if (inputs.length === 0) return [];
-    const runtime = contexts[0].services.get(clipRuntime);
+    const runtime = contexts[0].services.get(modelRuntime);
     const version = runtime.options.comparisonVersion;
     const items = inputs.map(({ images, texts }) => ({ image: images, texts: promptList(texts, "texts"), version }));
-    const similarities = await compareImagesToTexts(runtime, items);
+    const similarities = await compareImagesToTexts(runtime, clipFamily.id, items);
     return inputs.map(({ images }, i) => ({
       similarity: similarities[i],
       parent_id: images.parentId,

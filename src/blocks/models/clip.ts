@@ -7,9 +7,9 @@ import { z } from "zod";
 import { defineBlock, literalOrSelector } from "../../block-api/index.js";
 import { describeValue } from "../../errors/index.js";
 import { isWorkflowImage } from "../../images/index.js";
-import { embedItems } from "../../models/clip/batch.js";
-import { clipRuntime } from "../../models/clip/runtime.js";
-import { UPSTREAM_CLIP_VERSIONS } from "../../models/hub.js";
+import { embedItems } from "../../models/batch.js";
+import { clipFamily, UPSTREAM_CLIP_VERSIONS } from "../../models/families/clip/index.js";
+import { modelRuntime } from "../../models/runtime.js";
 
 export const clipBlock = defineBlock({
   manifest: {
@@ -26,8 +26,9 @@ export const clipBlock = defineBlock({
     outputs: [{ name: "embedding", kinds: ["embedding"] }],
   },
   warm(inputs, services) {
-    const runtime = services.get(clipRuntime);
-    for (const { data, version } of inputs) if (isWorkflowImage(data) && typeof version === "string") runtime.warmImages([data], { version });
+    const runtime = services.get(modelRuntime);
+    for (const { data, version } of inputs)
+      if (isWorkflowImage(data) && typeof version === "string") runtime.warmImages([data], { family: clipFamily.id, version });
   },
   async runBatch(inputs, contexts) {
     if (inputs.length === 0) return [];
@@ -37,7 +38,7 @@ export const clipBlock = defineBlock({
       }
       return { data, version };
     });
-    const embeddings = await embedItems(contexts[0].services.get(clipRuntime), items);
+    const embeddings = await embedItems(contexts[0].services.get(modelRuntime), clipFamily.id, items);
     return embeddings.map((embedding) => ({ embedding }));
   },
 });

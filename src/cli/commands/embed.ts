@@ -1,13 +1,14 @@
 /**
  * `sightline embed --model <version|folder> (--image <file> | --text <string>)…`: one JSON line
- * per item, in the order given: `{"type": "image"|"text", "input": …, "embedding": […]}`.
+ * per item, in the order given: `{"type": "image"|"text", "input": …, "embedding": […]}`. The
+ * model's family is the one declaring the version, or the one its folder's config.json names.
  * Images go to the model in batches of `maxBatchSize`, a few batches in flight: while one is in
  * inference the next is decoded and preprocessed, on the core inference leaves, and memory
  * holds a few batches of decoded images however many are given. All texts go in one batch.
  */
 import { toErrorBody } from "../../errors/index.js";
 import { loadImage } from "../../images/codec.js";
-import { ClipRuntime, type ModelOptions } from "../../models/index.js";
+import { ModelRuntime, type ModelOptions } from "../../models/index.js";
 import { printJson } from "../io.js";
 
 /** Batches of images decoded, preprocessed or in inference at once. */
@@ -23,7 +24,7 @@ export async function embedCommand(items: readonly EmbedItem[], model: string, s
     process.stderr.write("sightline embed: give at least one --image <file> or --text <string>\n");
     return 2;
   }
-  const runtime = new ClipRuntime(settings);
+  const runtime = new ModelRuntime(settings);
   try {
     const files = items.filter((item) => item.type === "image").map((item) => item.input);
     const texts = items.filter((item) => item.type === "text").map((item) => item.input);

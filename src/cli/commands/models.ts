@@ -1,5 +1,5 @@
 /** `sightline models pull <version>` and `sightline models list`. */
-import { formatBytes, listCachedModels, pullModel, type ModelOptions } from "../../models/index.js";
+import { formatBytes, listCachedModels, MODEL_FAMILIES, pullModel, type CachedModel, type ModelOptions } from "../../models/index.js";
 import { printJson } from "../io.js";
 
 export async function pullCommand(version: string, settings: ModelOptions): Promise<number> {
@@ -30,10 +30,19 @@ export async function listCommand(settings: ModelOptions, json: boolean): Promis
     return 0;
   }
   for (const model of models) {
-    const precisions = `vision: ${model.dtypes.vision.join(", ") || "-"}; text: ${model.dtypes.text.join(", ") || "-"}`;
     process.stdout.write(
-      `${(model.version ?? model.repo).padEnd(16)} ${formatBytes(model.bytes).padStart(9)}  ${model.repo}  (${precisions})\n    ${model.folder}\n`,
+      `${(model.version ?? model.repo).padEnd(16)} ${formatBytes(model.bytes).padStart(9)}  ${familyLabel(model)}  ${model.repo}  (${precisions(model)})\n    ${model.folder}\n`,
     );
   }
   return 0;
+}
+
+function familyLabel(model: CachedModel): string {
+  return MODEL_FAMILIES.find((family) => family.id === model.family)?.label ?? "unknown family";
+}
+
+/** "vision: fp32, int8; text: fp32", one entry per tower of the family. */
+function precisions(model: CachedModel): string {
+  const towers = Object.entries(model.dtypes);
+  return towers.length === 0 ? "no tower sightline knows" : towers.map(([tower, dtypes]) => `${tower}: ${dtypes.join(", ") || "-"}`).join("; ");
 }

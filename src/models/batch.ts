@@ -1,11 +1,11 @@
 /**
- * What the CLIP blocks do with a whole batch of steps' inputs: per model, every image goes
- * through the vision tower in one call and every distinct text through the text tower in one
- * call; results are handed back in the batch's order.
+ * What the embedding blocks do with a whole batch of steps' inputs: per model of the block's
+ * family, every image goes through the image tower in one call and every distinct text through
+ * the text tower in one call; results are handed back in the batch's order.
  */
-import type { ClipRuntime, ModelRequest } from "./runtime.js";
-import type { RgbPixels } from "./resample.js";
-import { cosineSimilarity } from "../../maths/vectors.js";
+import type { ModelRuntime, ModelRequest } from "./runtime.js";
+import type { RgbPixels } from "./preprocessing/resample.js";
+import { cosineSimilarity } from "../maths/vectors.js";
 
 export interface EmbeddingItem {
   readonly data: RgbPixels | string;
@@ -13,10 +13,10 @@ export interface EmbeddingItem {
 }
 
 /** One embedding per item: a text embedding for a string, an image embedding otherwise. */
-export async function embedItems(runtime: ClipRuntime, items: readonly EmbeddingItem[]): Promise<number[][]> {
+export async function embedItems(runtime: ModelRuntime, family: string, items: readonly EmbeddingItem[]): Promise<number[][]> {
   const results: number[][] = new Array(items.length);
   await Promise.all(
-    groupByVersion(items).map(async ({ request, indices }) => {
+    groupByVersion(family, items).map(async ({ request, indices }) => {
       const images = indices.filter((i) => typeof items[i].data !== "string");
       const texts = indices.filter((i) => typeof items[i].data === "string");
       const [imageEmbeddings, textEmbeddings] = await Promise.all([
@@ -43,10 +43,10 @@ export interface ComparisonItem {
 }
 
 /** Per item, the cosine similarity of the image's embedding to each text's, in the texts' order. */
-export async function compareImagesToTexts(runtime: ClipRuntime, items: readonly ComparisonItem[]): Promise<number[][]> {
+export async function compareImagesToTexts(runtime: ModelRuntime, family: string, items: readonly ComparisonItem[]): Promise<number[][]> {
   const results: number[][] = new Array(items.length);
   await Promise.all(
-    groupByVersion(items).map(async ({ request, indices }) => {
+    groupByVersion(family, items).map(async ({ request, indices }) => {
       const prompts = [...new Set(indices.flatMap((i) => items[i].texts))];
       const [imageEmbeddings, textEmbeddings] = await Promise.all([
         runtime.embedImages(
@@ -76,12 +76,12 @@ export function promptList(value: unknown, property: string, minItems = 0): stri
   return value as string[];
 }
 
-function groupByVersion(items: readonly { version?: string }[]): { request: ModelRequest; indices: number[] }[] {
+function groupByVersion(family: string, items: readonly { version?: string }[]): { request: ModelRequest; indices: number[] }[] {
   const groups = new Map<string | undefined, number[]>();
   items.forEach((item, i) => {
     const indices = groups.get(item.version) ?? [];
     indices.push(i);
     groups.set(item.version, indices);
   });
-  return [...groups].map(([version, indices]) => ({ request: version === undefined ? {} : { version }, indices }));
+  return [...groups].map(([version, indices]) => ({ request: { family, version }, indices }));
 }

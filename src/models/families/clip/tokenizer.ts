@@ -11,10 +11,11 @@
  * text rather than to the full context.
  */
 import { Tokenizer } from "@huggingface/tokenizers";
-import { ModelError } from "../errors.js";
-import { isJsonObject } from "../../definition/json.js";
+import { ModelError } from "../../errors.js";
+import type { TextTokenizer } from "../../family.js";
+import { isJsonObject } from "../../../definition/json.js";
 
-export class ClipTokenizer {
+export class ClipTokenizer implements TextTokenizer {
   constructor(
     private readonly tokenizer: Tokenizer,
     readonly maxLength: number,

@@ -1,10 +1,14 @@
 /**
- * Hugging Face's CLIPImageProcessor, driven by the model's `preprocessor_config.json`: resize
- * (shortest edge, Pillow resampling), centre crop, rescale, normalise, channels first. Values
- * are computed in float32 step by step as numpy does, so a pixel maps to the same float the
- * Python processor produces.
+ * Hugging Face's image processor as CLIPImageProcessor and its kin define it, driven by the
+ * model's `preprocessor_config.json`: resize (shortest edge or a fixed size, Pillow resampling),
+ * centre crop, rescale, normalise, channels first. Values are computed in float32 step by step
+ * as numpy does, so a pixel maps to the same float the Python processor produces.
+ *
+ * Keys the file leaves out take CLIPImageProcessor's defaults; a family whose processor class
+ * defaults otherwise (SigLIP's fixed size, say) lays its own defaults under the file's keys.
  */
 import { ModelError } from "../errors.js";
+import type { ImagePreprocessor } from "../family.js";
 import { isJsonObject } from "../../definition/json.js";
 import { BICUBIC, BILINEAR, resizeRgbWindow, type Filter, type RgbPixels } from "./resample.js";
 
@@ -99,7 +103,7 @@ export function cropOrigin(size: number, crop: number): number {
   return Math.floor((size - crop) / 2);
 }
 
-export class ClipImageProcessor {
+export class ImageProcessor implements ImagePreprocessor {
   /** Channels × height × width of one preprocessed image. */
   readonly height: number;
   readonly width: number;

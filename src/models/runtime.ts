@@ -1,19 +1,21 @@
 /**
- * The CLIP service every step and stream shares: models by (source, precision), created on first
- * use; worker threads of ONNX Runtime sessions (`SessionHost`); an LRU cache of text embeddings (prompts and
- * class names repeat on every frame).
+ * The model service every step and stream shares, for every family: models by (family, source,
+ * precision), created on first use; worker threads of ONNX Runtime sessions (`SessionHost`); an
+ * LRU cache of text embeddings (prompts and class names repeat on every frame).
  */
-import { serviceKey } from "../../block-api/services.js";
-import { ModelError } from "../errors.js";
-import { LruCache } from "../lru.js";
-import { resolveModelSource } from "../model-source.js";
-import { SessionHost } from "../onnx/session-host.js";
-import { DTYPES, optionsFrom, resolveModelOptions, type Dtype, type ModelOptions, type ResolvedModelOptions } from "../options.js";
-import { ClipModel, type InferenceStats } from "./model.js";
-import type { RgbPixels } from "./resample.js";
+import { serviceKey } from "../block-api/services.js";
+import { ModelError } from "./errors.js";
+import { LruCache } from "./lru.js";
+import { EmbeddingModel, modelId, type InferenceStats } from "./model.js";
+import { resolveModelSource } from "./model-source.js";
+import { SessionHost } from "./onnx/session-host.js";
+import { DTYPES, optionsFrom, resolveModelOptions, type Dtype, type ModelOptions, type ResolvedModelOptions } from "./options.js";
+import type { RgbPixels } from "./preprocessing/resample.js";
 
 export interface ModelRequest {
-  /** A CLIP version (`ViT-B-32`, or one mapped to a folder) or a model folder path; default ViT-B-32. */
+  /** A family id, e.g. `clip`; default the family declaring `version`, else the default family. */
+  family?: string;
+  /** A version (`ViT-B-32`, or one mapped to a folder) or a model folder path; default the family's default version. */
   version?: string;
   dtype?: Dtype;
 }
@@ -23,13 +25,13 @@ export interface RuntimeStats extends InferenceStats {
   textCacheMisses: number;
 }
 
-export class ClipRuntime {
+export class ModelRuntime {
   readonly options: ResolvedModelOptions;
   readonly stats: RuntimeStats = { visionRuns: 0, visionImages: 0, textRuns: 0, textTexts: 0, textCacheHits: 0, textCacheMisses: 0 };
   private readonly host: SessionHost;
-  private readonly models = new Map<string, ClipModel>();
-  /** The model each (version, precision) request named, so that it is resolved once. */
-  private readonly modelsByRequest = new Map<string, ClipModel>();
+  private readonly models = new Map<string, EmbeddingModel>();
+  /** The model each (family, version, precision) request named, so that it is resolved once. */
+  private readonly modelsByRequest = new Map<string, EmbeddingModel>();
   private readonly textCache: LruCache<string, readonly number[]>;
   /** Texts being embedded right now, so concurrent requests for one prompt share the work. */
   private readonly pendingTexts = new Map<string, Promise<readonly number[]>>();
@@ -46,22 +48,28 @@ export class ClipRuntime {
   }
 
   /** The model a request names; nothing is loaded until it embeds something. */
-  model(request: ModelRequest = {}): ClipModel {
-    // Versions may come from a workflow selector, so check what TypeScript cannot.
+  model(request: ModelRequest = {}): EmbeddingModel {
+    // Families and versions may come from a workflow selector, so check what TypeScript cannot.
+    if (request.family !== undefined && typeof request.family !== "string") {
+      throw new ModelError(`a model family must be a string, got ${JSON.stringify(request.family)}`);
+    }
     if (request.version !== undefined && typeof request.version !== "string") {
-      throw new ModelError(`a CLIP version must be a string, got ${JSON.stringify(request.version)}`);
+      const { families } = this.options;
+      const family = request.family === undefined ? families.default : families.get(request.family);
+      throw new ModelError(`a ${family.label} version must be a string, got ${JSON.stringify(request.version)}`);
     }
     const dtype = request.dtype ?? this.options.dtype;
     // asked on every frame: resolving the source (which may look at the disk) happens once per request
-    const requestKey = `${request.version ?? ""}\0${dtype}`;
+    const requestKey = `${request.family ?? ""}\0${request.version ?? ""}\0${dtype}`;
     const known = this.modelsByRequest.get(requestKey);
     if (known) return known;
-    const source = resolveModelSource(request.version, this.options);
+    const { family, source } = resolveModelSource(request, this.options);
     if (!DTYPES.includes(dtype)) throw new ModelError(`unknown precision "${dtype}": use one of ${DTYPES.join(", ")}`);
-    const key = `${source.id}#${dtype}`;
+    const key = modelId(family, source, dtype);
     let model = this.models.get(key);
     if (!model) {
-      model = new ClipModel({
+      model = new EmbeddingModel({
+        family,
         source,
         dtype,
         host: this.host,
@@ -74,7 +82,7 @@ export class ClipRuntime {
     return model;
   }
 
-  /** One embedding per image, in order; the images go through the vision model together. */
+  /** One embedding per image, in order; the images go through the image tower together. */
   async embedImages(images: readonly RgbPixels[], request: ModelRequest = {}): Promise<number[][]> {
     const model = this.model(request);
     const ahead = images.map((image) => this.takeWarmed(image, model.id));
@@ -123,6 +131,7 @@ export class ClipRuntime {
   /** One embedding per text, in order; texts not in the cache go through the text model together. */
   async embedTexts(texts: readonly string[], request: ModelRequest = {}): Promise<number[][]> {
     const model = this.model(request);
+    if (texts.length > 0) model.tower("text");
     const found = new Map<string, Promise<readonly number[]> | readonly number[]>();
     const missing: string[] = [];
     for (const text of new Set(texts)) {
@@ -164,4 +173,4 @@ export class ClipRuntime {
 }
 
 /** The runtime as an engine service, configured from `settings.models` (see `ModelOptions`). */
-export const clipRuntime = serviceKey("clip", (services) => new ClipRuntime(optionsFrom(services.settings)));
+export const modelRuntime = serviceKey("models", (services) => new ModelRuntime(optionsFrom(services.settings)));

@@ -3,9 +3,8 @@
  * separable convolution, horizontal pass first; the filter is stretched by the scale factor when
  * shrinking (antialiasing); weights are normalised per output pixel, then turned into 22-bit
  * fixed point; each pass rounds and clips to uint8, so the vertical pass reads the clipped
- * intermediate image exactly as Pillow does. CLIP's preprocessing (Hugging Face's
- * CLIPImageProcessor, OpenAI's `clip._transform`) resizes with Pillow, so this is what makes our
- * pixels the model's pixels.
+ * intermediate image exactly as Pillow does. Hugging Face's image processors (and OpenAI's
+ * `clip._transform`) resize with Pillow, so this is what makes our pixels the model's pixels.
  *
  * `resizeRgbWindow` computes only a window of the output (the centre crop): every output pixel
  * depends only on its own coefficients, so the window equals the same crop of a full resize.
