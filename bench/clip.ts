@@ -1,6 +1,6 @@
 /**
  * `npm run bench:clip`: images/s of the CLIP ViT-B/32 image tower, full size with random weights
- * (built by ../shared/tools/make-bench-clip.sh into .cache/bench-clip, once), for each precision
+ * (built from bench/fixtures/clip-vit-b32 into .cache/bench-clip, once), for each precision
  * and batch size, all in one run so the ratios compare like with like:
  *
  *   (a) raw onnxruntime-node on ready tensors, one session with every thread — the ceiling the

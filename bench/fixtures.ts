@@ -1,15 +1,15 @@
 /** What the benchmarks share: the project root, and the full-size random-weight CLIP they run. */
-import { execFileSync } from "node:child_process";
 import { once } from "node:events";
 import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
 import { readFile, rename, rm } from "node:fs/promises";
-import { dirname, join, resolve } from "node:path";
+import { dirname, join } from "node:path";
 import { Worker } from "node:worker_threads";
 import ort from "onnxruntime-node";
 import type { WorkflowImage } from "../src/images/index.js";
 import { ImageProcessor, onnxFile, parseImageProcessorConfig, type Dtype } from "../src/models/index.js";
 import { PREPROCESSOR_CONFIG_FILE } from "../src/models/layout.js";
+import { buildBenchModel } from "./bench-model.js";
 
 /** The project root (the folder with package.json), whether run from bench/ or compiled into .build/. */
 export function projectRoot(from: string): string {
@@ -25,20 +25,15 @@ export function projectRoot(from: string): string {
 const ROOT = projectRoot(import.meta.dirname);
 
 /**
- * The full-size CLIP ViT-B/32 with random weights (fp32 and int8 image towers), built once by
- * ../shared/tools/make-bench-clip.sh into .cache/bench-clip (~700 MB, ~10 s).
+ * The full-size CLIP ViT-B/32 with random weights (fp32 and int8 image towers), built once from
+ * bench/fixtures/clip-vit-b32 into .cache/bench-clip (~700 MB, ~10 s).
  */
 export async function ensureBenchModel(): Promise<string> {
   const modelDir = join(ROOT, ".cache", "bench-clip");
   if (existsSync(join(modelDir, "onnx", "vision_model_int8.onnx_data"))) return modelDir;
-  const tool = resolve(ROOT, "../shared/tools/make-bench-clip.sh");
-  if (!existsSync(tool)) {
-    console.error(`this benchmark needs ${tool} (the shared development material) to build the benchmark model.`);
-    process.exit(1);
-  }
   const building = `${modelDir}.building-${process.pid}`;
   console.error(`building the full-size random-weight ViT-B/32 in ${modelDir} (~700 MB, once)…`);
-  execFileSync(tool, [building], { stdio: ["ignore", "ignore", "inherit"] });
+  await buildBenchModel(join(ROOT, "bench", "fixtures", "clip-vit-b32"), building);
   await rm(modelDir, { recursive: true, force: true });
   await rename(building, modelDir);
   return modelDir;

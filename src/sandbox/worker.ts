@@ -5,7 +5,8 @@
  */
 import { parentPort, workerData } from "node:worker_threads";
 import { RELEASE_SYNC, newQuickJSWASMModuleFromVariant, newVariant } from "quickjs-emscripten";
-import { GuestFailure, GuestVm } from "./guest.js";
+import { GuestFailure } from "./guest-failure.js";
+import { GuestVm } from "./guest.js";
 import { type HostMessage, type SandboxPhase, type WorkerBoot, type WorkerMessage } from "./protocol.js";
 
 if (!parentPort) throw new Error("src/sandbox/worker is a worker-thread entry point; use JavaScriptSandbox");

@@ -12,6 +12,7 @@ import type { WorkflowEngine } from "../executor/engine.js";
 import { serialiseValue } from "../executor/serialise.js";
 import type { WorkflowImage } from "../images/index.js";
 import type { PipelineState, PipelineStatus, SourceEvent, VideoSourceSpec } from "../video/index.js";
+import { frameRecord } from "../video/frame-record.js";
 import { VideoPipeline, type FrameResult } from "../video/pipeline.js";
 import type { EngineFactory } from "./engines.js";
 import { HttpError, tooManyRequests } from "./errors.js";
@@ -158,16 +159,7 @@ export class ManagedPipeline {
   private async record(results: readonly FrameResult[]): Promise<void> {
     const watched = this.listeners.size > 0;
     for (const result of results) {
-      const outputs = (await serialiseValue(result.outputs)) as Record<string, unknown>;
-      const record: FrameRecord = {
-        source: result.frame.source,
-        source_index: result.frame.sourceIndex,
-        frame_number: result.frame.frameNumber,
-        frame_timestamp: result.frame.timestamp.toISOString(),
-        outputs,
-        ...(result.error ? { error: result.error } : {}),
-        flagged: result.flagged,
-      };
+      const record = frameRecord(result, (await serialiseValue(result.outputs)) as Record<string, unknown>);
       if (result.error) this.onFrameError(result.error);
       this.buffer.push(record);
       if (this.buffer.length > this.request.bufferSize) {

@@ -2,17 +2,10 @@
  * The JSON the server answers that its own web UI reads, declared once for both sides: types
  * only and no Node import, so the browser bundle imports them as they are.
  */
-import type { WorkflowErrorBody } from "../errors/index.js";
-import type { FrameRecord as FrameLine, PipelineStatus, SourceEvent } from "../video/status.js";
+import type { FrameRecord, PipelineStatus, SourceEvent } from "../video/status.js";
 
-/** One processed frame as `consume` and the `frame` event deliver it: the CLI's line, and more. */
-export interface FrameRecord extends FrameLine {
-  source_index: number;
-  /** Serialised as `/workflows/run` answers (images as base64 JPEG). */
-  outputs: Record<string, unknown>;
-  error?: WorkflowErrorBody;
-  flagged: boolean;
-}
+/** One processed frame as `consume` and the `frame` event deliver it (outputs serialised as `/workflows/run` answers them). */
+export type { FrameRecord };
 
 /** `event: frame` of `GET /inference_pipelines/{id}/events`. */
 export interface FrameEvent extends FrameRecord {

@@ -26,7 +26,7 @@ export {
   type FrameInfo,
   type ReconnectOptions,
 } from "./sources/source.js";
-export type { FrameRecord, LatencySummary, PipelineState, PipelineStatus, SourceEvent, SourceKind, SourceState, SourceStats } from "./status.js";
+export type { FrameLine, FrameRecord, LatencySummary, PipelineState, PipelineStatus, SourceEvent, SourceKind, SourceState, SourceStats } from "./status.js";
 export { probeVideoFile, type FileProbe } from "./sources/video-file.js";
 export { JsonLinesSink } from "./sinks/json-lines.js";
 export { ImageFileSink } from "./sinks/image-files.js";

@@ -78,12 +78,26 @@ export interface PipelineStatus {
   failure: WorkflowErrorBody | null;
 }
 
-/** One processed frame as `sightline run --video` prints it (a line of results.jsonl). */
+/**
+ * One processed frame as sightline reports it: an item of the server's `consume` answer and of
+ * its `frame` events, and — without `source_index` and `flagged` — a line of
+ * `sightline run --video` (see `FrameLine`). Built in one place, video/frame-record.ts.
+ */
 export interface FrameRecord {
+  /** The source's `video_identifier`. */
   source: string;
+  /** The source's position in the run's list of videos. */
+  source_index: number;
   frame_number: number;
+  /** ISO 8601. */
   frame_timestamp: string;
-  outputs: unknown;
+  /** Serialised outputs: images as base64 JPEG, or as file paths where the CLI wrote them to files. */
+  outputs: Record<string, unknown>;
   /** Present when the frame failed: the error body, saying which step and why. */
-  error?: unknown;
+  error?: WorkflowErrorBody;
+  /** Whether one of the flag outputs (e.g. `is_outlier`) is true. */
+  flagged: boolean;
 }
+
+/** One processed frame as `sightline run --video` prints it (a line of results.jsonl). */
+export type FrameLine = Omit<FrameRecord, "source_index" | "flagged">;

@@ -1,21 +1,18 @@
 /**
- * Compat INDEX rows 1–6 through the CLI with `--model`, against `../shared/fixtures/tiny-clip`
+ * Compat INDEX rows 1–6 through the CLI with `--model`, against `test/fixtures/tiny-clip`
  * (a genuine Hugging Face CLIP export with random weights): keys, shapes, ordering and errors —
  * not similarity values, which need real weights. RN50x4 is mapped to a model of another
  * embedding length (generated here) for row 3's different-length error.
  */
-import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
 import sharp from "sharp";
 import { beforeAll, describe, expect, it } from "vitest";
 import { createTinyClipModel } from "../../src/models/index.js";
 import { runCli, tempDir, writeTemp } from "../helpers/cli.js";
 
-const SHARED_CLIP = resolve(import.meta.dirname, "../../../shared/fixtures/tiny-clip");
+const HF_TINY_CLIP = resolve(import.meta.dirname, "../fixtures/tiny-clip");
 const EXAMPLES = resolve(import.meta.dirname, "../fixtures/roboflow-examples");
 const example = (name: string) => join(EXAMPLES, `test_workflow_with_clip__${name}.json`);
-const haveShared = existsSync(join(SHARED_CLIP, "config.json"));
-if (!haveShared) console.warn(`SKIPPED: compat rows 1–6 need ../shared/fixtures/tiny-clip (not found at ${SHARED_CLIP})`);
 
 const EMBEDDING_LENGTH = 32; // tiny-clip's projection size
 
@@ -24,10 +21,9 @@ let plate: string;
 let crowd: string;
 
 beforeAll(async () => {
-  if (!haveShared) return;
   const dir = tempDir();
   const other = await createTinyClipModel(join(dir, "other-length"), { projectionDim: 16 });
-  models = ["RN50", "ViT-B-16", "ViT-B-32"].flatMap((version) => ["--model", `${version}=${SHARED_CLIP}`]).concat(["--model", `RN50x4=${other}`]);
+  models = ["RN50", "ViT-B-16", "ViT-B-32"].flatMap((version) => ["--model", `${version}=${HF_TINY_CLIP}`]).concat(["--model", `RN50x4=${other}`]);
   plate = join(dir, "license_plate.jpg");
   crowd = join(dir, "crowd.jpg");
   await sharp({ create: { width: 1920, height: 1280, channels: 3, background: { r: 200, g: 190, b: 40 } } })
@@ -45,7 +41,7 @@ async function run(name: string, inputs: Record<string, unknown>) {
   return { ...result, outputs: (result.lines[0] as { outputs?: Outputs }).outputs, error: (result.lines[0] as { error?: Record<string, string> }).error };
 }
 
-describe.skipIf(!haveShared)("CLIP workflows (compat rows 1–6) on a genuine tiny CLIP export", () => {
+describe("CLIP workflows (compat rows 1–6) on a genuine tiny CLIP export", () => {
   it("row 1: two images, cosine similarity of their embeddings", async () => {
     const { outputs, code } = await run("CLIP_WORKFLOW", { image_1: plate, image_2: crowd });
     expect(code).toBe(0);
@@ -135,7 +131,7 @@ describe.skipIf(!haveShared)("CLIP workflows (compat rows 1–6) on a genuine ti
   });
 });
 
-describe.skipIf(!haveShared)("sightline run --inputs with images, the next line read ahead", () => {
+describe("sightline run --inputs with images, the next line read ahead", () => {
   it("answers every line in order, a broken image on its own line, the others as when run alone", async () => {
     const lines = [
       { image_1: [crowd, plate], reference: "people" },
@@ -155,9 +151,9 @@ describe.skipIf(!haveShared)("sightline run --inputs with images, the next line 
   });
 });
 
-describe.skipIf(!haveShared)("sightline embed", () => {
+describe("sightline embed", () => {
   it("prints one line per item in the order given, through --model <folder>", async () => {
-    const result = await runCli(["embed", "--model", SHARED_CLIP, "--text", "a dog", "--image", crowd, "--text", "a cat"]);
+    const result = await runCli(["embed", "--model", HF_TINY_CLIP, "--text", "a dog", "--image", crowd, "--text", "a cat"]);
     expect(result.code).toBe(0);
     const lines = result.lines as { type: string; input: string; embedding: number[] }[];
     expect(lines.map((l) => [l.type, l.input])).toEqual([
@@ -170,7 +166,7 @@ describe.skipIf(!haveShared)("sightline embed", () => {
 
   it("keeps the order across batches when more images are given than one batch takes", async () => {
     const images = [crowd, plate, crowd, plate, crowd];
-    const result = await runCli(["embed", "--model", SHARED_CLIP, "--batch-size", "2", ...images.flatMap((image) => ["--image", image])]);
+    const result = await runCli(["embed", "--model", HF_TINY_CLIP, "--batch-size", "2", ...images.flatMap((image) => ["--image", image])]);
     expect(result.code).toBe(0);
     const lines = result.lines as { input: string; embedding: number[] }[];
     expect(lines.map((line) => line.input)).toEqual(images);

@@ -1,15 +1,12 @@
 /** Shared fixtures of the model tests. */
-import { existsSync } from "node:fs";
 import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import type { RgbPixels } from "../../src/models/index.js";
 import { createTinyClipModel } from "../../src/models/testing/tiny-clip.js";
 
-/** The genuine Hugging Face export in ../shared, or null on a clone without it. */
-export const SHARED_TINY_CLIP = resolve(import.meta.dirname, "../../../shared/fixtures/tiny-clip");
-export const hasSharedTinyClip = existsSync(join(SHARED_TINY_CLIP, "config.json"));
-export const SKIP_SHARED_MESSAGE = `../shared/fixtures/tiny-clip is absent (a clone without ../shared): skipping the tests against the genuine Hugging Face export`;
+/** A genuine Hugging Face export of a tiny random-weight CLIP (see its NOTICE.md). */
+export const HF_TINY_CLIP = resolve(import.meta.dirname, "../fixtures/tiny-clip");
 
 export async function temporaryDir(prefix: string): Promise<string> {
   return mkdtemp(join(tmpdir(), `sightline-${prefix}-`));

@@ -1,4 +1,4 @@
-/** The CLIP runtime on the tiny model the project generates (no network, no ../shared). */
+/** The CLIP runtime on the tiny model the project generates (no network, no files from elsewhere). */
 import { cp, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { setImmediate as nextMacrotask } from "node:timers/promises";

@@ -1,16 +1,14 @@
 /**
- * The query-language parts of upstream's own test workflows (../shared/compat) parse, and the
+ * The query-language parts of upstream's own test workflows (test/fixtures/roboflow-examples) parse, and the
  * model-free ones compute what upstream's tests assert.
  */
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { WorkflowImage } from "../../src/images/index.js";
 import { compileCondition, compileOperations, parseOperations, parseStatementGroup, type Operation, type StatementGroup } from "../../src/query/index.js";
 
-const EXAMPLES = fileURLToPath(new URL("../../../shared/compat/roboflow-examples/", import.meta.url));
-const available = existsSync(EXAMPLES);
-if (!available) console.warn(`[query examples] skipped: ${EXAMPLES} is absent (it ships with ../shared, which CI has)`);
+const EXAMPLES = fileURLToPath(new URL("../fixtures/roboflow-examples/", import.meta.url));
 
 interface Step {
   type: string;
@@ -51,7 +49,7 @@ function chain(file: string, name: string, at = "operations"): (value: unknown) 
   return compileOperations(parseOperations(queryParts(step(file, name)).chains.get(at)));
 }
 
-describe.skipIf(!available)("upstream example workflows (../shared/compat)", () => {
+describe("upstream example workflows", () => {
   it("every condition and operation chain in them parses and compiles", () => {
     let parsed = 0;
     for (const file of readdirSync(EXAMPLES).filter((name) => name.endsWith(".json"))) {

@@ -1,17 +1,19 @@
 /**
  * The JavaScript translations of upstream's custom-Python-block workflows
  * (`test/fixtures/dynamic-blocks/`), run at the sandbox level with what upstream's tests assert
- * (compat INDEX.md rows 20 and 21). The engine runs them end to end elsewhere.
+ * (rows 20 and 21 of the index in test/fixtures/roboflow-examples/NOTICE.md). The engine runs them
+ * end to end elsewhere.
  */
-import { existsSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { JavaScriptSandbox, type JavaScriptCode } from "../../src/sandbox/index.js";
 
 const FIXTURES = resolve(import.meta.dirname, "../fixtures/dynamic-blocks");
-const UPSTREAM = resolve(import.meta.dirname, "../../../shared/compat/roboflow-examples");
-const UPSTREAM_CONTEXT = resolve(UPSTREAM, "test_workflow_with_custom_python_block__WORKFLOW_WITH_CUSTOM_BLOCK_WORKFLOW_CONTEXT.json");
-const hasUpstream = existsSync(UPSTREAM_CONTEXT);
+const UPSTREAM_CONTEXT = resolve(
+  import.meta.dirname,
+  "../fixtures/roboflow-examples/test_workflow_with_custom_python_block__WORKFLOW_WITH_CUSTOM_BLOCK_WORKFLOW_CONTEXT.json",
+);
 
 interface Definition {
   dynamic_blocks_definitions: { manifest: { block_type: string }; code: JavaScriptCode & { type: string } }[];
@@ -62,7 +64,7 @@ describe("dynamic-block fixtures", () => {
     }
   });
 
-  it.skipIf(!hasUpstream)("context-probe.json is upstream's workflow with only the code translated", () => {
+  it("context-probe.json is upstream's workflow with only the code translated", () => {
     const ours = load("context-probe.json");
     const upstream = JSON.parse(readFileSync(UPSTREAM_CONTEXT, "utf8")) as Definition;
     const withoutCode = (definition: Definition): unknown => ({
@@ -73,7 +75,3 @@ describe("dynamic-block fixtures", () => {
     expect(upstream.dynamic_blocks_definitions[0]!.code.type).toBe("PythonCode");
   });
 });
-
-if (!hasUpstream) {
-  console.warn(`${UPSTREAM} is absent (a clone without ../shared): skipping the comparison with upstream's workflow`);
-}

@@ -10,12 +10,14 @@
  */
 import { extname, join } from "node:path";
 import type { Writable } from "node:stream";
+import type { WorkflowErrorBody } from "../../errors/index.js";
 import { WorkflowImage } from "../../images/index.js";
 import type { FfmpegTools } from "../ffmpeg.js";
 import type { Tick } from "../multiplexer.js";
+import { frameLine } from "../frame-record.js";
+import type { FrameLine } from "../status.js";
 import { ImageFileSink, safePathPart } from "./image-files.js";
 import { JsonLinesSink } from "./json-lines.js";
-import type { FrameRecord } from "../status.js";
 import { VideoFileSink } from "./video-file.js";
 
 export interface VideoOutputSpec {
@@ -78,7 +80,7 @@ export class ResultSinks {
    * batch). A single result for a tick of several frames is taken to apply to each of them:
    * that is what a workflow whose outputs are all scalar returns (spec §3.3).
    */
-  async write(tick: Tick, results: ReadonlyArray<Record<string, unknown>>, errors?: ReadonlyArray<unknown>): Promise<FrameRecord[]> {
+  async write(tick: Tick, results: ReadonlyArray<Record<string, unknown>>, errors?: ReadonlyArray<WorkflowErrorBody | null>): Promise<FrameLine[]> {
     if (this.closed) throw new Error("result sinks are closed");
     if (results.length !== tick.frames.length && results.length !== 1) {
       throw new RangeError(`tick ${tick.index} has ${tick.frames.length} frames but ${results.length} results`);
@@ -86,15 +88,8 @@ export class ResultSinks {
     const records = await Promise.all(
       tick.frames.map(async (frame, index) => {
         const outputs = results.length === 1 ? results[0] : results[index];
-        const record: FrameRecord = {
-          source: frame.source,
-          frame_number: frame.frameNumber,
-          frame_timestamp: frame.timestamp.toISOString(),
-          outputs: await this.options.serialise(await this.placeImages(outputs, frame.source, frame.frameNumber, frame.image.videoMetadata.fps)),
-        };
-        const error = errors?.[index];
-        if (error !== undefined && error !== null) record.error = error;
-        return record;
+        const placed = await this.placeImages(outputs, frame.source, frame.frameNumber, frame.image.videoMetadata.fps);
+        return frameLine(frame, (await this.options.serialise(placed)) as Record<string, unknown>, errors?.[index]);
       }),
     );
     for (const record of records) for (const sink of this.lines) await sink.write(record);

@@ -1,5 +1,5 @@
 /**
- * Compatibility with a genuine Hugging Face export (../shared/fixtures/tiny-clip: transformers'
+ * Compatibility with a genuine Hugging Face export (test/fixtures/tiny-clip: transformers'
  * CLIPVisionModelWithProjection / CLIPTextModelWithProjection through torch.onnx.export), mapped
  * to a version the way `--model ViT-B-32=<folder>` does. Its weights are random: this checks
  * loading, preprocessing, tokenisation, pooling and shapes, not what the embeddings mean.
@@ -7,12 +7,10 @@
 import { afterAll, describe, expect, it } from "vitest";
 import { ModelRuntime } from "../../src/models/index.js";
 import { cosineSimilarity } from "../../src/maths/vectors.js";
-import { hasSharedTinyClip, SHARED_TINY_CLIP, SKIP_SHARED_MESSAGE, syntheticPhoto } from "./helpers.js";
+import { HF_TINY_CLIP, syntheticPhoto } from "./helpers.js";
 
-if (!hasSharedTinyClip) console.warn(SKIP_SHARED_MESSAGE);
-
-describe.skipIf(!hasSharedTinyClip)("the Hugging Face tiny-clip export", () => {
-  const clip = new ModelRuntime({ folders: { "ViT-B-32": SHARED_TINY_CLIP }, threads: 1 });
+describe("the Hugging Face tiny-clip export", () => {
+  const clip = new ModelRuntime({ folders: { "ViT-B-32": HF_TINY_CLIP }, threads: 1 });
   afterAll(() => clip.close());
   const images = [syntheticPhoto(640, 480, 7), syntheticPhoto(224, 224, 8), syntheticPhoto(300, 500, 9)];
   const texts = ["a photo of a cat", "a blurry picture of a police car at night", "snow"];
@@ -27,7 +25,7 @@ describe.skipIf(!hasSharedTinyClip)("the Hugging Face tiny-clip export", () => {
   });
 
   it("gives the same embeddings batched and alone (padding leaves the end-token pooling intact)", async () => {
-    const alone = new ModelRuntime({ folders: { "ViT-B-32": SHARED_TINY_CLIP }, threads: 1 });
+    const alone = new ModelRuntime({ folders: { "ViT-B-32": HF_TINY_CLIP }, threads: 1 });
     try {
       const batchedTexts = await clip.embedTexts(texts);
       const batchedImages = await clip.embedImages(images);
