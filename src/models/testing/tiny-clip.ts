@@ -1,6 +1,6 @@
 /**
  * A tiny CLIP written by the project's own code, for tests on any fresh clone (no network, no
- * Python, no ../shared): a genuine model folder in the transformers.js layout that loads through
+ * Python, no files from elsewhere): a genuine model folder in the transformers.js layout that loads through
  * exactly the code path of a hub export.
  *
  * - vision: pixel_values [N,3,32,32] → patch convolution (8 px) → tanh → mean over patches →
@@ -18,6 +18,7 @@
  */
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { mulberry32 } from "../../maths/random.js";
 import { encodeModel, floatTensor, int64Tensor, int8Tensor, TensorType, type Graph, type Node, type Tensor } from "./onnx-writer.js";
 
 /** The default shape; `projectionDim` can be changed (e.g. two models with different embedding lengths). */
@@ -91,16 +92,6 @@ export async function createTinyClipModel(dir: string, options: TinyClipOptions 
 const json = (value: unknown): string => `${JSON.stringify(value, null, 2)}\n`;
 
 // ---- weights ------------------------------------------------------------------------------
-
-function mulberry32(seed: number): () => number {
-  let state = seed;
-  return () => {
-    state = (state + 0x6d2b79f5) | 0;
-    let t = Math.imul(state ^ (state >>> 15), 1 | state);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Uniform in ±sqrt(3)/sqrt(fanIn): unit variance after a layer with `fanIn` inputs. */
 function weights(random: () => number, count: number, fanIn: number): Float32Array {
