@@ -29,7 +29,8 @@ import { parseArgs } from "node:util";
 import ort from "onnxruntime-node";
 import { decodeImage } from "../src/images/codec.js";
 import type { WorkflowImage } from "../src/images/index.js";
-import { ModelRuntime, resolveModelOptions, type Dtype, type ModelOptions } from "../src/models/index.js";
+import { ModelRuntime, type Dtype, type ModelOptions } from "../src/models/index.js";
+import { resolveModelOptions } from "../src/models/options.js";
 import { compile, Services } from "../src/index.js";
 import { benchImageProcessor, ensureBenchModel, projectRoot, rawVisionRunner } from "./fixtures.js";
 

@@ -7,7 +7,8 @@ import { dirname, join } from "node:path";
 import { Worker } from "node:worker_threads";
 import ort from "onnxruntime-node";
 import type { WorkflowImage } from "../src/images/index.js";
-import { ImageProcessor, onnxFile, parseImageProcessorConfig, type Dtype } from "../src/models/index.js";
+import { ImageProcessor, parseImageProcessorConfig, type Dtype } from "../src/models/index.js";
+import { onnxFile } from "../src/models/layout.js";
 import { PREPROCESSOR_CONFIG_FILE } from "../src/models/layout.js";
 import { buildBenchModel } from "./bench-model.js";
 

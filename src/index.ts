@@ -45,14 +45,19 @@ export function compile(definition: unknown, options: CompileOptions = {}): Work
   return new WorkflowEngine(validate(definition, options), options);
 }
 
-export * from "./block-api/index.js";
-export * from "./errors/index.js";
-export { WorkflowImage, type VideoMetadata } from "./images/index.js";
-export { loadImage, toJpegBase64 } from "./images/codec.js";
-export { WorkflowEngine, type EngineOptions, type RunOptions } from "./executor/engine.js";
+// The library's public surface (the package's "." entry). Writing blocks: `sightline/blocks`; the
+// HTTP server: `sightline/server`; video: `sightline/video`; models: `sightline/models`.
+export { coreBlocks } from "./blocks/index.js";
+export { Services, type BlockRegistry, type BlockPlugin } from "./block-api/index.js";
+export { WorkflowEngine, type EngineOptions, type ElementError, type RunOptions, type RunOutcome } from "./executor/engine.js";
 export type { PixelDemand } from "./executor/demand.js";
-export { serialiseResults } from "./executor/serialise.js";
-export type { EngineSnapshot, StateScope } from "./state/store.js";
+export { serialiseResults, type ImageSerialiser, type SerialiseOptions } from "./executor/serialise.js";
+export { SnapshotError, type EngineSnapshot, type StateScope } from "./state/store.js";
 export type { CompiledWorkflow, DynamicBlockFactory } from "./compiler/index.js";
+export { definitionSchema, describeBlocks, type BlocksDescription } from "./describe/index.js";
+export type { BlockDescription, JsonSchema } from "./block-api/description.js";
 export { EXECUTION_ENGINE_VERSION } from "./definition/index.js";
 export type { WorkflowDefinition, WorkflowDefinitionInput } from "./definition/index.js";
+export * from "./errors/index.js";
+export { WorkflowImage, type VideoMetadata } from "./images/index.js";
+export { loadImage, toJpegBase64, type ImageLoadOptions } from "./images/codec.js";

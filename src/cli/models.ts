@@ -6,7 +6,9 @@
 import { InvalidArgumentError, Option, type Command } from "commander";
 import { Services } from "../block-api/index.js";
 import { positiveInteger } from "./io.js";
-import { createProgressBar, DTYPES, splitModelMapping, type Dtype, type ModelOptions } from "../models/index.js";
+import { DTYPES, type Dtype, type ModelOptions } from "../models/index.js";
+import { createProgressBar } from "../models/progress.js";
+import { splitModelMapping } from "../models/options.js";
 
 export interface ModelCliOptions {
   model: Record<string, string>;

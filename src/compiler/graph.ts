@@ -3,7 +3,7 @@
  * cycle detection, longest-path layers (§3.1) and batch-vs-scalar lineage (§2.2).
  */
 import type { z } from "zod";
-import { findSelectors, literalPart, type PropertyPath, type SelectorOccurrence } from "../block-api/index.js";
+import { findSelectors, literalPart, type PropertyPath, type SelectorOccurrence } from "../block-api/schema-walk.js";
 import { formatPath, parseSelector, type InputDefinition, type OutputDefinitionEntry } from "../definition/index.js";
 import { ExecutionGraphStructureError, InvalidReferenceTargetError, ReferenceTypeError, StepInputDimensionalityError, blockError } from "../errors/index.js";
 import { kindNameOf, kindsCompatible } from "../kinds/index.js";

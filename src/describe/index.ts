@@ -5,7 +5,11 @@
  * by hand per block: it all comes from the blocks' zod schemas.
  */
 import type { z } from "zod";
-import { describeBlock, schemaNode, toJsonSchema, type Block, type BlockRegistry, type JsonSchema, type SelectorMetadata } from "../block-api/index.js";
+import type { Block, BlockRegistry } from "../block-api/index.js";
+import { describeBlock, toJsonSchema } from "../block-api/describe.js";
+import type { JsonSchema } from "../block-api/description.js";
+import { schemaNode } from "../block-api/schema-walk.js";
+import type { SelectorMetadata } from "../block-api/selectors.js";
 import { DynamicBlockDefinitionSchema, InputSchema, OutputSchema } from "../definition/index.js";
 import { KINDS } from "../kinds/index.js";
 import { describeQueryLanguage } from "../query/index.js";

@@ -20,7 +20,7 @@
  * own options. Adding one is a folder under `families/` and a line in `families/index.ts`.
  */
 export { ModelRuntime, modelRuntime, type ModelRequest, type RuntimeStats } from "./runtime.js";
-export { EmbeddingModel, type InferenceStats } from "./model.js";
+export type { EmbeddingModel, InferenceStats } from "./model.js";
 export type {
   FamilyOption,
   FamilyTowers,
@@ -35,27 +35,12 @@ export type {
   TowerLayout,
 } from "./family.js";
 export { MODEL_FAMILIES } from "./families/index.js";
-export { FamilyRegistry } from "./registry.js";
-export { clipFamily, UPSTREAM_CLIP_VERSIONS, type ClipOptions } from "./families/clip/index.js";
-export { ClipTokenizer } from "./families/clip/tokenizer.js";
-export { argmax, argmin } from "./families/clip/similarity.js";
-export { ImageProcessor, parseImageProcessorConfig, resizedSize, type ImageProcessorConfig } from "./preprocessing/image-processor.js";
+export { clipFamily, type ClipOptions } from "./families/clip/index.js";
+export { ImageProcessor, parseImageProcessorConfig, type ImageProcessorConfig } from "./preprocessing/image-processor.js";
 export type { RgbPixels } from "./preprocessing/resample.js";
 export { ModelDownloadError, ModelError, ModelOfflineError } from "./errors.js";
 export type { DownloadProgress } from "./download.js";
 export { listCachedModels, pullModel, type CachedModel, type PullResult, type PulledFile } from "./hub.js";
-export { CONFIG_FILE, onnxFile, PREPROCESSOR_CONFIG_FILE, TOKENIZER_CONFIG_FILE, TOKENIZER_FILE } from "./layout.js";
-export {
-  DTYPES,
-  optionsFrom,
-  parseModelFolders,
-  resolveModelOptions,
-  splitModelMapping,
-  type Dtype,
-  type ExecutionProvider,
-  type ModelOptions,
-  type ResolvedModelOptions,
-  type Workload,
-} from "./options.js";
-export { createProgressBar, formatBytes } from "./progress.js";
+export { DTYPES, type Dtype, type ExecutionProvider, type ModelOptions, type Workload } from "./options.js";
+/** A tiny random-weight CLIP written on the spot, for tests and demos without a download. */
 export { createTinyClipModel, TINY_CLIP } from "./testing/tiny-clip.js";

@@ -20,7 +20,8 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { z } from "zod";
-import { BlockRegistry, DEFAULT_BLOCK_COMPATIBILITY } from "../block-api/index.js";
+import { BlockRegistry } from "../block-api/index.js";
+import { DEFAULT_BLOCK_COMPATIBILITY } from "../block-api/describe.js";
 import { EXECUTION_ENGINE_VERSION, parseVersion, satisfies } from "../definition/index.js";
 import { definitionSchema, describeBlocks, type BlocksDescription } from "../describe/index.js";
 import { WorkflowDefinitionError, WorkflowError } from "../errors/index.js";

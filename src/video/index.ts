@@ -1,17 +1,17 @@
 /**
- * Video I/O: sources (files, live URLs, webcams, image folders) decoded by FFmpeg children, the
- * multiplexer that turns them into ticks of one frame per source, and the sinks results go to.
+ * Video (`sightline/video`): a workflow on video files, live streams, webcams and image folders.
+ * `VideoPipeline` is what `sightline run --video` and the server's pipelines use; the
+ * multiplexer, sources and sinks underneath are exported for programs that drive frames
+ * themselves.
  *
  * ```ts
- * const video = await VideoMultiplexer.open(["clip.mp4", "rtsp://cam/1"], { maxFps: 10, onEvent });
- * const sinks = await ResultSinks.open({ serialise, outDir: "out", sources: video.sources.map((s) => s.id) });
- * for await (const tick of video) {
- *   const results = await engine.run({ image: tick.frames.map((f) => f.image), ...params });
- *   await sinks.write(tick, results);
- * }
- * await sinks.close();
+ * const engine = compile(definition, { isolateElementErrors: true });
+ * const pipeline = new VideoPipeline({ engine, videos: ["clip.mp4", "cam=rtsp://cam/1"], onTick: (tick, results) => … });
+ * const status = await pipeline.run();
  * ```
  */
+export { VideoPipeline, isFlagged, type FrameResult, type PipelineOptions } from "./pipeline.js";
+export { frameLine, frameRecord } from "./frame-record.js";
 export { FfmpegNotFoundError, FrameNotDecodedError, SourceConnectionError, VideoSinkError } from "./errors.js";
 export { findFfmpeg, INSTALL_HINT, type FfmpegTools } from "./ffmpeg.js";
 export { classifyReference, isLiveKind, parseVideoArgument, redactReference } from "./reference.js";

@@ -3,7 +3,8 @@
  * between calls as the engine would (per stream, as plain JSON).
  */
 import { describe, expect, it } from "vitest";
-import { BlockRegistry, DEFAULT_STREAM, describeBlock, isFlowControl, Services, type Block, type StepContext } from "../../src/block-api/index.js";
+import { BlockRegistry, DEFAULT_STREAM, isFlowControl, Services, type Block, type StepContext } from "../../src/block-api/index.js";
+import { describeBlock } from "../../src/block-api/describe.js";
 import { bufferBlock } from "../../src/blocks/fusion/buffer.js";
 import { cacheGetBlock } from "../../src/blocks/cache/cache-get.js";
 import { cacheSetBlock } from "../../src/blocks/cache/cache-set.js";

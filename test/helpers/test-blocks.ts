@@ -3,7 +3,8 @@
  * registered through the same plugin API third parties use.
  */
 import { z } from "zod";
-import { createRegistry, defineBlock, literalOrSelector, selectSteps, selector, stepSelector, terminateBranch, type BlockPlugin } from "../../src/index.js";
+import { defineBlock, literalOrSelector, selectSteps, selector, stepSelector, terminateBranch, type BlockPlugin } from "../../src/block-api/index.js";
+import { createRegistry } from "../../src/index.js";
 
 export const trace: string[] = [];
 

@@ -6,16 +6,8 @@
 import { cp, mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  clipFamily,
-  listCachedModels,
-  MODEL_FAMILIES,
-  ModelRuntime,
-  optionsFrom,
-  resolveModelOptions,
-  type ModelOptions,
-  type RgbPixels,
-} from "../../src/models/index.js";
+import { clipFamily, listCachedModels, MODEL_FAMILIES, ModelRuntime, type ModelOptions, type RgbPixels } from "../../src/models/index.js";
+import { optionsFrom, resolveModelOptions } from "../../src/models/options.js";
 import { encodeModel, TensorType } from "../../src/models/testing/onnx-writer.js";
 import { temporaryDir } from "./helpers.js";
 import { toyFamily } from "./toy-family/index.js";

@@ -8,15 +8,8 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import {
-  ModelRuntime,
-  createProgressBar,
-  listCachedModels,
-  ModelDownloadError,
-  ModelOfflineError,
-  pullModel,
-  type DownloadProgress,
-} from "../../src/models/index.js";
+import { ModelRuntime, listCachedModels, ModelDownloadError, ModelOfflineError, pullModel, type DownloadProgress } from "../../src/models/index.js";
+import { createProgressBar } from "../../src/models/progress.js";
 import { progressLine } from "../../src/models/progress.js";
 import { temporaryDir, tinyClipFolder } from "./helpers.js";
 

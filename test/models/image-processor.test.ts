@@ -3,7 +3,8 @@
  * (rescale in float64 → float32, normalise in float32).
  */
 import { describe, expect, it } from "vitest";
-import { ImageProcessor, parseImageProcessorConfig, resizedSize } from "../../src/models/index.js";
+import { ImageProcessor, parseImageProcessorConfig } from "../../src/models/index.js";
+import { resizedSize } from "../../src/models/preprocessing/image-processor.js";
 import { cropOrigin } from "../../src/models/preprocessing/image-processor.js";
 
 const CLIP_NORMALISATION = { image_mean: [0.48145466, 0.4578275, 0.40821073], image_std: [0.26862954, 0.26130258, 0.27577711] };

@@ -1,7 +1,7 @@
 /** Small pure pieces of the model layer: argmax/argmin, half floats, the LRU, batching. */
 import { describe, expect, it } from "vitest";
 import { BatchQueue } from "../../src/models/batch-queue.js";
-import { argmax, argmin } from "../../src/models/index.js";
+import { argmax, argmin } from "../../src/models/families/clip/similarity.js";
 import { LruCache } from "../../src/models/lru.js";
 import { float32ToFloat16, fromFloat16Bits, toFloat16Bits } from "../../src/models/onnx/float16.js";
 

@@ -6,7 +6,7 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { ClipTokenizer } from "../../src/models/index.js";
+import { ClipTokenizer } from "../../src/models/families/clip/tokenizer.js";
 import { HF_TINY_CLIP, tinyClipFolder } from "./helpers.js";
 
 async function load(folder: string, contextLength: number | null = null): Promise<ClipTokenizer> {

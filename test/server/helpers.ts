@@ -7,7 +7,8 @@ import { createServer as createHttpServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import sharp from "sharp";
 import { z } from "zod";
-import { createRegistry, defineBlock, selector, type BlockPlugin } from "../../src/index.js";
+import { defineBlock, selector, type BlockPlugin } from "../../src/block-api/index.js";
+import { createRegistry } from "../../src/index.js";
 import { createServer, type ServerOptions, type SightlineServer } from "../../src/server/index.js";
 import { testBlocks } from "../helpers/test-blocks.js";
 

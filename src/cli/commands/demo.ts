@@ -10,7 +10,8 @@
 import { existsSync } from "node:fs";
 import { mkdir, readFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
-import { createProgressBar, createTinyClipModel, listCachedModels, pullModel, type ModelOptions } from "../../models/index.js";
+import { createTinyClipModel, listCachedModels, pullModel, type ModelOptions } from "../../models/index.js";
+import { createProgressBar } from "../../models/progress.js";
 import { makeSampleVideo } from "../../video/testing.js";
 import type { CompileOptions } from "../../index.js";
 import { createServices } from "../models.js";

@@ -1,5 +1,6 @@
 /** `sightline models pull <version>` and `sightline models list`. */
-import { formatBytes, listCachedModels, MODEL_FAMILIES, pullModel, type CachedModel, type ModelOptions } from "../../models/index.js";
+import { listCachedModels, MODEL_FAMILIES, pullModel, type CachedModel, type ModelOptions } from "../../models/index.js";
+import { formatBytes } from "../../models/progress.js";
 import { printJson } from "../io.js";
 
 export async function pullCommand(version: string, settings: ModelOptions): Promise<number> {

@@ -5,7 +5,8 @@
  * SigLIP's kind rather than CLIP's), so everything the runtime does for it comes from here.
  */
 import { isJsonObject } from "../../../src/definition/json.js";
-import { ImageProcessor, parseImageProcessorConfig, PREPROCESSOR_CONFIG_FILE, type ModelFamily } from "../../../src/models/index.js";
+import { ImageProcessor, parseImageProcessorConfig, type ModelFamily } from "../../../src/models/index.js";
+import { PREPROCESSOR_CONFIG_FILE } from "../../../src/models/layout.js";
 
 /** The toy's image processor class defaults, laid under the keys its preprocessor_config.json sets. */
 export const TOY_PROCESSOR_DEFAULTS = {
