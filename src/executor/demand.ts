@@ -13,7 +13,7 @@
  */
 import type { CompiledStep, CompiledWorkflow, ValueSource } from "../compiler/index.js";
 import { parameterValue } from "./inputs.js";
-import { branchTaken, identifyStreams } from "./run.js";
+import { branchTaken, identifyStreams } from "./interpreter.js";
 import { elementInputs, isForecastable, runAhead, startingState, stateKey, type AheadEnvironment } from "./warm.js";
 
 /**

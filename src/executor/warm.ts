@@ -19,7 +19,8 @@ import type { Branch, CompiledStep, CompiledWorkflow, InputTemplate } from "../c
 import { isWorkflowImage } from "../images/index.js";
 import type { StateStore } from "../state/store.js";
 import { batchSizeOf, broadcast, parameterValue } from "./inputs.js";
-import { branchTaken, identifyStreams, NEVER_ABORTED, type RunOutcome } from "./run.js";
+import { branchTaken, identifyStreams, NEVER_ABORTED } from "./interpreter.js";
+import type { RunOutcome } from "./run.js";
 
 /** Runs in a row a step's gates must have opened before the next run warms it (when not forecast). */
 export const OPEN_RUNS_BEFORE_WARMING = 2;
