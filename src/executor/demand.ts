@@ -12,9 +12,9 @@
  * from a frame whose gate reads the clock on (wall time cannot be known ahead) every frame is.
  */
 import type { CompiledStep, CompiledWorkflow, ValueSource } from "../compiler/index.js";
+import { inputsAhead, isForecastable, runAhead, startingState, type AheadEnvironment } from "./forecast.js";
 import { parameterValue } from "./inputs.js";
-import { branchTaken, identifyStreams } from "./run.js";
-import { elementInputs, isForecastable, runAhead, startingState, stateKey, type AheadEnvironment } from "./warm.js";
+import { FlowDecisions, identifyStreams, stateKey, streamOf, workflowInputs } from "./interpreter.js";
 
 /**
  * Starts a forecast from the engine's state now (so, before the frames run). The function it
@@ -62,18 +62,18 @@ export function planPixelDemand(
       if (clockRead) return true;
       const values = new Map(parameters);
       for (const node of plan.inputs) if (node.isBatch) values.set(node.name, [frame[node.name]]);
-      const { streams, frames: numbers } = identifyStreams(plan, 1, values);
-      const selected = new Map<string, readonly string[] | null>();
+      const batch = identifyStreams(plan, 1, values);
+      const inputs = workflowInputs(values);
+      const decisions = new FlowDecisions(1);
       for (const step of gateSteps.values()) {
         let holder = holders.get(step.name);
         if (!holder) {
-          holder = { state: step.block.state ? startingState(step, env.store, stateKey(env.store, step, streams[0])) : undefined };
+          holder = { state: step.block.state ? startingState(step, env.store, stateKey(env.store, step, streamOf(batch, 0))) : undefined };
           holders.set(step.name, holder);
         }
-        const element = { stream: streams[0], frame: numbers[0], index: 0, inputs: elementInputs(step, values, 0) };
-        selected.set(step.name, runAhead(step, holder, element, ahead));
+        decisions.register(step, runAhead(step, holder, { batch, index: 0, inputs: inputsAhead(step, inputs, 0) }, ahead), 0);
       }
-      return clockRead || readers.some((reader) => reader.gates.every((gate) => branchTaken(gate, selected.get(gate.flowStep)!)));
+      return clockRead || readers.some((reader) => decisions.open(reader, 0));
     };
   };
 }

@@ -14,12 +14,14 @@
  * A wrong guess costs the inferences of the inputs warmed meanwhile; a missed one costs nothing
  * but the overlap.
  */
-import { DEFAULT_STREAM, isFlowControl, type Services, type StepContext } from "../block-api/index.js";
-import type { Branch, CompiledStep, CompiledWorkflow, InputTemplate } from "../compiler/index.js";
+import type { Services } from "../block-api/index.js";
+import type { CompiledStep, CompiledWorkflow } from "../compiler/index.js";
 import { isWorkflowImage } from "../images/index.js";
 import type { StateStore } from "../state/store.js";
+import { fedByInputs, inputsAhead, isForecastable, runAhead, startingState, type AheadElement } from "./forecast.js";
 import { batchSizeOf, broadcast, parameterValue } from "./inputs.js";
-import { branchTaken, identifyStreams, NEVER_ABORTED, type RunOutcome } from "./run.js";
+import { FlowDecisions, frameOf, identifyStreams, stateKey, stepElements, streamOf, workflowInputs, type BatchStreams, type Values } from "./interpreter.js";
+import type { RunOutcome } from "./run.js";
 
 /** Runs in a row a step's gates must have opened before the next run warms it (when not forecast). */
 export const OPEN_RUNS_BEFORE_WARMING = 2;
@@ -28,18 +30,13 @@ export const OPEN_RUNS_BEFORE_WARMING = 2;
 const MAX_FORECAST_FRAMES = 1024;
 
 interface ReadyInputs {
-  values: Map<string, unknown>;
+  values: Values;
   batchSize: number;
-  streams: string[];
-  frames: (number | null)[];
+  batch: BatchStreams;
 }
 
-/** One frame a forecast has run a flow-control step on, ahead of its real run. */
-interface ForecastFrame {
-  readonly frame: number | null;
-  readonly stream: string;
-  readonly index: number | null;
-  readonly inputs: Record<string, unknown>;
+/** One element a forecast has run a flow-control step on, ahead of its real run. */
+interface ForecastFrame extends AheadElement {
   /** The state the forecast expects after this frame's run, as JSON. */
   after: string;
 }
@@ -74,11 +71,11 @@ export class Warmer {
     if (this.steps.length === 0) return;
     const ready = readyInputs(this.plan, raw);
     if (!ready) return;
-    const decisions = new Map<string, boolean[]>(); // branch id → taken per element, forecast once per warm
+    const decisions = new FlowDecisions(ready.batchSize); // each flow-control step forecast once per warm
     for (const step of this.steps) {
       const elements = this.elementsLikelyToRun(step, ready, decisions);
       if (elements.length === 0) continue;
-      const inputs = elements.map((index) => elementInputs(step, ready.values, index));
+      const inputs = elements.map((index) => inputsAhead(step, ready.values, index));
       try {
         step.block.warm!(inputs, this.services);
       } catch {
@@ -94,11 +91,10 @@ export class Warmer {
     }
     for (const name of this.forecastable) {
       const step = this.plan.stepsByName.get(name)!;
-      const elements = step.isBatch ? outcome.streams.map((stream, i) => ({ stream, frame: outcome.frames[i] })) : [{ stream: DEFAULT_STREAM, frame: null }];
-      for (const { stream, frame } of elements) {
-        const key = this.stateKey(step, stream);
+      for (const index of stepElements(step, outcome.streams.length)) {
+        const key = stateKey(this.store, step, streamOf(outcome, index));
         const forecast = this.forecasts.get(forecastId(step, key));
-        if (forecast) this.check(step, key, forecast, frame);
+        if (forecast) this.check(step, key, forecast, frameOf(outcome, index));
       }
     }
   }
@@ -112,7 +108,7 @@ export class Warmer {
    */
   private check(step: CompiledStep, key: string, forecast: Forecast, frame: number | null): void {
     const real = this.store.peek(step.name, key);
-    const at = frame !== null ? forecast.frames.findIndex((entry) => entry.frame === frame) : forecast.frames.length > 0 ? 0 : -1;
+    const at = frame !== null ? forecast.frames.findIndex((entry) => frameOf(entry.batch, entry.index) === frame) : forecast.frames.length > 0 ? 0 : -1;
     const agrees = at >= 0 && forecast.frames[at].after === JSON.stringify(real ?? null);
     forecast.frames.splice(0, at + 1);
     if (!agrees) {
@@ -122,40 +118,28 @@ export class Warmer {
     if (forecast.frames.length === 0) this.forecasts.delete(forecastId(step, key));
   }
 
-  private elementsLikelyToRun(step: CompiledStep, ready: ReadyInputs, decisions: Map<string, boolean[]>): number[] {
-    const all = Array.from({ length: step.isBatch ? ready.batchSize : 1 }, (_, i) => i);
+  private elementsLikelyToRun(step: CompiledStep, ready: ReadyInputs, decisions: FlowDecisions): (number | null)[] {
+    const all = stepElements(step, ready.batchSize);
     if (step.gates.length === 0) return all;
     if (!step.gates.every((gate) => this.forecastable.has(gate.flowStep))) {
       return (this.openRuns.get(step.name) ?? 0) >= OPEN_RUNS_BEFORE_WARMING ? all : [];
     }
-    const taken = step.gates.map((gate) => this.forecast(gate, ready, decisions));
-    return all.filter((index) => taken.every((perElement) => perElement[Math.min(index, perElement.length - 1)]));
+    for (const gate of step.gates) {
+      if (!decisions.decided(gate)) this.forecast(this.plan.stepsByName.get(gate.flowStep)!, ready, decisions);
+    }
+    return all.filter((index) => decisions.open(step, index));
   }
 
-  /** Whether `branch` will be taken, per element of the upcoming run. */
-  private forecast(branch: Branch, ready: ReadyInputs, decisions: Map<string, boolean[]>): boolean[] {
-    const known = decisions.get(branch.id);
-    if (known) return known;
-    const step = this.plan.stepsByName.get(branch.flowStep)!;
-    const count = step.isBatch ? ready.batchSize : 1;
-    const next: (readonly string[] | null)[] = [];
-    for (let index = 0; index < count; index++) next.push(this.runAhead(step, ready, index));
-    for (const other of step.branches) {
-      decisions.set(
-        other.id,
-        next.map((selected) => branchTaken(other, selected)),
-      );
-    }
-    return decisions.get(branch.id)!;
+  /** Registers the branches a flow-control step will probably take, per element of the upcoming run. */
+  private forecast(step: CompiledStep, ready: ReadyInputs, decisions: FlowDecisions): void {
+    for (const index of stepElements(step, ready.batchSize)) decisions.register(step, this.runAhead(step, ready, index), index);
   }
 
   /** The steps a flow-control step would select for one element, run on the forecast's state; null when it terminates or cannot tell. */
-  private runAhead(step: CompiledStep, ready: ReadyInputs, index: number): readonly string[] | null {
-    const stream = step.isBatch ? ready.streams[index] : DEFAULT_STREAM;
-    const inputs = elementInputs(step, ready.values, index);
-    const entry: ForecastFrame = { frame: step.isBatch ? ready.frames[index] : null, stream, index: step.isBatch ? index : null, inputs, after: "" };
+  private runAhead(step: CompiledStep, ready: ReadyInputs, index: number | null): readonly string[] | null {
+    const entry: ForecastFrame = { batch: ready.batch, index, inputs: inputsAhead(step, ready.values, index), after: "" };
     if (!step.block.state) return this.simulate(step, { state: undefined, frames: [] }, entry);
-    const key = this.stateKey(step, stream);
+    const key = stateKey(this.store, step, streamOf(ready.batch, index));
     let forecast = this.forecasts.get(forecastId(step, key));
     if (!forecast) {
       forecast = { state: startingState(step, this.store, key), frames: [] };
@@ -167,10 +151,6 @@ export class Warmer {
     return next;
   }
 
-  private stateKey(step: CompiledStep, stream: string): string {
-    return stateKey(this.store, step, stream);
-  }
-
   /** Runs the block on the forecast's state (advancing it) and records the state it leaves. */
   private simulate(step: CompiledStep, forecast: Forecast, entry: ForecastFrame): readonly string[] | null {
     const next = runAhead(step, forecast, entry, { store: this.store, services: this.services, clock: this.clock });
@@ -179,85 +159,8 @@ export class Warmer {
   }
 }
 
-/** A flow-control step the engine may run ahead: deterministic, synchronous, fed by inputs, ungated. */
-export function isForecastable(step: CompiledStep): boolean {
-  return (
-    step.block.manifest.flowControl === true &&
-    step.block.deterministic === true &&
-    step.block.run !== undefined &&
-    step.gates.length === 0 &&
-    fedByInputs(step)
-  );
-}
-
-/** What running a block ahead of its real run needs from the engine. */
-export interface AheadEnvironment {
-  readonly store: StateStore;
-  readonly services: Services;
-  readonly clock: () => number;
-}
-
-/** One element a forecastable step is run ahead on. */
-export interface AheadElement {
-  readonly stream: string;
-  readonly frame: number | null;
-  readonly index: number | null;
-  readonly inputs: Record<string, unknown>;
-}
-
-/**
- * Runs a forecastable step's block once on `holder.state`, advancing it: the steps it selects,
- * or null when it terminates the branch or fails (the real run fails the same way).
- */
-export function runAhead(step: CompiledStep, holder: { state: unknown }, element: AheadElement, env: AheadEnvironment): readonly string[] | null {
-  const context: StepContext<unknown> = {
-    step: step.name,
-    blockType: step.block.manifest.type,
-    stream: element.stream,
-    frameNumber: element.frame,
-    index: element.index,
-    get state() {
-      return holder.state;
-    },
-    set state(value: unknown) {
-      holder.state = value;
-    },
-    shared: env.store,
-    services: env.services,
-    signal: NEVER_ABORTED,
-    executionId: "forecast",
-    now: env.clock,
-  };
-  try {
-    const decision = step.block.run!(element.inputs, context);
-    return isFlowControl(decision) ? decision.next : null;
-  } catch {
-    return null;
-  }
-}
-
-/** Where the store keeps a step's state for a stream. */
-export function stateKey(store: StateStore, step: CompiledStep, stream: string): string {
-  return store.keyFor(stream, step.block.state?.scope === "step");
-}
-
-/** A copy of the state a step has now under `key` (its initial state if it has none yet), to run ahead on. */
-export function startingState(step: CompiledStep, store: StateStore, key: string): unknown {
-  const real = store.peek(step.name, key);
-  return real === undefined ? step.block.state!.initial() : structuredClone(real);
-}
-
-function fedByInputs(step: CompiledStep): boolean {
-  return step.sources.every((source) => source.from === "input");
-}
-
 function forecastId(step: CompiledStep, stateKey: string): string {
   return `${step.name}\0${stateKey}`;
-}
-
-/** A step's inputs for one element of the upcoming run. */
-export function elementInputs(step: CompiledStep, values: ReadonlyMap<string, unknown>, index: number): Record<string, unknown> {
-  return Object.fromEntries(step.inputs.map(([key, template]) => [key, materialize(template, values, index)]));
 }
 
 /**
@@ -278,21 +181,5 @@ function readyInputs(plan: CompiledWorkflow, raw: Readonly<Record<string, unknow
     if (input.role === "image" && !elements.every(isWorkflowImage)) return null;
     values.set(input.name, broadcast(elements, batchSize));
   }
-  return { values, batchSize, ...identifyStreams(plan, batchSize, values) };
-}
-
-function materialize(template: InputTemplate, values: ReadonlyMap<string, unknown>, index: number): unknown {
-  switch (template.kind) {
-    case "constant":
-      return template.value;
-    case "reference": {
-      if (template.source.from !== "input") return undefined;
-      const value = values.get(template.source.input);
-      return template.source.isBatch ? (value as unknown[])[index] : value;
-    }
-    case "array":
-      return template.items.map((item) => materialize(item, values, index));
-    case "object":
-      return Object.fromEntries(template.entries.map(([key, item]) => [key, materialize(item, values, index)]));
-  }
+  return { values: workflowInputs(values), batchSize, batch: identifyStreams(plan, batchSize, values) };
 }
