@@ -96,3 +96,36 @@ export function section(markdown: string, match: (heading: string) => boolean): 
   }
   return start >= 0 ? lines.slice(start).join("\n") : null;
 }
+
+/** The anchors GitHub gives a Markdown text's headings: lower case, punctuation dropped, spaces as hyphens, repeats numbered. */
+export function anchors(markdown: string): Set<string> {
+  const found = new Set<string>();
+  const seen = new Map<string, number>();
+  let fenced = false;
+  for (const line of markdown.split("\n")) {
+    if (/^ {0,3}(`{3,}|~{3,})/.test(line)) fenced = !fenced;
+    const heading = fenced ? null : /^#{1,6}\s+(.*)$/.exec(line);
+    if (!heading) continue;
+    const slug = heading[1]
+      .trim()
+      .toLowerCase()
+      .replace(/[^\p{L}\p{M}\p{N}\p{Pc}\- ]/gu, "")
+      .replace(/ /g, "-");
+    const count = seen.get(slug) ?? 0;
+    seen.set(slug, count + 1);
+    found.add(count === 0 ? slug : `${slug}-${count}`);
+  }
+  return found;
+}
+
+/** `[text](target)` links of a Markdown text, outside code. */
+export function links(markdown: string): string[] {
+  const found: string[] = [];
+  let fenced = false;
+  for (const line of markdown.split("\n")) {
+    if (/^ {0,3}(`{3,}|~{3,})/.test(line)) fenced = !fenced;
+    if (fenced) continue;
+    for (const match of line.replace(/`[^`]*`/g, "").matchAll(/\]\(([^)\s]+)\)/g)) found.push(match[1]);
+  }
+  return found;
+}
