@@ -24,7 +24,12 @@ let work: string;
 let project: string;
 
 function run(command: string, args: string[], cwd: string): string {
-  return execFileSync(command, args, { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], timeout: 240_000 });
+  try {
+    return execFileSync(command, args, { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], timeout: 240_000 });
+  } catch (error) {
+    const { stdout, stderr } = error as { stdout?: string; stderr?: string };
+    throw new Error(`${command} ${args.join(" ")} failed:\n${stdout ?? ""}${stderr ?? ""}`);
+  }
 }
 
 /** Runs an ES module in the fresh project and returns what it printed. */
@@ -93,7 +98,10 @@ describe("the packed package", () => {
     for (const entry of ENTRY_POINTS) {
       expect(loaded[entry].length, entry).toBeGreaterThan(0);
       // run-time names are the declared names minus the type-only ones
-      expect(loaded[entry].filter((name) => !expected[entry].includes(name)), entry).toEqual([]);
+      expect(
+        loaded[entry].filter((name) => !expected[entry].includes(name)),
+        entry,
+      ).toEqual([]);
     }
   });
 
@@ -141,8 +149,10 @@ describe("the packed package", () => {
       );
       assert.deepEqual(await engine.run({ x: 21 }), [{ twice: 42 }]);
       assert.throws(() => compile({ version: "1.0" }), WorkflowSyntaxError);
-      // @ts-expect-error: the options are typed (this line would not be an error if they were any)
-      compile({}, { stateScope: "per-frame" });
+      // never called: it only has to fail to type-check, which it would not if the options were any
+      // @ts-expect-error: stateScope is "stream" or "step"
+      const mistyped = () => compile({}, { stateScope: "per-frame" });
+      assert.equal(typeof mistyped, "function");
       assert.equal(typeof createServer, "function");
       assert.equal(typeof VideoPipeline, "function");
       assert.equal(typeof ModelRuntime, "function");
@@ -152,7 +162,14 @@ describe("the packed package", () => {
     writeFileSync(join(project, "main.ts"), program);
     writeFileSync(
       join(project, "tsconfig.json"),
-      JSON.stringify({ compilerOptions: { module: "NodeNext", moduleResolution: "NodeNext", target: "ES2022", strict: true, skipLibCheck: true, noEmit: true, types: [] } }),
+      JSON.stringify({
+        compilerOptions: {
+          ...{ module: "NodeNext", moduleResolution: "NodeNext", target: "ES2022", strict: true, skipLibCheck: true, noEmit: true },
+          // a Node project has @types/node; this one borrows the repository's
+          types: ["node"],
+          typeRoots: [join(ROOT, "node_modules/@types")],
+        },
+      }),
     );
     // zod comes with sightline (its dependency, hoisted beside it); block schemas are written with it
     run(process.execPath, [join(ROOT, "node_modules/typescript/bin/tsc"), "-p", "tsconfig.json"], project);
@@ -160,7 +177,11 @@ describe("the packed package", () => {
   });
 
   it("installs the sightline command, which runs a bundled example", () => {
-    const output = run(join(project, "node_modules/.bin/sightline"), ["validate", join(project, "node_modules/sightline/examples/outlier-frames.json")], project);
+    const output = run(
+      join(project, "node_modules/.bin/sightline"),
+      ["validate", join(project, "node_modules/sightline/examples/outlier-frames.json")],
+      project,
+    );
     expect(JSON.parse(output)).toEqual({ status: "ok" });
   });
 });
