@@ -10,14 +10,13 @@
  * | ```` ```ts test=vitest path=P ```` | as `module`, then runs it with vitest |
  *
  * Examples import sightline by its package name (`"sightline"`, `"sightline/server"`, …), which
- * Node resolves through the package's own `exports` to `dist/` (so the build must be current).
- * An example importing an entry point that package.json does not export yet is skipped, and the
- * test's name says which entry point it waits for: it runs as soon as the export exists.
+ * Node resolves through the package's own `exports` to `dist/` (so the build must be current);
+ * an entry point the package does not export fails the type check.
  *
  * Files are written to `.build/doc-examples/` (inside the package, where its name resolves).
  */
 import { spawnSync } from "node:child_process";
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { documentationFiles, readBlocks, where, type DocBlock } from "./markdown.js";
@@ -25,32 +24,14 @@ import { documentationFiles, readBlocks, where, type DocBlock } from "./markdown
 const ROOT = resolve(import.meta.dirname, "../..");
 const OUT = join(ROOT, ".build/doc-examples");
 const KINDS = new Set(["typecheck", "run", "module", "vitest"]);
-const PACKAGE = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { name: string; exports?: Record<string, unknown> };
 
 interface Example {
   block: DocBlock;
   /** Where the example is written. */
   path: string;
-  /** Package entry points it imports that package.json does not export yet. */
-  missingExports: string[];
 }
 
 const IMPORT = /(\bfrom\s+|\bimport\s*\(\s*|\bimport\s+)(["'])([^"']+)\2/g;
-
-/** `sightline/server` → `./server`, the key package.json's `exports` would give it. */
-function exportKey(specifier: string): string | null {
-  if (specifier === PACKAGE.name) return ".";
-  return specifier.startsWith(`${PACKAGE.name}/`) ? `./${specifier.slice(PACKAGE.name.length + 1)}` : null;
-}
-
-function missingExports(code: string): string[] {
-  const missing = new Set<string>();
-  for (const match of code.matchAll(IMPORT)) {
-    const key = exportKey(match[3]);
-    if (key !== null && !Object.hasOwn(PACKAGE.exports ?? {}, key)) missing.add(match[3]);
-  }
-  return [...missing];
-}
 
 /**
  * An example declared as repository file P is written under OUT with the same relative layout;
@@ -81,21 +62,20 @@ function collectExamples(): Example[] {
       const declared = block.attrs.path;
       const path = join(OUT, slug(file), declared ?? `line-${block.line}.ts`);
       const code = declared ? rewriteImports(block.body, declared, siblings, path) : block.body;
-      examples.push({ block: { ...block, body: code }, path, missingExports: missingExports(block.body) });
+      examples.push({ block: { ...block, body: code }, path });
     }
   }
   return examples;
 }
 
 const examples = collectExamples();
-const ready = examples.filter((example) => example.missingExports.length === 0);
 
 /** tsc's diagnostics, by file. */
 const diagnostics = new Map<string, string[]>();
 
 function typecheck(): void {
   rmSync(OUT, { recursive: true, force: true });
-  for (const { path, block } of ready) {
+  for (const { path, block } of examples) {
     mkdirSync(dirname(path), { recursive: true });
     // `export {}` makes every example a module, so top-level await and names never clash.
     writeFileSync(path, `${block.body}\nexport {};\n`);
@@ -104,7 +84,7 @@ function typecheck(): void {
     extends: relative(OUT, join(ROOT, "tsconfig.json")),
     compilerOptions: { noEmit: true, rootDir: relative(OUT, ROOT) },
     include: [],
-    files: ready.map(({ path }) => relative(OUT, path)),
+    files: examples.map(({ path }) => relative(OUT, path)),
   };
   writeFileSync(join(OUT, "tsconfig.json"), JSON.stringify(config, null, 2));
   const result = spawnSync(process.execPath, [join(ROOT, "node_modules/typescript/bin/tsc"), "-p", join(OUT, "tsconfig.json")], {
@@ -144,10 +124,6 @@ describe("TypeScript examples", () => {
   for (const example of examples) {
     const { block } = example;
     const name = `${block.attrs.test} at ${where(block)}`;
-    if (example.missingExports.length > 0) {
-      it.skip(`${name} (waiting for package export ${example.missingExports.join(", ")})`, () => undefined);
-      continue;
-    }
     it(
       name,
       () => {
