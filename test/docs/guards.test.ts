@@ -183,12 +183,9 @@ describe("docs/reference/workflows.md", () => {
   });
 });
 
-/** Pages the docs already link to that are written after the refactors under way; a link to them may dangle until then. */
-const PENDING_PAGES = new Set(["docs/architecture.md", "docs/guides/adding-a-model-family.md"]);
-
 /** Why a repository-relative `path#anchor` does not resolve, or null when it does. */
 function brokenTarget(path: string, anchor: string | undefined): string | null {
-  if (!existsSync(join(ROOT, path))) return PENDING_PAGES.has(path) ? null : "no such file";
+  if (!existsSync(join(ROOT, path))) return "no such file";
   if (anchor === undefined || !path.endsWith(".md")) return null;
   return anchors(read(path)).has(anchor) ? null : `no heading #${anchor}`;
 }
