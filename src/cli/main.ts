@@ -11,7 +11,7 @@ import { parseParam, positiveInteger } from "./io.js";
 import { addModelOptions, createServices, modelSettings, type ModelCliOptions } from "./models.js";
 import { embedCommand, type EmbedItem } from "./commands/embed.js";
 import { demoCommand, type DemoOptions } from "./commands/demo.js";
-import { DTYPES } from "../models/index.js";
+import { DTYPES, MODEL_FAMILIES } from "../models/index.js";
 import { listCommand, pullCommand } from "./commands/models.js";
 import type { CompileOptions } from "../index.js";
 
@@ -163,8 +163,8 @@ const embedItems: EmbedItem[] = [];
 addModelOptions(
   program
     .command("embed")
-    .description("Print CLIP embeddings of images and texts, one JSON line per item")
-    .requiredOption("--model <version|folder>", "CLIP version (e.g. ViT-B-32) or a model folder", "ViT-B-32")
+    .description("Print embeddings of images and texts (CLIP by default), one JSON line per item")
+    .requiredOption("--model <version|folder>", "model version (e.g. ViT-B-32) or a model folder", "ViT-B-32")
     .option("--image <file>", "an image to embed; repeatable", (file: string) => void embedItems.push({ type: "image", input: file }))
     .option("--text <string>", "a text to embed; repeatable", (text: string) => void embedItems.push({ type: "text", input: text })),
   false,
@@ -175,12 +175,12 @@ addModelOptions(
   process.exitCode = await embedCommand(embedItems, model, modelSettings({ ...rest, model: {} }, defaults));
 });
 
-const models = program.command("models").description("Download and list CLIP models");
+const models = program.command("models").description("Download and list models");
 addModelOptions(
   models
     .command("pull")
-    .description("Download a CLIP version's files (both towers, one precision) into the cache")
-    .argument("<version>", "ViT-B-32, ViT-B-16, ViT-L-14 or ViT-L-14-336px"),
+    .description("Download a model version's files (every tower, one precision) into the cache")
+    .argument("<version>", MODEL_FAMILIES.flatMap((family) => Object.keys(family.versions.hub)).join(", ")),
 ).action(async (version: string, options: ModelCliOptions) => {
   process.exitCode = await pullCommand(version, modelSettings(options));
 });
