@@ -1,10 +1,29 @@
 import { defineConfig } from "vitest/config";
 
+/**
+ * Unit tests: the engine, its maths, the query language, blocks and models in this process — no
+ * child processes, no ffmpeg, no browser, no built dist/. Every other test file is an integration
+ * test (CLI, server, video, sandbox, UI in Chromium, docs, the packed package).
+ */
+const UNIT = [
+  "test/engine/**/*.test.ts",
+  "test/maths/**/*.test.ts",
+  "test/query/**/*.test.ts",
+  "test/blocks/**/*.test.ts",
+  "test/models/**/*.test.ts",
+  "test/ui/graph.test.ts",
+  "test/ui/run-state.test.ts",
+  "test/server/units.test.ts",
+  "test/video/units.test.ts",
+];
+
 export default defineConfig({
   test: {
-    include: ["test/**/*.test.ts"],
-    globalSetup: ["test/global-setup.ts"],
     testTimeout: 60_000,
     hookTimeout: 120_000,
+    projects: [
+      { extends: true, test: { name: "unit", include: UNIT } },
+      { extends: true, test: { name: "integration", include: ["test/**/*.test.ts"], exclude: UNIT, globalSetup: ["test/global-setup.ts"] } },
+    ],
   },
 });
