@@ -148,8 +148,8 @@ function computeContainsSelector(schema: z.ZodType): boolean {
 
 /**
  * The same schema with every selector option removed: what a literal value given at run time
- * through a `WorkflowParameter` must satisfy (spec §1.3). `null` when the property takes
- * selectors only.
+ * through a `WorkflowParameter` must satisfy (docs/reference/workflows.md#parameters). `null` when
+ * the property takes selectors only.
  */
 export function literalPart(schema: z.ZodType): z.ZodType | null {
   const node = schemaNode(schema);

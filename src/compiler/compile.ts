@@ -1,6 +1,6 @@
 /**
- * Definition → plan (spec §2): version rule, dynamic blocks, step validation, graph, lineage.
- * Compile errors stop here, before anything runs.
+ * Definition → plan (docs/reference/workflows.md#compilation): version rule, dynamic blocks, step
+ * validation, graph, lineage. Compile errors stop here, before anything runs.
  */
 import { createHash } from "node:crypto";
 import type { Block, BlockRegistry } from "../block-api/index.js";

@@ -1,6 +1,9 @@
 /**
- * The execution graph: selector resolution and kind checks (spec §2.1), flow-control branches,
- * cycle detection, longest-path layers (§3.1) and batch-vs-scalar lineage (§2.2).
+ * The execution graph: selector resolution (docs/reference/workflows.md#selectors) and kind checks
+ * (docs/reference/workflows.md#kind-compatibility), flow-control branches
+ * (docs/reference/workflows.md#branches), cycle detection, longest-path layers
+ * (docs/reference/workflows.md#layers-and-concurrency) and batch-vs-scalar lineage
+ * (docs/reference/workflows.md#lineage).
  */
 import type { z } from "zod";
 import { findSelectors, literalPart, type PropertyPath, type SelectorOccurrence } from "../block-api/schema-walk.js";
@@ -306,7 +309,7 @@ export function buildGraph(validatedSteps: readonly ValidatedStep[], inputNodes:
   return { steps: [...compiled.values()], outputs: outputs.map((output) => compileOutput(output, inputs, compiled)) };
 }
 
-/** Properties that are exactly `$inputs.<parameter>` are re-validated with the run-time value (spec §1.3). */
+/** Properties that are exactly `$inputs.<parameter>` are re-validated with the run-time value (docs/reference/workflows.md#parameters). */
 function runtimeChecksFor(
   step: ValidatedStep,
   refs: readonly { occurrence: SelectorOccurrence; target: "input" | "step"; name: string }[],

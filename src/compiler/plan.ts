@@ -31,7 +31,7 @@ export type InputTemplate =
   | { kind: "array"; items: InputTemplate[] }
   | { kind: "object"; entries: [string, InputTemplate][] };
 
-/** A set of next steps one flow-control step selects together (spec §2.1). */
+/** A set of next steps one flow-control step selects together (docs/reference/workflows.md#branches). */
 export interface Branch {
   /** Upstream's name, e.g. `Branch[$steps.cond -> next_steps]`. */
   id: string;
@@ -84,7 +84,7 @@ export interface CompiledWorkflow {
   stepsByName: ReadonlyMap<string, CompiledStep>;
   layers: CompiledStep[][];
   outputs: CompiledOutput[];
-  /** Whether any output is batch-oriented; if none, a run yields exactly one result (spec §3.3). */
+  /** Whether any output is batch-oriented; if none, a run yields exactly one result (docs/reference/workflows.md#run-results). */
   hasBatchOutputs: boolean;
   /** Stable hash of the definition, stored in snapshots. */
   hash: string;

@@ -1,6 +1,7 @@
 /**
  * Definition parsing: JSON text or object → a checked `WorkflowDefinition`. The `version` rule is
- * applied first, as upstream selects the engine before parsing (spec §1.2).
+ * applied first, as upstream selects the engine before parsing
+ * (docs/reference/workflows.md#version-rule).
  */
 import { DuplicatedNameError, WorkflowDefinitionError, WorkflowSyntaxError, blockError } from "../errors/index.js";
 import { formatIssues, formatPath } from "./issues.js";

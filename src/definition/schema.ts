@@ -1,7 +1,8 @@
 /**
- * The workflow definition document (spec §1): one zod schema per thing, giving the types, the
- * validation and the JSON Schema served at `/workflows/definition/schema`. Steps are only
- * checked for `type` and `name` here; each block validates its own properties (compiler).
+ * The workflow definition document (docs/reference/workflows.md#definition-document): one zod
+ * schema per thing, giving the types, the validation and the JSON Schema served at
+ * `/workflows/definition/schema`. Steps are only checked for `type` and `name` here; each block
+ * validates its own properties (compiler).
  */
 import { z } from "zod";
 import { DATA_SELECTOR, NAME_PATTERN } from "./selectors.js";
@@ -58,7 +59,7 @@ export const StepSchema = z.looseObject({
   name: z.string().regex(NAME_PATTERN, "step names may only use letters, digits, '_' and '-' (they appear in $steps.<name> selectors)"),
 });
 
-// ---- dynamic blocks (spec §7) --------------------------------------------------------------
+// ---- dynamic blocks (docs/reference/workflows.md#custom-blocks) ------------------------------
 
 export const SELECTOR_TYPES = ["input_image", "step_output_image", "input_parameter", "step_output", "generic"] as const;
 export const VALUE_TYPES = ["any", "integer", "float", "boolean", "dict", "list", "string"] as const;

@@ -1,8 +1,8 @@
 /**
- * The selector grammar (spec §1.4), once for the engine and the editor: a value names a workflow
- * input (`$inputs.<name>`), one output of a step (`$steps.<step>.<output>`, or `*` for all of
- * them) or a step itself (`$steps.<step>`, for flow control). No Node import: the browser bundle
- * reads definitions with it too.
+ * The selector grammar (docs/reference/workflows.md#selectors), once for the engine and the editor:
+ * a value names a workflow input (`$inputs.<name>`), one output of a step
+ * (`$steps.<step>.<output>`, or `*` for all of them) or a step itself (`$steps.<step>`, for flow
+ * control). No Node import: the browser bundle reads definitions with it too.
  *
  * The patterns are exported as regular expressions because zod schemas validate with them and
  * their source becomes the `pattern` of the JSON Schema that the describe routes serve.
@@ -31,7 +31,7 @@ const NOT_NAME = new RegExp(`[^${NAME_CHARACTERS}]+`, "g");
 /** A selector read into its parts. */
 export type Selector = { type: "input"; input: string } | { type: "output"; step: string; output: string } | { type: "step"; step: string };
 
-/** Anything starting with `$` is a selector to the engine (spec §1.4), well formed or not. */
+/** Anything starting with `$` is a selector to the engine (docs/reference/workflows.md#selectors), well formed or not. */
 export function isSelector(value: unknown): value is string {
   return typeof value === "string" && value.startsWith("$");
 }

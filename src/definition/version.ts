@@ -1,6 +1,7 @@
 /**
- * The definition's `version` rule (spec §1.2): a PEP 440 version `X.Y.Z` selects an engine
- * satisfying `>=X.Y.Z,<(X+1).0.0`. sightline implements execution engine 1.15.0.
+ * The definition's `version` rule (docs/reference/workflows.md#version-rule): a PEP 440 version
+ * `X.Y.Z` selects an engine satisfying `>=X.Y.Z,<(X+1).0.0`. sightline implements execution engine
+ * 1.15.0.
  */
 import { NotSupportedExecutionEngineError, WorkflowDefinitionError } from "../errors/index.js";
 

@@ -1,6 +1,7 @@
 /**
  * One error hierarchy whose `errorType` names are upstream's `error_type`s, so that clients
- * written against Roboflow's server read our error bodies unchanged (spec §3.4).
+ * written against Roboflow's server read our error bodies unchanged
+ * (docs/reference/errors.md#the-error-body).
  *
  * Every error says where: the step and property (`blocksErrors`), the source and frame, or the
  * input line — whatever applies — in `context` and `details`.

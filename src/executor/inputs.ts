@@ -1,7 +1,7 @@
 /**
- * Run-time inputs (spec §1.3): batch size, broadcasting of length-1 batch inputs, kind
- * deserialisation of batch elements, parameter defaults, and the re-validation of step
- * properties fed by parameters.
+ * Run-time inputs (docs/reference/workflows.md#run-time-inputs): batch size, broadcasting of
+ * length-1 batch inputs, kind deserialisation of batch elements, parameter defaults, and the
+ * re-validation of step properties fed by parameters.
  */
 import { formatIssues } from "../definition/index.js";
 import { RuntimeInputError } from "../errors/index.js";
@@ -30,7 +30,7 @@ export function parameterValue(input: InputNode, raw: Readonly<Record<string, un
   return Object.hasOwn(raw, input.name) ? raw[input.name] : (input.definition as { default_value?: unknown }).default_value;
 }
 
-/** A batch input's elements at the batch size: a single element is repeated (spec §1.3). */
+/** A batch input's elements at the batch size: a single element is repeated (docs/reference/workflows.md#batch-size-and-broadcasting). */
 export function broadcast<T>(elements: readonly T[], batchSize: number): T[] {
   return elements.length === batchSize ? [...elements] : Array.from({ length: batchSize }, () => elements[0]);
 }
@@ -88,7 +88,7 @@ async function deserialise(input: InputNode, element: unknown, label: string, im
 
 type KindCheck = (value: unknown) => boolean;
 
-/** Kinds with a deserialiser; other kinds pass values through (spec §1.3). */
+/** Kinds with a deserialiser; other kinds pass values through (docs/reference/workflows.md#batch-input-kinds). */
 const KIND_CHECKS: Record<string, KindCheck> = {
   float_zero_to_one: (v) => typeof v === "number" && v >= 0 && v <= 1,
   float: (v) => typeof v === "number",

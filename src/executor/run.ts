@@ -1,7 +1,8 @@
 /**
- * One run of a compiled plan (spec §3): layer by layer; steps of a layer run concurrently when
- * they are async; a SIMD step runs per surviving batch element in index order (or once for the
- * whole batch through `runBatch`); skipped steps read as null and the skip cascades.
+ * One run of a compiled plan (docs/reference/workflows.md#execution): layer by layer; steps of a
+ * layer run concurrently when they are async; a SIMD step runs per surviving batch element in index
+ * order (or once for the whole batch through `runBatch`); skipped steps read as null and the skip
+ * cascades.
  *
  * Hot path: a scalar workflow of sync blocks runs without awaiting anything per step.
  */

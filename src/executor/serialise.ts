@@ -1,7 +1,8 @@
 /**
- * Results → JSON (spec §3.3): images become `{"type": "base64", "value": <JPEG q95>,
- * "video_metadata": {...}}`, dates ISO strings, NaN/±Infinity `null` (as orjson does upstream).
- * The walk is synchronous; only image encoding is awaited, all images at once.
+ * Results → JSON (docs/reference/workflows.md#serialisation): images become `{"type": "base64",
+ * "value": <JPEG q95>, "video_metadata": {...}}`, dates ISO strings, NaN/±Infinity `null` (as
+ * orjson does upstream). The walk is synchronous; only image encoding is awaited, all images at
+ * once.
  */
 import { toJpegBase64 } from "../images/codec.js";
 import { serialiseVideoMetadata, WorkflowImage } from "../images/index.js";

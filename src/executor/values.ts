@@ -33,7 +33,8 @@ export class RunValues implements Values {
 
   /**
    * The workflow outputs: one result per batch element (nulls for a failed element's batch
-   * outputs), or exactly one when no output is batch-oriented (spec §3.3).
+   * outputs), or exactly one when no output is batch-oriented
+   * (docs/reference/workflows.md#run-results).
    */
   results(batchSize: number, failed: readonly boolean[]): Record<string, unknown>[] {
     const { outputs, hasBatchOutputs } = this.plan;

@@ -1,6 +1,7 @@
 /**
  * Getting images in and out: `{"type": "base64"|"url"|"file", "value": ...}` inputs decoded to
- * RGB with sharp, and JPEG/base64 outputs (spec §1.3, §3.3).
+ * RGB with sharp (docs/reference/workflows.md#image-inputs), and JPEG/base64 outputs
+ * (docs/reference/workflows.md#serialisation).
  */
 import { readFile } from "node:fs/promises";
 import sharp, { type OutputInfo } from "sharp";

@@ -1,10 +1,10 @@
 /**
  * Image data as it flows through a workflow: decoded RGB pixels plus the lineage and video
- * metadata upstream's `WorkflowImageData` carries (spec §1.3).
+ * metadata upstream's `WorkflowImageData` carries (docs/reference/workflows.md#image-inputs).
  */
 import { randomUUID } from "node:crypto";
 
-/** Per-frame facts about where an image came from (spec §1.3 `VideoMetadata`). */
+/** Per-frame facts about where an image came from, upstream's `VideoMetadata` (docs/reference/workflows.md#video-frames). */
 export interface VideoMetadata {
   video_identifier: string;
   /** 1-based for frames of a video pipeline; 0 in synthetic metadata of a still image. */

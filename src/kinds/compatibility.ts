@@ -1,6 +1,7 @@
 /**
- * Spec §2.1: a selector fits a field when either side is the wildcard or their kind names
- * intersect. Its own module, free of Node, because the editor in the browser checks wires with it.
+ * A selector fits a field when either side is the wildcard or their kind names intersect
+ * (docs/reference/workflows.md#kind-compatibility). Its own module, free of Node, because the
+ * editor in the browser checks wires with it.
  */
 export function kindsCompatible(expected: readonly string[], actual: readonly string[]): boolean {
   if (expected.includes("*") || actual.includes("*")) return true;

@@ -1,6 +1,7 @@
 /**
  * Kinds: the names upstream gives to the data that flows between steps. The compiler checks
- * selector compatibility by kind *name* (spec §2.1); the describe routes list them (spec §8).
+ * selector compatibility by kind *name* (docs/reference/workflows.md#kind-compatibility); the
+ * describe routes list them (docs/reference/http.md#workflowsblocksdescribe).
  */
 import type { VideoMetadata, WorkflowImage } from "../images/index.js";
 import type { Kind } from "./kind.js";

@@ -1,8 +1,8 @@
 /**
- * The buffer block's list (spec §6.11): newest first, at most `length` items, optionally padded
- * with nulls to exactly `length`. Upstream pads its stored list in place and hands out that very
- * list; we keep the stored list unpadded and return fresh arrays — the same values, with no
- * aliasing between one frame's output and the next frame's state.
+ * The buffer block's list (docs/reference/blocks.md#buffer): newest first, at most `length` items,
+ * optionally padded with nulls to exactly `length`. Upstream pads its stored list in place and
+ * hands out that very list; we keep the stored list unpadded and return fresh arrays — the same
+ * values, with no aliasing between one frame's output and the next frame's state.
  */
 
 /** The stored list after `value` arrives. A `length` ≤ 0 keeps nothing (as Python's `list[:length]` does here). */

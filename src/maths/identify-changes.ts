@@ -1,12 +1,12 @@
 /**
- * Upstream's identify_changes (spec §6.6) as a pure state transition. The order of updates is
- * upstream's, quirks included: the similarity statistics are updated before the z-score (so the
- * current similarity is part of its own baseline), EMA's variance uses the NEW average, SMA divides
- * by `samples + 1` (the embedding count, one more than the similarity count), the first
- * similarity and the first embedding never enter the sliding windows, the sliding windows use
- * the population deviation, a full window drops only its oldest entry per call (as upstream's
- * `pop(0)`, even when `window_size` shrinks at run time), and warm-up counts embeddings seen
- * BEFORE this one.
+ * Upstream's identify_changes (docs/reference/blocks.md#identify-changes) as a pure state
+ * transition. The order of updates is upstream's, quirks included: the similarity statistics are
+ * updated before the z-score (so the current similarity is part of its own baseline), EMA's
+ * variance uses the NEW average, SMA divides by `samples + 1` (the embedding count, one more than
+ * the similarity count), the first similarity and the first embedding never enter the sliding
+ * windows, the sliding windows use the population deviation, a full window drops only its oldest
+ * entry per call (as upstream's `pop(0)`, even when `window_size` shrinks at run time), and warm-up
+ * counts embeddings seen BEFORE this one.
  *
  * The state is plain JSON (snapshotted with JSON.stringify): numbers, arrays, nulls — and never
  * NaN or ±Infinity, because inputs that would produce them are refused before the state changes.

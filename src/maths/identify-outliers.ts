@@ -1,8 +1,8 @@
 /**
- * Upstream's identify_outliers (spec §6.7) as a pure state transition: the empirical rank of the
- * current embedding's alignment with the mean direction of a window that already contains it.
- * Upstream's "von Mises–Fisher fit" reduces to that mean direction (its κ is never used), so κ
- * is not computed here.
+ * Upstream's identify_outliers (docs/reference/blocks.md#identify-outliers) as a pure state
+ * transition: the empirical rank of the current embedding's alignment with the mean direction of a
+ * window that already contains it. Upstream's "von Mises–Fisher fit" reduces to that mean direction
+ * (its κ is never used), so κ is not computed here.
  *
  * Warm-up counts differently from identify_changes: `samples` is incremented first, so only the
  * first `warmup − 1` frames warm up. The rank counts alignments strictly smaller than the current

@@ -1,9 +1,9 @@
 /**
- * The rate limiter's decision (spec §6.8) as pure functions. Times are whole microseconds,
- * because upstream compares Python `datetime`s, which carry microseconds: `datetime.now()` for
- * the wall clock, `datetime.fromtimestamp(frame_number / fps)` for video time. Rounding to the
- * microsecond decides cases on the cooldown boundary, e.g. frames 1 and 31 at 30 fps are exactly
- * 1 s apart in microseconds but 0.9999999999999999 s apart in plain floating point.
+ * The rate limiter's decision (docs/reference/blocks.md#rate-limiter) as pure functions. Times are
+ * whole microseconds, because upstream compares Python `datetime`s, which carry microseconds:
+ * `datetime.now()` for the wall clock, `datetime.fromtimestamp(frame_number / fps)` for video time.
+ * Rounding to the microsecond decides cases on the cooldown boundary, e.g. frames 1 and 31 at 30
+ * fps are exactly 1 s apart in microseconds but 0.9999999999999999 s apart in plain floating point.
  */
 
 export interface RateLimiterState {

@@ -1,5 +1,6 @@
 /**
- * Conditions (spec §5.1): a statement group compiled once into `(values) => boolean`.
+ * Conditions (docs/reference/workflows.md#conditions): a statement group compiled once into
+ * `(values) => boolean`.
  *
  * As upstream: a group evaluates every statement left to right (no short-circuit, so an error
  * in a later statement is raised even when an earlier one decided the result) and folds the

@@ -1,7 +1,8 @@
 /**
- * The query language as `/workflows/blocks/describe` reports it (spec §8,
- * `universal_query_language_description`): each operation with its input / output kinds, each
- * comparator and operator with its operands' kinds. Read from the schemas' metadata.
+ * The query language as `/workflows/blocks/describe` reports it
+ * (`universal_query_language_description`, docs/reference/http.md#workflowsblocksdescribe): each
+ * operation with its input / output kinds, each comparator and operator with its operands' kinds.
+ * Read from the schemas' metadata.
  */
 import { kindObjects } from "../kinds/index.js";
 import type { OperationDescription, OperatorDescription, QueryLanguageDescription } from "./description.js";

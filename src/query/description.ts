@@ -1,6 +1,7 @@
 /**
- * The shape of `universal_query_language_description` (spec §8). Types only, and no import
- * that reaches Node, so the browser bundle can take them with the rest of the describe answer.
+ * The shape of `universal_query_language_description`
+ * (docs/reference/http.md#workflowsblocksdescribe). Types only, and no import that reaches Node, so
+ * the browser bundle can take them with the rest of the describe answer.
  */
 import type { Kind } from "../kinds/kind.js";
 

@@ -1,6 +1,7 @@
 /**
- * The Roboflow Workflows query language ("UQL", spec §5): schemas for its definitions, a
- * compiler from parsed definitions to synchronous functions, and the Python semantics it needs.
+ * The Roboflow Workflows query language ("UQL", docs/reference/workflows.md#query-language):
+ * schemas for its definitions, a compiler from parsed definitions to synchronous functions, and the
+ * Python semantics it needs.
  *
  * Typical use in a block: embed `StatementGroupSchema` / `OperationsChainSchema` in the block's
  * zod schema, then compile once per step (`compileCondition`, `compileOperations`) and call the

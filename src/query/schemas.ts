@@ -1,9 +1,10 @@
 /**
- * The query language's definitions as zod schemas (spec §5): operations, comparators and unary
- * operators, operands, statements and statement groups. They are the single source of the
- * TypeScript types, of validation (defaults filled in as upstream's pydantic models do) and of
- * the JSON Schema; each operation / operator carries the metadata `/workflows/blocks/describe`
- * reports (description, kinds), as upstream's `json_schema_extra` does.
+ * The query language's definitions as zod schemas (docs/reference/workflows.md#query-language):
+ * operations, comparators and unary operators, operands, statements and statement groups. They are
+ * the single source of the TypeScript types, of validation (defaults filled in as upstream's
+ * pydantic models do) and of the JSON Schema; each operation / operator carries the metadata
+ * `/workflows/blocks/describe` reports (description, kinds), as upstream's `json_schema_extra`
+ * does.
  *
  * Schemas refer to each other recursively (a `SequenceApply` holds operations, a
  * `DetectionsFilter` a statement group, an operand an operation chain) through getters, which

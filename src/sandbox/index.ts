@@ -1,6 +1,7 @@
 /**
  * Sandboxed JavaScript for custom ("dynamic") blocks whose code is `"type": "JavaScriptCode"`
- * (spec §7; upstream runs Python `PythonCode` with the same fields).
+ * (docs/reference/workflows.md#custom-blocks; upstream runs Python `PythonCode` with the same
+ * fields).
  *
  * ## Calling convention
  *

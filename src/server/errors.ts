@@ -1,7 +1,8 @@
 /**
  * Errors the HTTP layer raises itself (auth, limits, routing, sessions, pipelines). They extend
  * `WorkflowError` so that one error handler turns every failure into the same body shape as
- * upstream's (`{message, error_type, context, inner_error_type, inner_error_message}`, spec §3.4).
+ * upstream's (`{message, error_type, context, inner_error_type, inner_error_message}`,
+ * docs/reference/errors.md#the-error-body).
  */
 import type { z } from "zod";
 import { WorkflowError, type WorkflowErrorBody, type WorkflowErrorOptions } from "../errors/index.js";

@@ -1,7 +1,8 @@
 /**
- * The HTTP server (`sightline serve`): upstream's workflow routes (spec §8), stateful sessions,
- * stream pipelines with live events, uploads, and Prometheus metrics — one fastify app on one
- * shared `Services`, so every request, session and pipeline uses the same loaded models.
+ * The HTTP server (`sightline serve`): upstream's workflow routes
+ * (docs/reference/http.md#workflow-routes), stateful sessions, stream pipelines with live events,
+ * uploads, and Prometheus metrics — one fastify app on one shared `Services`, so every request,
+ * session and pipeline uses the same loaded models.
  *
  * ```ts
  * const server = createServer({ apiKey: "secret" });
@@ -10,8 +11,9 @@
  * await server.close(); // stops pipelines, ends event streams, deletes uploads
  * ```
  *
- * Every failure answers with upstream's error body (`toErrorBody`, spec §3.4) and status
- * (`httpStatusOf`); a block that throws fails its request with 500 and never the process.
+ * Every failure answers with upstream's error body (`toErrorBody`,
+ * docs/reference/errors.md#the-error-body) and status (`httpStatusOf`); a block that throws fails
+ * its request with 500 and never the process.
  */
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from "fastify";
 import type { BlockRegistry } from "../block-api/index.js";

@@ -1,7 +1,8 @@
 /**
- * `POST /workflows/describe_interface` (spec §8): what a workflow takes and gives, by kind, so a
- * client can build its request and read the answer without knowing the blocks. Outputs that
- * select a whole step (`$steps.x.*`) are described field by field, as upstream does.
+ * `POST /workflows/describe_interface` (docs/reference/http.md#post-workflowsdescribe_interface):
+ * what a workflow takes and gives, by kind, so a client can build its request and read the answer
+ * without knowing the blocks. Outputs that select a whole step (`$steps.x.*`) are described field
+ * by field, as upstream does.
  */
 import type { CompiledWorkflow } from "../compiler/index.js";
 import { getKind } from "../kinds/index.js";

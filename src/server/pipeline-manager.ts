@@ -1,9 +1,10 @@
 /**
- * Server-side stream pipelines (upstream's `/inference_pipelines/*`, spec §9): each one is a
- * `VideoPipeline` with its own engine (compiled with `isolateElementErrors`, on the server's shared
- * `Services`), a bounded buffer of serialised frame results for `consume`, and live listeners
- * (Server-Sent Events). Pipelines are independent: starting, failing or terminating one never
- * touches another, and a source that cannot be read shows as `failed` in its pipeline's status.
+ * Server-side stream pipelines (upstream's `/inference_pipelines/*`,
+ * docs/reference/http.md#stream-pipelines): each one is a `VideoPipeline` with its own engine
+ * (compiled with `isolateElementErrors`, on the server's shared `Services`), a bounded buffer of
+ * serialised frame results for `consume`, and live listeners (Server-Sent Events). Pipelines are
+ * independent: starting, failing or terminating one never touches another, and a source that cannot
+ * be read shows as `failed` in its pipeline's status.
  */
 import { randomUUID } from "node:crypto";
 import sharp from "sharp";

@@ -1,6 +1,7 @@
 /**
- * Stream pipelines, upstream's `/inference_pipelines/*` (spec §8–9). Answers use upstream's
- * `CommandResponse` shape: `{status: "success", context: {request_id, pipeline_id}, ...}`.
+ * Stream pipelines, upstream's `/inference_pipelines/*` (docs/reference/http.md#stream-pipelines).
+ * Answers use upstream's `CommandResponse` shape: `{status: "success", context: {request_id,
+ * pipeline_id}, ...}`.
  *
  * - `POST /inference_pipelines/initialise` — sightline's flat body
  *   `{video_reference: string | number | (string | number)[], workflow_specification | specification,

@@ -1,5 +1,5 @@
 /**
- * The workflow routes of upstream's inference server (spec §8):
+ * The workflow routes of upstream's inference server (docs/reference/http.md#workflow-routes):
  *
  * - `POST /workflows/run` (legacy `POST /infer/workflows`): `{specification, inputs, api_key?,
  *   excluded_fields?, enable_profiling?, debug?, workflow_id?, disable_sinks?, is_preview?,

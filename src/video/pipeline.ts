@@ -1,8 +1,8 @@
 /**
- * A workflow on video (spec §9, upstream's `InferencePipeline.init_with_workflow`): ONE engine
- * for the whole run, so stream blocks keep their state; each tick's frames — one per source —
- * go to the engine as one batch; results come back per frame. One bad frame is reported with its
- * source and frame number and the run goes on.
+ * A workflow on video (docs/reference/workflows.md#video-frames, upstream's
+ * `InferencePipeline.init_with_workflow`): ONE engine for the whole run, so stream blocks keep
+ * their state; each tick's frames — one per source — go to the engine as one batch; results come
+ * back per frame. One bad frame is reported with its source and frame number and the run goes on.
  *
  * The pipeline reports what happens (ticks, frame results, source events) to listeners: the
  * CLI's sinks and progress bar, and the server's stream manager and metrics, are all listeners.
@@ -280,7 +280,7 @@ export class VideoPipeline {
     }
     const errorsByIndex = new Map(outcome.errors.map((failure) => [failure.index, failure.error.toBody()]));
     return tick.frames.map((frame, index) => {
-      // A workflow without batch outputs answers one result for the whole tick (spec §3.3).
+      // A workflow without batch outputs answers one result for the whole tick (docs/reference/workflows.md#run-results).
       const outputs = outcome.results.length === 1 ? outcome.results[0] : outcome.results[index];
       const error = errorsByIndex.get(index) ?? null;
       const flagged = error === null && isFlagged(outputs, this.flagNames);

@@ -1,4 +1,4 @@
-/** roboflow_core/grid_visualization@v1: layout, aspect-preserving fit, centring, cache, empty input (spec §6.13). */
+/** roboflow_core/grid_visualization@v1: layout, aspect-preserving fit, centring, cache, empty input (docs/reference/blocks.md#grid-visualization). */
 import { describe, expect, it } from "vitest";
 import { flattenImages, gridLayout, placeInCell, renderGrid } from "../../src/blocks/visualizations/grid.js";
 import { compile, WorkflowImage } from "../../src/index.js";

@@ -1,8 +1,9 @@
 /**
  * The stream blocks through `sightline run <workflow> --inputs <embeddings.jsonl>`, where each
  * line gives an embedding as a JSON array to a WorkflowParameter of kind `embedding`: upstream's
- * numbers on sequences worked out by hand (spec §6.6, §6.7; derivations in test/maths), per-stream
- * state, degenerate input, and a run killed with SIGKILL and resumed from its state file.
+ * numbers on sequences worked out by hand (docs/reference/blocks.md#identify-changes,
+ * docs/reference/blocks.md#identify-outliers; derivations in test/maths), per-stream state,
+ * degenerate input, and a run killed with SIGKILL and resumed from its state file.
  */
 import { spawn } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";

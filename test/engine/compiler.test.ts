@@ -14,7 +14,8 @@ function compileError(definition: unknown): WorkflowError {
 
 const param = (name: string, extra: Record<string, unknown> = {}) => ({ type: "WorkflowParameter", name, ...extra });
 
-describe("references and kinds (spec §2.1)", () => {
+// docs/reference/workflows.md#selectors, docs/reference/workflows.md#kind-compatibility
+describe("references and kinds", () => {
   it("reports a missing input as InvalidReferenceTargetError with step and property", () => {
     const error = compileError(workflow({ steps: [{ type: "test/add@v1", name: "s", a: "$inputs.nope", b: 1 }] }));
     expect(error.errorType).toBe("InvalidReferenceTargetError");
@@ -145,7 +146,8 @@ describe("references and kinds (spec §2.1)", () => {
   });
 });
 
-describe("lineage (spec §2.2)", () => {
+// docs/reference/workflows.md#lineage
+describe("lineage", () => {
   it("decides batch vs scalar at compile time from the inputs", () => {
     const engine = compile(
       workflow({

@@ -3,7 +3,8 @@ import { parseDefinition, parseVersion, satisfies, selectExecutionEngine } from 
 import { output, workflow } from "../helpers/test-blocks.js";
 import { errorOf } from "../helpers/errors.js";
 
-describe("version rule (spec §1.2)", () => {
+// docs/reference/workflows.md#version-rule
+describe("version rule", () => {
   it.each(["1.0", "1.0.0", "1.3.0", "1.15.0", "1", "v1.2"])("accepts %s", (version) => {
     expect(selectExecutionEngine(version)).toBe("1.15.0");
   });

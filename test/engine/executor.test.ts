@@ -28,7 +28,8 @@ beforeEach(() => {
   trace.length = 0;
 });
 
-describe("output construction (spec §3.3)", () => {
+// docs/reference/workflows.md#run-results
+describe("output construction", () => {
   it("yields exactly one result when no output is batch-oriented, whatever the batch size", async () => {
     const engine = build(
       workflow({
@@ -82,7 +83,8 @@ describe("output construction (spec §3.3)", () => {
   });
 });
 
-describe("skipping and flow control (spec §3.2)", () => {
+// docs/reference/workflows.md#skipped-steps
+describe("skipping and flow control", () => {
   const gated = workflow({
     inputs: [param("open")],
     steps: [
@@ -145,7 +147,8 @@ describe("skipping and flow control (spec §3.2)", () => {
   });
 });
 
-describe("execution order and concurrency (spec §3.1)", () => {
+// docs/reference/workflows.md#layers-and-concurrency
+describe("execution order and concurrency", () => {
   it("runs independent async steps of one layer concurrently", async () => {
     const engine = build(
       workflow({
@@ -258,7 +261,8 @@ describe("state", () => {
   });
 });
 
-describe("errors (spec §3.4)", () => {
+// docs/reference/errors.md#run-errors
+describe("errors", () => {
   it("wraps a block exception in StepExecutionError naming step, block and frame", async () => {
     const engine = build(
       workflow({

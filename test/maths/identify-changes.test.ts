@@ -1,7 +1,8 @@
 /**
- * identify_changes against sequences worked out by hand from the spec (§6.6). Embeddings are
- * unit vectors in 2-D so normalising leaves them unchanged and every expected number below is a
- * short closed form; each step's derivation is in the comments.
+ * identify_changes against sequences worked out by hand from upstream's algorithm
+ * (docs/reference/blocks.md#identify-changes). Embeddings are unit vectors in 2-D so normalising
+ * leaves them unchanged and every expected number below is a short closed form; each step's
+ * derivation is in the comments.
  */
 import { describe, expect, it } from "vitest";
 import { erf } from "../../src/maths/erf.js";

@@ -1,6 +1,7 @@
 /**
- * identify_outliers against sequences worked out by hand from the spec (§6.7), with unit vectors
- * in 2-D so the mean direction and every alignment are short closed forms.
+ * identify_outliers against sequences worked out by hand from upstream's algorithm
+ * (docs/reference/blocks.md#identify-outliers), with unit vectors in 2-D so the mean direction and
+ * every alignment are short closed forms.
  */
 import { describe, expect, it } from "vitest";
 import {

@@ -46,7 +46,7 @@ describe("operation schemas", () => {
     ]);
   });
 
-  it("cover every operation type of the spec", () => {
+  it("cover every operation type of upstream's query language", () => {
     expect([...OPERATION_TYPES].sort()).toEqual(
       [
         "ClassificationPropertyExtract",
@@ -145,7 +145,7 @@ describe("condition schemas", () => {
     });
   });
 
-  it("accept every comparator and unary operator of the spec", () => {
+  it("accept every comparator and unary operator of upstream's query language", () => {
     expect([...BINARY_COMPARATOR_TYPES].sort()).toEqual(
       [
         "==",

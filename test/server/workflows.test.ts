@@ -1,7 +1,7 @@
 /**
- * Upstream's workflow routes over real HTTP (spec §8, §3.4): bodies, status codes and error
- * bodies, compat INDEX rows 23–25, auth, body limit, concurrency limit, timeout, block errors and
- * local paths.
+ * Upstream's workflow routes over real HTTP (docs/reference/http.md#workflow-routes,
+ * docs/reference/errors.md#status-table): bodies, status codes and error bodies, compat INDEX rows
+ * 23–25, auth, body limit, concurrency limit, timeout, block errors and local paths.
  */
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";

@@ -1,8 +1,8 @@
 /**
- * Cache Get (`roboflow_core/cache_get@v1`, spec §6.12): the value Cache Set stored under `key` in
- * the image's namespace, or `false` when there is none (upstream's `dict.get(key, False)`).
- * Reads and writes are ordered only by the graph: a get that does not depend on the set may run
- * before it in the same run.
+ * Cache Get (`roboflow_core/cache_get@v1`, docs/reference/blocks.md#cache-get): the value Cache Set
+ * stored under `key` in the image's namespace, or `false` when there is none (upstream's
+ * `dict.get(key, False)`). Reads and writes are ordered only by the graph: a get that does not
+ * depend on the set may run before it in the same run.
  */
 import { z } from "zod";
 import { defineBlock, imageInputSelector, literalOrSelector } from "../../block-api/index.js";

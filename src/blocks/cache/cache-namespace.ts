@@ -1,6 +1,7 @@
 /**
  * The cache blocks share one engine-wide dictionary per namespace, the video identifier of the
- * step's image (spec §6.12) — for a still image upstream's synthetic identifier, its parent id.
+ * step's image (docs/reference/blocks.md#cache-set) — for a still image upstream's synthetic
+ * identifier, its parent id.
  */
 import type { StepContext } from "../../block-api/index.js";
 import type { WorkflowImage } from "../../images/index.js";

@@ -1,7 +1,8 @@
 /**
- * Cache Set (`roboflow_core/cache_set@v1`, spec §6.12): stores `value` under `key` in the image's
- * namespace and outputs it. Upstream deletes a namespace when the block instance is garbage
- * collected; here namespaces live as long as the engine and are part of its snapshot.
+ * Cache Set (`roboflow_core/cache_set@v1`, docs/reference/blocks.md#cache-set): stores `value`
+ * under `key` in the image's namespace and outputs it. Upstream deletes a namespace when the block
+ * instance is garbage collected; here namespaces live as long as the engine and are part of its
+ * snapshot.
  */
 import { z } from "zod";
 import { defineBlock, imageInputSelector, literalOrSelector, selector } from "../../block-api/index.js";

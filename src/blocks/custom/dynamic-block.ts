@@ -1,8 +1,9 @@
 /**
- * Custom blocks from a definition's `dynamic_blocks_definitions` (spec §7). The manifest becomes a
- * zod schema like any block's; the code runs in a sandbox, one per step: `"type":
- * "JavaScriptCode"` in QuickJS (see `src/sandbox`). Upstream's `PythonCode` cannot run here and
- * is refused with a `DynamicBlockError` that says so.
+ * Custom blocks from a definition's `dynamic_blocks_definitions`
+ * (docs/reference/workflows.md#custom-blocks). The manifest becomes a zod schema like any block's;
+ * the code runs in a sandbox, one per step: `"type": "JavaScriptCode"` in QuickJS (see
+ * `src/sandbox`). Upstream's `PythonCode` cannot run here and is refused with a `DynamicBlockError`
+ * that says so.
  *
  * Each compile builds new blocks from the definitions, so the sandboxes a block holds belong to
  * one engine; `engine.close()` releases them.

@@ -1,6 +1,7 @@
 /**
  * `roboflow_core/continue_if@v1` (alias `ContinueIf`): runs `next_steps` when the condition holds,
- * and keeps them running for `stop_delay` seconds after it last held (spec §6.9).
+ * and keeps them running for `stop_delay` seconds after it last held
+ * (docs/reference/blocks.md#continue-if).
  */
 import { z } from "zod";
 import { defineBlock, literalOrSelector, selectSteps, selector, stepSelector, terminateBranch } from "../../block-api/index.js";

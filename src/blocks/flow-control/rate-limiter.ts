@@ -1,10 +1,10 @@
 /**
- * Rate Limiter (`roboflow_core/rate_limiter@v1`, spec §6.8): lets the `next_steps` branch run at
- * most once per `cooldown_seconds`. Time is the wall clock, or — with `video_reference_image` —
- * the video time of that image, `frame_number / fps`, so a file processed faster than real time
- * is limited in video seconds. As upstream, the image's metadata is used even when synthesised
- * for a still image (frame 0): every still image is then at video time 0, so only the first one
- * passes. Without fps (or fps 0) it falls back to the wall clock.
+ * Rate Limiter (`roboflow_core/rate_limiter@v1`, docs/reference/blocks.md#rate-limiter): lets the
+ * `next_steps` branch run at most once per `cooldown_seconds`. Time is the wall clock, or — with
+ * `video_reference_image` — the video time of that image, `frame_number / fps`, so a file processed
+ * faster than real time is limited in video seconds. As upstream, the image's metadata is used even
+ * when synthesised for a still image (frame 0): every still image is then at video time 0, so only
+ * the first one passes. Without fps (or fps 0) it falls back to the wall clock.
  *
  * `depends_on` only places the step in the graph (and makes it run per batch element of that
  * data); its value is not used. The timer is per stream; batch elements of one stream share it,

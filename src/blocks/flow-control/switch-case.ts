@@ -1,6 +1,7 @@
 /**
  * `roboflow_core/switch_case@v1` (alias `SwitchCase`, EE >= 1.11.0): routes to the step of the case
- * whose key equals Python's `str(value)` (spec §6.10). Each case key is its own branch.
+ * whose key equals Python's `str(value)` (docs/reference/blocks.md#switch-case). Each case key is
+ * its own branch.
  *
  * JSON cannot tell `1.0` from `1`, so a float literal that is a whole number matches the case
  * `"1"` here where Python would produce `"1.0"`.

@@ -1,6 +1,6 @@
 /**
  * `roboflow_core/expression@v1` (alias `Expression`): named inputs, optional operations on each,
- * then the first case whose condition holds gives the output (spec §6.4).
+ * then the first case whose condition holds gives the output (docs/reference/blocks.md#expression).
  */
 import { z } from "zod";
 import { defineBlock, selector } from "../../block-api/index.js";

@@ -1,4 +1,7 @@
-/** `roboflow_core/property_definition@v1` (aliases `PropertyDefinition`, `PropertyExtraction`): operations applied to one value (spec §6.5). */
+/**
+ * `roboflow_core/property_definition@v1` (aliases `PropertyDefinition`, `PropertyExtraction`):
+ * operations applied to one value (docs/reference/blocks.md#property-definition).
+ */
 import { z } from "zod";
 import { defineBlock, selector } from "../../block-api/index.js";
 import { OperationsChainSchema, applyOperations } from "../../query/index.js";

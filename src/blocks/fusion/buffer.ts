@@ -1,6 +1,7 @@
 /**
- * Buffer (`roboflow_core/buffer@v1`, alias `Buffer`, spec §6.11): the last `length` values,
- * newest first, optionally padded with nulls. State is the stored list, per stream.
+ * Buffer (`roboflow_core/buffer@v1`, alias `Buffer`, docs/reference/blocks.md#buffer): the last
+ * `length` values, newest first, optionally padded with nulls. State is the stored list, per
+ * stream.
  *
  * Unlike upstream, which returns its own stored list (so one frame's output changes when the
  * next frame arrives), every frame gets a fresh list. A `length` ≤ 0 keeps nothing, as upstream.

@@ -1,6 +1,7 @@
 /**
- * Cosine Similarity (`roboflow_core/cosine_similarity@v1`, spec §6.3): `a·b / √((a·a)(b·b))`,
- * unclipped. Errors are plain `Error`s; the engine reports them as `StepExecutionError`.
+ * Cosine Similarity (`roboflow_core/cosine_similarity@v1`,
+ * docs/reference/blocks.md#cosine-similarity): `a·b / √((a·a)(b·b))`, unclipped. Errors are plain
+ * `Error`s; the engine reports them as `StepExecutionError`.
  *
  * | input | sightline | upstream |
  * | --- | --- | --- |

@@ -1,7 +1,8 @@
 /**
- * `roboflow_core/clip_comparison@v2` (spec §6.2): CLIP cosine similarity of each image to each
- * class name, with the most and least similar class and a classification prediction. Ties go to
- * the first class, as numpy's argmax/argmin. A batch is one model call per tower.
+ * `roboflow_core/clip_comparison@v2` (docs/reference/blocks.md#clip-comparison-v2): CLIP cosine
+ * similarity of each image to each class name, with the most and least similar class and a
+ * classification prediction. Ties go to the first class, as numpy's argmax/argmin. A batch is one
+ * model call per tower.
  */
 import { z } from "zod";
 import { defineBlock, literalOrSelector, selector } from "../../block-api/index.js";

@@ -1,8 +1,9 @@
 /**
- * `roboflow_core/clip_comparison@v1` (alias `ClipComparison`, spec §6.2): cosine similarity of
- * each image's CLIP embedding to each text's, with the model upstream's server uses by default
- * (`CLIP_VERSION_ID`, ViT-B-16; the `comparisonVersion` model option). All images of a batch go
- * through the model at once; each distinct text is embedded once.
+ * `roboflow_core/clip_comparison@v1` (alias `ClipComparison`,
+ * docs/reference/blocks.md#clip-comparison-v1): cosine similarity of each image's CLIP embedding to
+ * each text's, with the model upstream's server uses by default (`CLIP_VERSION_ID`, ViT-B-16; the
+ * `comparisonVersion` model option). All images of a batch go through the model at once; each
+ * distinct text is embedded once.
  */
 import { z } from "zod";
 import { defineBlock, literalOrSelector, selector } from "../../block-api/index.js";

@@ -1,7 +1,8 @@
 /**
- * `roboflow_core/clip@v1` (spec §6.1): the CLIP embedding of an image, or of a text when `data`
- * is a string — raw, un-normalised projections, like upstream. A batch of steps is one model call
- * per tower; text embeddings come from the runtime's LRU cache when they can.
+ * `roboflow_core/clip@v1` (docs/reference/blocks.md#clip-embedding-model): the CLIP embedding of an
+ * image, or of a text when `data` is a string — raw, un-normalised projections, like upstream. A
+ * batch of steps is one model call per tower; text embeddings come from the runtime's LRU cache
+ * when they can.
  */
 import { z } from "zod";
 import { defineBlock, literalOrSelector } from "../../block-api/index.js";

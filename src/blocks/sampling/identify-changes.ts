@@ -1,8 +1,9 @@
 /**
- * Identify Changes (`roboflow_core/identify_changes@v1`, spec §6.6): upstream's z-score of the
- * cosine similarity to a running mean embedding, with its exact statistics (maths in
- * `maths/identify-changes.ts`). Its defaults flag about 20 % of the frames of a steady scene; for
- * a detector with a chosen false-alarm rate use `sightline/detect_changes@v1`.
+ * Identify Changes (`roboflow_core/identify_changes@v1`,
+ * docs/reference/blocks.md#identify-changes): upstream's z-score of the cosine similarity to a
+ * running mean embedding, with its exact statistics (maths in `maths/identify-changes.ts`). Its
+ * defaults flag about 20 % of the frames of a steady scene; for a detector with a chosen
+ * false-alarm rate use `sightline/detect_changes@v1`.
  *
  * Degenerate input — what this block does, and what upstream does:
  *

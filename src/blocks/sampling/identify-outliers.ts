@@ -1,9 +1,9 @@
 /**
- * Identify Outliers (`roboflow_core/identify_outliers@v1`, spec §6.7): upstream's empirical rank
- * of the current embedding's alignment with the mean direction of a sliding window (maths in
- * `maths/identify-outliers.ts`). Its defaults flag about 9 % of the frames of a steady scene and
- * every frame of a static one; for a detector with a chosen false-alarm rate use
- * `sightline/detect_outliers@v1`.
+ * Identify Outliers (`roboflow_core/identify_outliers@v1`,
+ * docs/reference/blocks.md#identify-outliers): upstream's empirical rank of the current embedding's
+ * alignment with the mean direction of a sliding window (maths in `maths/identify-outliers.ts`).
+ * Its defaults flag about 9 % of the frames of a steady scene and every frame of a static one; for
+ * a detector with a chosen false-alarm rate use `sightline/detect_outliers@v1`.
  *
  * Degenerate input — what this block does, and what upstream does:
  *

@@ -1,7 +1,8 @@
 /**
  * `roboflow_core/grid_visualization@v1`: images tiled into a ceil(√N)×ceil(√N) grid on a black
- * canvas, each scaled to fit its cell with its aspect ratio kept and centred (spec §6.13). With a
- * Buffer (newest first) upstream, the newest frame lands top-left.
+ * canvas, each scaled to fit its cell with its aspect ratio kept and centred
+ * (docs/reference/blocks.md#grid-visualization). With a Buffer (newest first) upstream, the newest
+ * frame lands top-left.
  */
 import sharp from "sharp";
 import { z } from "zod";

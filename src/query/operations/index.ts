@@ -1,7 +1,7 @@
 /**
- * Compiles an operation chain once into a plain synchronous function (spec §5.2): parameters
- * are read, regexes compiled and nested chains built at compile time, so a run is a loop of
- * direct calls.
+ * Compiles an operation chain once into a plain synchronous function
+ * (docs/reference/workflows.md#operations): parameters are read, regexes compiled and nested chains
+ * built at compile time, so a run is a loop of direct calls.
  */
 import { OperationError, OperationTypeNotRecognisedError, WorkflowError } from "../../errors/index.js";
 import { asWorkflowError, describeValue } from "../failures.js";

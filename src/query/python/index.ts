@@ -1,4 +1,4 @@
-/** Python semantics the query language relies on (spec §5, §10.1), as small pure functions. */
+/** Python semantics the query language relies on (docs/reference/workflows.md#python-semantics), as small pure functions. */
 export * from "./compare.js";
 export * from "./errors.js";
 export * from "./json.js";

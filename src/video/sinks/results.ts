@@ -78,7 +78,8 @@ export class ResultSinks {
   /**
    * Writes one tick's results, aligned with `tick.frames` (what `engine.run` returns for the
    * batch). A single result for a tick of several frames is taken to apply to each of them:
-   * that is what a workflow whose outputs are all scalar returns (spec §3.3).
+   * that is what a workflow whose outputs are all scalar returns
+   * (docs/reference/workflows.md#run-results).
    */
   async write(tick: Tick, results: ReadonlyArray<Record<string, unknown>>, errors?: ReadonlyArray<WorkflowErrorBody | null>): Promise<FrameLine[]> {
     if (this.closed) throw new Error("result sinks are closed");

@@ -9,7 +9,7 @@ import { ImageProcessor, parseImageProcessorConfig } from "../../preprocessing/i
 import { isJsonObject } from "../../../definition/json.js";
 import { ClipTokenizer } from "./tokenizer.js";
 
-/** Every version name upstream's CLIP blocks accept, in upstream's order (spec §6.1). */
+/** Every version name upstream's CLIP blocks accept, in upstream's order (docs/reference/models.md#versions). */
 export const UPSTREAM_CLIP_VERSIONS = ["RN101", "RN50", "RN50x16", "RN50x4", "RN50x64", "ViT-B-16", "ViT-B-32", "ViT-L-14-336px", "ViT-L-14"] as const;
 
 /** Upstream's default `CLIP_VERSION_ID`, used by `clip_comparison@v1`. */

@@ -1,7 +1,7 @@
 /**
- * The comparison maths of `clip_comparison` (spec §6.2): argmax/argmin where the first extreme
- * wins, as numpy's. Cosine similarity itself is `maths/vectors.ts`'s, shared with the
- * cosine_similarity block.
+ * The comparison maths of `clip_comparison` (docs/reference/blocks.md#clip-comparison-v2):
+ * argmax/argmin where the first extreme wins, as numpy's. Cosine similarity itself is
+ * `maths/vectors.ts`'s, shared with the cosine_similarity block.
  */
 
 /** Index of the first largest value (numpy `argmax`; NaN counts as the largest, as numpy's does). */
