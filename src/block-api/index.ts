@@ -22,15 +22,6 @@ export {
   type StepInfo,
 } from "./block.js";
 export { BlockRegistry, type BlockPlugin } from "./registry.js";
-export {
-  imageInputSelector,
-  isSelector,
-  literalOrSelector,
-  selector,
-  stepSelector,
-  type DataSelector,
-  type Resolved,
-  type StepSelector,
-} from "./selectors.js";
+export { imageInputSelector, isSelector, literalOrSelector, selector, stepSelector, type DataSelector, type Resolved, type StepSelector } from "./selectors.js";
 export { Services, serviceKey, type ServiceKey } from "./services.js";
 export type { KindValue } from "../kinds/index.js";

@@ -68,15 +68,13 @@ export const ToStringSchema = z
   .object({ type: z.literal("ToString") })
   .meta(operationMeta({ description: "Stringifies data (Python str())", input_kind: ["*"], output_kind: ["string"] }));
 
-export const ToBooleanSchema = z
-  .object({ type: z.literal("ToBoolean") })
-  .meta(
-    operationMeta({
-      description: "Changes input data into boolean (Python bool())",
-      input_kind: ["float", "float_zero_to_one", "integer"],
-      output_kind: ["boolean"],
-    }),
-  );
+export const ToBooleanSchema = z.object({ type: z.literal("ToBoolean") }).meta(
+  operationMeta({
+    description: "Changes input data into boolean (Python bool())",
+    input_kind: ["float", "float_zero_to_one", "integer"],
+    output_kind: ["boolean"],
+  }),
+);
 
 export const StringSubSequenceSchema = z
   .object({ type: z.literal("StringSubSequence"), start: int().default(0), end: int().default(-1) })
@@ -103,15 +101,13 @@ export const RandomNumberSchema = z.object({ type: z.literal("RandomNumber"), mi
 
 // ---- numbers ------------------------------------------------------------------------------
 
-export const ToNumberSchema = z
-  .object({ type: z.literal("ToNumber"), cast_to: z.enum(["int", "float"]) })
-  .meta(
-    operationMeta({
-      description: "Changes value into number - float or int depending on configuration",
-      input_kind: ["string", "boolean", ...NUMBERS],
-      output_kind: NUMBERS,
-    }),
-  );
+export const ToNumberSchema = z.object({ type: z.literal("ToNumber"), cast_to: z.enum(["int", "float"]) }).meta(
+  operationMeta({
+    description: "Changes value into number - float or int depending on configuration",
+    input_kind: ["string", "boolean", ...NUMBERS],
+    output_kind: NUMBERS,
+  }),
+);
 
 export const NumberRoundSchema = z
   .object({ type: z.literal("NumberRound"), decimal_digits: int() })
@@ -170,39 +166,33 @@ export const NumericSequenceAggregateSchema = z
     }),
   );
 
-export const SequenceAggregateSchema = z
-  .object({ type: z.literal("SequenceAggregate"), mode: z.enum(["first", "last", "most_common", "least_common"]) })
-  .meta(
-    operationMeta({
-      description: "Aggregates sequence using generic aggregation methods - adjusted to majority data types",
-      input_kind: ["list_of_values"],
-      output_kind: ["*"],
-    }),
-  );
+export const SequenceAggregateSchema = z.object({ type: z.literal("SequenceAggregate"), mode: z.enum(["first", "last", "most_common", "least_common"]) }).meta(
+  operationMeta({
+    description: "Aggregates sequence using generic aggregation methods - adjusted to majority data types",
+    input_kind: ["list_of_values"],
+    output_kind: ["*"],
+  }),
+);
 
-export const SequenceLengthSchema = z
-  .object({ type: z.literal("SequenceLength") })
-  .meta(
-    operationMeta({
-      description: "Operation determines the length of input sequence",
-      input_kind: [...DETECTIONS, "list_of_values", "dictionary"],
-      output_kind: ["integer"],
-    }),
-  );
+export const SequenceLengthSchema = z.object({ type: z.literal("SequenceLength") }).meta(
+  operationMeta({
+    description: "Operation determines the length of input sequence",
+    input_kind: [...DETECTIONS, "list_of_values", "dictionary"],
+    output_kind: ["integer"],
+  }),
+);
 
 export const SequenceElementsCountSchema = z
   .object({ type: z.literal("SequenceElementsCount") })
   .meta(operationMeta({ description: "Operation counts unique elements of input sequence", input_kind: ["list_of_values"], output_kind: ["dictionary"] }));
 
-export const SequenceJoinSchema = z
-  .object({ type: z.literal("SequenceJoin"), separator: z.string().default(", ") })
-  .meta(
-    operationMeta({
-      description: "Joins elements of a sequence (each as Python str()) into one string",
-      input_kind: ["list_of_values"],
-      output_kind: ["string"],
-    }),
-  );
+export const SequenceJoinSchema = z.object({ type: z.literal("SequenceJoin"), separator: z.string().default(", ") }).meta(
+  operationMeta({
+    description: "Joins elements of a sequence (each as Python str()) into one string",
+    input_kind: ["list_of_values"],
+    output_kind: ["string"],
+  }),
+);
 
 // ---- dictionaries, timestamps, images -------------------------------------------------------
 
