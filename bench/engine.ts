@@ -66,7 +66,7 @@ console.log("sample result:", JSON.stringify(await compile(tenStepWorkflow({ typ
 const rounds = Number(args.rounds);
 
 if (args.against === undefined) {
-  const scenarios = scenariosOf(compile as Compile, "");
+  const scenarios = scenariosOf(compile, "");
   await measure(scenarios, rounds);
   scenarios.forEach(report);
   const [scalarRate, batchRate] = scenarios.map(rate);
@@ -77,7 +77,7 @@ if (args.against === undefined) {
 } else {
   const other = resolve(args.against);
   const library = (await import(pathToFileURL(resolve(other, "dist/index.js")).href)) as { compile: Compile };
-  const mine = scenariosOf(compile as Compile, " [this]");
+  const mine = scenariosOf(compile, " [this]");
   const theirs = scenariosOf(library.compile, " [against]");
   // interleaved, so each pair of rounds sees the same machine
   await measure(

@@ -166,5 +166,5 @@ export function defineBlock<P extends z.ZodObject, const O extends readonly Outp
   if (!definition.run && !definition.runBatch) {
     throw new TypeError(`block ${definition.manifest.type} defines neither run nor runBatch`);
   }
-  return definition as unknown as Block;
+  return definition;
 }

@@ -27,7 +27,7 @@ export function toJsonSchema(schema: z.ZodType): JsonSchema {
       ctx.jsonSchema.selected_element = SELECTED_ELEMENT[metadata.role];
       if (metadata.role !== "step") ctx.jsonSchema.kind = kindObjects(metadata.kinds);
     },
-  }) as JsonSchema;
+  });
 }
 
 /** The full step schema: `type` (id or alias), `name`, and the block's properties. */

@@ -36,7 +36,7 @@ export function validateSteps(steps: readonly StepDefinition[], registry: BlockR
       }
       continue;
     }
-    validated.push({ name: step.name, type: step.type, block, properties: result.data as Record<string, unknown> });
+    validated.push({ name: step.name, type: step.type, block, properties: result.data });
   }
   if (errors.length > 0) {
     throw new WorkflowSyntaxError(`Could not parse workflow definition. ${messages.join(" | ")}`, {

@@ -379,7 +379,7 @@ export class GuestVm {
         return text;
       });
       result.value.dispose();
-      return [parts[0]!, parts[1]!, parts[2]!];
+      return [parts[0], parts[1], parts[2]];
     } catch {
       return ["", "<the thrown value could not be described>", ""];
     } finally {

@@ -302,11 +302,11 @@ class OutputReader {
     const [buffer, offset, length] = [0, 1, 2].map((index) => ctx.getProp(view, index));
     view.dispose();
     try {
-      const start = ctx.getNumber(offset!);
-      const size = ctx.getNumber(length!);
+      const start = ctx.getNumber(offset);
+      const size = ctx.getNumber(length);
       this.budget.charge(size);
       this.guest.ensureHeap(size);
-      const heap = ctx.getArrayBuffer(buffer!);
+      const heap = ctx.getArrayBuffer(buffer);
       try {
         if (!(start >= 0 && size >= 0 && start + size <= heap.value.length)) {
           throw dataFailure(this.guest.phase(), path, "is a typed array whose buffer could not be read");
@@ -316,9 +316,9 @@ class OutputReader {
         heap.dispose();
       }
     } finally {
-      buffer!.dispose();
-      offset!.dispose();
-      length!.dispose();
+      buffer.dispose();
+      offset.dispose();
+      length.dispose();
     }
   }
 

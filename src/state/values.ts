@@ -46,7 +46,7 @@ export function decodeStateValue(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(decodeStateValue);
   if (typeof value !== "object" || value === null) return value;
   const record = value as Record<string, unknown>;
-  if (typeof record[DATE_TAG] === "string") return new Date(record[DATE_TAG] as string);
+  if (typeof record[DATE_TAG] === "string") return new Date(record[DATE_TAG]);
   const image = record[IMAGE_TAG] as EncodedImage[typeof IMAGE_TAG] | undefined;
   if (image && typeof image === "object") {
     const bytes = Buffer.from(image.rgb_base64, "base64");

@@ -40,7 +40,7 @@ function context(block: Block, index: number): StepContext<unknown> {
 
 /** Parses the step's properties as written, then substitutes what the selectors resolve to. */
 async function runBatch(block: Block, properties: Record<string, unknown>, resolved: Record<string, unknown>[]): Promise<Record<string, unknown>[]> {
-  const parsed = block.manifest.properties.parse(properties) as Record<string, unknown>;
+  const parsed = block.manifest.properties.parse(properties);
   const inputs = resolved.map((values) => ({ ...parsed, ...values }));
   return (await block.runBatch!(
     inputs,

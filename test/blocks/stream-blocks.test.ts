@@ -38,7 +38,7 @@ class StepHarness {
    * `resolved` what the engine substitutes for the selectors.
    */
   run(properties: Record<string, unknown>, resolved: Record<string, unknown> = {}): unknown {
-    const inputs = { ...(this.block.manifest.properties.parse(properties) as Record<string, unknown>), ...resolved };
+    const inputs = { ...(this.block.manifest.properties.parse(properties)), ...resolved };
     const ctx: StepContext<unknown> = {
       step: this.step,
       blockType: this.block.manifest.type,
@@ -259,7 +259,7 @@ describe("sightline/detect_outliers@v1 and sightline/detect_changes@v1", () => {
 
   it("declare their outputs and defaults", () => {
     expect(detectOutliersBlock.manifest.outputs.map((o) => o.name)).toEqual(["is_outlier", "score", "threshold", "warming_up", "in_event"]);
-    const outliers = detectOutliersBlock.manifest.properties.parse(definition) as Record<string, unknown>;
+    const outliers = detectOutliersBlock.manifest.properties.parse(definition);
     expect(outliers).toMatchObject({
       false_alarm_rate: null,
       minutes_per_false_alarm: null,
@@ -271,7 +271,7 @@ describe("sightline/detect_outliers@v1 and sightline/detect_changes@v1", () => {
       new_scene_after_frames: 150,
       min_threshold: 1e-6,
     });
-    const changes = detectChangesBlock.manifest.properties.parse(definition) as Record<string, unknown>;
+    const changes = detectChangesBlock.manifest.properties.parse(definition);
     expect(changes).toMatchObject({ cooldown_frames: 15, reference_frames: 10, new_scene_after_frames: 10 });
   });
 

@@ -27,9 +27,9 @@ function load(name: string): Definition {
 /** The sandbox for the definition's (single) custom step, as the engine would make it. */
 async function sandboxFor(definition: Definition): Promise<JavaScriptSandbox> {
   const [block] = definition.dynamic_blocks_definitions;
-  const step = definition.steps.find((candidate) => candidate.type === block!.manifest.block_type)!;
-  expect(block!.code.type).toBe("JavaScriptCode");
-  return JavaScriptSandbox.create({ code: block!.code, step: { name: step.name, blockType: step.type } });
+  const step = definition.steps.find((candidate) => candidate.type === block.manifest.block_type)!;
+  expect(block.code.type).toBe("JavaScriptCode");
+  return JavaScriptSandbox.create({ code: block.code, step: { name: step.name, blockType: step.type } });
 }
 
 describe("dynamic-block fixtures", () => {
@@ -72,6 +72,6 @@ describe("dynamic-block fixtures", () => {
       dynamic_blocks_definitions: definition.dynamic_blocks_definitions.map(({ code: _code, ...rest }) => rest),
     });
     expect(withoutCode(ours)).toEqual(withoutCode(upstream));
-    expect(upstream.dynamic_blocks_definitions[0]!.code.type).toBe("PythonCode");
+    expect(upstream.dynamic_blocks_definitions[0].code.type).toBe("PythonCode");
   });
 });

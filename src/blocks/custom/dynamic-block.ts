@@ -175,7 +175,7 @@ export function buildDynamicBlock(definition: DynamicBlockDefinition, options: D
     runBatch: async (elements, contexts) => {
       const inputs: Record<string, unknown> = { ...(elements[0] as Record<string, unknown>) };
       for (const name of batchParameters) inputs[name] = elements.map((element) => (element as Record<string, unknown>)[name]);
-      const output = await call(inputs, contexts[0] as StepContext<unknown>);
+      const output = await call(inputs, contexts[0]);
       if (!Array.isArray(output) || output.length !== elements.length) {
         throw new Error(
           `a block with accepts_batch_input must return a list of ${elements.length} results, got ${Array.isArray(output) ? `${output.length}` : typeof output}`,

@@ -42,7 +42,7 @@ export function pythonTypeName(value: unknown): string {
   if (value instanceof Uint8Array) return "bytes";
   if (value instanceof WorkflowImage) return "WorkflowImageData";
   if (isDict(value)) return "dict";
-  return (value as object).constructor?.name ?? "object";
+  return (value).constructor?.name ?? "object";
 }
 
 /** Python's `bool(value)`: note that `nan` is truthy and empty containers are falsy. */

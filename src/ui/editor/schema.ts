@@ -103,7 +103,7 @@ function bound(value: unknown): number | undefined {
 }
 
 function literalOf(option: JsonSchema, root: JsonSchema): LiteralModel {
-  if (Array.isArray(option.enum) && option.enum.every((value) => typeof value === "string")) return { type: "enum", options: option.enum as string[] };
+  if (Array.isArray(option.enum) && option.enum.every((value) => typeof value === "string")) return { type: "enum", options: option.enum };
   if (option.type === "number" || option.type === "integer") {
     const minimum = bound(option.minimum) ?? bound(option.exclusiveMinimum);
     const maximum = bound(option.maximum);
