@@ -70,6 +70,7 @@ function describeInner(inner: unknown): { type: string; message: string } | null
   if (inner === undefined || inner === null) return null;
   if (inner instanceof WorkflowError) return { type: inner.errorType, message: inner.message };
   if (inner instanceof Error) return { type: inner.name || "Error", message: inner.message };
+  // eslint-disable-next-line @typescript-eslint/no-base-to-string -- a thrown non-Error, shown as JavaScript shows it
   return { type: typeof inner, message: String(inner) };
 }
 

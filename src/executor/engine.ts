@@ -90,7 +90,7 @@ export class WorkflowEngine {
     this.preparing ??= (async () => {
       await Promise.all(
         this.plan.steps
-          .filter((step) => step.block.prepare)
+          .filter((step) => step.block.prepare !== undefined)
           .map((step) => step.block.prepare!({ name: step.name, blockType: step.block.manifest.type }, this.services)),
       );
     })();
@@ -142,7 +142,7 @@ export class WorkflowEngine {
     this.closed = true;
     await this.preparing?.catch(() => undefined);
     const blocks = new Set(this.plan.steps.map((step) => step.block));
-    await Promise.allSettled([...blocks].filter((block) => block.dispose).map((block) => block.dispose!()));
+    await Promise.allSettled([...blocks].filter((block) => block.dispose !== undefined).map((block) => block.dispose!()));
     if (this.ownsServices) await this.services.close();
   }
 

@@ -247,7 +247,7 @@ class ElementContext implements StepContext<unknown> {
 
   get state(): unknown {
     const spec = this.compiled.block.state;
-    return spec && this.key !== null ? this.scope.states.get(this.step, this.key, spec.initial) : undefined;
+    return spec && this.key !== null ? this.scope.states.get(this.step, this.key, () => spec.initial()) : undefined;
   }
 
   set state(value: unknown) {

@@ -132,7 +132,7 @@ export function parseVideoMetadata(raw: unknown): VideoMetadata {
     frame_timestamp: timestamp,
     fps: optionalNumber("fps"),
     measured_fps: optionalNumber("measured_fps"),
-    comes_from_video_file: (fromFile) ?? null,
+    comes_from_video_file: fromFile ?? null,
   };
 }
 

@@ -14,7 +14,7 @@ export interface EmbeddingItem {
 
 /** One embedding per item: a text embedding for a string, an image embedding otherwise. */
 export async function embedItems(runtime: ModelRuntime, family: string, items: readonly EmbeddingItem[]): Promise<number[][]> {
-  const results: number[][] = new Array(items.length);
+  const results = new Array<number[]>(items.length);
   await Promise.all(
     groupByVersion(family, items).map(async ({ request, indices }) => {
       const images = indices.filter((i) => typeof items[i].data !== "string");
@@ -44,7 +44,7 @@ export interface ComparisonItem {
 
 /** Per item, the cosine similarity of the image's embedding to each text's, in the texts' order. */
 export async function compareImagesToTexts(runtime: ModelRuntime, family: string, items: readonly ComparisonItem[]): Promise<number[][]> {
-  const results: number[][] = new Array(items.length);
+  const results = new Array<number[]>(items.length);
   await Promise.all(
     groupByVersion(family, items).map(async ({ request, indices }) => {
       const prompts = [...new Set(indices.flatMap((i) => items[i].texts))];

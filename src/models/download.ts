@@ -55,7 +55,7 @@ export async function downloadFile(url: string, destination: string, options: Do
   try {
     report(false);
     try {
-      for await (const chunk of response.body) {
+      for await (const chunk of response.body as AsyncIterable<Uint8Array>) {
         await file.write(chunk);
         bytesDone += chunk.byteLength;
         report(false);

@@ -63,13 +63,13 @@ export type HeapProbe = (bytes: number) => boolean;
 
 export function heapProbe(module: QuickJSWASMModule): HeapProbe {
   const emscripten = (module as unknown as { module?: { _malloc?: unknown; _free?: unknown } }).module;
-  const malloc = emscripten?._malloc;
-  const free = emscripten?._free;
+  const malloc = emscripten?._malloc as ((bytes: number) => number) | undefined;
+  const free = emscripten?._free as ((pointer: number) => void) | undefined;
   if (typeof malloc !== "function" || typeof free !== "function") {
     throw new Error("quickjs-emscripten no longer exposes its Emscripten module's malloc/free; the sandbox needs them");
   }
   return (bytes) => {
-    const pointer = malloc(bytes) as number;
+    const pointer = malloc(bytes);
     if (pointer === 0) return false;
     free(pointer);
     return true;

@@ -13,7 +13,8 @@ function refuse(path: string, problem: string): never {
 }
 
 function describeObject(value: object): string {
-  const name = Object.getPrototypeOf(value)?.constructor?.name;
+  const prototype = Object.getPrototypeOf(value) as { constructor?: { name?: unknown } } | null;
+  const name = prototype?.constructor?.name;
   return typeof name === "string" && name !== "" ? `a ${name}` : "an object with a custom prototype";
 }
 
@@ -60,7 +61,7 @@ function toWire(value: unknown, path: string, depth: number, ancestors: Set<obje
     if (Array.isArray(value)) {
       return { t: "array", items: value.map((item, index) => toWire(item, childPath(path, index), depth + 1, ancestors, images)) };
     }
-    const prototype = Object.getPrototypeOf(value);
+    const prototype: unknown = Object.getPrototypeOf(value);
     if (prototype !== Object.prototype && prototype !== null) {
       return refuse(path, `is ${describeObject(value)}; only plain objects, arrays, Dates, typed arrays and images can enter the sandbox`);
     }

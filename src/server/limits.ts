@@ -66,7 +66,7 @@ export class ConcurrencyLimiter {
         onAbort: () => {
           const index = this.queue.indexOf(waiter);
           if (index >= 0) this.queue.splice(index, 1);
-          reject(signal.reason);
+          reject(abortReason(signal));
         },
       };
       signal.addEventListener("abort", waiter.onAbort, { once: true });
@@ -82,13 +82,19 @@ export class ConcurrencyLimiter {
   }
 }
 
+/** Why a signal aborted, as an Error (a signal may be aborted with any value). */
+function abortReason(signal: AbortSignal): Error {
+  const reason: unknown = signal.reason;
+  return reason instanceof Error ? reason : new Error(String(reason));
+}
+
 /** Settles with `work`, or rejects with the signal's reason as soon as it aborts (whatever `work` is still doing). */
 export function raceAbort<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
   // The loser must not become an unhandled rejection.
   work.catch(() => undefined);
-  if (signal.aborted) return Promise.reject(signal.reason);
+  if (signal.aborted) return Promise.reject(abortReason(signal));
   return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
+    const onAbort = () => reject(abortReason(signal));
     signal.addEventListener("abort", onAbort, { once: true });
     work.then(
       (value) => {
@@ -97,6 +103,7 @@ export function raceAbort<T>(work: Promise<T>, signal: AbortSignal): Promise<T> 
       },
       (error: unknown) => {
         signal.removeEventListener("abort", onAbort);
+        // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- work's own rejection, passed on unchanged
         reject(error);
       },
     );

@@ -150,14 +150,14 @@ export class SessionStore {
 
   /** Forgets the session; a request still running on it finishes first, then the engine is closed. */
   delete(id: string): void {
-    this.drop(this.get(id));
+    void this.drop(this.get(id));
   }
 
   /** Drops sessions idle for longer than the TTL (never one with a request in flight). */
   sweep(): void {
     const now = this.now();
     for (const session of this.sessions.values()) {
-      if (session.inFlight === 0 && now - session.lastUsedAt > this.options.ttlMs) this.drop(session);
+      if (session.inFlight === 0 && now - session.lastUsedAt > this.options.ttlMs) void this.drop(session);
     }
   }
 

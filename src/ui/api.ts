@@ -55,7 +55,7 @@ export class ApiClient {
     }
     const response = await fetch(path, { method, headers, body: payload, signal });
     const text = await response.text();
-    let parsed: unknown = null;
+    let parsed: unknown;
     try {
       parsed = text ? JSON.parse(text) : null;
     } catch {

@@ -146,7 +146,7 @@ export class FfmpegProcess {
       detached: process.platform !== "win32",
     });
     this.stdout = this.child.stdout as Readable;
-    this.stdin = options.stdin ? (this.child.stdin) : null;
+    this.stdin = options.stdin ? this.child.stdin : null;
     // An encoder that dies makes writes fail with EPIPE; the exit status reports it instead.
     this.stdin?.on("error", () => undefined);
     let partial = "";

@@ -38,7 +38,7 @@ class StepHarness {
    * `resolved` what the engine substitutes for the selectors.
    */
   run(properties: Record<string, unknown>, resolved: Record<string, unknown> = {}): unknown {
-    const inputs = { ...(this.block.manifest.properties.parse(properties)), ...resolved };
+    const inputs = { ...this.block.manifest.properties.parse(properties), ...resolved };
     const ctx: StepContext<unknown> = {
       step: this.step,
       blockType: this.block.manifest.type,

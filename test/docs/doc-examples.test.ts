@@ -80,7 +80,7 @@ class DocSession {
   }
 
   async close(): Promise<void> {
-    await Promise.all([...this.workflows.values()].map((workflow) => workflow.engine?.close()));
+    await Promise.all([...this.workflows.values()].flatMap((workflow) => (workflow.engine ? [workflow.engine.close()] : [])));
     await Promise.all([...this.servers.values()].map((server) => server.close()));
     rmSync(this.cwd, { recursive: true, force: true });
   }
@@ -90,7 +90,7 @@ function parseJson(block: DocBlock): unknown {
   try {
     return JSON.parse(block.body) as unknown;
   } catch (error) {
-    throw new Error(`${where(block)}: the block is not valid JSON: ${(error as Error).message}`);
+    throw new Error(`${where(block)}: the block is not valid JSON: ${(error as Error).message}`, { cause: error });
   }
 }
 

@@ -18,7 +18,7 @@ const add = defineBlock({
     outputs: [{ name: "sum", kinds: ["float"] }],
   },
   run({ a, b }) {
-    return { sum: (a) + (b) };
+    return { sum: a + b };
   },
 });
 
@@ -113,7 +113,7 @@ const batchSum = defineBlock({
   },
   runBatch(inputs) {
     trace.push(`batch of ${inputs.length}`);
-    return inputs.map(({ value }) => ({ doubled: (value) * 2 }));
+    return inputs.map(({ value }) => ({ doubled: value * 2 }));
   },
 });
 

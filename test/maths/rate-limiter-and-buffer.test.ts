@@ -80,10 +80,10 @@ describe("buffer", () => {
   });
 
   it("returns a new list every frame: an earlier output is not changed by later frames", () => {
-    let buffer: number[] = [];
-    buffer = pushNewestFirst(buffer, 1, 2);
+    const buffer = pushNewestFirst([], 1, 2);
     const first = bufferOutput(buffer, 2, false);
-    buffer = pushNewestFirst(buffer, 2, 2);
+    const later = pushNewestFirst(buffer, 2, 2);
+    expect(bufferOutput(later, 2, false)).toEqual([2, 1]);
     expect(first).toEqual([1]);
   });
 });

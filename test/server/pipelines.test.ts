@@ -352,7 +352,8 @@ describe("GET /inference_pipelines/{id}/events", () => {
       resumed ??= call(server.url, "POST", `/inference_pipelines/${id}/resume`);
       return event.event === "end";
     });
-    await resumed;
+    // set inside the callback, which TypeScript's narrowing does not see
+    await (resumed as Promise<unknown> | null);
     expect(status).toBe(200);
     expect(contentType).toMatch(/^text\/event-stream/);
     expect(events[0].event).toBe("status");
@@ -406,7 +407,8 @@ describe("GET /inference_pipelines/{id}/events", () => {
       resumed ??= call(server.url, "POST", `/inference_pipelines/${id}/resume`);
       return event.event === "end";
     });
-    await resumed;
+    // set inside the callback, which TypeScript's narrowing does not see
+    await (resumed as Promise<unknown> | null);
     expect(events.at(-1)).toEqual({ event: "end", data: { state: "finished" } });
     const frames = events.filter((event) => event.event === "frame").map((event) => event.data as Frame);
     expect(frames.map((frame) => frame.frame_number)).toEqual(Array.from({ length: 30 }, (_, i) => i + 1));

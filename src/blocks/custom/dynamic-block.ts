@@ -39,7 +39,7 @@ function propertySchema(blockType: string, name: string, input: DynamicInputDefi
     const kinds = kindsFor(input, selectorType, selectorType.endsWith("image") ? ["image"] : ["*"]);
     for (const kind of kinds) {
       if (!isKnownKind(kind)) {
-        throw new DynamicBlockError(`Dynamic block "${blockType}", input "${name}": unknown kind "${kind}".`, { context: CONTEXT });
+        throw new DynamicBlockError(`Dynamic block "${blockType}", input "${name}": unknown kind "${String(kind)}".`, { context: CONTEXT });
       }
     }
     options.push(selectorType === "input_image" ? imageInputSelector() : selector(kinds));
@@ -72,6 +72,7 @@ function checkSupported(definition: DynamicBlockDefinition): void {
  */
 function checkSyntax(blockType: string, field: string, code: string): void {
   try {
+    // eslint-disable-next-line @typescript-eslint/no-implied-eval -- parsing only: the function is never called
     new Function(code);
   } catch (error) {
     throw new DynamicBlockCodeError(`Dynamic block "${blockType}": ${field} does not parse: ${(error as Error).message}`, {

@@ -23,7 +23,7 @@ export interface OperationBuildContext {
   /** Whether a number reaching this operation is known to be a Python float (see `pythonStr`). */
   readonly inputIsFloat: boolean;
   /** Compiles a nested chain (e.g. `SequenceApply.operations`). */
-  compileChain(operations: readonly Operation[], location: string): (value: unknown, globals?: QueryGlobals) => unknown;
+  compileChain: (operations: readonly Operation[], location: string) => (value: unknown, globals?: QueryGlobals) => unknown;
 }
 
 export type OperationBuilder<T extends OperationType> = (definition: OperationOf<T>, context: OperationBuildContext) => CompiledOperation;

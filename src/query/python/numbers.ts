@@ -99,7 +99,7 @@ export function pythonMultiply(value: unknown, other: number): unknown {
   if (typeof value === "string" || Array.isArray(value)) {
     if (!isPythonInt(other)) throw pyTypeError(`can't multiply sequence by non-int of type '${pythonTypeName(other)}'`);
     const times = Math.max(0, other);
-    return typeof value === "string" ? value.repeat(times) : Array.from({ length: times }, () => value).flat();
+    return typeof value === "string" ? value.repeat(times) : Array.from({ length: times }, (): unknown[] => value).flat();
   }
   throw unsupportedOperands("*", value, other);
 }

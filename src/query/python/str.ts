@@ -158,5 +158,7 @@ export function pythonStr(value: unknown, isFloat = false): string {
     }
     return `${text}}`;
   }
+  // Any other object: JavaScript's own text for it (Python would print an address, meaningless here).
+  // eslint-disable-next-line @typescript-eslint/no-base-to-string
   return String(value);
 }

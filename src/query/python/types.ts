@@ -14,7 +14,7 @@ export type PyDict = Record<string, unknown>;
 
 export function isDict(value: unknown): value is PyDict {
   if (typeof value !== "object" || value === null) return false;
-  const prototype = Object.getPrototypeOf(value);
+  const prototype: unknown = Object.getPrototypeOf(value);
   return prototype === Object.prototype || prototype === null;
 }
 
@@ -42,7 +42,7 @@ export function pythonTypeName(value: unknown): string {
   if (value instanceof Uint8Array) return "bytes";
   if (value instanceof WorkflowImage) return "WorkflowImageData";
   if (isDict(value)) return "dict";
-  return (value).constructor?.name ?? "object";
+  return value.constructor?.name ?? "object";
 }
 
 /** Python's `bool(value)`: note that `nan` is truthy and empty containers are falsy. */

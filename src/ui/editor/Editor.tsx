@@ -152,7 +152,11 @@ function Canvas({ definition, update, catalogue, validation, selected, select, d
   const onEdgesChange = useCallback((changes: EdgeChange<FlowEdge>[]) => {
     setSelectedEdges((current) => {
       const next = new Set(current);
-      for (const change of changes) if (change.type === "select") change.selected ? next.add(change.id) : next.delete(change.id);
+      for (const change of changes) {
+        if (change.type !== "select") continue;
+        if (change.selected) next.add(change.id);
+        else next.delete(change.id);
+      }
       return next;
     });
   }, []);

@@ -178,7 +178,7 @@ function InputInspector({
               rows={2}
               onCommit={(value) => {
                 const { default_value: _previous, ...rest } = input;
-                replace(value === undefined ? (rest) : { ...input, default_value: value });
+                replace(value === undefined ? rest : { ...input, default_value: value });
               }}
             />
           )}

@@ -39,7 +39,7 @@ function plugInto(step: StepDefinition, property: string, selector: Selector, co
   const text = formatSelector(selector);
   const current = step[property];
   if (container === "list") {
-    const list = Array.isArray(current) ? current : [];
+    const list: unknown[] = Array.isArray(current) ? current : [];
     return list.includes(text) ? step : { ...step, [property]: [...list, text] };
   }
   if (container === "dict") {
@@ -89,8 +89,9 @@ function removeAt(value: unknown, path: PathKey[]): unknown {
   if (path.length === 0) return undefined;
   const [key, ...rest] = path;
   if (Array.isArray(value) && typeof key === "number") {
-    const inner = removeAt(value[key], rest);
-    return inner === undefined ? value.filter((_, index) => index !== key) : value.map((item, index) => (index === key ? inner : item));
+    const list = value as unknown[];
+    const inner = removeAt(list[key], rest);
+    return inner === undefined ? list.filter((_, index) => index !== key) : list.map((item, index) => (index === key ? inner : item));
   }
   if (isJsonObject(value) && typeof key === "string") {
     const inner = removeAt(value[key], rest);

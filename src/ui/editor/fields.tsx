@@ -217,8 +217,10 @@ function NumberInput({
 }) {
   const [text, setText] = useState(value === undefined ? "" : String(value));
   useEffect(() => {
-    // Only an outside change of the value resets the text.
+    // Only an outside change of the value resets the text; with `text` as a dependency it would
+    // also undo what the user is typing ("1e" is no number yet).
     if (numberOrUndefined(text) !== value) setText(value === undefined ? "" : String(value));
+    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [value]);
   return (
     <input
@@ -270,7 +272,7 @@ function SelectorControl({ id, value, options, onChange, describedBy, invalid }:
 
 /** A list of selectors (e.g. the images of a grid): one picker per item, and one more to add. */
 function SelectorListControl({ id, value, options, onChange, describedBy, invalid }: SelectorControlProps) {
-  const items = Array.isArray(value) ? value : [];
+  const items: unknown[] = Array.isArray(value) ? value : [];
   const update = (next: unknown[]) => onChange(next.length === 0 ? undefined : next);
   return (
     <div className="selector-list" id={id} role="group" aria-labelledby={`${id}-label`} aria-describedby={describedBy} aria-invalid={invalid}>

@@ -31,7 +31,7 @@ export interface VideoOutputSpec {
 
 export interface ResultSinksOptions {
   /** The engine's output serialiser (one frame's outputs → JSON-ready value). */
-  serialise: (outputs: Record<string, unknown>) => unknown | Promise<unknown>;
+  serialise: (outputs: Record<string, unknown>) => unknown;
   /** Where lines are printed; default `process.stdout`, null for none. */
   stdout?: Writable | null;
   /** Folder for image files and `results.jsonl`. */
@@ -163,6 +163,6 @@ export class ResultSinks {
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   if (typeof value !== "object" || value === null) return false;
-  const prototype = Object.getPrototypeOf(value);
+  const prototype: unknown = Object.getPrototypeOf(value);
   return prototype === Object.prototype || prototype === null;
 }

@@ -15,9 +15,19 @@ import { ModelError } from "../../errors.js";
 import type { TextTokenizer } from "../../family.js";
 import { isJsonObject } from "../../../definition/json.js";
 
+/**
+ * The part of @huggingface/tokenizers' `Tokenizer` used here. Its published declarations import
+ * their own modules without file extensions, which a NodeNext project cannot resolve, so the
+ * class arrives untyped; this states what we rely on.
+ */
+interface BpeTokenizer {
+  encode(text: string): { ids: number[] };
+  token_to_id(token: string): number | undefined | null;
+}
+
 export class ClipTokenizer implements TextTokenizer {
   constructor(
-    private readonly tokenizer: Tokenizer,
+    private readonly tokenizer: BpeTokenizer,
     readonly maxLength: number,
     readonly endId: number,
     readonly padId: number,
@@ -29,9 +39,9 @@ export class ClipTokenizer implements TextTokenizer {
    */
   static fromFiles(tokenizerJson: unknown, tokenizerConfig: unknown, contextLength: number | null, where: string): ClipTokenizer {
     if (!isJsonObject(tokenizerJson) || !isJsonObject(tokenizerConfig)) throw new ModelError(`${where}: tokenizer files must be JSON objects`);
-    let tokenizer: Tokenizer;
+    let tokenizer: BpeTokenizer;
     try {
-      tokenizer = new Tokenizer(tokenizerJson, tokenizerConfig);
+      tokenizer = new (Tokenizer as new (json: object, config: object) => BpeTokenizer)(tokenizerJson, tokenizerConfig);
     } catch (error) {
       throw new ModelError(`${where}: cannot read tokenizer.json: ${(error as Error).message}`);
     }
