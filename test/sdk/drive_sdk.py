@@ -8,6 +8,7 @@ key — plus the methods that need Roboflow's cloud, and prints one JSON object:
 returned (or the error it raised), for the TypeScript test to check. It asserts nothing itself.
 """
 
+import asyncio
 import base64
 import json
 import sys
@@ -108,6 +109,10 @@ def supported_methods(client, forms, transport):
     out["compare_image_to_texts"] = sdk(client.clip_compare, subject=forms["path"], prompt=["a photo of a cat", "a photo of a dog"])
     out["compare_text_to_image"] = sdk(client.clip_compare, subject="a photo of a cat", subject_type="text", prompt=forms["path"], prompt_type="image")
     out["compare_named"] = sdk(client.clip_compare, subject=forms["path"], prompt={"cat": "a photo of a cat", "dog": "a photo of a dog"})
+    # The same through aiohttp.
+    out["clip_image_async"] = sdk(lambda: asyncio.run(client.get_clip_image_embeddings_async(forms["path"])))
+    out["clip_text_async"] = sdk(lambda: asyncio.run(client.get_clip_text_embeddings_async("a photo of a cat")))
+    out["compare_async"] = sdk(lambda: asyncio.run(client.clip_compare_async(subject=forms["path"], prompt=["a photo of a cat", "a photo of a dog"])))
 
     workflow = CONFIG["clip_workflow"]
     images = [forms[form] for form in ("numpy", "pil", "path", "url", "base64")]

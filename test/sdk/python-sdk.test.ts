@@ -97,6 +97,9 @@ interface Supported {
   compare_image_to_texts: Outcome<Comparison<number[]>>;
   compare_text_to_image: Outcome<Comparison<number[]>>;
   compare_named: Outcome<Comparison<Record<string, number>>>;
+  clip_image_async: Outcome<Embeddings>;
+  clip_text_async: Outcome<Embeddings>;
+  compare_async: Outcome<Comparison<number[]>>;
   run_workflow_forms: Outcome<Array<{ embedding: number[] }>>;
   infer_from_workflow: Outcome<Array<{ embedding: number[] }>>;
   session: Array<Outcome<Array<{ last_two: number[] }>>>;
@@ -252,6 +255,12 @@ function checkSupportedMethods(transport: () => Supported): void {
     expectClose([named.cat, named.dog], [cat, dog]);
   });
 
+  it("the _async forms of the CLIP methods (aiohttp) answer the same", () => {
+    expectClose(ok(transport().clip_image_async).embeddings[0], expected.image);
+    expectClose(ok(transport().clip_text_async).embeddings[0], expected.cat);
+    expectClose(ok(transport().compare_async).similarity, ok(transport().compare_image_to_texts).similarity);
+  });
+
   it("run_workflow with a specification and every image form; infer_from_workflow", () => {
     const [numpy, pil, path, url, base64] = ok(transport().run_workflow_forms).map((result) => result.embedding);
     // path, URL and base64 carry the file's own bytes; numpy and PIL images are encoded by the SDK, as for its CLIP calls.
@@ -381,8 +390,8 @@ describe("Roboflow's Python SDK against `sightline serve --api-key`", () => {
   });
 
   it("made every call it reports", () => {
-    // 13 calls per transport, 9 on its pipeline plus the consume polls (how many varies); 4 cloud-only calls, 4 key checks.
+    // 16 calls per transport, 9 on its pipeline plus the consume polls (how many varies); 4 cloud-only calls, 4 key checks.
     const polls = Object.values(result.transports).reduce((sum, calls) => sum + calls.pipeline.consume_calls, 0);
-    expect(result.calls).toBe(2 * (13 + 9) + polls + 4 + 4);
+    expect(result.calls).toBe(2 * (16 + 9) + polls + 4 + 4);
   });
 });
