@@ -25,7 +25,22 @@ const LAYERS = {
   blocks: ["block-api", "definition", "errors", "images", "kinds", "maths", "models", "query", "sandbox"],
   // I/O at the edges
   video: ["definition", "errors", "executor", "images", "wasm", "library"],
-  server: ["block-api", "blocks", "compiler", "definition", "describe", "errors", "executor", "images", "kinds", "models", "state", "video", "library"],
+  server: [
+    "block-api",
+    "blocks",
+    "compiler",
+    "definition",
+    "describe",
+    "errors",
+    "executor",
+    "images",
+    "kinds",
+    "maths",
+    "models",
+    "state",
+    "video",
+    "library",
+  ],
   cli: ["block-api", "blocks", "compiler", "definition", "describe", "errors", "executor", "images", "kinds", "models", "server", "state", "video", "library"],
   // the browser bundle: types from the server side, and the Node-free foundations
   ui: ["definition", "errors", "kinds", "block-api", "describe", "server", "video"],

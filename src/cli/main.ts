@@ -235,7 +235,11 @@ addModelOptions(
     .option("--max-upload-mb <n>", "largest upload, MiB", positiveNumber, SERVE_DEFAULTS.maxUploadMb)
     .option("--max-uploads <n>", "uploads held at most", positiveInteger, SERVE_DEFAULTS.maxUploads)
     .option("--no-custom-blocks", "refuse workflows with custom JavaScript blocks (dynamic_blocks_definitions)")
-    .addOption(new Option("--log-level <level>", "request log level").choices(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).default("warn")),
+    .addOption(
+      new Option("--log-level <level>", "log level: info logs pipelines starting, failing and ending; debug adds every request")
+        .choices(["trace", "debug", "info", "warn", "error", "fatal", "silent"])
+        .default(SERVE_DEFAULTS.logLevel),
+    ),
 ).action(async (options: ServeOptions) => {
   process.exitCode = await serveCommand(options);
 });

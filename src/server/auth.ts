@@ -1,11 +1,13 @@
 /**
- * API keys. Clients of upstream's server send theirs as `Authorization: Bearer <key>` or as
- * `api_key` in the JSON body; `?api_key=` is accepted too (upstream's validate route uses it, and
- * a browser's EventSource cannot set headers). Keys in URLs end up in access logs: prefer the
- * header.
+ * API keys (docs/reference/http.md#authentication). Clients of upstream's server send theirs as
+ * `Authorization: Bearer <key>` or as `api_key` in the JSON body — on GET requests too, which is
+ * why the server parses GET bodies; `?api_key=` is accepted too (upstream's validate route uses
+ * it, and a browser's EventSource cannot set headers). Keys in URLs end up in access logs: prefer
+ * the header.
  */
 import { createHash, timingSafeEqual } from "node:crypto";
 import type { FastifyRequest } from "fastify";
+import { unauthorized } from "./errors.js";
 
 /** The key a request presents, from the header, the body or the query, in that order. */
 export function presentedApiKey(request: FastifyRequest): string | undefined {
@@ -30,4 +32,11 @@ export function apiKeyMatches(expected: string, presented: string | undefined): 
   const a = createHash("sha256").update(expected).digest();
   const b = createHash("sha256").update(presented).digest();
   return timingSafeEqual(a, b);
+}
+
+/** Throws 401 unless the request presents `expected`; a missing key and a wrong one get different messages. */
+export function requireApiKey(expected: string, request: FastifyRequest): void {
+  const presented = presentedApiKey(request);
+  if (presented === undefined) throw unauthorized("missing");
+  if (!apiKeyMatches(expected, presented)) throw unauthorized("wrong");
 }

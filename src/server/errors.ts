@@ -33,13 +33,13 @@ export class HttpError extends WorkflowError {
   }
 }
 
-export function unauthorized(): HttpError {
-  return new HttpError(
-    401,
-    "Unauthorized",
-    "This server requires an API key: send it as `Authorization: Bearer <key>`, as `api_key` in the JSON body, or as the `api_key` query parameter.",
-    { context: "request_authorisation" },
-  );
+/** 401; `wrong`: a key was presented and is not the server's. */
+export function unauthorized(reason: "missing" | "wrong"): HttpError {
+  const message =
+    reason === "missing"
+      ? "This server requires an API key: send it as `Authorization: Bearer <key>`, as `api_key` in the JSON body, or as the `api_key` query parameter."
+      : "The API key presented is not this server's (the one `sightline serve` was started with: --api-key or SIGHTLINE_API_KEY). Check the key your client sends.";
+  return new HttpError(401, "Unauthorized", message, { context: "request_authorisation" });
 }
 
 /** Upstream's `MissingApiKeyError` (400), raised by routes that insist on a key even on an open server. */

@@ -1,8 +1,8 @@
 /**
  * The HTTP server (`sightline serve`): upstream's workflow routes
- * (docs/reference/http.md#workflow-routes), stateful sessions, stream pipelines with live events,
- * uploads, and Prometheus metrics — one fastify app on one shared `Services`, so every request,
- * session and pipeline uses the same loaded models.
+ * (docs/reference/http.md#workflow-routes), its CLIP routes and `/info`, stateful sessions, stream
+ * pipelines with live events, uploads, and Prometheus metrics — one fastify app on one shared
+ * `Services`, so every request, session and pipeline uses the same loaded models.
  *
  * ```ts
  * const server = createServer({ apiKey: "secret" });
@@ -14,17 +14,24 @@
  * Every failure answers with upstream's error body (`toErrorBody`,
  * docs/reference/errors.md#the-error-body) and status (`httpStatusOf`); a block that throws fails
  * its request with 500 and never the process.
+ *
+ * GET requests may carry a JSON body, as upstream's server reads them: Roboflow's Python SDK
+ * sends `api_key` (and `excluded_fields`) that way to list pipelines, read their status and
+ * consume their results.
  */
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from "fastify";
+import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from "fastify";
 import type { BlockRegistry } from "../block-api/index.js";
 import { Services } from "../block-api/index.js";
 import type { DynamicBlockFactory } from "../compiler/index.js";
-import { httpStatusOf, toErrorBody, WorkflowError } from "../errors/index.js";
+import { httpStatusOf, toErrorBody, WorkflowError, type WorkflowErrorBody } from "../errors/index.js";
 import { getDefaultRegistry } from "../index.js";
-import { apiKeyMatches, presentedApiKey } from "./auth.js";
+import { requireApiKey } from "./auth.js";
+import { registerClipRoutes } from "./clip.js";
 import type { ServerContext, ServerLimits } from "./context.js";
 import { EngineFactory } from "./engines.js";
-import { HttpError, notFound, unauthorized } from "./errors.js";
+import { HttpError, notFound } from "./errors.js";
+import { registerHostedModelRoutes } from "./hosted-models.js";
+import { INFO_ROUTE, registerInfoRoute } from "./info.js";
 import { ConcurrencyLimiter } from "./limits.js";
 import { registerMetricsRoutes, ServerMetrics } from "./metrics.js";
 import { PipelineManager } from "./pipeline-manager.js";
@@ -68,7 +75,7 @@ export interface ServerOptions {
   maxUploads?: number;
   /** Parent folder of the uploads' temporary folder (default the OS temporary folder). */
   uploadDir?: string;
-  /** fastify's logger option (default off). */
+  /** fastify's logger option (default off). At info: pipelines starting, failing and ending; at debug: every request. */
   logger?: FastifyServerOptions["logger"];
   /** Clock for session expiry (tests). */
   now?: () => number;
@@ -112,6 +119,13 @@ export function createServer(options: ServerOptions = {}): SightlineServer {
     sseHeartbeatMs: options.sseHeartbeatMs ?? defaults.sseHeartbeatMs,
   };
   const services = options.services ?? new Services();
+  const app = Fastify({
+    bodyLimit: limits.maxBodyBytes,
+    logger: options.logger ?? false,
+    logController: new RequestLogController(),
+    // Session ids may be 128 characters long, more than fastify's default path-parameter limit.
+    routerOptions: { maxParamLength: 256 },
+  });
   const engines = new EngineFactory(options.registry ?? getDefaultRegistry(), options.dynamicBlocks, services);
   const metrics = new ServerMetrics();
   const sessionTtlMs = options.sessionTtlMs ?? defaults.sessionTtlMs;
@@ -130,6 +144,7 @@ export function createServer(options: ServerOptions = {}): SightlineServer {
       engines,
       maxPipelines: options.maxPipelines ?? defaults.maxPipelines,
       onFrameError: (error) => metrics.countStepError(error, "pipeline"),
+      log: app.log,
     }),
     uploads: new UploadStore({
       maxBytes: options.maxUploadBytes ?? defaults.maxUploadBytes,
@@ -138,14 +153,14 @@ export function createServer(options: ServerOptions = {}): SightlineServer {
     }),
   };
 
-  // Session ids may be 128 characters long, more than fastify's default path-parameter limit.
-  const app = Fastify({ bodyLimit: limits.maxBodyBytes, logger: options.logger ?? false, routerOptions: { maxParamLength: 256 } });
+  // Before any route is registered: routes take the body handling their method has then.
+  app.addHttpMethod("GET", { hasBody: true, overrideExisting: true });
   installJsonParser(app);
   installErrorHandling(app, limits);
   if (limits.apiKey !== null) {
     const key = limits.apiKey;
     app.addHook("preHandler", async (request) => {
-      if (!apiKeyMatches(key, presentedApiKey(request))) throw unauthorized();
+      if (request.routeOptions.url !== INFO_ROUTE) requireApiKey(key, request);
     });
   }
   app.addHook("onResponse", async (request, reply) => {
@@ -153,7 +168,10 @@ export function createServer(options: ServerOptions = {}): SightlineServer {
   });
 
   registerUiRoutes(app, { dir: options.uiDir }); // before the API routes, whose paths it must not shadow
+  registerInfoRoute(app);
   registerWorkflowRoutes(app, context);
+  registerClipRoutes(app, context);
+  registerHostedModelRoutes(app);
   registerSessionRoutes(app, context);
   registerPipelineRoutes(app, context);
   registerUploadRoutes(app, context);
@@ -183,11 +201,28 @@ export function createServer(options: ServerOptions = {}): SightlineServer {
   };
 }
 
+/**
+ * Requests are logged once, at debug, by path: at info the log is about pipelines, and a query
+ * string may hold `api_key`.
+ */
+class RequestLogController extends LogController {
+  override incomingRequest(): void {}
+
+  override requestCompleted(_error: Error | null | undefined, request: FastifyRequest, reply: FastifyReply): void {
+    request.log.debug({ method: request.method, path: request.url.split("?")[0], status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, "request");
+  }
+}
+
 /** JSON bodies with a message that says what is wrong and where (fastify's default does not). */
 function installJsonParser(app: FastifyInstance): void {
   app.removeContentTypeParser("application/json");
-  app.addContentTypeParser("application/json", { parseAs: "string" }, (_request, text, done) => {
+  app.addContentTypeParser("application/json", { parseAs: "string" }, (request, text, done) => {
     const body = typeof text === "string" ? text : text.toString("utf8");
+    // A GET with a JSON content type and nothing in it is a GET without a body.
+    if (body.trim() === "" && request.method === "GET") {
+      done(null, undefined);
+      return;
+    }
     if (body.trim() === "") {
       done(malformed("The request body is empty; send a JSON document."), undefined);
       return;
@@ -225,12 +260,23 @@ function errorResponse(
   error: unknown,
   limits: Pick<ServerLimits, "maxBodyBytes">,
 ): { status: number; body: Record<string, unknown>; headers: Record<string, string> } {
-  if (error instanceof HttpError) return { status: error.httpStatus, body: { ...error.toBody() }, headers: { ...error.headers } };
-  if (error instanceof WorkflowError) return { status: httpStatusOf(error), body: { ...toErrorBody(error) }, headers: {} };
+  if (error instanceof HttpError) return { status: error.httpStatus, body: withoutEmptyInner(error.toBody()), headers: { ...error.headers } };
+  if (error instanceof WorkflowError) return { status: httpStatusOf(error), body: withoutEmptyInner(toErrorBody(error)), headers: {} };
   if (isFastifyHttpError(error) && error.statusCode >= 400 && error.statusCode < 500) {
     return errorResponse(fastifyClientError(error, limits.maxBodyBytes), limits);
   }
-  return { status: 500, body: { ...toErrorBody(error) }, headers: {} };
+  return { status: 500, body: withoutEmptyInner(toErrorBody(error)), headers: {} };
+}
+
+/**
+ * The body without `inner_error_type` and `inner_error_message` when the error wraps none: Roboflow's
+ * Python SDK ends its message with ". More details: <inner_error_message>" whenever that key is
+ * there, which said "None" for every error without one (docs/reference/errors.md#the-error-body).
+ */
+function withoutEmptyInner(body: WorkflowErrorBody): Record<string, unknown> {
+  if (body.inner_error_message !== null) return { ...body };
+  const { inner_error_type: _type, inner_error_message: _message, ...rest } = body;
+  return rest;
 }
 
 function fastifyClientError(error: FastifyHttpError, maxBodyBytes: number): HttpError {

@@ -7,7 +7,8 @@
  * timeout answer: a block that ignores the abort signal still occupies the CPU, and the bound is
  * about work, not about open requests.
  */
-import { tooManyRequests } from "./errors.js";
+import type { FastifyReply } from "fastify";
+import { HttpError, requestTimeout, tooManyRequests } from "./errors.js";
 
 interface Waiter {
   grant: () => void;
@@ -53,7 +54,7 @@ export class ConcurrencyLimiter {
     if (this.queue.length >= this.maxQueued) {
       return Promise.reject(
         tooManyRequests(
-          `The server is busy: ${this.running} workflow runs in progress and ${this.queue.length} waiting (limits ${this.maxConcurrent} and ${this.maxQueued}). Retry later.`,
+          `The server is busy: ${this.running} workflow runs or CLIP requests in progress and ${this.queue.length} waiting (limits ${this.maxConcurrent} and ${this.maxQueued}). Retry later.`,
         ),
       );
     }
@@ -108,4 +109,24 @@ export function raceAbort<T>(work: Promise<T>, signal: AbortSignal): Promise<T> 
       },
     );
   });
+}
+
+/**
+ * Runs a request's work with a deadline: its signal aborts after `timeoutMs` (answered with 504
+ * at once, whatever the work is still doing) or when the client hangs up (499), and the work
+ * stops at its next step boundary.
+ */
+export async function withDeadline<T>(reply: FastifyReply, timeoutMs: number, work: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(requestTimeout(timeoutMs)), timeoutMs);
+  const onClose = () => {
+    if (!reply.raw.writableFinished) controller.abort(new HttpError(499, "ClientClosedRequest", "The client closed the connection before the answer."));
+  };
+  reply.raw.on("close", onClose);
+  try {
+    return await raceAbort(work(controller.signal), controller.signal);
+  } finally {
+    clearTimeout(timer);
+    reply.raw.off("close", onClose);
+  }
 }

@@ -4,9 +4,11 @@
  * (compiled with `isolateElementErrors`, on the server's shared `Services`), a bounded buffer of
  * serialised frame results for `consume`, and live listeners (Server-Sent Events). Pipelines are
  * independent: starting, failing or terminating one never touches another, and a source that cannot
- * be read shows as `failed` in its pipeline's status.
+ * be read shows as `failed` in its pipeline's status. Pipelines starting, failing and ending are
+ * logged (info, error), and so is a source that fails (warn).
  */
 import { randomUUID } from "node:crypto";
+import type { FastifyBaseLogger } from "fastify";
 import sharp from "sharp";
 import { RuntimeInputError, type WorkflowErrorBody } from "../errors/index.js";
 import type { WorkflowEngine } from "../executor/engine.js";
@@ -14,9 +16,11 @@ import { serialiseValue } from "../executor/serialise.js";
 import type { WorkflowImage } from "../images/index.js";
 import type { PipelineState, PipelineStatus, SourceEvent, VideoSourceSpec } from "../video/index.js";
 import { frameRecord } from "../video/frame-record.js";
+import { redactReference } from "../video/reference.js";
 import { VideoPipeline, type FrameResult } from "../video/pipeline.js";
 import type { EngineFactory } from "./engines.js";
 import { HttpError, tooManyRequests } from "./errors.js";
+import { upstreamReportKeys } from "./upstream-report.js";
 import type { FrameRecord, PipelineReport } from "./wire.js";
 
 export interface PipelineRequest {
@@ -39,6 +43,8 @@ export interface PipelineManagerOptions {
   maxPipelines: number;
   /** Called for each frame error, for the block-error counters. */
   onFrameError?: (error: WorkflowErrorBody) => void;
+  /** Where pipelines starting, failing and ending are logged (the server's logger). */
+  log?: FastifyBaseLogger;
 }
 
 const SOURCE_EVENTS_KEPT = 32;
@@ -60,6 +66,11 @@ export class ManagedPipeline {
   private droppedSinceConsume = 0;
   private droppedTotal = 0;
   private readonly sourceEvents: Array<SourceEvent & { at: string }> = [];
+  /** Each source's frame size (by position), from its first processed frame. */
+  private readonly frameSizes: Array<{ width: number; height: number } | undefined> = [];
+  private terminated = false;
+  /** The sources' names and references (passwords masked), in order. */
+  private readonly sources: ReadonlyArray<{ name: string; reference: string }>;
   private readonly listeners = new Set<(event: PipelineEvent) => void>();
   /** Settles when the run has ended, whatever the outcome. */
   readonly done: Promise<void>;
@@ -70,6 +81,7 @@ export class ManagedPipeline {
     private readonly request: PipelineRequest,
     engine: WorkflowEngine,
     private readonly onFrameError: (error: WorkflowErrorBody) => void,
+    private readonly log?: FastifyBaseLogger,
   ) {
     this.pipeline = new VideoPipeline({
       engine,
@@ -82,17 +94,35 @@ export class ManagedPipeline {
       onSourceEvent: (event) => {
         this.sourceEvents.push({ ...event, at: new Date().toISOString() });
         if (this.sourceEvents.length > SOURCE_EVENTS_KEPT) this.sourceEvents.shift();
+        if (event.type === "failed")
+          this.log?.warn({ pipeline_id: id, source: event.source, reference: event.reference, reason: event.message }, "pipeline source failed");
       },
       onTick: (_tick, results) => this.record(results),
     });
+    this.sources = request.videos.map((video, index) => ({ name: video.name ?? String(index), reference: redactReference(video.reference) }));
+    this.log?.info({ pipeline_id: id, sources: this.sources.map((source) => source.reference) }, "pipeline started");
     // A failed run is recorded in the status (`state: "failed"`, `failure`); nothing to rethrow to.
     this.done = this.pipeline
       .run()
       .then(
-        () => this.emit({ type: "end", report: this.report() }),
-        () => this.emit({ type: "end", report: this.report() }),
+        () => this.end(),
+        () => this.end(),
       )
       .finally(() => engine.close().catch(() => undefined));
+  }
+
+  private end(): void {
+    const report = this.report();
+    const failedSources = report.sources.filter((source) => source.state === "failed").map((source) => source.source);
+    const summary = { pipeline_id: this.id, frames: report.frames, errors: report.errors, failed_sources: failedSources, elapsed_s: report.elapsed_s };
+    // A pipeline none of whose sources could be read has failed, whatever state its run ended in.
+    if (report.state === "failed" || (report.sources.length > 0 && failedSources.length === report.sources.length)) {
+      const reasons = this.sourceEvents.filter((event) => event.type === "failed").map((event) => event.message);
+      this.log?.error({ ...summary, reason: report.failure?.message ?? reasons.join("; ") }, "pipeline failed");
+    } else {
+      this.log?.info({ ...summary, state: report.state, ended_by: this.terminated ? "terminate" : "sources" }, "pipeline ended");
+    }
+    this.emit({ type: "end", report });
   }
 
   get finished(): boolean {
@@ -110,6 +140,7 @@ export class ManagedPipeline {
 
   /** Stops the sources and waits for the tick in progress to finish. */
   async terminate(): Promise<void> {
+    this.terminated = true;
     await this.pipeline.stop();
     await this.done;
   }
@@ -123,13 +154,15 @@ export class ManagedPipeline {
   }
 
   report(): PipelineReport {
+    const status = this.pipeline.status();
     return {
       pipeline_id: this.id,
       created_at: this.createdAt.toISOString(),
-      ...this.pipeline.status(),
+      ...status,
       buffered_results: this.buffer.length,
       results_dropped: this.droppedTotal,
       source_events: [...this.sourceEvents],
+      ...upstreamReportKeys({ status, sources: this.sources, events: this.sourceEvents, frameSizes: this.frameSizes, startedAt: this.createdAt }),
     };
   }
 
@@ -160,6 +193,8 @@ export class ManagedPipeline {
   private async record(results: readonly FrameResult[]): Promise<void> {
     const watched = this.listeners.size > 0;
     for (const result of results) {
+      const { sourceIndex, image } = result.frame;
+      this.frameSizes[sourceIndex] ??= { width: image.width, height: image.height };
       const record = frameRecord(result, (await serialiseValue(result.outputs)) as Record<string, unknown>);
       if (result.error) this.onFrameError(result.error);
       this.buffer.push(record);
@@ -202,7 +237,7 @@ export class PipelineManager {
       await engine.close();
       throw error;
     }
-    const pipeline = new ManagedPipeline(randomUUID(), request, engine, this.options.onFrameError ?? (() => undefined));
+    const pipeline = new ManagedPipeline(randomUUID(), request, engine, this.options.onFrameError ?? (() => undefined), this.options.log);
     this.pipelines.set(pipeline.id, pipeline);
     return pipeline;
   }

@@ -15,10 +15,11 @@
  *   state, created_at}]}`
  * - `GET /inference_pipelines/{id}/status` → `{status, context, report}`: `VideoPipeline.status()`
  *   (state, counts, fps, latency, per-source stats incl. `state: "failed"`) plus `pipeline_id`,
- *   `created_at`, `buffered_results`, `results_dropped` and the latest `source_events`.
+ *   `created_at`, `buffered_results`, `results_dropped`, the latest `source_events`, and upstream's
+ *   keys made from them (`upstream-report.ts`).
  * - `POST /inference_pipelines/{id}/pause | resume | terminate` → `{status, context}`. Pause takes
  *   effect between ticks; live sources keep decoding (and dropping) meanwhile.
- * - `GET|POST /inference_pipelines/{id}/consume` (POST body `{excluded_fields?}`) → frame results
+ * - `GET|POST /inference_pipelines/{id}/consume` (body `{excluded_fields?}`, on GET too) → frame results
  *   since the last consume: `{status, context, frames: [{source, source_index, frame_number,
  *   frame_timestamp, outputs, error?, flagged}], dropped, outputs, frames_metadata}`. `dropped`
  *   counts results that fell out of the pipeline's bounded buffer since the last consume.
@@ -165,7 +166,8 @@ export function registerPipelineRoutes(app: FastifyInstance, context: ServerCont
 
   const consume = async (request: WithId) => {
     const pipeline = pipelines.get(request.params.id);
-    const body = request.method === "POST" ? parseBody(ConsumeSchema, request.body, "POST /inference_pipelines/{id}/consume") : {};
+    // GET bodies too: Roboflow's Python SDK sends `excluded_fields` in the body of a GET, as upstream reads it.
+    const body = parseBody(ConsumeSchema, request.body, `${request.method} /inference_pipelines/{id}/consume`);
     const { frames, dropped } = pipeline.consume(body.excluded_fields ?? []);
     return {
       status: "success",

@@ -17,8 +17,8 @@
 import { createReadStream } from "node:fs";
 import { readdir, readFile, stat } from "node:fs/promises";
 import { extname, join, resolve, sep } from "node:path";
-import { fileURLToPath } from "node:url";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import { PACKAGE_ROOT } from "./info.js";
 import type { WorkflowExample } from "./wire.js";
 
 export interface UiOptions {
@@ -28,8 +28,6 @@ export interface UiOptions {
   examplesDir?: string;
 }
 
-// Two levels up from both `src/server/ui.ts` and `dist/server/ui.js` is the package root.
-const PACKAGE_ROOT = fileURLToPath(new URL("../../", import.meta.url));
 export const DEFAULT_UI_DIR = join(PACKAGE_ROOT, "dist", "ui");
 export const DEFAULT_EXAMPLES_DIR = join(PACKAGE_ROOT, "examples");
 

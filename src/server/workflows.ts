@@ -4,7 +4,8 @@
  * - `POST /workflows/run` (legacy `POST /infer/workflows`): `{specification, inputs, api_key?,
  *   excluded_fields?, enable_profiling?, debug?, workflow_id?, disable_sinks?, is_preview?,
  *   session_id?}` → `{outputs: [...]}`. A fresh engine per request, as upstream — unless
- *   `session_id` names a stateful session (see `session-store.ts`). `enable_profiling`, `debug`,
+ *   `session_id` names a stateful session (see `session-store.ts`); a client that can send only
+ *   `inputs` (Roboflow's Python SDK) puts it there (`sessionOf`). `enable_profiling`, `debug`,
  *   `workflow_id`, `disable_sinks` and `is_preview` are accepted and have no effect (no profiler,
  *   no sinks, no usage reporting); the answer therefore never carries `profiler_trace`.
  * - `POST /workflows/validate` (raw definition) → `{status: "ok"}` or the compile error.
@@ -23,18 +24,24 @@ import { z } from "zod";
 import { BlockRegistry } from "../block-api/index.js";
 import { DEFAULT_BLOCK_COMPATIBILITY } from "../block-api/describe.js";
 import { EXECUTION_ENGINE_VERSION, parseVersion, satisfies } from "../definition/index.js";
+import { isJsonObject } from "../definition/json.js";
 import { definitionSchema, describeBlocks, type BlocksDescription } from "../describe/index.js";
 import { WorkflowDefinitionError, WorkflowError } from "../errors/index.js";
 import type { WorkflowEngine } from "../executor/engine.js";
 import { validate } from "../index.js";
 import { presentedApiKey } from "./auth.js";
 import type { ServerContext } from "./context.js";
-import { definitionFetchNotSupported, HttpError, missingApiKey, requestTimeout } from "./errors.js";
+import { definitionFetchNotSupported, HttpError, missingApiKey, requestValidation } from "./errors.js";
 import { describeWorkflowInterface } from "./interface.js";
-import { raceAbort } from "./limits.js";
+import { withDeadline } from "./limits.js";
 import { parseBody } from "./requests.js";
 
 const SpecificationSchema = z.record(z.string(), z.unknown(), { error: "must be a workflow definition (a JSON object)" });
+
+const SessionIdSchema = z.string().regex(/^[A-Za-z0-9_.:-]{1,128}$/, "must be 1–128 characters of letters, digits, '_', '.', ':' or '-'");
+
+/** Where a client that sends only `inputs` puts its session id. */
+const SESSION_INPUT = "session_id";
 
 const RunRequestSchema = z.object({
   specification: SpecificationSchema,
@@ -46,11 +53,10 @@ const RunRequestSchema = z.object({
   workflow_id: z.string().nullish(),
   disable_sinks: z.boolean().nullish(),
   is_preview: z.boolean().nullish(),
-  session_id: z
-    .string()
-    .regex(/^[A-Za-z0-9_.:-]{1,128}$/, "must be 1–128 characters of letters, digits, '_', '.', ':' or '-'")
-    .nullish(),
+  session_id: SessionIdSchema.nullish(),
 });
+
+type RunRequest = z.output<typeof RunRequestSchema>;
 
 const DescribeBlocksSchema = z.object({
   api_key: z.string().nullish(),
@@ -114,38 +120,51 @@ export function registerWorkflowRoutes(app: FastifyInstance, context: ServerCont
 }
 
 async function runWorkflow(context: ServerContext, request: FastifyRequest, reply: FastifyReply): Promise<{ outputs: Record<string, unknown>[] }> {
-  const route = request.routeOptions.url ?? "/workflows/run";
-  const body = parseBody(RunRequestSchema, request.body, `POST ${route}`);
-  const timeoutMs = context.limits.requestTimeoutMs;
-  const controller = new AbortController();
-  const timer = setTimeout(() => controller.abort(requestTimeout(timeoutMs)), timeoutMs);
-  // A client that hangs up no longer needs the run: stop it at the next step boundary.
-  const onClose = () => {
-    if (!reply.raw.writableFinished) controller.abort(new HttpError(499, "ClientClosedRequest", "The client closed the connection before the answer."));
-  };
-  reply.raw.on("close", onClose);
-  const { signal } = controller;
-  const execute = (engine: WorkflowEngine) =>
-    context.runs.run(() => engine.runSerialised(body.inputs, { signal, excludedFields: body.excluded_fields ?? [] }), signal);
+  const route = `POST ${request.routeOptions.url ?? "/workflows/run"}`;
+  const body = parseBody(RunRequestSchema, request.body, route);
+  const { sessionId, inputs } = sessionOf(body, route);
+  const run = (engine: WorkflowEngine, signal: AbortSignal) =>
+    context.runs.run(() => engine.runSerialised(inputs, { signal, excludedFields: body.excluded_fields ?? [] }), signal);
   try {
-    let work: Promise<Record<string, unknown>[]>;
-    if (body.session_id === null || body.session_id === undefined) {
+    const outputs = await withDeadline(reply, context.limits.requestTimeoutMs, (signal) => {
+      if (sessionId !== null) return context.sessions.run(sessionId, body.specification, (engine) => run(engine, signal));
       const engine = context.engines.engine(body.specification);
-      work = execute(engine);
+      const work = run(engine, signal);
       // Closed once the run has really ended (which may be after a timeout answer), without delaying the answer.
       const close = () => engine.close().catch(() => undefined);
       void work.then(close, close);
-    } else {
-      work = context.sessions.run(body.session_id, body.specification, execute);
-    }
-    return { outputs: await raceAbort(work, signal) };
+      return work;
+    });
+    return { outputs };
   } catch (error) {
     if (error instanceof WorkflowError && !(error instanceof HttpError) && error.httpStatus >= 500) context.metrics.countStepError(error.toBody(), "http");
     throw error;
-  } finally {
-    clearTimeout(timer);
-    reply.raw.off("close", onClose);
   }
+}
+
+/**
+ * The session a run names: the body's `session_id`, else `inputs.session_id` — unless the
+ * workflow declares an input of that name, whose value it then is — which leaves the inputs.
+ */
+function sessionOf(
+  body: Pick<RunRequest, "specification" | "inputs" | "session_id">,
+  route: string,
+): { sessionId: string | null; inputs: Record<string, unknown> } {
+  if (body.session_id) return { sessionId: body.session_id, inputs: body.inputs };
+  if (!(SESSION_INPUT in body.inputs) || declaresInput(body.specification, SESSION_INPUT)) return { sessionId: null, inputs: body.inputs };
+  const { [SESSION_INPUT]: value, ...inputs } = body.inputs;
+  const parsed = SessionIdSchema.safeParse(value);
+  if (!parsed.success)
+    throw requestValidation(
+      route,
+      parsed.error.issues.map((issue) => ({ ...issue, path: ["inputs", SESSION_INPUT] })),
+    );
+  return { sessionId: parsed.data, inputs };
+}
+
+function declaresInput(specification: Record<string, unknown>, name: string): boolean {
+  const inputs = specification.inputs;
+  return Array.isArray(inputs) && inputs.some((input) => isJsonObject(input) && input.name === name);
 }
 
 /** The registry plus a request's dynamic blocks, built and checked exactly as compiling a workflow with them would. */

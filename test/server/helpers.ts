@@ -1,8 +1,10 @@
 /**
- * A real sightline server on 127.0.0.1 with an ephemeral port per test file, plain `fetch` as the
- * client, a local HTTP server for image URLs, and blocks that hold a run open until released (for
- * the concurrency and timeout tests).
+ * A real sightline server on 127.0.0.1 with an ephemeral port per test file — in this process, or
+ * as `sightline serve` in a child process — plain `fetch` as the client, a local HTTP server for
+ * image URLs, and blocks that hold a run open until released (for the concurrency and timeout
+ * tests).
  */
+import { spawn, type ChildProcess } from "node:child_process";
 import { createServer as createHttpServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import sharp from "sharp";
@@ -10,6 +12,7 @@ import { z } from "zod";
 import { defineBlock, selector, type BlockPlugin } from "../../src/block-api/index.js";
 import { createRegistry } from "../../src/index.js";
 import { createServer, type ServerOptions, type SightlineServer } from "../../src/server/index.js";
+import { CLI } from "../helpers/cli.js";
 import { testBlocks } from "../helpers/test-blocks.js";
 
 export interface RunningServer {
@@ -22,6 +25,34 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   const server = createServer({ registry: serverTestRegistry, ...options });
   const url = await server.app.listen({ host: "127.0.0.1", port: 0 });
   return { server, url, close: () => server.close() };
+}
+
+export interface ServeProcess {
+  child: ChildProcess;
+  /** Where it listens, once it says so on stderr. */
+  address: Promise<string>;
+  exited: Promise<number | null>;
+  /** Its log: JSON lines. */
+  stdout(): string;
+  stderr(): string;
+}
+
+/** `sightline serve --port 0 …args` as a user runs it: the built CLI in a child process. */
+export function startServeCli(args: readonly string[], env: Record<string, string> = {}): ServeProcess {
+  const child = spawn(process.execPath, [CLI, "serve", "--port", "0", ...args], { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+  let stdout = "";
+  let stderr = "";
+  child.stdout.setEncoding("utf8").on("data", (chunk: string) => (stdout += chunk));
+  child.stderr.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
+  const address = new Promise<string>((resolve, reject) => {
+    child.stderr.on("data", () => {
+      const match = /serving workflows on (http:\/\/\S+)/.exec(stderr);
+      if (match) resolve(match[1]);
+    });
+    child.on("exit", (code) => reject(new Error(`serve exited (${code}) before listening: ${stderr}`)));
+  });
+  const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+  return { child, address, exited, stdout: () => stdout, stderr: () => stderr };
 }
 
 export interface Answer {

@@ -3,10 +3,13 @@ import { describe, expect, it } from "vitest";
 import { isLoopbackHost } from "../../src/cli/commands/serve.js";
 import { apiKeyMatches } from "../../src/server/auth.js";
 import { ConcurrencyLimiter, raceAbort } from "../../src/server/limits.js";
+import { comparedPrompts } from "../../src/server/clip.js";
 import { flattenUpstreamPayload } from "../../src/server/pipelines.js";
 import { escapeLabelValue, formatValue, renderMetrics } from "../../src/server/prometheus.js";
 import { safeFileName, UploadStore } from "../../src/server/upload-store.js";
+import { upstreamReportKeys } from "../../src/server/upstream-report.js";
 import { resolveVideoReference } from "../../src/server/video-references.js";
+import type { PipelineStatus, SourceStats } from "../../src/video/status.js";
 
 describe("Prometheus text", () => {
   it("escapes label values and formats special numbers", () => {
@@ -169,5 +172,118 @@ describe("sightline serve options", () => {
   it("knows loopback hosts", () => {
     expect(["127.0.0.1", "127.1.2.3", "localhost", "::1"].map(isLoopbackHost)).toEqual([true, true, true, true]);
     expect(["0.0.0.0", "192.168.1.2", "::", "example.com"].map(isLoopbackHost)).toEqual([false, false, false, false]);
+  });
+});
+
+describe("upstream's pipeline report keys", () => {
+  const latency = (mean_ms: number | null) => ({ count: mean_ms === null ? 0 : 1, mean_ms, p50_ms: mean_ms, p99_ms: mean_ms });
+  const stream: SourceStats = {
+    source: "cam",
+    reference: "rtsp://user:***@cam/live",
+    kind: "stream",
+    state: "running",
+    framesDecoded: 10,
+    framesDelivered: 9,
+    framesDropped: 1,
+    framesWithoutPixels: 0,
+    reconnects: 1,
+    errors: 0,
+    declaredFps: null,
+    measuredFps: 12.5,
+    totalFrames: null,
+  };
+  const status: PipelineStatus = {
+    state: "paused",
+    ticks: 9,
+    frames: 9,
+    flagged: 0,
+    errors: 0,
+    dropped: 1,
+    fps: 4.5,
+    elapsed_s: 2,
+    sources: [stream],
+    latency: { wait: latency(10), inference: latency(250), end_to_end: latency(null) },
+    failure: null,
+  };
+
+  it("describes opened and not yet opened sources, latencies in seconds, and source events as StatusUpdates naming the source by position", () => {
+    const keys = upstreamReportKeys({
+      status,
+      sources: [
+        { name: "cam", reference: "rtsp://user:***@cam/live" },
+        { name: "yard", reference: "yard.mp4" },
+      ],
+      events: [
+        { type: "reconnecting", source: "cam", reference: "rtsp://user:***@cam/live", attempt: 1, delayMs: 500, reason: "EOF", at: "2026-01-01T00:00:00.000Z" },
+        { type: "failed", source: "yard", reference: "yard.mp4", message: "gone", at: "2026-01-01T00:00:01.000Z" },
+      ],
+      frameSizes: [{ width: 640, height: 480 }],
+      startedAt: new Date("2026-01-01T00:00:00.000Z"),
+    });
+    expect(keys.inference_throughput).toBe(4.5);
+    expect(keys.sources_metadata).toEqual([
+      {
+        source_properties: {
+          width: 640,
+          height: 480,
+          total_frames: -1,
+          is_file: false,
+          fps: 12.5,
+          is_reconnectable: true,
+          timestamp_created: "2026-01-01T00:00:00.000Z",
+        },
+        source_reference: "rtsp://user:***@cam/live",
+        buffer_size: null,
+        state: "PAUSED",
+        buffer_filling_strategy: "DROP_OLDEST",
+        buffer_consumption_strategy: "EAGER",
+        source_id: 0,
+      },
+      {
+        source_properties: null,
+        source_reference: "yard.mp4",
+        buffer_size: null,
+        state: "INITIALISING",
+        buffer_filling_strategy: null,
+        buffer_consumption_strategy: null,
+        source_id: 1,
+      },
+    ]);
+    expect(keys.latency_reports[1]).toEqual({ source_id: 1, frame_decoding_latency: 0.01, inference_latency: 0.25, e2e_latency: null });
+    expect(keys.video_source_status_updates).toEqual([
+      {
+        timestamp: "2026-01-01T00:00:00.000Z",
+        severity: 30,
+        event_type: "SOURCE_STATE_UPDATE",
+        payload: {
+          source_id: 0,
+          source_reference: "rtsp://user:***@cam/live",
+          previous_state: "RUNNING",
+          new_state: "RESTARTING",
+          attempt: 1,
+          delay_ms: 500,
+          reason: "EOF",
+        },
+        context: "video_source",
+      },
+      {
+        timestamp: "2026-01-01T00:00:01.000Z",
+        severity: 40,
+        event_type: "SOURCE_ERROR",
+        payload: { source_id: 1, source_reference: "yard.mp4", error_message: "gone", error_context: "source_failed" },
+        context: "video_source",
+      },
+    ]);
+  });
+});
+
+describe("CLIP comparison prompts", () => {
+  it("tell a list, one prompt, named prompts and one image apart, as upstream", () => {
+    const image = { type: "base64", value: "AAAA" };
+    expect(comparedPrompts(["a", "b"])).toEqual({ prompts: ["a", "b"], names: null });
+    expect(comparedPrompts("a")).toEqual({ prompts: ["a"], names: null });
+    expect(comparedPrompts({ day: "a", night: "b" })).toEqual({ prompts: ["a", "b"], names: ["day", "night"] });
+    expect(comparedPrompts(image)).toEqual({ prompts: [image], names: null });
+    expect(comparedPrompts({ left: image })).toEqual({ prompts: [image], names: ["left"] });
   });
 });

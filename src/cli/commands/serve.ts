@@ -1,7 +1,8 @@
 /**
  * `sightline serve`: the HTTP server on one host and port until SIGINT/SIGTERM, then a graceful
  * shutdown (pipelines finish their tick and stop, event streams end, uploads are deleted, models
- * are released).
+ * are released). The log (JSON lines on stdout, `--log-level`) says when pipelines start, fail
+ * and end.
  */
 import { InvalidArgumentError } from "commander";
 import { createServer, DEFAULT_SERVER_OPTIONS } from "../../server/index.js";
@@ -107,4 +108,6 @@ export const SERVE_DEFAULTS = {
   maxPipelines: DEFAULT_SERVER_OPTIONS.maxPipelines,
   maxUploadMb: DEFAULT_SERVER_OPTIONS.maxUploadBytes / MIB,
   maxUploads: DEFAULT_SERVER_OPTIONS.maxUploads,
+  /** Pipelines starting, failing and ending are logged at info (errors at error); requests at debug. */
+  logLevel: "info",
 } as const;

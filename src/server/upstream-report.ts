@@ -1,0 +1,129 @@
+/**
+ * The keys of upstream's pipeline status report (`PipelineStateReport`, as its stream manager
+ * serialises it), made from sightline's own status so that clients written for upstream find
+ * them (docs/reference/http.md#get-inference_pipelinesidstatus). Pure: the manager passes what
+ * it knows.
+ */
+import type { PipelineStatus, SourceEvent, SourceKind, SourceState, SourceStats } from "../video/status.js";
+import type { LatencyReport, SourceMetadata, UpstreamReportKeys, VideoSourceStatusUpdate } from "./wire.js";
+
+/** Python's `logging` levels, which upstream's `UpdateSeverity` uses as values. */
+const SEVERITY = { info: 20, warning: 30, error: 40 } as const;
+
+const STREAM_STATE: Readonly<Record<SourceState, string>> = {
+  starting: "INITIALISING",
+  running: "RUNNING",
+  reconnecting: "RESTARTING",
+  ended: "ENDED",
+  failed: "ERROR",
+  stopped: "ENDED",
+};
+
+const LIVE_KINDS: ReadonlySet<SourceKind> = new Set(["stream", "webcam"]);
+
+export interface UpstreamReportInput {
+  status: PipelineStatus;
+  /** Every source's name (`video_identifier`) and reference, passwords masked: the status lists sources only once they are opened. */
+  sources: ReadonlyArray<{ name: string; reference: string }>;
+  /** The latest source events, oldest first, with when they happened. */
+  events: ReadonlyArray<SourceEvent & { at: string }>;
+  /** Frame size of each source (by position), once a frame of it has been processed. */
+  frameSizes: ReadonlyArray<{ width: number; height: number } | undefined>;
+  startedAt: Date;
+}
+
+export function upstreamReportKeys({ status, sources, events, frameSizes, startedAt }: UpstreamReportInput): UpstreamReportKeys {
+  const indexOf = (name: string) => sources.findIndex((source) => source.name === name);
+  const paused = status.state === "paused";
+  return {
+    inference_throughput: status.fps,
+    sources_metadata: sources.map(({ reference }, index) => {
+      const source = status.sources.at(index);
+      return source ? sourceMetadata(source, index, paused, frameSizes[index], startedAt) : notOpenedYet(reference, index);
+    }),
+    latency_reports: sources.map((_source, index) => latencyReport(status, index)),
+    video_source_status_updates: events.map((event) => statusUpdate(event, indexOf(event.source))),
+  };
+}
+
+function sourceMetadata(
+  source: SourceStats,
+  index: number,
+  paused: boolean,
+  size: { width: number; height: number } | undefined,
+  startedAt: Date,
+): SourceMetadata {
+  const live = LIVE_KINDS.has(source.kind);
+  return {
+    source_properties:
+      size === undefined
+        ? null
+        : {
+            width: size.width,
+            height: size.height,
+            total_frames: source.totalFrames ?? -1,
+            is_file: !live,
+            fps: source.declaredFps ?? source.measuredFps ?? 0,
+            is_reconnectable: live,
+            timestamp_created: startedAt.toISOString(),
+          },
+    source_reference: source.reference,
+    // sightline keeps no fixed frame buffer per source: a live source holds its freshest frame, a file is read as consumed.
+    buffer_size: null,
+    state: paused && source.state === "running" ? "PAUSED" : STREAM_STATE[source.state],
+    buffer_filling_strategy: live ? "DROP_OLDEST" : "WAIT",
+    buffer_consumption_strategy: live ? "EAGER" : "LAZY",
+    source_id: index,
+  };
+}
+
+function notOpenedYet(reference: string, index: number): SourceMetadata {
+  return {
+    source_properties: null,
+    source_reference: reference,
+    buffer_size: null,
+    state: "INITIALISING",
+    buffer_filling_strategy: null,
+    buffer_consumption_strategy: null,
+    source_id: index,
+  };
+}
+
+/** sightline times ticks, not sources: every source of a tick reports the tick's means, in seconds. */
+function latencyReport(status: PipelineStatus, index: number): LatencyReport {
+  const seconds = (ms: number | null) => (ms === null ? null : ms / 1000);
+  return {
+    source_id: index,
+    frame_decoding_latency: seconds(status.latency.wait.mean_ms),
+    inference_latency: seconds(status.latency.inference.mean_ms),
+    e2e_latency: seconds(status.latency.end_to_end.mean_ms),
+  };
+}
+
+function statusUpdate(event: SourceEvent & { at: string }, sourceId: number): VideoSourceStatusUpdate {
+  const update = (severity: number, event_type: string, payload: Record<string, unknown>): VideoSourceStatusUpdate => ({
+    timestamp: event.at,
+    severity,
+    event_type,
+    payload: { source_id: sourceId, source_reference: event.reference, ...payload },
+    context: "video_source",
+  });
+  switch (event.type) {
+    case "connected":
+      return update(SEVERITY.info, "VIDEO_CONSUMPTION_STARTED", { attempt: event.attempt });
+    case "reconnecting":
+      return update(SEVERITY.warning, "SOURCE_STATE_UPDATE", {
+        previous_state: "RUNNING",
+        new_state: "RESTARTING",
+        attempt: event.attempt,
+        delay_ms: event.delayMs,
+        reason: event.reason,
+      });
+    case "ended":
+      return update(SEVERITY.info, "VIDEO_CONSUMPTION_FINISHED", { frames: event.frames });
+    case "error":
+      return update(SEVERITY.error, "SOURCE_ERROR", { frame_id: event.frameNumber, error_message: event.message });
+    case "failed":
+      return update(SEVERITY.error, "SOURCE_ERROR", { error_message: event.message, error_context: "source_failed" });
+  }
+}
