@@ -9,6 +9,7 @@ const UNIT = [
   "test/engine/**/*.test.ts",
   "test/maths/**/*.test.ts",
   "test/query/**/*.test.ts",
+  "test/conformance/**/*.test.ts",
   "test/blocks/**/*.test.ts",
   "test/models/**/*.test.ts",
   "test/ui/graph.test.ts",

@@ -5,15 +5,17 @@
  * As upstream: a group evaluates every statement left to right (no short-circuit, so an error
  * in a later statement is raised even when an earlier one decided the result) and folds the
  * results with Python's `and` / `or`; a dynamic operand reads `values[operand_name]` and runs its
- * chain with `values` as the chain's globals.
+ * chain with `values` as the chain's globals. A comparator or operator that fails is an
+ * `EvaluationEngineError` in upstream's words; the operand chains' own errors pass unchanged.
  */
-import { EvaluationEngineError, OperationError, UndeclaredSymbolError } from "../errors/index.js";
-import { asWorkflowError, describeValue, evaluationContext } from "./failures.js";
+import { EvaluationEngineError, UndeclaredSymbolError } from "../errors/index.js";
+import { asEvaluationError, describeValue, evaluationContext, type StatementType } from "./failures.js";
 import { compileOperations } from "./operations/index.js";
-import { expectString, type QueryGlobals } from "./operations/context.js";
+import type { QueryGlobals } from "./operations/context.js";
 import { pythonCompare, pythonContains, pythonEquals } from "./python/compare.js";
+import { pyTypeError } from "./python/errors.js";
 import { pythonGetItem } from "./python/sequences.js";
-import { pythonIterate, pythonLen } from "./python/types.js";
+import { pythonIterate, pythonLen, pythonTypeName } from "./python/types.js";
 import type { BinaryComparatorType, BinaryStatement, Operand, Statement, StatementGroup, UnaryOperatorType, UnaryStatement } from "./schemas.js";
 
 /** The named values a condition reads (a ContinueIf's evaluation parameters, an Expression's variables). */
@@ -23,20 +25,24 @@ export type CompiledCondition = (values: QueryValues) => boolean;
 
 type Comparator = (left: unknown, right: unknown) => boolean;
 
-/** Detections do not exist in sightline yet; the comparator parses but cannot run. */
-function detectionInZone(location: string): Comparator {
-  return () => {
-    throw new OperationError(
-      `BinaryStatement at ${location}: comparator "(Detection) in zone" is not supported by sightline yet: it works on detections, and sightline has no detection models`,
-      { context: evaluationContext(location) },
-    );
+/** Detections do not exist in sightline yet: whatever reaches the comparator is not one. */
+const detectionInZone: Comparator = (detection) => {
+  throw pyTypeError(`expected a detection, got ${pythonTypeName(detection)}; sightline has no detection models, so no value can be a detection`);
+};
+
+/** Python's `str.startswith` / `str.endswith`, with its errors for non-strings. */
+function stringAffix(method: "startswith" | "endswith"): Comparator {
+  return (text, affix) => {
+    if (typeof text !== "string") throw pyTypeError(`'${pythonTypeName(text)}' object has no attribute '${method}'`);
+    if (typeof affix !== "string") throw pyTypeError(`${method} first arg must be str or a tuple of str, not ${pythonTypeName(affix)}`);
+    return method === "startswith" ? text.startsWith(affix) : text.endsWith(affix);
   };
 }
 
 const equals: Comparator = pythonEquals;
 const notEquals: Comparator = (a, b) => !pythonEquals(a, b);
 
-const BINARY_COMPARATORS: Readonly<Record<Exclude<BinaryComparatorType, "(Detection) in zone">, Comparator>> = {
+const BINARY_COMPARATORS: Readonly<Record<BinaryComparatorType, Comparator>> = {
   "==": equals,
   "(Number) ==": equals,
   "!=": notEquals,
@@ -47,12 +53,13 @@ const BINARY_COMPARATORS: Readonly<Record<Exclude<BinaryComparatorType, "(Detect
   "(Number) <=": (a, b) => pythonCompare(a, b, "<="),
   // Python's chained `b[0] <= a <= b[1]`, which skips the upper bound once the lower one fails.
   "(Number) in range": (a, b) => pythonCompare(pythonGetItem(b, 0), a, "<=") && pythonCompare(a, pythonGetItem(b, 1), "<="),
-  "(String) startsWith": (a, b) => expectString(a).startsWith(expectString(b)),
-  "(String) endsWith": (a, b) => expectString(a).endsWith(expectString(b)),
+  "(String) startsWith": stringAffix("startswith"),
+  "(String) endsWith": stringAffix("endswith"),
   "(String) contains": (a, b) => pythonContains(a, b),
   "in (Sequence)": (a, b) => pythonContains(b, a),
   "any in (Sequence)": (a, b) => pythonIterate(a).some((item) => pythonContains(b, item)),
   "all in (Sequence)": (a, b) => pythonIterate(a).every((item) => pythonContains(b, item)),
+  "(Detection) in zone": detectionInZone,
 };
 
 const UNARY_OPERATORS: Readonly<Record<UnaryOperatorType, (value: unknown) => boolean>> = {
@@ -67,7 +74,8 @@ const UNARY_OPERATORS: Readonly<Record<UnaryOperatorType, (value: unknown) => bo
 
 type OperandReader = (values: QueryValues) => unknown;
 
-function compileOperand(operand: Operand, statement: string, location: string): OperandReader {
+/** `statementLocation` names the statement in messages, as upstream; the operand's chain keeps its own place. */
+function compileOperand(operand: Operand, statement: StatementType, statementLocation: string, location: string): OperandReader {
   const chain = compileOperations(operand.operations ?? [], `${location}.operations`);
   if (operand.type === "StaticOperand") {
     const value = operand.value;
@@ -78,9 +86,9 @@ function compileOperand(operand: Operand, statement: string, location: string): 
     if (!Object.hasOwn(values, name)) {
       const known = Object.keys(values);
       throw new UndeclaredSymbolError(
-        `Attempted to execute evaluation of type: ${statement} in context ${location}, but encountered error: ` +
+        `Attempted to execute evaluation of type: ${statement} in context ${statementLocation}, but encountered error: ` +
           `Encountered undefined symbol \`${name}\` (defined: ${known.length ? known.join(", ") : "none"})`,
-        { context: evaluationContext(location) },
+        { context: evaluationContext(statementLocation) },
       );
     }
     return chain(values[name], values);
@@ -98,9 +106,9 @@ function lookUpOperator<K extends string, V>(table: Readonly<Record<K, V>>, type
 
 function compileBinary(statement: BinaryStatement, location: string): CompiledCondition {
   const type = statement.comparator.type;
-  const comparator = type === "(Detection) in zone" ? detectionInZone(location) : lookUpOperator(BINARY_COMPARATORS, type, "comparator", location);
-  const left = compileOperand(statement.left_operand, "BinaryStatement", `${location}.left_operand`);
-  const right = compileOperand(statement.right_operand, "BinaryStatement", `${location}.right_operand`);
+  const comparator = lookUpOperator(BINARY_COMPARATORS, type, "comparator", location);
+  const left = compileOperand(statement.left_operand, "BinaryStatement", location, `${location}.left_operand`);
+  const right = compileOperand(statement.right_operand, "BinaryStatement", location, `${location}.right_operand`);
   const negate = statement.negate ?? false;
   return (values) => {
     const a = left(values);
@@ -109,12 +117,7 @@ function compileBinary(statement: BinaryStatement, location: string): CompiledCo
     try {
       result = comparator(a, b);
     } catch (error) {
-      throw asWorkflowError(
-        error,
-        (detail) => `BinaryStatement at ${location}: comparator "${type}" cannot be applied to ${describeValue(a)} and ${describeValue(b)}: ${detail}`,
-        location,
-        EvaluationEngineError,
-      );
+      throw asEvaluationError(error, "BinaryStatement", location, `comparator "${type}" on ${describeValue(a)} and ${describeValue(b)}`);
     }
     return negate ? !result : result;
   };
@@ -123,7 +126,7 @@ function compileBinary(statement: BinaryStatement, location: string): CompiledCo
 function compileUnary(statement: UnaryStatement, location: string): CompiledCondition {
   const type = statement.operator.type;
   const operator = lookUpOperator(UNARY_OPERATORS, type, "unary operator", location);
-  const operand = compileOperand(statement.operand, "UnaryStatement", `${location}.operand`);
+  const operand = compileOperand(statement.operand, "UnaryStatement", location, `${location}.operand`);
   const negate = statement.negate ?? false;
   return (values) => {
     const a = operand(values);
@@ -131,12 +134,7 @@ function compileUnary(statement: UnaryStatement, location: string): CompiledCond
     try {
       result = operator(a);
     } catch (error) {
-      throw asWorkflowError(
-        error,
-        (detail) => `UnaryStatement at ${location}: operator "${type}" cannot be applied to ${describeValue(a)}: ${detail}`,
-        location,
-        EvaluationEngineError,
-      );
+      throw asEvaluationError(error, "UnaryStatement", location, `operator "${type}" on ${describeValue(a)}`);
     }
     return negate ? !result : result;
   };

@@ -4,9 +4,17 @@
  * operation with its input / output kinds, each comparator and operator with its operands' kinds.
  * Read from the schemas' metadata.
  */
+import { z } from "zod";
 import { kindObjects } from "../kinds/index.js";
 import type { OperationDescription, OperatorDescription, QueryLanguageDescription } from "./description.js";
 import { BINARY_COMPARATOR_SCHEMAS, OPERATION_SCHEMAS, UNARY_OPERATOR_SCHEMAS, type OperationMetadata, type OperatorMetadata } from "./schemas.js";
+
+/** Upstream's `property_name_options`: the values of an operation's `property_name`, if it has one. */
+function propertyNameOptions(shape: Record<string, unknown>, meta: OperationMetadata): string[] | null {
+  const property = shape.property_name;
+  if (property instanceof z.ZodEnum) return property.options.map(String);
+  return meta.property_name_options ? [...meta.property_name_options] : null;
+}
 
 function describeOperations(): OperationDescription[] {
   return OPERATION_SCHEMAS.map((schema) => {
@@ -19,6 +27,7 @@ function describeOperations(): OperationDescription[] {
       nested_operation_input_kind: meta.nested_operation_input_kind ? kindObjects(meta.nested_operation_input_kind) : null,
       nested_operation_output_kind: meta.nested_operation_output_kind ? kindObjects(meta.nested_operation_output_kind) : null,
       description: meta.description,
+      property_name_options: propertyNameOptions(schema.shape, meta),
     };
   });
 }

@@ -13,6 +13,8 @@ export interface OperationDescription {
   nested_operation_input_kind: Kind[] | null;
   nested_operation_output_kind: Kind[] | null;
   description: string | null;
+  /** The names `property_name` takes, for operations that extract a property; otherwise null. */
+  property_name_options: string[] | null;
 }
 
 export interface OperatorDescription {

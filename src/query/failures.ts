@@ -39,24 +39,35 @@ export function describeValue(value: unknown): string {
   return `a value of type ${pythonTypeName(value)} (${text})`;
 }
 
+/** What a thrown value says, shortened: Python's `str(error)`. */
+function errorDetail(error: unknown): string {
+  const detail = error instanceof Error ? error.message : String(error);
+  return detail.length > DETAIL_LENGTH ? `${detail.slice(0, DETAIL_LENGTH - 3)}...` : detail;
+}
+
 /**
- * A failure as a workflow error. Workflow errors pass unchanged (they already say where);
- * Python exceptions become `InvalidInputTypeError`, except division by zero, an
- * `OperationError`; anything else is `fallback`'s kind of error.
+ * An operation's failure as a workflow error. Workflow errors pass unchanged (they already say
+ * where); Python exceptions become `InvalidInputTypeError`, except division by zero, an
+ * `OperationError`; anything else is an `OperationError`.
  */
-export function asWorkflowError(
-  error: unknown,
-  message: (detail: string) => string,
-  location: string,
-  fallback: typeof OperationError | typeof EvaluationEngineError,
-): WorkflowError {
+export function asOperationError(error: unknown, message: (detail: string) => string, location: string): WorkflowError {
   if (error instanceof WorkflowError) return error;
-  const fullDetail = error instanceof Error ? error.message : String(error);
-  const detail = fullDetail.length > DETAIL_LENGTH ? `${fullDetail.slice(0, DETAIL_LENGTH - 3)}...` : fullDetail;
   const options = { context: evaluationContext(location), inner: error };
-  if (error instanceof PythonError) {
-    if (error.pythonName === "ZeroDivisionError") return new OperationError(message(detail), options);
-    return new InvalidInputTypeError(message(detail), options);
-  }
-  return new fallback(message(detail), options);
+  if (error instanceof PythonError && error.pythonName !== "ZeroDivisionError") return new InvalidInputTypeError(message(errorDetail(error)), options);
+  return new OperationError(message(errorDetail(error)), options);
+}
+
+export type StatementType = "BinaryStatement" | "UnaryStatement";
+
+/**
+ * A statement's failure as upstream's `binary_eval` / `unary_eval` report it: workflow errors (an
+ * operand chain's) pass unchanged, anything else is an `EvaluationEngineError` in upstream's
+ * words, with what was compared appended.
+ */
+export function asEvaluationError(error: unknown, statement: StatementType, location: string, applied: string): WorkflowError {
+  if (error instanceof WorkflowError) return error;
+  return new EvaluationEngineError(
+    `Attempted to execute evaluation of type: ${statement} in context ${location}, but encountered error: ${errorDetail(error)} (${applied})`,
+    { context: evaluationContext(location), inner: error },
+  );
 }

@@ -20,6 +20,8 @@ export type OperationMetadata = {
   output_kind: readonly string[];
   nested_operation_input_kind?: readonly string[];
   nested_operation_output_kind?: readonly string[];
+  /** The names `property_name` takes, where the schema does not list them itself (an enum does). */
+  property_name_options?: readonly string[];
 };
 
 export type OperatorMetadata = {
@@ -241,24 +243,61 @@ export const ClassificationPropertyExtractSchema = z
     }),
   );
 
-/** Upstream's `DetectionsProperty` grows with its analytics blocks; any name is accepted here. */
-const detectionsProperty = () =>
-  z
-    .string()
-    .min(1)
-    .describe("confidence, class_name, x_min, x_max, y_min, y_max, size, class_id, center, top_left, top_right, bottom_left, bottom_right, tracker_id, …");
+/** Upstream's `DetectionsProperty` values, in its order (what `/workflows/blocks/describe` offers). */
+export const DETECTIONS_PROPERTIES = [
+  "confidence",
+  "class_name",
+  "x_min",
+  "x_max",
+  "y_min",
+  "y_max",
+  "size",
+  "class_id",
+  "center",
+  "top_left",
+  "top_right",
+  "bottom_left",
+  "bottom_right",
+  "in_out",
+  "path_deviation",
+  "polygon",
+  "time_in_zone",
+  "tracker_id",
+  "velocity",
+  "speed",
+  "smoothed_velocity",
+  "smoothed_speed",
+  "image_dimensions",
+  "prediction_type",
+  "keypoints_xy",
+  "rect",
+  "width",
+  "height",
+  "angle",
+  "area_px",
+  "area_converted",
+] as const;
+
+/** The list grows with upstream's analytics blocks, so any name is accepted here. */
+const detectionsProperty = () => z.string().min(1).describe(DETECTIONS_PROPERTIES.join(", "));
 
 export const DetectionsPropertyExtractSchema = z.object({ type: z.literal("DetectionsPropertyExtract"), property_name: detectionsProperty() }).meta(
   operationMeta({
     description: "Extracts property from detections-based prediction (as a list of elements - one element represents single detection)",
     input_kind: DETECTIONS,
     output_kind: ["list_of_values"],
+    property_name_options: DETECTIONS_PROPERTIES,
   }),
 );
 
-export const ExtractDetectionPropertySchema = z
-  .object({ type: z.literal("ExtractDetectionProperty"), property_name: detectionsProperty() })
-  .meta(operationMeta({ description: "Extracts property from single detection", input_kind: ["detection"], output_kind: ["*"] }));
+export const ExtractDetectionPropertySchema = z.object({ type: z.literal("ExtractDetectionProperty"), property_name: detectionsProperty() }).meta(
+  operationMeta({
+    description: "Extracts property from single detection",
+    input_kind: ["detection"],
+    output_kind: ["*"],
+    property_name_options: DETECTIONS_PROPERTIES,
+  }),
+);
 
 export const DetectionsFilterSchema = z
   .object({

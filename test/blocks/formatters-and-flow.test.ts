@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { compile, WorkflowImage, type CompileOptions } from "../../src/index.js";
-import { formatTemplate } from "../../src/blocks/formatters/string-template.js";
+import { renderTemplate } from "../../src/blocks/formatters/string-template.js";
 import { output, workflow } from "../helpers/test-blocks.js";
 import { rejectionOf } from "../helpers/errors.js";
 import { statement } from "../helpers/workflows.js";
@@ -112,12 +112,12 @@ describe("roboflow_core/property_definition@v1", () => {
 
 describe("roboflow_core/string_template@v1", () => {
   it("fills fields with Python str() of the values and keeps escaped braces", () => {
-    expect(formatTemplate("{a} {b} {c} {{x}} {d}", { a: true, b: null, c: [1, "x"], d: 0.5 })).toBe("True None [1, 'x'] {x} 0.5");
+    expect(renderTemplate("{a} {b} {c} {{x}} {d}", { a: true, b: null, c: [1, "x"], d: 0.5 })).toBe("True None [1, 'x'] {x} 0.5");
   });
 
   it("says which field is missing", () => {
-    expect(() => formatTemplate("{missing}", { present: 1 })).toThrow(/\{missing\}.*present/);
-    expect(() => formatTemplate("a } b", {})).toThrow(/single '}'/);
+    expect(() => renderTemplate("{missing}", { present: 1 })).toThrow(/\['missing'\].*\['present'\]/);
+    expect(() => renderTemplate("a } b", {})).toThrow(/Single '}'/);
   });
 });
 

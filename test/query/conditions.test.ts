@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { EvaluationEngineError, InvalidInputTypeError, OperationError, UndeclaredSymbolError, WorkflowError } from "../../src/errors/index.js";
+import { EvaluationEngineError, InvalidInputTypeError, UndeclaredSymbolError, WorkflowError } from "../../src/errors/index.js";
 import {
   compileCondition,
   evaluateCondition,
@@ -67,13 +67,15 @@ describe("binary comparators", () => {
     expect(holds(binary(2, "(Number) <=", 1))).toBe(false);
   });
 
-  it("(Number) > on a str and an int is an InvalidInputTypeError naming the comparator and the types", () => {
+  it("(Number) > on a str and an int is an EvaluationEngineError in upstream's words, naming the comparator and the types", () => {
     const error = failure(group([binary("a", "(Number) >", 1)]));
-    expect(error).toBeInstanceOf(InvalidInputTypeError);
+    expect(error).toBeInstanceOf(EvaluationEngineError);
     expect(error.message).toBe(
-      `BinaryStatement at <root>.statements[0]: comparator "(Number) >" cannot be applied to a value of type str ('a') and a value of type int (1): '>' not supported between instances of 'str' and 'int'`,
+      `Attempted to execute evaluation of type: BinaryStatement in context <root>.statements[0], but encountered error: '>' not supported between instances of 'str' and 'int' (comparator "(Number) >" on a value of type str ('a') and a value of type int (1))`,
     );
-    expect(failure(group([binary(null, "(Number) <=", 1)]))).toBeInstanceOf(InvalidInputTypeError);
+    expect(error.context).toBe("step_execution | roboflow_query_language_evaluation | <root>.statements[0]");
+    expect(error.toBody().inner_error_type).toBe("TypeError");
+    expect(failure(group([binary(null, "(Number) <=", 1)]))).toBeInstanceOf(EvaluationEngineError);
   });
 
   it("(Number) > on two strings compares them, as Python does", () => {
@@ -85,7 +87,7 @@ describe("binary comparators", () => {
     expect(holds(binary(1, "(Number) in range", [1, 5]))).toBe(true);
     expect(holds(binary(5.01, "(Number) in range", [1, 5]))).toBe(false);
     expect(holds(binary(0, "(Number) in range", [1]))).toBe(false); // the upper bound is never read
-    expect(failure(group([binary(3, "(Number) in range", [1])]))).toBeInstanceOf(InvalidInputTypeError);
+    expect(failure(group([binary(3, "(Number) in range", [1])]))).toBeInstanceOf(EvaluationEngineError);
     expect(failure(group([binary(3, "(Number) in range", 7)])).message).toContain("'int' object is not subscriptable");
   });
 
@@ -95,7 +97,8 @@ describe("binary comparators", () => {
     expect(holds(binary("license_plate", "(String) endsWith", "license"))).toBe(false);
     expect(holds(binary("license_plate", "(String) contains", "se_pl"))).toBe(true);
     expect(holds(binary("abc", "(String) contains", "x"))).toBe(false);
-    expect(failure(group([binary(12, "(String) startsWith", "1")]))).toBeInstanceOf(InvalidInputTypeError);
+    expect(failure(group([binary(12, "(String) startsWith", "1")])).message).toContain("'int' object has no attribute 'startswith'");
+    expect(failure(group([binary("12", "(String) endsWith", 2)])).message).toContain("endswith first arg must be str or a tuple of str, not int");
     expect(failure(group([binary("abc", "(String) contains", 1)])).message).toContain("'in <string>' requires string as left operand, not int");
   });
 
@@ -117,10 +120,10 @@ describe("binary comparators", () => {
     expect(holds(binary([], "all in (Sequence)", []))).toBe(true);
   });
 
-  it("(Detection) in zone parses but is not supported yet", () => {
+  it("(Detection) in zone parses; no value sightline holds is a detection", () => {
     const error = failure(group([binary([0, 0], "(Detection) in zone", [[0, 0]])]));
-    expect(error).toBeInstanceOf(OperationError);
-    expect(error.message).toContain("not supported by sightline yet");
+    expect(error).toBeInstanceOf(EvaluationEngineError);
+    expect(error.message).toContain("expected a detection, got list; sightline has no detection models");
   });
 
   it("negate inverts the statement", () => {
@@ -154,9 +157,9 @@ describe("unary operators", () => {
     expect(holds(unary("", "(Sequence) is empty"))).toBe(true);
     expect(holds(unary([0], "(Sequence) is not empty"))).toBe(true);
     const error = failure(group([unary(null, "(Sequence) is empty")]));
-    expect(error).toBeInstanceOf(InvalidInputTypeError);
+    expect(error).toBeInstanceOf(EvaluationEngineError);
     expect(error.message).toBe(
-      `UnaryStatement at <root>.statements[0]: operator "(Sequence) is empty" cannot be applied to a value of type NoneType (None): object of type 'NoneType' has no len()`,
+      `Attempted to execute evaluation of type: UnaryStatement in context <root>.statements[0], but encountered error: object of type 'NoneType' has no len() (operator "(Sequence) is empty" on a value of type NoneType (None))`,
     );
   });
 });
@@ -172,8 +175,9 @@ describe("operands", () => {
     const definition = group([{ type: "BinaryStatement", left_operand: dynamic("missing"), comparator: { type: "==" }, right_operand: literal(1) }]);
     const error = failure(definition, { present: 1 });
     expect(error).toBeInstanceOf(UndeclaredSymbolError);
-    expect(error.message).toContain("Encountered undefined symbol `missing` (defined: present)");
-    expect(error.message).toContain("<root>.statements[0].left_operand");
+    expect(error.message).toBe(
+      "Attempted to execute evaluation of type: BinaryStatement in context <root>.statements[0], but encountered error: Encountered undefined symbol `missing` (defined: present)",
+    );
   });
 
   it("a value that is present but None is not undeclared", () => {
@@ -216,7 +220,7 @@ describe("statement groups", () => {
 
   it("evaluates every statement: no short-circuit, so a later error still surfaces", () => {
     const orDecided = group([binary(1, "==", 1), binary("a", "(Number) >", 1)], "or");
-    expect(failure(orDecided)).toBeInstanceOf(InvalidInputTypeError);
+    expect(failure(orDecided)).toBeInstanceOf(EvaluationEngineError);
     const andDecided = group([binary(1, "==", 2), unary(null, "(Sequence) is empty")], "and");
     expect(failure(andDecided).message).toContain("<root>.statements[1]");
   });

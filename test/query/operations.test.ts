@@ -399,9 +399,11 @@ describe("classification and detection operations", () => {
         statements: [{ type: "UnaryStatement", operand: { type: "DynamicOperand" }, operator: { type: "Exists" } }],
       },
     },
-  ] as OperationInput[])("$type parses and compiles, and running it says it is not supported yet", (operation) => {
+  ] as OperationInput[])("$type parses and compiles; running it is an InvalidInputTypeError, as upstream's for a value that is not detections", (operation) => {
     const chain = compileOperations(parseOperations([operation]));
-    expect(() => chain({ predictions: [] })).toThrow(OperationError);
-    expect(() => chain({ predictions: [] })).toThrow(`Operation ${operation.type} at <root>[0] is not supported by sightline yet`);
+    expect(() => chain({ predictions: [] })).toThrow(InvalidInputTypeError);
+    expect(() => chain({ predictions: [] })).toThrow(
+      new RegExp(`^Operation ${operation.type} at <root>\\[0\\] got a value of type dict \\(.*\\): expected .*; sightline has no detection models`),
+    );
   });
 });

@@ -4,7 +4,7 @@
  */
 import { z } from "zod";
 import { defineBlock, selector } from "../../block-api/index.js";
-import { OperationsChainSchema, StatementGroupSchema, applyOperations, evaluateCondition } from "../../query/index.js";
+import { NO_GLOBALS, OperationsChainSchema, StatementGroupSchema, applyOperations, evaluateCondition, pyKeyError, pythonRepr } from "../../query/index.js";
 
 const StaticCaseResult = z.object({ type: z.literal("StaticCaseResult"), value: z.unknown() });
 const DynamicCaseResult = z.object({
@@ -21,7 +21,8 @@ type Result = z.output<typeof CaseResult>;
 function resolveResult(result: Result, vars: Record<string, unknown>): unknown {
   if (result.type === "StaticCaseResult") return result.value;
   if (!Object.hasOwn(vars, result.parameter_name)) {
-    throw new Error(`DynamicCaseResult refers to "${result.parameter_name}", which is not in data (${Object.keys(vars).join(", ")})`);
+    // Upstream's `variables[parameter_name]`: a KeyError naming the key (we add what there is).
+    throw pyKeyError(`${pythonRepr(result.parameter_name)} (DynamicCaseResult.parameter_name is not a key of data: ${pythonRepr(Object.keys(vars))})`);
   }
   const value = vars[result.parameter_name];
   return result.operations && result.operations.length > 0 ? applyOperations(value, result.operations, vars) : value;
@@ -51,7 +52,7 @@ export const expressionBlock = defineBlock({
   },
   run({ data, data_operations, switch: cases }) {
     const vars: Record<string, unknown> = { ...data };
-    for (const [name, operations] of Object.entries(data_operations)) vars[name] = applyOperations(vars[name], operations, vars);
+    for (const [name, operations] of Object.entries(data_operations)) vars[name] = applyOperations(vars[name], operations, NO_GLOBALS);
     for (const candidate of cases.cases) {
       if (evaluateCondition(candidate.condition, vars)) return { output: resolveResult(candidate.result, vars) };
     }

@@ -1,10 +1,11 @@
 /**
- * Detection operations parse (definitions that use them load and compile) but sightline has no
- * detection models yet, so running one is an `OperationError` saying so.
+ * Detection operations parse (definitions that use them load and compile), but sightline has no
+ * detection models yet, so no value reaching one is detections: running one is upstream's
+ * answer to a value that is not, an `InvalidInputTypeError`, saying why.
  */
-import { OperationError } from "../../errors/index.js";
-import { evaluationContext } from "../failures.js";
-import type { CompiledOperation, OperationBuildContext, OperationBuilders } from "./context.js";
+import { pyTypeError } from "../python/errors.js";
+import { pythonTypeName } from "../python/types.js";
+import type { CompiledOperation, OperationBuilders } from "./context.js";
 
 type DetectionOperation =
   | "DetectionsPropertyExtract"
@@ -18,26 +19,21 @@ type DetectionOperation =
   | "DetectionsToDictionary"
   | "PickDetectionsByParentClass";
 
-const notSupported =
-  (definition: { type: string }, { location }: OperationBuildContext): CompiledOperation =>
-  () => {
-    throw new OperationError(
-      `Operation ${definition.type} at ${location} is not supported by sightline yet: it works on detections, and sightline has no detection models`,
-      {
-        context: evaluationContext(location),
-      },
-    );
-  };
+const expecting = (what: string, noun: string) => (): CompiledOperation => (value) => {
+  throw pyTypeError(`expected ${what}, got ${pythonTypeName(value)}; sightline has no detection models, so no value can be ${noun}`);
+};
+
+const detections = expecting("detections (sv.Detections)", "detections");
 
 export const DETECTION_OPERATIONS: OperationBuilders<DetectionOperation> = {
-  DetectionsPropertyExtract: notSupported,
-  ExtractDetectionProperty: notSupported,
-  DetectionsFilter: notSupported,
-  DetectionsSelection: notSupported,
-  SortDetections: notSupported,
-  DetectionsOffset: notSupported,
-  DetectionsShift: notSupported,
-  DetectionsRename: notSupported,
-  DetectionsToDictionary: notSupported,
-  PickDetectionsByParentClass: notSupported,
+  DetectionsPropertyExtract: detections,
+  ExtractDetectionProperty: expecting("a detection", "a detection"),
+  DetectionsFilter: detections,
+  DetectionsSelection: detections,
+  SortDetections: detections,
+  DetectionsOffset: detections,
+  DetectionsShift: detections,
+  DetectionsRename: detections,
+  DetectionsToDictionary: detections,
+  PickDetectionsByParentClass: detections,
 };

@@ -4,7 +4,7 @@
  * built at compile time, so a run is a loop of direct calls.
  */
 import { OperationError, OperationTypeNotRecognisedError, WorkflowError } from "../../errors/index.js";
-import { asWorkflowError, describeValue } from "../failures.js";
+import { asOperationError, describeValue } from "../failures.js";
 import { isPythonInt } from "../python/types.js";
 import type { Operation, OperationOf, OperationType } from "../schemas.js";
 import { CLASSIFICATION_OPERATIONS } from "./classification.js";
@@ -67,7 +67,7 @@ function guarded(type: string, location: string, operation: CompiledOperation): 
     try {
       return operation(value, globals);
     } catch (error) {
-      throw asWorkflowError(error, failure(value), location, OperationError);
+      throw asOperationError(error, failure(value), location);
     }
   };
 }

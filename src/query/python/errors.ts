@@ -1,7 +1,10 @@
 /**
- * The Python exceptions the query language's helpers raise, by Python's name. They never leave
- * `src/query`: the operation and statement guards turn them into the workflow errors upstream
- * users see (`InvalidInputTypeError`, `OperationError`), adding which operation failed and where.
+ * The Python exceptions the query language's helpers raise, by Python's name. Inside a chain or a
+ * condition the operation and statement guards turn them into the workflow errors upstream users
+ * see (`InvalidInputTypeError`, `OperationError`, `EvaluationEngineError`), adding what failed and
+ * where. A block that throws one directly (`string_template`'s `ValueError`, `expression`'s
+ * `KeyError`) fails its step with a `StepExecutionError` whose `inner_error_type` is the Python
+ * name, as upstream's is: the error's `name` is that name.
  */
 export type PythonExceptionName = "TypeError" | "ValueError" | "KeyError" | "IndexError" | "ZeroDivisionError" | "OverflowError";
 
@@ -11,7 +14,7 @@ export class PythonError extends Error {
     message: string,
   ) {
     super(message);
-    this.name = `Python${pythonName}`;
+    this.name = pythonName;
   }
 }
 

@@ -4,6 +4,7 @@
  * `round(2.675, 2) == 2.67` and `round(0.125, 2) == 0.12`.
  */
 import { pyOverflowError, pyTypeError, pyValueError, pyZeroDivisionError } from "./errors.js";
+import { asFraction, divideHalfEven } from "./float-text.js";
 import { pythonStringRepr } from "./str.js";
 import { isPythonInt, pythonTypeName } from "./types.js";
 
@@ -34,30 +35,12 @@ export function pythonIntOfFloat(value: number): number {
   return Math.trunc(value) + 0; // `+ 0` turns −0 into the 0 an int is
 }
 
-/** `value` as `m · 2^e` exactly, for a finite positive double. */
-function decompose(value: number): { mantissa: bigint; exponent: number } {
-  const view = new DataView(new ArrayBuffer(8));
-  view.setFloat64(0, value);
-  const high = view.getUint32(0);
-  const low = view.getUint32(4);
-  const biased = (high >>> 20) & 0x7ff;
-  const fraction = (BigInt(high & 0xfffff) << 32n) | BigInt(low);
-  if (biased === 0) return { mantissa: fraction, exponent: -1074 };
-  return { mantissa: fraction | (1n << 52n), exponent: biased - 1075 };
-}
-
 /** Rounds `|value|·10^digits` to an integer, half to even, in exact rational arithmetic. */
 function exactRound(value: number, digits: number): number {
-  const { mantissa, exponent } = decompose(Math.abs(value));
-  let numerator = mantissa;
-  let denominator = 1n;
-  if (exponent >= 0) numerator <<= BigInt(exponent);
-  else denominator <<= BigInt(-exponent);
+  let { numerator, denominator } = asFraction(Math.abs(value));
   if (digits >= 0) numerator *= 10n ** BigInt(digits);
   else denominator *= 10n ** BigInt(-digits);
-  let quotient = numerator / denominator;
-  const twiceRemainder = (numerator % denominator) * 2n;
-  if (twiceRemainder > denominator || (twiceRemainder === denominator && (quotient & 1n) === 1n)) quotient += 1n;
+  const quotient = divideHalfEven(numerator, denominator);
   // Parsing the decimal text is correctly rounded, as Python's strtod of its dtoa digits is.
   const magnitude = Number(`${quotient}e${-digits}`);
   return value < 0 ? -magnitude : magnitude;

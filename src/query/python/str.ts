@@ -5,30 +5,12 @@
  */
 import { WorkflowImage } from "../../images/index.js";
 import { pyValueError } from "./errors.js";
+import { pythonDoubleToString } from "./float-text.js";
 import { isDict, isPythonInt } from "./types.js";
 
-/**
- * `repr(float)`: the shortest digits that round-trip (JavaScript finds the same ones), laid out
- * fixed for decimal exponents −4..15 and scientific with a two-digit exponent otherwise.
- */
+/** `repr(float)`: the shortest digits that round-trip, with an exponent outside 1e-4 ≤ |x| < 1e16. */
 export function pythonFloatRepr(value: number): string {
-  if (Number.isNaN(value)) return "nan";
-  if (value === Infinity) return "inf";
-  if (value === -Infinity) return "-inf";
-  if (value === 0) return Object.is(value, -0) ? "-0.0" : "0.0";
-  const [mantissa, exponentText] = value.toExponential().split("e");
-  const sign = mantissa.startsWith("-") ? "-" : "";
-  const digits = mantissa.replace("-", "").replace(".", "");
-  const exponent = Number(exponentText);
-  if (exponent >= -4 && exponent < 16) {
-    const pointAt = exponent + 1;
-    if (pointAt <= 0) return `${sign}0.${"0".repeat(-pointAt)}${digits}`;
-    if (pointAt >= digits.length) return `${sign}${digits}${"0".repeat(pointAt - digits.length)}.0`;
-    return `${sign}${digits.slice(0, pointAt)}.${digits.slice(pointAt)}`;
-  }
-  const fraction = digits.length > 1 ? `.${digits.slice(1)}` : "";
-  const magnitude = String(Math.abs(exponent)).padStart(2, "0");
-  return `${sign}${digits[0]}${fraction}e${exponent < 0 ? "-" : "+"}${magnitude}`;
+  return pythonDoubleToString(value, "r", 0, { addDotZero: true });
 }
 
 /** `str()` of a number: an int prints as digits, a float as `repr(float)`. */
@@ -123,6 +105,14 @@ export function pythonRepr(value: unknown): string {
   if (typeof value === "string") return pythonStringRepr(value);
   if (value instanceof Date) return datetimeRepr(value);
   return pythonStr(value);
+}
+
+/** `ascii(value)`: `repr` with every non-ASCII character escaped. */
+export function pythonAscii(value: unknown): string {
+  return pythonRepr(value).replace(/[^\p{ASCII}]/gu, (char) => {
+    const code = char.codePointAt(0) as number;
+    return code < 0x100 ? `\\x${hex(code, 2)}` : code < 0x10000 ? `\\u${hex(code, 4)}` : `\\U${hex(code, 8)}`;
+  });
 }
 
 /**

@@ -1,0 +1,27 @@
+/**
+ * Upstream: tests/workflows/unit_tests/core_steps/common/query_language/operations/test_detections_operations.py
+ * and operations/detections/test_base.py (see NOTICE.md): the cases that need no detections.
+ * sightline has no detection models, so every value is "not detections", and the answer is
+ * upstream's for such a value. The cases built on `sv.Detections` or tensors are left out.
+ */
+import { describe, expect, it } from "vitest";
+import { InvalidInputTypeError } from "../../../src/errors/index.js";
+import { executeOperations } from "./upstream.js";
+
+describe("test_detections_operations.py", () => {
+  it("test_detections_to_dictionary_when_invalid_input_is_provided", () => {
+    expect(() => executeOperations("invalid", [{ type: "DetectionsToDictionary" }])).toThrow(InvalidInputTypeError);
+  });
+
+  it("test_picking_detections_by_parent_class_when_invalid_input_provided", () => {
+    expect(() => executeOperations("FOR SURE NOT DETECTIONS", [{ type: "PickDetectionsByParentClass", parent_class: "a" }])).toThrow(InvalidInputTypeError);
+  });
+});
+
+describe("detections/test_base.py", () => {
+  it("test_rename_detections_when_not_sv_detections_provided", () => {
+    // Upstream calls `rename_detections(...)` directly; the operation runs the same function.
+    const operations = [{ type: "DetectionsRename", class_map: { a: "b" }, strict: true, new_classes_id_offset: 0 }];
+    expect(() => executeOperations("invalid", operations, {})).toThrow(InvalidInputTypeError);
+  });
+});
