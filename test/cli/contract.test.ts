@@ -5,6 +5,7 @@
  * properties are warned about, a model that cannot load fails once with the remedy, and the
  * summary counts what the workflow flags.
  */
+import { spawnSync } from "node:child_process";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { writeFileSync } from "node:fs";
@@ -360,5 +361,14 @@ describe("flagged frames", () => {
     for (const line of decided) expect(Object.keys(line.outputs)).toEqual(["is_outlier", "score", "warming_up"]);
     const flagged = (result.lines as FrameLine[]).filter((line) => line.outputs.is_outlier === true).length;
     expect(result.stderr).toMatch(new RegExp(`, ${flagged} flagged`));
+  });
+});
+
+describe("npm configuration", () => {
+  it("npm commands run without the warning about an unknown project config", () => {
+    const result = spawnSync("npm", ["config", "get", "ignore-scripts"], { cwd: ROOT, encoding: "utf8" });
+    expect(result.status).toBe(0);
+    expect(result.stderr).not.toMatch(/Unknown project config/);
+    expect(result.stdout.trim()).toBe("true");
   });
 });
