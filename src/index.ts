@@ -16,6 +16,8 @@ export interface CompileOptions extends EngineOptions {
   registry?: BlockRegistry;
   /** Builds blocks from `dynamic_blocks_definitions` (default: JavaScript in a sandbox); `null` disables custom blocks. */
   dynamicBlocks?: DynamicBlockFactory | null;
+  /** Step properties a block does not know fail the compilation instead of being ignored with a warning (`plan.warnings`). */
+  strict?: boolean;
 }
 
 /** A registry holding the core blocks plus the given plugins. */
@@ -33,9 +35,10 @@ export function getDefaultRegistry(): BlockRegistry {
 }
 
 /** Checks a definition without building an engine; throws the workflow error that a run would. */
-export function validate(definition: unknown, options: Pick<CompileOptions, "registry" | "dynamicBlocks"> = {}): CompiledWorkflow {
+export function validate(definition: unknown, options: Pick<CompileOptions, "registry" | "dynamicBlocks" | "strict"> = {}): CompiledWorkflow {
   return compileWorkflow(definition, {
     registry: options.registry ?? getDefaultRegistry(),
+    strict: options.strict,
     dynamicBlocks: options.dynamicBlocks === null ? undefined : (options.dynamicBlocks ?? ((definition) => buildDynamicBlock(definition))),
   });
 }

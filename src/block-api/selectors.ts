@@ -34,23 +34,32 @@ declare const stepBrand: unique symbol;
 /** Type-level marker: a `$steps.x` selector handed to a flow-control block unchanged. */
 export type StepSelector = string & { readonly [stepBrand]: true };
 
+/**
+ * A string of the selector's grammar. A string that is not one fails this alternative outright
+ * (`abort`), so that a union with a literal reports both alternatives — "expected a selector (…)
+ * or one of …" — rather than only the selector's pattern (docs/reference/workflows.md#steps).
+ */
+function selectorString(pattern: RegExp, message: string): z.ZodString {
+  return z.string({ error: message }).regex(pattern, { error: message, abort: true });
+}
+
 /** `$inputs.x` or `$steps.s.o` of the given kinds. */
 export function selector<const K extends string = "*">(kinds?: readonly K[]): z.ZodType<DataSelector<K>, string> {
-  const schema = z.string().regex(DATA_SELECTOR, "must be a selector: $inputs.<name> or $steps.<step>.<output>");
+  const schema = selectorString(DATA_SELECTOR, "must be a selector ($inputs.<name> or $steps.<step>.<output>)");
   schema.register(selectorMetadata, { role: "data", kinds: kinds ?? ["*"] });
   return schema as unknown as z.ZodType<DataSelector<K>, string>;
 }
 
 /** `$inputs.<name>` where the input is an image (upstream `WorkflowImageSelector`). */
 export function imageInputSelector(): z.ZodType<DataSelector<"image">, string> {
-  const schema = z.string().regex(INPUT_SELECTOR, "must select a workflow image input: $inputs.<name>");
+  const schema = selectorString(INPUT_SELECTOR, "must be a workflow image input ($inputs.<name>)");
   schema.register(selectorMetadata, { role: "input", kinds: ["image"] });
   return schema as unknown as z.ZodType<DataSelector<"image">, string>;
 }
 
 /** `$steps.<name>`: a step that a flow-control block may select. */
 export function stepSelector(): z.ZodType<StepSelector, string> {
-  const schema = z.string().regex(STEP_SELECTOR, "must select a step: $steps.<name>");
+  const schema = selectorString(STEP_SELECTOR, "must be a step ($steps.<name>)");
   schema.register(selectorMetadata, { role: "step", kinds: [] });
   return schema as unknown as z.ZodType<StepSelector, string>;
 }

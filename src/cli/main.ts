@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /** The `sightline` command line. Each command lives in `commands/`; this file only parses arguments. */
-import { Command, InvalidArgumentError, Option } from "commander";
+import { Command, InvalidArgumentError, Option, type CommanderError } from "commander";
 import { blocksCommand, schemaCommand } from "./commands/blocks.js";
 import { runInputsCommand } from "./commands/run-inputs.js";
 import { runVideoCommand } from "./commands/run-video.js";
@@ -8,8 +8,9 @@ import { nonNegativeInteger, parsePort, SERVE_DEFAULTS, serveCommand, type Serve
 import { isLiveKind, parseVideoArgument, resolveKinds, type VideoOutputSpec } from "../video/index.js";
 import { validateCommand } from "./commands/validate.js";
 import { parseParam, positiveInteger } from "./io.js";
-import { addModelOptions, createServices, modelSettings, type ModelCliOptions } from "./models.js";
+import { addModelOptions, createServices, modelSettings, parseEmbedModel, type EmbedModel, type ModelCliOptions } from "./models.js";
 import { embedCommand, type EmbedItem } from "./commands/embed.js";
+import { EXIT, reportFailure, type FailureOutput } from "./failure.js";
 import { demoCommand, type DemoOptions } from "./commands/demo.js";
 import { DTYPES, MODEL_FAMILIES } from "../models/index.js";
 import { listCommand, pullCommand } from "./commands/models.js";
@@ -23,19 +24,44 @@ function param(text: string, previous: Record<string, unknown>): Record<string, 
   }
 }
 
+/** Commander's own exits: help and version are 0, a wrong command line is a usage error (2), not a failure (1). */
+function exitAfterCommander(error: CommanderError): never {
+  process.exit(error.exitCode === 0 ? EXIT.ok : EXIT.usage);
+}
+
+/** Runs a command's body; whatever it throws is reported once (see `reportFailure`), with its exit code. */
+function exitWith<A extends unknown[]>(
+  command: string,
+  body: (...args: A) => number | Promise<number>,
+  output: FailureOutput = {},
+): (...args: A) => Promise<void> {
+  return async (...args: A) => {
+    try {
+      process.exitCode = await body(...args);
+    } catch (error) {
+      process.exitCode = reportFailure(command, error, output);
+    }
+  };
+}
+
+/** `validate` and `run` answer in JSON on standard output, an error body too (docs/reference/cli.md#output-and-exit-codes). */
+const WITH_ERROR_BODY: FailureOutput = { errorBody: true };
+
 const program = new Command()
   .name("sightline")
   .description("Run Roboflow-compatible computer-vision workflows with embeddings on images and video.")
   .version("0.1.0")
+  .exitOverride(exitAfterCommander)
   .showHelpAfterError();
+
+const STRICT_HELP = "step properties the block does not know are errors, not warnings";
 
 program
   .command("validate")
-  .description('Check a workflow definition: prints {"status":"ok"} or the error body (exit 1)')
+  .description('Check a workflow definition: prints {"status":"ok","warnings":[…]} or the error body (exit 1)')
   .argument("<workflow>", "workflow definition (JSON file)")
-  .action(async (workflow: string) => {
-    process.exitCode = await validateCommand(workflow);
-  });
+  .option("--strict", STRICT_HELP, false)
+  .action(exitWith("validate", (workflow: string, options: { strict: boolean }) => validateCommand(workflow, options), WITH_ERROR_BODY));
 
 function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
@@ -67,6 +93,7 @@ interface RunCliOptions extends ModelCliOptions {
   inputs?: string;
   video: string[];
   param: Record<string, unknown>;
+  strict: boolean;
   failFast: boolean;
   state?: string;
   stateEvery: number;
@@ -77,6 +104,7 @@ interface RunCliOptions extends ModelCliOptions {
   decodeEveryFrame: boolean;
   out?: string;
   videoOutput: VideoOutputSpec[];
+  flagOutput: string[];
   imageInput: string;
   quiet: boolean;
 }
@@ -94,6 +122,7 @@ const runCommand = program
   .addOption(
     new Option("--param <name=value>", "value for a workflow input, for every run (JSON or a string); repeatable").argParser(param).default({}, "none"),
   )
+  .option("--strict", STRICT_HELP, false)
   .option("--fail-fast", "--inputs: stop at the first failing run", false)
   .option("--max-fps <n>", "--video: process at most N ticks per second of wall time", positiveNumber)
   .option("--sample-fps <n>", "--video files and folders: process about N frames per second of video; the decoder skips the rest", positiveNumber)
@@ -107,6 +136,11 @@ const runCommand = program
   .addOption(
     new Option("--video-output <output=file>", "--video: also write an image output as a video file; repeatable").argParser(videoOutput).default([], "none"),
   )
+  .addOption(
+    new Option("--flag-output <name>", "--video: a boolean output that flags a frame when true; repeatable")
+      .argParser(collect)
+      .default([], "outputs named is_outlier or …_is_outlier"),
+  )
   .option("--image-input <name>", "--video: the workflow input that receives the frames", "image")
   .option("--quiet", "--video: no progress line or summary on stderr", false)
   .option("--state <file>", "load block state from this file at start and save it there (atomically)")
@@ -114,22 +148,28 @@ const runCommand = program
   .addOption(
     new Option("--state-scope <scope>", "stream: state per stream; step: one state per step (upstream)").choices(["stream", "step"]).default("stream"),
   );
-addModelOptions(runCommand).action(async (workflow: string, options: RunCliOptions) => {
-  if ((options.inputs === undefined) === (options.video.length === 0)) {
-    program.error("error: run needs exactly one of --inputs <file> or --video <ref>");
-  }
-  // Files and folders are read ahead, so several inferences are wanted at once; a live stream
-  // hands over one fresh frame at a time and wants each inference fast.
-  const kinds = await resolveKinds(options.video.map((argument) => parseVideoArgument(argument)));
-  const workload = kinds.length > 0 && kinds.every(({ kind }) => !isLiveKind(kind)) ? "throughput" : "latency";
-  const services = createServices(options, { workload });
-  const engine = { stateScope: options.stateScope, imageLoading: { allowLocalFiles: true }, services };
-  try {
-    process.exitCode = await runWith(workflow, options, engine);
-  } finally {
-    await services.close();
-  }
-});
+addModelOptions(runCommand).action(
+  exitWith(
+    "run",
+    async (workflow: string, options: RunCliOptions) => {
+      if ((options.inputs === undefined) === (options.video.length === 0)) {
+        program.error("error: run needs exactly one of --inputs <file> or --video <ref>");
+      }
+      // Files and folders are read ahead, so several inferences are wanted at once; a live stream
+      // hands over one fresh frame at a time and wants each inference fast.
+      const kinds = await resolveKinds(options.video.map((argument) => parseVideoArgument(argument)));
+      const workload = kinds.length > 0 && kinds.every(({ kind }) => !isLiveKind(kind)) ? "throughput" : "latency";
+      const services = createServices(options, { workload });
+      const engine = { stateScope: options.stateScope, imageLoading: { allowLocalFiles: true }, services, strict: options.strict };
+      try {
+        return await runWith(workflow, options, engine);
+      } finally {
+        await services.close();
+      }
+    },
+    WITH_ERROR_BODY,
+  ),
+);
 
 async function runWith(workflow: string, options: RunCliOptions, engine: CompileOptions): Promise<number> {
   if (options.inputs !== undefined) {
@@ -151,6 +191,7 @@ async function runWith(workflow: string, options: RunCliOptions, engine: Compile
     decodeEveryFrame: options.decodeEveryFrame,
     out: options.out,
     videoOutputs: options.videoOutput,
+    flagOutputs: options.flagOutput,
     imageInput: options.imageInput,
     state: options.state,
     stateEvery: options.stateEvery,
@@ -164,16 +205,25 @@ addModelOptions(
   program
     .command("embed")
     .description("Print embeddings of images and texts (CLIP by default), one JSON line per item")
-    .requiredOption("--model <version|folder>", "model version (e.g. ViT-B-32) or a model folder", "ViT-B-32")
+    .addOption(
+      new Option(
+        "--model <version|folder|version=folder>",
+        "model version (e.g. ViT-B-32), a model folder, or a folder mapped to a version as on every command",
+      )
+        .argParser(parseEmbedModel)
+        .default(parseEmbedModel("ViT-B-32"), "ViT-B-32"),
+    )
     .option("--image <file>", "an image to embed; repeatable", (file: string) => void embedItems.push({ type: "image", input: file }))
     .option("--text <string>", "a text to embed; repeatable", (text: string) => void embedItems.push({ type: "text", input: text })),
   false,
-).action(async (options: ModelCliOptions & { model: string }) => {
-  const { model, ...rest } = options;
-  const images = embedItems.filter((item) => item.type === "image").length;
-  const defaults = { workload: images > 1 ? "throughput" : "latency" } as const;
-  process.exitCode = await embedCommand(embedItems, model, modelSettings({ ...rest, model: {} }, defaults));
-});
+).action(
+  exitWith("embed", (options: Omit<ModelCliOptions, "model"> & { model: EmbedModel }) => {
+    const { model, ...rest } = options;
+    const images = embedItems.filter((item) => item.type === "image").length;
+    const defaults = { workload: images > 1 ? "throughput" : "latency" } as const;
+    return embedCommand(embedItems, model.version, modelSettings({ ...rest, model: model.folders }, defaults));
+  }),
+);
 
 const models = program.command("models").description("Download and list models");
 addModelOptions(
@@ -181,13 +231,9 @@ addModelOptions(
     .command("pull")
     .description("Download a model version's files (every tower, one precision) into the cache")
     .argument("<version>", MODEL_FAMILIES.flatMap((family) => Object.keys(family.versions.hub)).join(", ")),
-).action(async (version: string, options: ModelCliOptions) => {
-  process.exitCode = await pullCommand(version, modelSettings(options));
-});
+).action(exitWith("models pull", (version: string, options: ModelCliOptions) => pullCommand(version, modelSettings(options))));
 addModelOptions(models.command("list").description("What is in the model cache, with sizes").option("--json", "as JSON", false)).action(
-  async (options: ModelCliOptions & { json: boolean }) => {
-    process.exitCode = await listCommand(modelSettings(options), options.json);
-  },
+  exitWith("models list", (options: ModelCliOptions & { json: boolean }) => listCommand(modelSettings(options), options.json)),
 );
 
 addModelOptions(
@@ -197,24 +243,18 @@ addModelOptions(
     .option("--video <file>", "video to watch (default: a sample made with ffmpeg)")
     .option("--out <dir>", "where results, grid images and the grid video go", "demo-output")
     .addOption(new Option("--download-dtype <precision>", "precision to download ViT-B-32 in, if it is not cached").choices([...DTYPES]).default("q8")),
-).action(async (options: DemoOptions) => {
-  process.exitCode = await demoCommand(options);
-});
+).action(exitWith("demo", (options: DemoOptions) => demoCommand(options)));
 
 program
   .command("blocks")
   .description("List the blocks sightline can run")
   .option("--json", "the full description (JSON Schema of every block, kinds, connections)", false)
-  .action((options: { json: boolean }) => {
-    process.exitCode = blocksCommand(options);
-  });
+  .action(exitWith("blocks", (options: { json: boolean }) => blocksCommand(options)));
 
 program
   .command("schema")
   .description("Print the JSON Schema of a workflow definition")
-  .action(() => {
-    process.exitCode = schemaCommand();
-  });
+  .action(exitWith("schema", () => schemaCommand()));
 
 addModelOptions(
   program
@@ -240,9 +280,7 @@ addModelOptions(
         .choices(["trace", "debug", "info", "warn", "error", "fatal", "silent"])
         .default(SERVE_DEFAULTS.logLevel),
     ),
-).action(async (options: ServeOptions) => {
-  process.exitCode = await serveCommand(options);
-});
+).action(exitWith("serve", (options: ServeOptions) => serveCommand(options)));
 
 // A closed pipe on stdout (e.g. `| head`) means nobody reads the results any more: stop quietly.
 process.stdout.on("error", (error: NodeJS.ErrnoException) => {

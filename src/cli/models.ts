@@ -1,12 +1,14 @@
 /**
- * Model options shared by `run`, `embed` and `serve`: `--model <version>=<folder>` (repeatable),
- * precision, threads, cache, mirror, offline. They become the `models` settings of the one
- * `Services` every engine of the process shares.
+ * Model options shared by `run`, `embed`, `models`, `serve` and `demo`: `--model
+ * <version>=<folder>` (repeatable), precision, threads, cache, mirror, offline. They become the
+ * `models` settings of the one `Services` every engine of the process shares. A mapping means the
+ * same on every command, and names a version some model family knows.
  */
 import { InvalidArgumentError, Option, type Command } from "commander";
 import { Services } from "../block-api/index.js";
+import { didYouMean } from "../definition/index.js";
 import { positiveInteger } from "./io.js";
-import { DTYPES, type Dtype, type ModelOptions } from "../models/index.js";
+import { DTYPES, MODEL_FAMILIES, type Dtype, type ModelOptions } from "../models/index.js";
 import { createProgressBar } from "../models/progress.js";
 import { splitModelMapping } from "../models/options.js";
 
@@ -21,16 +23,44 @@ export interface ModelCliOptions {
   offline?: boolean;
 }
 
-function modelMapping(text: string, previous: Record<string, string>): Record<string, string> {
+/** Every version a model family names, hub or folder-only: what `--model <version>=<folder>` may map. */
+function knownVersions(): string[] {
+  return MODEL_FAMILIES.flatMap((family) => [...Object.keys(family.versions.hub), ...family.versions.folderOnly]);
+}
+
+/** `<version>=<folder>`, the version checked: a typo would map nothing and download the real model instead. */
+export function parseModelMapping(text: string): [version: string, folder: string] {
+  let mapping: [string, string];
   try {
-    const [version, folder] = splitModelMapping(text, "--model");
-    return { ...previous, [version]: folder };
+    mapping = splitModelMapping(text, "--model");
   } catch (error) {
     throw new InvalidArgumentError((error as Error).message);
   }
+  const versions = knownVersions();
+  if (!versions.includes(mapping[0])) {
+    throw new InvalidArgumentError(`unknown model version "${mapping[0]}".${didYouMean(mapping[0], versions)} Versions: ${versions.join(", ")}`);
+  }
+  return mapping;
 }
 
-/** Adds the model options; `mapping` is false for `embed`, whose `--model` names the model to use. */
+/** What `embed --model` names: a version or a folder to embed with, or `<version>=<folder>` as on every command. */
+export interface EmbedModel {
+  version: string;
+  folders: Record<string, string>;
+}
+
+export function parseEmbedModel(text: string): EmbedModel {
+  if (!text.includes("=")) return { version: text, folders: {} };
+  const [version, folder] = parseModelMapping(text);
+  return { version, folders: { [version]: folder } };
+}
+
+function modelMapping(text: string, previous: Record<string, string>): Record<string, string> {
+  const [version, folder] = parseModelMapping(text);
+  return { ...previous, [version]: folder };
+}
+
+/** Adds the model options; `mapping` is false for `embed`, whose `--model` also names the model to use. */
 export function addModelOptions(command: Command, mapping = true): Command {
   if (mapping) {
     command.addOption(

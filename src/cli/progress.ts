@@ -1,6 +1,6 @@
 /**
  * The video run's progress line on a terminal's stderr — frames done/total, fps, ETA, flagged,
- * errors — and the summary printed at the end (on any stderr).
+ * errors, failed sources — and the summary printed at the end (on any stderr).
  */
 import type { PipelineStatus } from "../video/status.js";
 
@@ -26,11 +26,31 @@ export function totalFrames(status: PipelineStatus): number | null {
   return status.sources.reduce((sum, s) => sum + (s.totalFrames ?? 0), 0);
 }
 
+/**
+ * What failed in a run: frames that failed in the workflow or that a source lost (a decoding
+ * error, a file ending early), and sources that failed — could not be opened, or gave up.
+ */
+export function runFailures(status: PipelineStatus): { errors: number; failedSources: number } {
+  const failedSources = status.sources.filter((source) => source.state === "failed").length;
+  // A source's error count includes its one "failed" event.
+  const lostFrames = status.sources.reduce((sum, source) => sum + source.errors - (source.state === "failed" ? 1 : 0), 0);
+  return { errors: status.errors + lostFrames, failedSources };
+}
+
+function plural(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? "" : "s"}`;
+}
+
 export function progressText(status: PipelineStatus): string {
   const total = totalFrames(status);
   const done = total === null ? `${status.frames}` : `${status.frames}/${total}`;
   const eta = total !== null && status.fps > 0 ? `  ETA ${clock((total - status.frames) / status.fps)}` : "";
-  return `frames ${done}  ${status.fps.toFixed(1)} fps${eta}  flagged ${status.flagged}  errors ${status.errors}${status.dropped ? `  dropped ${status.dropped}` : ""}`;
+  const { errors, failedSources } = runFailures(status);
+  return (
+    `frames ${done}  ${status.fps.toFixed(1)} fps${eta}  flagged ${status.flagged}  errors ${errors}` +
+    (failedSources ? `  failed sources ${failedSources}` : "") +
+    (status.dropped ? `  dropped ${status.dropped}` : "")
+  );
 }
 
 export class ProgressLine {
@@ -58,9 +78,11 @@ export class ProgressLine {
 
 export function summaryText(status: PipelineStatus): string {
   const inference = status.latency.inference;
+  const { errors, failedSources } = runFailures(status);
   return [
-    `sightline: ${status.frames} frames in ${clock(status.elapsed_s)} (${status.fps.toFixed(1)} fps), ` +
-      `${status.flagged} flagged, ${status.dropped} dropped, ${status.errors} errors` +
+    `sightline: ${plural(status.frames, "frame")} in ${clock(status.elapsed_s)} (${status.fps.toFixed(1)} fps), ` +
+      `${status.flagged} flagged, ${status.dropped} dropped, ${plural(errors, "error")}, ` +
+      `${failedSources} of ${plural(status.sources.length, "source")} failed` +
       (inference.mean_ms !== null ? `; workflow ${inference.mean_ms.toFixed(1)} ms per tick (p99 ${inference.p99_ms?.toFixed(1)} ms)` : ""),
     ...status.sources.map(
       (s) =>
@@ -68,7 +90,7 @@ export function summaryText(status: PipelineStatus): string {
         (s.framesDropped ? `, ${s.framesDropped} dropped` : "") +
         (s.framesWithoutPixels ? ` (${s.framesWithoutPixels} without pixels: no step reads them)` : "") +
         (s.reconnects ? `, ${s.reconnects} reconnects` : "") +
-        (s.errors ? `, ${s.errors} errors` : ""),
+        (s.errors ? `, ${plural(s.errors, "error")}` : ""),
     ),
   ].join("\n");
 }

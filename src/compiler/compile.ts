@@ -17,13 +17,15 @@ export interface CompilerOptions {
   registry: BlockRegistry;
   /** Without a factory, a definition with dynamic blocks fails with `DynamicBlockError`. */
   dynamicBlocks?: DynamicBlockFactory;
+  /** Step properties the block does not know are errors, not warnings. */
+  strict?: boolean;
 }
 
 export function compileWorkflow(raw: unknown, options: CompilerOptions): CompiledWorkflow {
   const { definition } = parseDefinition(raw);
   const registry = registerDynamicBlocks(definition.dynamic_blocks_definitions ?? [], options);
   const inputs = buildInputNodes(definition.inputs);
-  const validated = validateSteps(definition.steps, registry);
+  const { steps: validated, warnings } = validateSteps(definition.steps, registry, { strict: options.strict });
   const { steps, outputs } = buildGraph(validated, inputs, definition.outputs);
   const layers: CompiledStep[][] = [];
   for (const step of steps) (layers[step.layer] ??= []).push(step);
@@ -37,6 +39,7 @@ export function compileWorkflow(raw: unknown, options: CompilerOptions): Compile
     outputs,
     hasBatchOutputs: outputs.some((output) => output.source.isBatch),
     hash: hashDefinition(raw),
+    warnings,
   };
 }
 

@@ -75,6 +75,19 @@ export interface CompiledOutput {
   kinds: string[];
 }
 
+/**
+ * Something in the definition that compiles but is probably a mistake: a step property the block
+ * does not know, which upstream ignores (docs/reference/workflows.md#steps).
+ */
+export interface CompileWarning {
+  step: string;
+  /** The step's `type` as written. */
+  type: string;
+  property: string;
+  /** Names the step, the property and the closest known property ("Did you mean …?"). */
+  message: string;
+}
+
 export interface CompiledWorkflow {
   definition: WorkflowDefinition;
   inputs: InputNode[];
@@ -88,4 +101,6 @@ export interface CompiledWorkflow {
   hasBatchOutputs: boolean;
   /** Stable hash of the definition, stored in snapshots. */
   hash: string;
+  /** Problems that did not stop the compilation (with `strict`, they do). */
+  warnings: CompileWarning[];
 }

@@ -1,10 +1,13 @@
 /**
  * Step validation: find each step's block by `type`, rename property aliases and validate the
  * properties with the block's own schema. All problems of all steps are reported together.
+ * Properties the block does not know are ignored, as upstream does, but named in a warning
+ * (an error with `strict`) so that a typo does not go unnoticed (docs/reference/workflows.md#steps).
  */
 import type { Block, BlockRegistry } from "../block-api/index.js";
-import { formatIssues, type StepDefinition } from "../definition/index.js";
+import { didYouMean, formatIssues, type StepDefinition } from "../definition/index.js";
 import { WorkflowSyntaxError, blockError, type BlockErrorDetails } from "../errors/index.js";
+import type { CompileWarning } from "./plan.js";
 
 export interface ValidatedStep {
   name: string;
@@ -13,21 +16,35 @@ export interface ValidatedStep {
   properties: Record<string, unknown>;
 }
 
-export function validateSteps(steps: readonly StepDefinition[], registry: BlockRegistry): ValidatedStep[] {
+export function validateSteps(
+  steps: readonly StepDefinition[],
+  registry: BlockRegistry,
+  options: { strict?: boolean } = {},
+): { steps: ValidatedStep[]; warnings: CompileWarning[] } {
   const validated: ValidatedStep[] = [];
+  const warnings: CompileWarning[] = [];
   const errors: BlockErrorDetails[] = [];
   const messages: string[] = [];
   for (const step of steps) {
     const block = registry.get(step.type);
     if (!block) {
-      const message = `Step "${step.name}": type "${step.type}" does not match any known block.${suggest(step.type, registry.types())}`;
+      const message = `Step "${step.name}": type "${step.type}" does not match any known block.${didYouMean(step.type, registry.types())}`;
       messages.push(message);
       errors.push(blockError(step, "type", message));
       continue;
     }
     const { type: _type, name: _name, ...raw } = step;
+    for (const property of unknownProperties(raw, block)) {
+      const message = `Step "${step.name}" (${block.manifest.type}): unknown property "${property}"${options.strict ? "" : " is ignored"}.${didYouMean(property, knownProperties(block))}`;
+      if (!options.strict) {
+        warnings.push({ step: step.name, type: step.type, property, message });
+        continue;
+      }
+      messages.push(message);
+      errors.push(blockError(step, property, message));
+    }
     const properties = renameAliases(raw, block.manifest.propertyAliases);
-    const result = block.manifest.properties.safeParse(properties);
+    const result = block.manifest.properties.safeParse(properties, { reportInput: true });
     if (!result.success) {
       for (const issue of result.error.issues) {
         const [line] = formatIssues([issue]);
@@ -44,7 +61,17 @@ export function validateSteps(steps: readonly StepDefinition[], registry: BlockR
       blocksErrors: errors,
     });
   }
-  return validated;
+  return { steps: validated, warnings };
+}
+
+function knownProperties(block: Block): string[] {
+  return [...Object.keys(block.manifest.properties.shape), ...Object.keys(block.manifest.propertyAliases ?? {})];
+}
+
+/** Keys of the step (but `type` and `name`) that are neither a property of the block nor an alias of one. */
+function unknownProperties(raw: Record<string, unknown>, block: Block): string[] {
+  const known = knownProperties(block);
+  return Object.keys(raw).filter((key) => !known.includes(key));
 }
 
 function renameAliases(raw: Record<string, unknown>, aliases: Readonly<Record<string, string>> | undefined): Record<string, unknown> {
@@ -57,30 +84,4 @@ function renameAliases(raw: Record<string, unknown>, aliases: Readonly<Record<st
     renamed[canonical] = value;
   }
   return renamed;
-}
-
-/** " Did you mean …?" for a mistyped block type. */
-function suggest(type: string, known: readonly string[]): string {
-  const needle = type.toLowerCase();
-  const close = known
-    .map((candidate) => ({ candidate, distance: editDistance(needle, candidate.toLowerCase()) }))
-    .filter(({ candidate, distance }) => distance <= Math.max(2, Math.floor(candidate.length / 5)))
-    .sort((a, b) => a.distance - b.distance)
-    .slice(0, 3)
-    .map(({ candidate }) => `"${candidate}"`);
-  return close.length > 0 ? ` Did you mean ${close.join(" or ")}?` : "";
-}
-
-function editDistance(a: string, b: string): number {
-  const previous = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    let diagonal = previous[0];
-    previous[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const above = previous[j];
-      previous[j] = Math.min(previous[j] + 1, previous[j - 1] + 1, diagonal + (a[i - 1] === b[j - 1] ? 0 : 1));
-      diagonal = above;
-    }
-  }
-  return previous[b.length];
 }

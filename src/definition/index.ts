@@ -2,4 +2,5 @@ export * from "./issues.js";
 export * from "./parse.js";
 export * from "./schema.js";
 export * from "./selectors.js";
+export * from "./suggest.js";
 export * from "./version.js";

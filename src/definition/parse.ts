@@ -4,7 +4,7 @@
  * (docs/reference/workflows.md#version-rule).
  */
 import { DuplicatedNameError, WorkflowDefinitionError, WorkflowSyntaxError, blockError } from "../errors/index.js";
-import { formatIssues, formatPath } from "./issues.js";
+import { describeIssue, formatIssues, formatPath } from "./issues.js";
 import { WorkflowDefinitionSchema, type WorkflowDefinition } from "./schema.js";
 import { selectExecutionEngine } from "./version.js";
 import { isJsonObject } from "./json.js";
@@ -32,7 +32,7 @@ export function parseDefinition(raw: unknown): ParsedDefinition {
   }
   // the version decides before anything else, as upstream: a 2.x definition is not a syntax error
   if (typeof raw.version === "string") selectExecutionEngine(raw.version);
-  const result = WorkflowDefinitionSchema.safeParse(raw);
+  const result = WorkflowDefinitionSchema.safeParse(raw, { reportInput: true });
   if (!result.success) {
     const lines = formatIssues(result.error.issues);
     const stepsOf = raw.steps;
@@ -45,7 +45,7 @@ export function parseDefinition(raw: unknown): ParsedDefinition {
         return blockError(
           step ? { name: typeof step.name === "string" ? step.name : null, type: typeof step.type === "string" ? step.type : null } : null,
           step ? (typeof property === "string" ? property : null) : formatPath(issue.path),
-          issue.message,
+          describeIssue(issue),
         );
       }),
     });

@@ -17,6 +17,8 @@ export interface ModelSource {
   readonly id: string;
   /** For messages, e.g. `CLIP ViT-B-32 (Xenova/clip-vit-base-patch32)`. */
   readonly label: string;
+  /** What to do when its files cannot be had (a download failed), or null when its messages say it already. */
+  readonly remedy: string | null;
   file(name: string): Promise<string>;
   /** The graph of a tower at a precision; `config` is the parsed config.json (external data). */
   onnx(tower: TowerLayout, dtype: Dtype, config: unknown): Promise<string>;
@@ -55,6 +57,7 @@ function looksLikeFolder(spec: string): boolean {
 
 class FolderSource implements ModelSource {
   readonly id: string;
+  readonly remedy = null;
 
   constructor(
     private readonly family: ModelFamily,
@@ -90,6 +93,7 @@ class FolderSource implements ModelSource {
 class HubSource implements ModelSource {
   readonly id: string;
   readonly label: string;
+  readonly remedy: string;
 
   constructor(
     private readonly model: HubModel,
@@ -97,6 +101,10 @@ class HubSource implements ModelSource {
   ) {
     this.id = `hub:${model.repo}`;
     this.label = `${model.family.label} ${model.version} (${model.repo})`;
+    this.remedy =
+      `Fetch it where the network is reachable with \`sightline models pull ${model.version}\`, ` +
+      `download it from another Hugging Face endpoint with --mirror <url> (SIGHTLINE_HF_MIRROR), ` +
+      `or map a model folder to it with --model ${model.version}=<folder>`;
   }
 
   file(name: string): Promise<string> {

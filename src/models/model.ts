@@ -8,7 +8,7 @@
 import { readFile } from "node:fs/promises";
 import { setImmediate as nextMacrotask } from "node:timers/promises";
 import { BatchQueue } from "./batch-queue.js";
-import { ModelError } from "./errors.js";
+import { ModelDownloadError, ModelError } from "./errors.js";
 import type { FamilyTowers, ImagePreprocessor, ImageTower, Modality, ModelFamily, TextTokenizer, TextTower, TowerFiles, TowerLayout } from "./family.js";
 import { CONFIG_FILE } from "./layout.js";
 import type { ModelSource } from "./model-source.js";
@@ -62,9 +62,9 @@ export class EmbeddingModel {
   private readonly textQueue: BatchQueue<number[], number[]>;
   /** The parsed config.json, read once. */
   readonly config: () => Promise<unknown>;
-  /** The image processor and image session, loaded once (a failed load is retried next time). */
+  /** The image processor and image session, loaded once (a failed load: see `loadOnce`). */
   private readonly image: () => Promise<LoadedImageTower>;
-  /** The tokenizer and text session, loaded once (a failed load is retried next time). */
+  /** The tokenizer and text session, loaded once (a failed load: see `loadOnce`). */
   private readonly text: () => Promise<LoadedTextTower>;
 
   constructor(private readonly init: EmbeddingModelInit) {
@@ -74,9 +74,11 @@ export class EmbeddingModel {
     this.id = modelId(init.family, init.source, init.dtype);
     this.imageQueue = new BatchQueue((items) => this.runImages(items), init.maxBatchSize, init.host.concurrency);
     this.textQueue = new BatchQueue((items) => this.runTexts(items), init.maxBatchSize, init.host.concurrency);
-    this.config = retryable(() => this.readJson(CONFIG_FILE));
-    this.image = retryable(() => this.loadImageTower());
-    this.text = retryable(() => this.loadTextTower());
+    const withRemedy = (error: unknown) => withSourceRemedy(error, init.source);
+    // Read by the tower loads, which add the remedy to its failure.
+    this.config = loadOnce(() => this.readJson(CONFIG_FILE));
+    this.image = loadOnce(() => this.loadImageTower(), withRemedy);
+    this.text = loadOnce(() => this.loadTextTower(), withRemedy);
   }
 
   /** The family's tower for `modality`; an error naming what the family embeds when it has none. */
@@ -217,14 +219,33 @@ function rows(tensor: TensorData, n: number): number[][] {
   return Array.from({ length: n }, (_, i) => values.slice(i * width, (i + 1) * width));
 }
 
-/** A memoised async load that forgets a failure, so a later call can succeed (e.g. after `models pull`). */
-function retryable<T>(load: () => Promise<T>): () => Promise<T> {
+/**
+ * How long a load that failed is not tried again. Meanwhile every call fails at once with the
+ * same error — a video does not download (and log) once per frame; after it, the next call tries
+ * again, so a model pulled or a network back later is picked up without a restart
+ * (docs/reference/models.md#when-a-model-cannot-load).
+ */
+const LOAD_RETRY_DELAY_MS = 60_000;
+
+/** A memoised async load; a failure (passed through `describe`) is kept for `LOAD_RETRY_DELAY_MS`. */
+function loadOnce<T>(load: () => Promise<T>, describe: (error: unknown) => unknown = (error) => error): () => Promise<T> {
   let pending: Promise<T> | null = null;
+  let failedAt: number | null = null;
   return () => {
-    pending ??= load().catch((error: unknown) => {
+    if (failedAt !== null && Date.now() - failedAt >= LOAD_RETRY_DELAY_MS) {
       pending = null;
-      throw error;
+      failedAt = null;
+    }
+    pending ??= load().catch((error: unknown) => {
+      failedAt = Date.now();
+      throw describe(error);
     });
     return pending;
   };
+}
+
+/** A download that failed, with what the user can do about it where the source knows (`models pull`, `--mirror`, `--model`). */
+function withSourceRemedy(error: unknown, source: ModelSource): unknown {
+  if (!(error instanceof ModelDownloadError) || source.remedy === null) return error;
+  return new ModelDownloadError(`${error.message}. ${source.remedy}`, error.status);
 }

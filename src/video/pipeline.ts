@@ -73,7 +73,10 @@ export interface PipelineOptions {
   imageInputName?: string;
   /** Workflow input for the frames' metadata, used when the workflow declares it (default "video_metadata"). */
   videoMetadataInputName?: string;
-  /** Boolean outputs that mark a frame as flagged (default: any `is_outlier`, at the top level or one level down). */
+  /**
+   * Boolean outputs that mark a frame as flagged, at the top level or one level down (default:
+   * those named `is_outlier` or `…_is_outlier`, see `isFlagOutput`).
+   */
   flagOutputs?: readonly string[];
   /** Called for every processed tick, in order; awaited before the next tick (sinks). */
   onTick?: (tick: Tick, results: FrameResult[]) => void | Promise<void>;
@@ -102,12 +105,25 @@ export class LatencyStats {
   }
 }
 
-/** A frame is flagged when one of these boolean outputs is true (top level or one level down). */
-export function isFlagged(outputs: Record<string, unknown>, names: readonly string[]): boolean {
+/**
+ * Whether an output flags frames when no flag outputs are named: `is_outlier` — what every
+ * detector block answers — or a name ending in `_is_outlier`, as a workflow with several
+ * detectors names theirs (docs/reference/cli.md#flagged-frames).
+ */
+export function isFlagOutput(name: string): boolean {
+  return name === "is_outlier" || name.endsWith("_is_outlier");
+}
+
+/**
+ * A frame is flagged when one of the flag outputs is true, at the top level or one level down
+ * (an output holding a step's every output, `$steps.x.*`); default: those `isFlagOutput` names.
+ */
+export function isFlagged(outputs: Record<string, unknown>, names?: readonly string[]): boolean {
+  const flags = names === undefined ? isFlagOutput : (name: string) => names.includes(name);
   for (const [key, value] of Object.entries(outputs)) {
-    if (value === true && names.includes(key)) return true;
+    if (value === true && flags(key)) return true;
     if (typeof value === "object" && value !== null && !Array.isArray(value)) {
-      for (const [inner, innerValue] of Object.entries(value)) if (innerValue === true && names.includes(inner)) return true;
+      for (const [inner, innerValue] of Object.entries(value)) if (innerValue === true && flags(inner)) return true;
     }
   }
   return false;
@@ -122,13 +138,13 @@ export class VideoPipeline {
   private counts = { ticks: 0, frames: 0, flagged: 0, errors: 0 };
   private failure: WorkflowErrorBody | null = null;
   private readonly latency = { wait: new LatencyStats(), inference: new LatencyStats(), end_to_end: new LatencyStats() };
-  private readonly flagNames: readonly string[];
+  private readonly flagNames: readonly string[] | undefined;
   private readonly imageInput: string;
   private readonly metadataInput: string;
   private readonly declaresMetadata: boolean;
 
   constructor(private readonly options: PipelineOptions) {
-    this.flagNames = options.flagOutputs ?? ["is_outlier"];
+    this.flagNames = options.flagOutputs;
     this.imageInput = options.imageInputName ?? "image";
     this.metadataInput = options.videoMetadataInputName ?? "video_metadata";
     this.declaresMetadata = options.engine.plan.inputsByName.has(this.metadataInput);

@@ -334,5 +334,6 @@ describe("kill and resume", () => {
     ]);
     expect(result.code).toBe(1);
     expect(JSON.stringify(result.lines[0])).toMatch(/another workflow definition/);
+    expect(result.stderr).toMatch(/SnapshotError: .*another workflow definition/);
   });
 });

@@ -281,7 +281,7 @@ describe.skipIf(!haveChromium)("web UI in Chromium", () => {
   it("shows validation errors at the node and at the field", async () => {
     await addBlock("cosine", "Cosine Similarity");
     const node = stepNode("cosine_similarity");
-    await node.getByText(/embedding_1: Invalid input/).waitFor(WAIT);
+    await node.getByText(/embedding_1: required/).waitFor(WAIT);
     await validation()
       .getByText(/^Invalid/)
       .waitFor(WAIT);
@@ -290,7 +290,7 @@ describe.skipIf(!haveChromium)("web UI in Chromium", () => {
     expect(await field.getAttribute("aria-invalid")).toBe("true");
     const describedBy = await field.getAttribute("aria-describedby");
     expect(describedBy).toBeTruthy();
-    expect(await page.locator(`[id="${describedBy}"]`).textContent()).toMatch(/embedding_1: Invalid input/);
+    expect(await page.locator(`[id="${describedBy}"]`).textContent()).toMatch(/embedding_1: required/);
     await shot("validation-inline");
   }, 120_000);
 

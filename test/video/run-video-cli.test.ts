@@ -190,20 +190,39 @@ describe("errors", () => {
     expect(lines.map((l) => l.outputs.letter)).toEqual(["a", "b", "c", "d", null, "f"]);
     expect(lines[4].error?.error_type).toBeDefined();
     expect(result.stderr).toMatch(/source 0, frame 5: /);
-    expect(result.stderr).toMatch(/1 errors/);
+    expect(result.stderr).toMatch(/, 1 error,/);
   });
 
-  it("a workflow without the frames' input is a clear error", async () => {
+  it("a workflow without the frames' input is a usage error, said on stderr", async () => {
     const workflow = writeTemp("no-image.json", { version: "1.0", inputs: [{ type: "WorkflowParameter", name: "x" }], steps: [], outputs: [] });
     const result = await runCli(["run", workflow, "--video", video]);
-    expect(result.code).toBe(1);
-    expect(JSON.stringify(result.lines[0])).toMatch(/no input named \\"image\\"/);
+    expect(result.code).toBe(2);
+    expect(result.stdout).toBe("");
+    expect(result.stderr).toMatch(/no input named "image" for the video frames/);
   });
 
-  it("a missing video is reported as a failed source", async () => {
+  it("a missing video is reported as a failed source, and fails the run", async () => {
     const workflow = join(EXAMPLES, "test_workflow_with_property_extraction__WORKFLOW_WITH_FRAME_NUMBER_EXTRACTION.json");
     const result = await runCli(["run", workflow, "--video", join(dir, "nope.mp4"), "--video", video]);
+    expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/source 0: failed/);
+    expect(result.stderr).toMatch(/1 of 2 sources failed/);
     expect((result.lines as FrameLine[]).filter((l) => l.source === "1")).toHaveLength(25);
+  });
+
+  it("an image output that is not an image stops the run with a VideoSinkError", async () => {
+    // A parameter without a kind can hold anything, so only the first frame tells.
+    const workflow = writeTemp("number.json", {
+      version: "1.0",
+      inputs: [
+        { type: "WorkflowImage", name: "image" },
+        { type: "WorkflowParameter", name: "n", default_value: 3 },
+      ],
+      steps: [],
+      outputs: [{ type: "JsonField", name: "n", selector: "$inputs.n" }],
+    });
+    const result = await runCli(["run", workflow, "--video", video, "--video-output", `n=${join(tempDir(), "n.mp4")}`]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/VideoSinkError: output "n" is not an image \(got number\)/);
   });
 });

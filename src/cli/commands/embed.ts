@@ -4,11 +4,12 @@
  * model's family is the one declaring the version, or the one its folder's config.json names.
  * Images go to the model in batches of `maxBatchSize`, a few batches in flight: while one is in
  * inference the next is decoded and preprocessed, on the core inference leaves, and memory
- * holds a few batches of decoded images however many are given. All texts go in one batch.
+ * holds a few batches of decoded images however many are given. All texts go in one batch. An
+ * error prints nothing on stdout (no line is half an answer) and is said once, on stderr.
  */
-import { toErrorBody } from "../../errors/index.js";
 import { loadImage } from "../../images/codec.js";
 import { ModelRuntime, type ModelOptions } from "../../models/index.js";
+import { EXIT, UsageError } from "../failure.js";
 import { printJson } from "../io.js";
 
 /** Batches of images decoded, preprocessed or in inference at once. */
@@ -20,10 +21,7 @@ export interface EmbedItem {
 }
 
 export async function embedCommand(items: readonly EmbedItem[], model: string, settings: ModelOptions): Promise<number> {
-  if (items.length === 0) {
-    process.stderr.write("sightline embed: give at least one --image <file> or --text <string>\n");
-    return 2;
-  }
+  if (items.length === 0) throw new UsageError("give at least one --image <file> or --text <string>");
   const runtime = new ModelRuntime(settings);
   try {
     const files = items.filter((item) => item.type === "image").map((item) => item.input);
@@ -42,12 +40,7 @@ export async function embedCommand(items: readonly EmbedItem[], model: string, s
     for (const item of items) {
       printJson({ type: item.type, input: item.input, embedding: item.type === "image" ? imageEmbeddings[image++] : textEmbeddings[text++] });
     }
-    return 0;
-  } catch (error) {
-    const body = toErrorBody(error);
-    printJson({ error: body });
-    process.stderr.write(`sightline embed: ${body.message}\n`);
-    return 1;
+    return EXIT.ok;
   } finally {
     await runtime.close();
   }

@@ -4,20 +4,15 @@ import { formatBytes } from "../../models/progress.js";
 import { printJson } from "../io.js";
 
 export async function pullCommand(version: string, settings: ModelOptions): Promise<number> {
-  try {
-    const result = await pullModel(version, settings);
-    if (result.repo === null) {
-      process.stderr.write(`${version} is mapped to ${result.folder}: nothing to download.\n`);
-    } else {
-      const bytes = result.files.reduce((sum, file) => sum + file.bytes, 0);
-      process.stderr.write(`${version} (${result.repo}): ${result.files.length} files, ${formatBytes(bytes)} in ${result.folder}\n`);
-    }
-    printJson(result);
-    return 0;
-  } catch (error) {
-    process.stderr.write(`sightline models pull: ${(error as Error).message}\n`);
-    return 1;
+  const result = await pullModel(version, settings);
+  if (result.repo === null) {
+    process.stderr.write(`${version} is mapped to ${result.folder}: nothing to download.\n`);
+  } else {
+    const bytes = result.files.reduce((sum, file) => sum + file.bytes, 0);
+    process.stderr.write(`${version} (${result.repo}): ${result.files.length} files, ${formatBytes(bytes)} in ${result.folder}\n`);
   }
+  printJson(result);
+  return 0;
 }
 
 export async function listCommand(settings: ModelOptions, json: boolean): Promise<number> {

@@ -1,12 +1,17 @@
 /**
  * `sightline run <workflow.json> --inputs <file.json|file.jsonl>`: every input object through
  * ONE engine, in order, so block state carries from line to line. One line out per line in:
- * `{"outputs": [...]}` or `{"error": {...}}`.
+ * `{"outputs": [...]}` or `{"error": {...}}`. What stops the command as a whole — a definition
+ * that does not compile, a state file of another workflow, an unreadable inputs file — is said on
+ * standard error, its error body the last line of standard output; an unknown `--param` is a
+ * usage error, on standard error only.
  */
 import { RuntimeInputError, toErrorBody, WorkflowError } from "../../errors/index.js";
 import { compile, type CompileOptions } from "../../index.js";
 import { StateFile } from "../../state/file.js";
+import { EXIT, ErrorLog, cleanUp, reportFailure, signalExitCode } from "../failure.js";
 import { printJson, readDefinition, readInputs } from "../io.js";
+import { checkCommandLineNames, reportWarnings } from "../workflow-names.js";
 
 export interface RunInputsOptions {
   inputs: string;
@@ -19,14 +24,14 @@ export interface RunInputsOptions {
 
 export async function runInputsCommand(workflowPath: string, options: RunInputsOptions): Promise<number> {
   const stateFile = options.state ? new StateFile(options.state, options.stateEvery) : null;
-  let engine;
+  const engine = compile(await readDefinition(workflowPath), { ...options.engine, snapshot: await stateFile?.load() });
   try {
-    const definition = await readDefinition(workflowPath);
-    engine = compile(definition, { ...options.engine, snapshot: await stateFile?.load() });
+    checkCommandLineNames(engine.plan, { params: options.params });
   } catch (error) {
-    printJson(toErrorBody(error));
-    return 1;
+    await engine.close();
+    throw error;
   }
+  reportWarnings("run", engine.plan);
 
   let stopping: NodeJS.Signals | null = null;
   const stop = (signal: NodeJS.Signals) => {
@@ -35,6 +40,8 @@ export async function runInputsCommand(workflowPath: string, options: RunInputsO
   process.once("SIGTERM", stop);
   process.once("SIGINT", stop);
   let failures = 0;
+  let fatal = false;
+  const errors = new ErrorLog((text) => process.stderr.write(`${text}\n`), "every failed line has its error on standard output");
   const lines = readInputs(options.inputs)[Symbol.asyncIterator]();
   // A file's next line is read and its images decoded (and CLIP started on them) while this
   // line runs. Not stdin: waiting there for a next line would hold back this line's answer.
@@ -61,7 +68,7 @@ export async function runInputsCommand(workflowPath: string, options: RunInputsO
         failures++;
         const body = toErrorBody(error);
         printJson({ error: body });
-        process.stderr.write(`line ${input.line}: ${body.error_type}: ${body.message}\n`);
+        errors.report(`line ${input.line}`, body);
         if (options.failFast) break;
         if (!(error instanceof WorkflowError)) process.stderr.write(`${(error as Error).stack ?? ""}\n`);
       }
@@ -69,14 +76,14 @@ export async function runInputsCommand(workflowPath: string, options: RunInputsO
       if (!readAhead) upcoming = next();
     }
   } catch (error) {
-    printJson({ error: toErrorBody(error) });
-    failures++;
+    fatal = true;
+    reportFailure("run", error, { errorBody: true });
   } finally {
     process.off("SIGTERM", stop);
     process.off("SIGINT", stop);
-    await stateFile?.save(engine);
-    await engine.close();
+    const closed = await cleanUp("run", [async () => stateFile?.save(engine), () => engine.close()]);
+    fatal ||= !closed;
   }
-  if (stopping) return stopping === "SIGINT" ? 130 : 143;
-  return failures > 0 ? 1 : 0;
+  if (stopping) return signalExitCode(stopping);
+  return fatal || failures > 0 ? EXIT.failed : EXIT.ok;
 }

@@ -2,16 +2,19 @@
  * `sightline run <workflow.json> --video <ref> [--video <ref>]…`: the workflow on video files,
  * streams, webcams or image folders, one engine for the whole run. One JSON line per processed
  * frame on stdout: `{"source", "frame_number", "frame_timestamp", "outputs"}` (+ `"error"` when
- * the frame failed).
+ * the frame failed). Everything else — source events, failed frames, the summary, what stops the
+ * run as a whole (whose error body is also the last line of stdout) — goes to standard error; the
+ * exit code says whether anything failed (docs/reference/cli.md#output-and-exit-codes).
  */
-import { toErrorBody, type WorkflowErrorBody } from "../../errors/index.js";
 import { serialiseValue } from "../../executor/serialise.js";
 import { compile, type CompileOptions } from "../../index.js";
 import { StateFile } from "../../state/file.js";
 import { parseVideoArgument, ResultSinks, type SourceEvent, type VideoOutputSpec } from "../../video/index.js";
 import { VideoPipeline } from "../../video/pipeline.js";
-import { printJson, readDefinition } from "../io.js";
-import { ProgressLine, summaryText } from "../progress.js";
+import { EXIT, ErrorLog, cleanUp, reportFailure, signalExitCode } from "../failure.js";
+import { readDefinition } from "../io.js";
+import { ProgressLine, runFailures, summaryText } from "../progress.js";
+import { checkCommandLineNames, reportWarnings } from "../workflow-names.js";
 
 export interface RunVideoOptions {
   videos: string[];
@@ -23,6 +26,8 @@ export interface RunVideoOptions {
   decodeEveryFrame?: boolean;
   out?: string;
   videoOutputs: VideoOutputSpec[];
+  /** Boolean outputs that flag a frame; empty: the pipeline's default (`isFlagOutput`). */
+  flagOutputs?: readonly string[];
   imageInput: string;
   state?: string;
   stateEvery: number;
@@ -51,29 +56,30 @@ function describeEvent(event: SourceEvent): string | null {
 export async function runVideoCommand(workflowPath: string, options: RunVideoOptions): Promise<number> {
   const stateFile = options.state ? new StateFile(options.state, options.stateEvery) : null;
   const specs = options.videos.map(parseVideoArgument);
-  let engine;
+  const flagOutputs = options.flagOutputs?.length ? options.flagOutputs : undefined;
+  const engine = compile(await readDefinition(workflowPath), { ...options.engine, isolateElementErrors: true, snapshot: await stateFile?.load() });
+  let sinks: ResultSinks;
   try {
-    engine = compile(await readDefinition(workflowPath), { ...options.engine, isolateElementErrors: true, snapshot: await stateFile?.load() });
-    if (!engine.plan.inputsByName.has(options.imageInput)) {
-      throw new Error(`the workflow has no input named "${options.imageInput}" for the video frames (use --image-input)`);
-    }
+    checkCommandLineNames(engine.plan, { params: options.params, imageInput: options.imageInput, videoOutputs: options.videoOutputs, flagOutputs });
+    sinks = await ResultSinks.open({
+      serialise: (outputs) => serialiseValue(outputs),
+      stdout: options.printLines === false ? null : process.stdout,
+      outDir: options.out,
+      videoOutputs: options.videoOutputs,
+      sources: specs.map((spec, index) => spec.name ?? String(index)),
+    });
   } catch (error) {
-    printJson(toErrorBody(error));
-    return 1;
+    await engine.close();
+    throw error;
   }
+  reportWarnings("run", engine.plan);
 
   const progress = new ProgressLine();
   const log = (text: string) => {
     progress.clear();
     process.stderr.write(`${text}\n`);
   };
-  const sinks = await ResultSinks.open({
-    serialise: (outputs) => serialiseValue(outputs),
-    stdout: options.printLines === false ? null : process.stdout,
-    outDir: options.out,
-    videoOutputs: options.videoOutputs,
-    sources: specs.map((spec, index) => spec.name ?? String(index)),
-  });
+  const errors = new ErrorLog(log, "the summary counts every failed frame");
   const pipeline = new VideoPipeline({
     engine,
     videos: specs,
@@ -83,6 +89,7 @@ export async function runVideoCommand(workflowPath: string, options: RunVideoOpt
     frameSize: options.frameSize,
     decodeEveryFrame: options.decodeEveryFrame,
     imageInputName: options.imageInput,
+    flagOutputs,
     onSourceEvent: (event) => {
       const text = describeEvent(event);
       if (text) log(text);
@@ -93,7 +100,7 @@ export async function runVideoCommand(workflowPath: string, options: RunVideoOpt
         results.map((r) => r.outputs),
         results.map((r) => r.error),
       );
-      for (const result of results) if (result.error) log(`source ${result.frame.source}, frame ${result.frame.frameNumber}: ${describeError(result.error)}`);
+      for (const result of results) if (result.error) errors.report(`source ${result.frame.source}, frame ${result.frame.frameNumber}`, result.error);
       await stateFile?.ranOnce(engine);
       if (!options.quiet) progress.update(() => pipeline.status());
     },
@@ -112,20 +119,17 @@ export async function runVideoCommand(workflowPath: string, options: RunVideoOpt
     await pipeline.run();
   } catch (error) {
     failed = true;
-    printJson({ error: toErrorBody(error) });
+    progress.clear();
+    reportFailure("run", error, { errorBody: true });
   } finally {
     process.off("SIGINT", stop);
     process.off("SIGTERM", stop);
-    await sinks.close();
-    await stateFile?.save(engine);
-    await engine.close();
+    const closed = await cleanUp("run", [() => sinks.close(), async () => stateFile?.save(engine), () => engine.close()]);
+    failed ||= !closed;
     progress.clear();
     if (!options.quiet) process.stderr.write(`${summaryText(pipeline.status())}\n`);
   }
-  if (signal) return signal === "SIGINT" ? 130 : 143;
-  return failed || pipeline.status().errors > 0 ? 1 : 0;
-}
-
-function describeError(error: WorkflowErrorBody): string {
-  return `${error.error_type}: ${error.message}`;
+  if (signal) return signalExitCode(signal);
+  const { errors: failedFrames, failedSources } = runFailures(pipeline.status());
+  return failed || failedFrames > 0 || failedSources > 0 ? EXIT.failed : EXIT.ok;
 }

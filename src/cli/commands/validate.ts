@@ -1,21 +1,23 @@
-/** `sightline validate <workflow.json>`: `{"status":"ok"}` and exit 0, or the error body and exit 1. */
-import { toErrorBody } from "../../errors/index.js";
+/**
+ * `sightline validate <workflow.json> [--strict]`: `{"status":"ok","warnings":[…]}` and exit 0,
+ * or — thrown, printed by the caller with its body on standard output — the error and exit 1.
+ * Each warning is also said on standard error.
+ */
 import { compile } from "../../index.js";
+import { EXIT } from "../failure.js";
 import { printJson, readDefinition } from "../io.js";
+import { reportWarnings } from "../workflow-names.js";
 
-export async function validateCommand(path: string): Promise<number> {
+export async function validateCommand(path: string, options: { strict: boolean }): Promise<number> {
+  // Compiling alone checks the graph; `ready()` also loads custom code, whose errors are compile errors too.
+  const engine = compile(await readDefinition(path), { strict: options.strict });
+  const { plan } = engine;
   try {
-    // Compiling alone checks the graph; `ready()` also loads custom code, whose errors are compile errors too.
-    const engine = compile(await readDefinition(path));
-    try {
-      await engine.ready();
-    } finally {
-      await engine.close();
-    }
-  } catch (error) {
-    printJson(toErrorBody(error));
-    return 1;
+    await engine.ready();
+  } finally {
+    await engine.close();
   }
-  printJson({ status: "ok" });
-  return 0;
+  reportWarnings("validate", plan);
+  printJson({ status: "ok", warnings: plan.warnings });
+  return EXIT.ok;
 }

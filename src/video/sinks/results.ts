@@ -10,8 +10,9 @@
  */
 import { extname, join } from "node:path";
 import type { Writable } from "node:stream";
-import type { WorkflowErrorBody } from "../../errors/index.js";
+import { describeValue, type WorkflowErrorBody } from "../../errors/index.js";
 import { WorkflowImage } from "../../images/index.js";
+import { VideoSinkError } from "../errors.js";
 import type { FfmpegTools } from "../ffmpeg.js";
 import type { Tick } from "../multiplexer.js";
 import { frameLine } from "../frame-record.js";
@@ -103,6 +104,9 @@ export class ResultSinks {
       Object.entries(outputs).map(async ([name, value]) => {
         const video = this.options.videoOutputs?.find((spec) => spec.output === name);
         if (video && value instanceof WorkflowImage) await (await this.videoFor(video, source, fps)).write(value);
+        // null: the branch computing it did not run on this frame, which the video then lacks.
+        else if (video && value !== null)
+          throw new VideoSinkError(`output "${name}" is not an image (got ${describeValue(value)}): it cannot be written as a video`);
         placed[name] = await this.toFiles(value, name, source, frameNumber, "");
       }),
     );
