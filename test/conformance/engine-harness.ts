@@ -1,0 +1,39 @@
+/**
+ * What sightline's conformance tests stand in for upstream's test helpers with: a manifest
+ * parsed like pydantic's `BlockManifest.model_validate(raw)`, a flow-control decision read like
+ * upstream's `FlowControl(mode=…, context=…)`, and a workflow run in this process.
+ */
+import { isFlowControl, type BlockRegistry } from "../../src/block-api/index.js";
+import { validateSteps } from "../../src/compiler/steps.js";
+import { parseDefinition } from "../../src/definition/index.js";
+import { compile, getDefaultRegistry, type CompileOptions } from "../../src/index.js";
+
+/**
+ * Upstream's `BlockManifest.model_validate(step)`: the step's block found by `type` (id or alias)
+ * and its properties validated as the compiler does (property aliases renamed, defaults filled).
+ * Throws the `WorkflowSyntaxError` a definition with this step would fail with; references are
+ * not resolved (that is the graph's work, as upstream's manifests do not resolve them either).
+ */
+export function parseStep(step: Record<string, unknown>, registry: BlockRegistry = getDefaultRegistry()): Record<string, unknown> {
+  const { definition } = parseDefinition({ version: "1.0", inputs: [], steps: [step], outputs: [] });
+  const [validated] = validateSteps(definition.steps, registry);
+  return validated.properties;
+}
+
+/** Upstream's `FlowControl` as its tests compare it: `select_step` with the selected steps, or `terminate_branch`. */
+export type UpstreamFlowControl = { mode: "select_step"; context: readonly string[] } | { mode: "terminate_branch" };
+
+export function asUpstreamFlowControl(decision: unknown): UpstreamFlowControl {
+  if (!isFlowControl(decision)) throw new Error(`not a flow-control decision: ${JSON.stringify(decision)}`);
+  return decision.next === null ? { mode: "terminate_branch" } : { mode: "select_step", context: decision.next };
+}
+
+/** Upstream's `ExecutionEngine.init(...).run(runtime_parameters)`: a fresh engine, one run, closed after. */
+export async function runWorkflow(definition: unknown, inputs: Record<string, unknown>, options: CompileOptions = {}): Promise<Record<string, unknown>[]> {
+  const engine = compile(definition, options);
+  try {
+    return await engine.run(inputs);
+  } finally {
+    await engine.close();
+  }
+}
