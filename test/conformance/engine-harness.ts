@@ -3,10 +3,13 @@
  * parsed like pydantic's `BlockManifest.model_validate(raw)`, a flow-control decision read like
  * upstream's `FlowControl(mode=…, context=…)`, and a workflow run in this process.
  */
-import { isFlowControl, type BlockRegistry } from "../../src/block-api/index.js";
+import { isFlowControl, Services, type BlockRegistry } from "../../src/block-api/index.js";
 import { validateSteps } from "../../src/compiler/steps.js";
 import { parseDefinition } from "../../src/definition/index.js";
 import { compile, getDefaultRegistry, type CompileOptions } from "../../src/index.js";
+import { ModelRuntime, modelRuntime, TINY_CLIP } from "../../src/models/index.js";
+import { join } from "node:path";
+import { tinyClipFolder } from "../models/helpers.js";
 
 /**
  * Upstream's `BlockManifest.model_validate(step)`: the step's block found by `type` (id or alias)
@@ -37,3 +40,22 @@ export async function runWorkflow(definition: unknown, inputs: Record<string, un
     await engine.close();
   }
 }
+
+/**
+ * Services whose model runtime maps the given CLIP versions to the generated tiny CLIP (random
+ * weights, 16-value embeddings): what upstream's tests get from a mocked or a real model, for
+ * cases that assert structure — keys, lengths, lineage, errors — not similarity values.
+ */
+export async function tinyClipServices(versions: readonly string[] = ["ViT-B-32", "ViT-B-16"]): Promise<Services> {
+  const folder = await tinyClipFolder();
+  // offline on an empty cache: a version not mapped fails at once instead of being downloaded
+  const runtime = new ModelRuntime({
+    folders: Object.fromEntries(versions.map((version) => [version, folder])),
+    threads: 1,
+    offline: true,
+    cacheDir: join(folder, "empty-cache"),
+  });
+  return new Services().provide(modelRuntime, runtime);
+}
+
+export const TINY_CLIP_EMBEDDING_LENGTH = TINY_CLIP.projectionDim;

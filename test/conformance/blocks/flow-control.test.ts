@@ -123,7 +123,13 @@ describe("roboflow_core/rate_limiter@v1", () => {
 
   // test_rate_limiter_manifest_parsing_when_cooldown_is
   it("rejects a negative cooldown", () => {
-    const manifest = { type: "roboflow_core/rate_limiter@v1", name: "rate_limiter", cooldown_seconds: -0.1, depends_on: "$steps.some.data", next_steps: ["$steps.some"] };
+    const manifest = {
+      type: "roboflow_core/rate_limiter@v1",
+      name: "rate_limiter",
+      cooldown_seconds: -0.1,
+      depends_on: "$steps.some.data",
+      next_steps: ["$steps.some"],
+    };
     expect(errorOf(() => parseStep(manifest)).errorType).toBe("WorkflowSyntaxError");
   });
 });
