@@ -157,7 +157,7 @@ export async function loadImage(raw: unknown, parentId: string, options: ImageLo
   const metadata = spec.video_metadata === undefined || spec.video_metadata === null ? null : parseVideoMetadata(spec.video_metadata);
   const id = typeof spec.parent_id === "string" ? spec.parent_id : parentId;
   const value = spec.value;
-  if (value instanceof WorkflowImage) return value;
+  if (value instanceof WorkflowImage) return metadata ? value.withVideoMetadata(metadata) : value;
   if (typeof value !== "string") throw new ImageInputError('image "value" must be a string');
   const type = typeof spec.type === "string" ? spec.type : inferType(value);
   let bytes: Uint8Array;

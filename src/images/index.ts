@@ -106,6 +106,18 @@ export class WorkflowImage {
     });
   }
 
+  /** The same image (pixels, lineage) with other video metadata, e.g. given with it as an input. */
+  withVideoMetadata(videoMetadata: VideoMetadata): WorkflowImage {
+    return new WorkflowImage({
+      width: this.width,
+      height: this.height,
+      data: () => this.data,
+      parentId: this.parentId,
+      rootParentId: this.rootParentId,
+      videoMetadata,
+    });
+  }
+
   cachedJpeg(quality: number): string | undefined {
     return this.jpegCache.get(quality);
   }

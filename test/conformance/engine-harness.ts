@@ -4,6 +4,7 @@
  * upstream's `FlowControl(mode=…, context=…)`, and a workflow run in this process.
  */
 import { isFlowControl, Services, type BlockRegistry } from "../../src/block-api/index.js";
+import type { CompiledWorkflow, ValueSource } from "../../src/compiler/index.js";
 import { validateSteps } from "../../src/compiler/steps.js";
 import { parseDefinition } from "../../src/definition/index.js";
 import { compile, getDefaultRegistry, type CompileOptions } from "../../src/index.js";
@@ -59,3 +60,24 @@ export async function tinyClipServices(versions: readonly string[] = ["ViT-B-32"
 }
 
 export const TINY_CLIP_EMBEDDING_LENGTH = TINY_CLIP.projectionDim;
+
+/**
+ * A compiled plan as upstream's execution graph: nodes named `$inputs.x`, `$steps.s`,
+ * `$outputs.o`, and an edge from every input and step a step reads (data) or is gated by (flow
+ * control) to it, and from what an output reads to the output.
+ */
+export function executionGraph(plan: CompiledWorkflow): { nodes: Set<string>; edges: Set<string> } {
+  const node = (source: ValueSource) => (source.from === "input" ? `$inputs.${source.input}` : `$steps.${source.step}`);
+  const nodes = new Set([
+    ...plan.inputs.map((input) => `$inputs.${input.name}`),
+    ...plan.steps.map((step) => `$steps.${step.name}`),
+    ...plan.outputs.map((output) => `$outputs.${output.name}`),
+  ]);
+  const edges = new Set<string>();
+  for (const step of plan.steps) {
+    for (const source of step.sources) edges.add(`${node(source)} -> $steps.${step.name}`);
+    for (const gate of step.gates) edges.add(`$steps.${gate.flowStep} -> $steps.${step.name}`);
+  }
+  for (const output of plan.outputs) edges.add(`${node(output.source)} -> $outputs.${output.name}`);
+  return { nodes, edges };
+}
