@@ -4,7 +4,7 @@
  * (`sightline blocks --json`, `/workflows/blocks/describe`, the editor). Nothing here is written
  * by hand per block: it all comes from the blocks' zod schemas.
  */
-import type { z } from "zod";
+import { z } from "zod";
 import type { Block, BlockRegistry } from "../block-api/index.js";
 import { describeBlock, toJsonSchema } from "../block-api/describe.js";
 import type { JsonSchema } from "../block-api/description.js";
@@ -12,8 +12,8 @@ import { schemaNode } from "../block-api/schema-walk.js";
 import type { SelectorMetadata } from "../block-api/selectors.js";
 import { DynamicBlockDefinitionSchema, InputSchema, OutputSchema } from "../definition/index.js";
 import { KINDS } from "../kinds/index.js";
-import { describeQueryLanguage } from "../query/index.js";
-import type { BlocksDescription, KindConnection } from "./description.js";
+import { describeQueryLanguage, OPERATION_SCHEMAS } from "../query/index.js";
+import type { BlocksDescription, DescribedQueryLanguage, KindConnection } from "./description.js";
 
 export type { BlocksDescription, KindConnection } from "./description.js";
 
@@ -88,6 +88,22 @@ function selectorLeaves(schema: z.ZodType, container: Leaf["container"] = "none"
   }
 }
 
+/** Upstream's `property_name_options`: the values an operation's `property_name` may take, when its schema lists them. */
+function propertyNameOptions(operation: z.ZodObject): string[] | null {
+  const property = (operation.shape as Record<string, z.ZodType>).property_name;
+  return property instanceof z.ZodEnum ? property.options.map(String) : null;
+}
+
+/** The query language's description, each operation with its `property_name_options`. */
+function describeOperationsWithOptions(): DescribedQueryLanguage {
+  const { operations_description, operators_descriptions } = describeQueryLanguage();
+  const options = new Map(OPERATION_SCHEMAS.map((schema) => [schema.shape.type.value as string, propertyNameOptions(schema)]));
+  return {
+    operations_description: operations_description.map((operation) => ({ ...operation, property_name_options: options.get(operation.operation_type) ?? null })),
+    operators_descriptions,
+  };
+}
+
 export function describeBlocks(registry: BlockRegistry): BlocksDescription {
   const blocks = registry.list();
   const kinds_connections: Record<string, KindConnection[]> = {};
@@ -105,7 +121,7 @@ export function describeBlocks(registry: BlockRegistry): BlocksDescription {
     declared_kinds: [...KINDS],
     kinds_connections,
     primitives_connections,
-    universal_query_language_description: describeQueryLanguage(),
+    universal_query_language_description: describeOperationsWithOptions(),
     dynamic_block_definition_schema: stripSchemaKey(toJsonSchema(DynamicBlockDefinitionSchema)),
   };
 }
