@@ -35,6 +35,15 @@ function definition(inputs: unknown[], steps: unknown[], outputs: unknown[]) {
   return { version: "1.0", inputs, steps, outputs };
 }
 
+/** Upstream's two-step cases: `model_1` on `modelImage`, then an ExampleTransformation reading `image` and `predictions`. */
+function modelThenTransformation(transformation: { image: string; predictions: string }, modelImage = "$inputs.image") {
+  return definition(
+    [image("image")],
+    [model("model_1", modelImage), { type: "ExampleTransformation", name: "transformation", ...transformation }],
+    [jsonField("predictions", "$steps.transformation.predictions")],
+  );
+}
+
 const compile = (raw: unknown) => validate(raw, { registry: upstreamTestRegistry });
 const compileError = (raw: unknown): WorkflowError => errorOf(() => compile(raw));
 
@@ -86,50 +95,22 @@ describe("execution graph construction", () => {
     ],
     [
       "test_execution_graph_construction_when_cycle_is_detected",
-      definition(
-        [image("image")],
-        [
-          model("model_1", "$steps.transformation.image"),
-          { type: "ExampleTransformation", name: "transformation", image: "$inputs.image", predictions: "$steps.model_1.predictions" },
-        ],
-        [jsonField("predictions", "$steps.transformation.predictions")],
-      ),
+      modelThenTransformation({ image: "$inputs.image", predictions: "$steps.model_1.predictions" }, "$steps.transformation.image"),
       "ExecutionGraphStructureError",
     ],
     [
       "test_execution_graph_construction_when_reference_to_non_existing_step_output_provided",
-      definition(
-        [image("image")],
-        [
-          model("model_1", "$inputs.image"),
-          { type: "ExampleTransformation", name: "transformation", image: "$inputs.image", predictions: "$steps.model_1.invalid" },
-        ],
-        [jsonField("predictions", "$steps.transformation.predictions")],
-      ),
+      modelThenTransformation({ image: "$inputs.image", predictions: "$steps.model_1.invalid" }),
       "ExecutionGraphStructureError",
     ],
     [
       "test_execution_graph_construction_when_reference_to_non_existing_step_provided",
-      definition(
-        [image("image")],
-        [
-          model("model_1", "$inputs.image"),
-          { type: "ExampleTransformation", name: "transformation", image: "$inputs.image", predictions: "$steps.invalid.predictions" },
-        ],
-        [jsonField("predictions", "$steps.transformation.predictions")],
-      ),
+      modelThenTransformation({ image: "$inputs.image", predictions: "$steps.invalid.predictions" }),
       "InvalidReferenceTargetError",
     ],
     [
       "test_execution_graph_construction_when_connection_kind_missmatch_detected",
-      definition(
-        [image("image")],
-        [
-          model("model_1", "$inputs.image"),
-          { type: "ExampleTransformation", name: "transformation", image: "$steps.model_1.predictions", predictions: "$steps.model_1.predictions" },
-        ],
-        [jsonField("predictions", "$steps.transformation.predictions")],
-      ),
+      modelThenTransformation({ image: "$steps.model_1.predictions", predictions: "$steps.model_1.predictions" }),
       "ReferenceTypeError",
     ],
   ];
