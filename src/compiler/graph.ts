@@ -330,23 +330,23 @@ function runtimeChecksFor(
 function compileOutput(output: OutputDefinitionEntry, inputs: ReadonlyMap<string, InputNode>, steps: ReadonlyMap<string, CompiledStep>): CompiledOutput {
   const selector = parseSelector(output.selector);
   const where = `output "${output.name}"`;
+  // upstream names a workflow output in blocks_errors as block "$outputs", property <output name>
+  const invalidReference = (message: string) =>
+    new InvalidReferenceTargetError(message, {
+      context: GRAPH_CONTEXT,
+      blocksErrors: [blockError({ name: "$outputs" }, output.name, `Invalid reference to ${output.selector}`)],
+    });
   if (selector?.type === "input") {
     const input = inputs.get(selector.input);
-    if (!input) {
-      throw new InvalidReferenceTargetError(NOTHING_THERE.input(output.selector, where), { context: GRAPH_CONTEXT });
-    }
+    if (!input) throw invalidReference(NOTHING_THERE.input(output.selector, where));
     return { name: output.name, source: { from: "input", input: input.name, isBatch: input.isBatch }, kinds: input.kinds };
   }
-  if (selector?.type !== "output") {
-    throw new InvalidReferenceTargetError(MALFORMED.data(output.selector, where), { context: GRAPH_CONTEXT });
-  }
+  if (selector?.type !== "output") throw invalidReference(MALFORMED.data(output.selector, where));
   const { step: stepName, output: outputName } = selector;
   const step = steps.get(stepName);
-  if (!step) {
-    throw new InvalidReferenceTargetError(NOTHING_THERE.step(stepName, where), { context: GRAPH_CONTEXT });
-  }
+  if (!step) throw invalidReference(NOTHING_THERE.step(stepName, where));
   if (outputName !== "*" && !step.outputNames.includes(outputName)) {
-    throw new ExecutionGraphStructureError(NOTHING_THERE.output(outputName, stepName, step.outputNames, where), { context: GRAPH_CONTEXT });
+    throw invalidReference(NOTHING_THERE.output(outputName, stepName, step.outputNames, where));
   }
   const kinds = outputName === "*" ? ["*"] : [...step.block.manifest.outputs.find((o) => o.name === outputName)!.kinds];
   return { name: output.name, source: { from: "step", step: stepName, output: outputName, isBatch: step.isBatch }, kinds };

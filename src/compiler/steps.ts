@@ -8,6 +8,7 @@ import type { Block, BlockRegistry } from "../block-api/index.js";
 import { didYouMean, formatIssues, type StepDefinition } from "../definition/index.js";
 import { WorkflowSyntaxError, blockError, type BlockErrorDetails } from "../errors/index.js";
 import type { CompileWarning } from "./plan.js";
+import { pythonException } from "../errors/python-names.js";
 
 export interface ValidatedStep {
   name: string;
@@ -58,6 +59,8 @@ export function validateSteps(
   if (errors.length > 0) {
     throw new WorkflowSyntaxError(`Could not parse workflow definition. ${messages.join(" | ")}`, {
       context: "workflow_compilation | definition_parsing",
+      // upstream's inner error is the ValidationError of its definition model, listing every problem
+      inner: pythonException("ValidationError", messages.join("\n")),
       blocksErrors: errors,
     });
   }

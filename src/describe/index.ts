@@ -4,7 +4,7 @@
  * (`sightline blocks --json`, `/workflows/blocks/describe`, the editor). Nothing here is written
  * by hand per block: it all comes from the blocks' zod schemas.
  */
-import type { z } from "zod";
+import { z } from "zod";
 import type { Block, BlockRegistry } from "../block-api/index.js";
 import { describeBlock, toJsonSchema } from "../block-api/describe.js";
 import type { JsonSchema } from "../block-api/description.js";

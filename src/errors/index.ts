@@ -6,6 +6,7 @@
  * Every error says where: the step and property (`blocksErrors`), the source and frame, or the
  * input line — whatever applies — in `context` and `details`.
  */
+import { pythonErrorName } from "./python-names.js";
 
 /** One entry of `blocks_errors`: which step / property a compile-time problem is about. */
 export interface BlockErrorDetails {
@@ -69,7 +70,7 @@ export class WorkflowError extends Error {
 function describeInner(inner: unknown): { type: string; message: string } | null {
   if (inner === undefined || inner === null) return null;
   if (inner instanceof WorkflowError) return { type: inner.errorType, message: inner.message };
-  if (inner instanceof Error) return { type: inner.name || "Error", message: inner.message };
+  if (inner instanceof Error) return { type: pythonErrorName(inner), message: inner.message };
   // eslint-disable-next-line @typescript-eslint/no-base-to-string -- a thrown non-Error, shown as JavaScript shows it
   return { type: typeof inner, message: String(inner) };
 }

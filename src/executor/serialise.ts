@@ -1,11 +1,12 @@
 /**
  * Results → JSON (docs/reference/workflows.md#serialisation): images become `{"type": "base64",
- * "value": <JPEG q95>, "video_metadata": {...}}`, dates ISO strings, NaN/±Infinity `null` (as
+ * "value": <JPEG q95>, "video_metadata": {...}}`, dates as Python's `isoformat()` writes them, NaN/±Infinity `null` (as
  * orjson does upstream). The walk is synchronous; only image encoding is awaited, all images at
  * once.
  */
 import { toJpegBase64 } from "../images/codec.js";
 import { serialiseVideoMetadata, WorkflowImage } from "../images/index.js";
+import { pythonIsoformat } from "../images/timestamp.js";
 
 export type ValuePath = readonly (string | number)[];
 
@@ -45,7 +46,7 @@ function walk(value: unknown, path: ValuePath, slots: Slot[], holder: Record<str
     slots.push({ holder, key, image: value, path });
     return null;
   }
-  if (value instanceof Date) return value.toISOString();
+  if (value instanceof Date) return pythonIsoformat(value);
   if (ArrayBuffer.isView(value)) return Array.from(value as unknown as ArrayLike<number>, (n) => (Number.isFinite(n) ? n : null));
   if (Array.isArray(value)) {
     const out: unknown[] = new Array<unknown>(value.length);

@@ -6,6 +6,7 @@
 import { readFile } from "node:fs/promises";
 import sharp, { type OutputInfo } from "sharp";
 import { WorkflowImage, type VideoMetadata } from "./index.js";
+import { localNow, parseFrameTimestamp } from "./timestamp.js";
 
 export interface ImageLoadOptions {
   /** Local paths are allowed in the CLI and the library, never through the HTTP server. */
@@ -100,7 +101,7 @@ async function readLocal(path: string, options: ImageLoadOptions): Promise<Uint8
   }
 }
 
-/** Video metadata as it arrives in JSON (timestamps as strings); validated field by field. */
+/** Video metadata as it arrives in JSON; validated field by field, the timestamp as pydantic reads a `datetime`. */
 export function parseVideoMetadata(raw: unknown): VideoMetadata {
   if (typeof raw !== "object" || raw === null || Array.isArray(raw)) {
     throw new ImageInputError("video_metadata must be an object");
@@ -114,8 +115,10 @@ export function parseVideoMetadata(raw: unknown): VideoMetadata {
   if (typeof frameNumber !== "number" || !Number.isInteger(frameNumber)) {
     throw new ImageInputError("video_metadata.frame_number must be an integer");
   }
-  const timestamp = m.frame_timestamp === undefined || m.frame_timestamp === null ? new Date() : new Date(m.frame_timestamp as string);
-  if (Number.isNaN(timestamp.getTime())) throw new ImageInputError("video_metadata.frame_timestamp is not a valid date");
+  const timestamp = m.frame_timestamp === undefined || m.frame_timestamp === null ? localNow() : parseFrameTimestamp(m.frame_timestamp);
+  if (timestamp === null) {
+    throw new ImageInputError("video_metadata.frame_timestamp must be an ISO 8601 date and time or a Unix time in seconds");
+  }
   const optionalNumber = (key: string): number | null => {
     const v = m[key];
     if (v === undefined || v === null) return null;
@@ -154,7 +157,7 @@ export async function loadImage(raw: unknown, parentId: string, options: ImageLo
   const metadata = spec.video_metadata === undefined || spec.video_metadata === null ? null : parseVideoMetadata(spec.video_metadata);
   const id = typeof spec.parent_id === "string" ? spec.parent_id : parentId;
   const value = spec.value;
-  if (value instanceof WorkflowImage) return value;
+  if (value instanceof WorkflowImage) return metadata ? value.withVideoMetadata(metadata) : value;
   if (typeof value !== "string") throw new ImageInputError('image "value" must be a string');
   const type = typeof spec.type === "string" ? spec.type : inferType(value);
   let bytes: Uint8Array;

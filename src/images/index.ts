@@ -3,19 +3,24 @@
  * metadata upstream's `WorkflowImageData` carries (docs/reference/workflows.md#image-inputs).
  */
 import { randomUUID } from "node:crypto";
+import { localNow, pythonIsoformat } from "./timestamp.js";
 
 /** Per-frame facts about where an image came from, upstream's `VideoMetadata` (docs/reference/workflows.md#video-frames). */
 export interface VideoMetadata {
   video_identifier: string;
   /** 1-based for frames of a video pipeline; 0 in synthetic metadata of a still image. */
   frame_number: number;
+  /**
+   * A `FrameTimestamp` (microseconds, naive or aware) when read from JSON or synthesised; any
+   * other `Date` counts as an aware UTC time (docs/reference/workflows.md#frame-timestamps).
+   */
   frame_timestamp: Date;
   fps: number | null;
   measured_fps: number | null;
   comes_from_video_file: boolean | null;
 }
 
-/** The wire form of video metadata (timestamps as ISO strings). */
+/** The wire form of video metadata (timestamps as Python's `isoformat()` writes them). */
 export interface SerialisedVideoMetadata {
   video_identifier: string;
   frame_number: number;
@@ -73,14 +78,15 @@ export class WorkflowImage {
 
   /**
    * Upstream synthesises metadata for images without any: identifier = parent id, frame 0,
-   * fps 30, timestamp "now". We take "now" once, so repeated reads agree.
+   * fps 30, timestamp `datetime.now()` (naive local time). We take "now" once, so repeated reads
+   * agree.
    */
   get videoMetadata(): VideoMetadata {
     if (this.ownVideoMetadata) return this.ownVideoMetadata;
     this.syntheticMetadata ??= {
       video_identifier: this.parentId,
       frame_number: 0,
-      frame_timestamp: new Date(),
+      frame_timestamp: localNow(),
       fps: 30,
       measured_fps: null,
       comes_from_video_file: null,
@@ -97,6 +103,18 @@ export class WorkflowImage {
       parentId: this.parentId,
       rootParentId: this.rootParentId,
       videoMetadata: this.ownVideoMetadata,
+    });
+  }
+
+  /** The same image (pixels, lineage) with other video metadata, e.g. given with it as an input. */
+  withVideoMetadata(videoMetadata: VideoMetadata): WorkflowImage {
+    return new WorkflowImage({
+      width: this.width,
+      height: this.height,
+      data: () => this.data,
+      parentId: this.parentId,
+      rootParentId: this.rootParentId,
+      videoMetadata,
     });
   }
 
@@ -133,7 +151,7 @@ export function serialiseVideoMetadata(metadata: VideoMetadata): SerialisedVideo
   return {
     video_identifier: metadata.video_identifier,
     frame_number: metadata.frame_number,
-    frame_timestamp: metadata.frame_timestamp.toISOString(),
+    frame_timestamp: pythonIsoformat(metadata.frame_timestamp),
     fps: metadata.fps,
     measured_fps: metadata.measured_fps,
     comes_from_video_file: metadata.comes_from_video_file,

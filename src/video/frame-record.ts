@@ -4,6 +4,7 @@
  * already serialised, each caller having its own way with images (files, or base64).
  */
 import type { WorkflowErrorBody } from "../errors/index.js";
+import { pythonIsoformat } from "../images/timestamp.js";
 import type { SourceFrame } from "./multiplexer.js";
 import type { FrameResult } from "./pipeline.js";
 import type { FrameLine, FrameRecord } from "./status.js";
@@ -13,7 +14,7 @@ export function frameLine(frame: SourceFrame, outputs: Record<string, unknown>, 
   return {
     source: frame.source,
     frame_number: frame.frameNumber,
-    frame_timestamp: frame.timestamp.toISOString(),
+    frame_timestamp: pythonIsoformat(frame.timestamp),
     outputs,
     ...(error ? { error } : {}),
   };

@@ -1,9 +1,6 @@
-/**
- * The stream blocks called directly with a hand-built step context; the test holds the state
- * between calls as the engine would (per stream, as plain JSON).
- */
+/** The stream blocks called directly with a hand-built step context (`StepHarness`). */
 import { describe, expect, it } from "vitest";
-import { BlockRegistry, DEFAULT_STREAM, isFlowControl, Services, type Block, type StepContext } from "../../src/block-api/index.js";
+import { BlockRegistry, isFlowControl, type Block } from "../../src/block-api/index.js";
 import { describeBlock } from "../../src/block-api/describe.js";
 import { bufferBlock } from "../../src/blocks/fusion/buffer.js";
 import { cacheGetBlock } from "../../src/blocks/cache/cache-get.js";
@@ -16,45 +13,14 @@ import { identifyChangesBlock } from "../../src/blocks/sampling/identify-changes
 import { identifyOutliersBlock } from "../../src/blocks/sampling/identify-outliers.js";
 import { StepExecutionError } from "../../src/errors/index.js";
 import { WorkflowImage, type VideoMetadata } from "../../src/images/index.js";
+import { StepHarness as SharedStepHarness } from "../helpers/step-harness.js";
 
+/** The cache blocks' namespaces, shared by every harness of this file as by one engine. */
 const namespaces = new Map<string, Record<string, unknown>>();
 
-/** Runs one block on successive inputs like the engine does for one step and one stream. */
-class StepHarness {
-  state: unknown;
-  clock = 0;
-  frameNumber: number | null = null;
-
-  constructor(
-    readonly block: Block,
-    readonly step = "step",
-    readonly stream = DEFAULT_STREAM,
-  ) {
-    this.state = block.state ? JSON.parse(JSON.stringify(block.state.initial())) : undefined;
-  }
-
-  /**
-   * `properties` as written in the definition (selectors as `$…` strings, defaults omitted) and
-   * `resolved` what the engine substitutes for the selectors.
-   */
-  run(properties: Record<string, unknown>, resolved: Record<string, unknown> = {}): unknown {
-    const inputs = { ...this.block.manifest.properties.parse(properties), ...resolved };
-    const ctx: StepContext<unknown> = {
-      step: this.step,
-      blockType: this.block.manifest.type,
-      stream: this.stream,
-      frameNumber: this.frameNumber,
-      index: null,
-      state: this.state,
-      shared: { namespace: (name) => namespaces.get(name) ?? namespaces.set(name, {}).get(name)! },
-      services: new Services(),
-      signal: new AbortController().signal,
-      executionId: "test",
-      now: () => this.clock,
-    };
-    const result = this.block.run!(inputs, ctx);
-    this.state = JSON.parse(JSON.stringify(ctx.state ?? null));
-    return result;
+class StepHarness extends SharedStepHarness {
+  constructor(block: Block, step?: string, stream?: string) {
+    super(block, step, stream, namespaces);
   }
 }
 

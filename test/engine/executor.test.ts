@@ -276,10 +276,39 @@ describe("errors", () => {
     expect(error.httpStatus).toBe(500);
     expect(error.message).toContain("$steps.f");
     expect(error.message).toContain("bad value 1");
+    // a JavaScript Error is named as Python's ValueError (docs/reference/errors.md#inner-error-names)
     expect(error.toBody()).toMatchObject({
-      inner_error_type: "Error",
+      inner_error_type: "ValueError",
       inner_error_message: "bad value 1",
       blocks_errors: [{ block_id: "f", block_type: "test/fail@v1" }],
+    });
+  });
+
+  // docs/reference/errors.md#inner-error-names
+  it("names inner errors as upstream's Python exceptions", async () => {
+    const lookup = workflow({
+      inputs: [batch("key")],
+      steps: [{ type: "PropertyDefinition", name: "p", data: "$inputs.key", operations: [{ type: "LookupTable", lookup_table: { a: 1 } }] }],
+      outputs: [output("v", "$steps.p.output")],
+    });
+    expect((await rejectionOf(build(lookup).run({ key: "b" }))).toBody()).toMatchObject({ error_type: "InvalidInputTypeError", inner_error_type: "KeyError" });
+    const template = workflow({
+      inputs: [param("text")],
+      steps: [{ type: "roboflow_core/string_template@v1", name: "t", template: "$inputs.text", data: {} }],
+      outputs: [output("v", "$steps.t.output")],
+    });
+    expect((await rejectionOf(build(template).run({ text: 42 }))).toBody()).toMatchObject({
+      error_type: "RuntimeInputError",
+      inner_error_type: "ValidationError",
+    });
+    const cosine = workflow({
+      inputs: [batch("a"), batch("b")],
+      steps: [{ type: "roboflow_core/cosine_similarity@v1", name: "c", embedding_1: "$inputs.a", embedding_2: "$inputs.b" }],
+      outputs: [output("v", "$steps.c.similarity")],
+    });
+    expect((await rejectionOf(build(cosine).run({ a: [[1, 0]], b: [[1, 0, 0]] }))).toBody()).toMatchObject({
+      error_type: "StepExecutionError",
+      inner_error_type: "RuntimeError",
     });
   });
 

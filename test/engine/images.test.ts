@@ -131,3 +131,48 @@ describe("image outputs", () => {
     expect(await compile(definition).runSerialised({ x: 10 })).toEqual([{ big: null }]);
   });
 });
+
+// docs/reference/workflows.md#frame-timestamps
+describe("frame timestamps", () => {
+  const timestampOf = workflow({
+    inputs: [
+      { type: "WorkflowVideoMetadata", name: "metadata" },
+      { type: "WorkflowImage", name: "image" },
+    ],
+    steps: [
+      {
+        type: "PropertyDefinition",
+        name: "iso",
+        data: "$inputs.image",
+        operations: [{ type: "ExtractFrameMetadata", property_name: "frame_timestamp" }, { type: "TimestampToISOFormat" }],
+      },
+    ],
+    outputs: [output("metadata", "$inputs.metadata"), output("iso", "$steps.iso.output"), output("image", "$inputs.image")],
+  });
+  const run = async (frame_timestamp: unknown) => {
+    const video_metadata = { video_identifier: "cam", frame_number: 1, frame_timestamp };
+    const [result] = await compile(timestampOf).runSerialised({
+      metadata: video_metadata,
+      image: { type: "base64", value: png.toString("base64"), video_metadata },
+    });
+    return { iso: result.iso, serialised: (result.image as { video_metadata: { frame_timestamp: string } }).video_metadata.frame_timestamp };
+  };
+
+  it.each([
+    ["a naive time keeps its microseconds and stays naive", "2024-09-17T10:01:15.123456", "2024-09-17T10:01:15.123456"],
+    ["an aware time keeps its offset", "2024-09-17T10:01:15.5+02:00", "2024-09-17T10:01:15.500000+02:00"],
+    ["Z is UTC", "2024-09-17T10:01:15Z", "2024-09-17T10:01:15+00:00"],
+    ["a date alone is midnight", "2024-09-17", "2024-09-17T00:00:00"],
+    ["a Unix time in seconds is aware UTC", 1726570875.25, "2024-09-17T11:01:15.250000+00:00"],
+    ["a numeric string is a Unix time", "1", "1970-01-01T00:00:01+00:00"],
+    ["a Unix time above 2·10¹⁰ is in milliseconds", 1726570875250, "2024-09-17T11:01:15.250000+00:00"],
+  ])("%s", async (_, given, expected) => {
+    expect(await run(given)).toEqual({ iso: expected, serialised: expected });
+  });
+
+  it("refuses text that is no date with RuntimeInputError", async () => {
+    const error = await rejectionOf(run("yesterday"));
+    expect(error.errorType).toBe("RuntimeInputError");
+    expect(error.message).toContain("frame_timestamp must be an ISO 8601 date and time or a Unix time in seconds");
+  });
+});

@@ -18,14 +18,33 @@ const properties = z
     default_next_steps: z.array(stepSelector()).default([]).describe("Steps to run when no case matches"),
   })
   .superRefine((manifest, ctx) => {
-    const seen = new Set<string>();
-    for (const target of [...Object.values(manifest.cases), ...manifest.default_next_steps]) {
-      if (seen.has(target)) {
-        ctx.addIssue({ code: "custom", path: ["cases"], message: `Each step may be targeted at most once, but ${target} is targeted more than once` });
-      }
-      seen.add(target);
+    // upstream's model validator, with its messages
+    const duplicated = duplicatedTargets([...Object.values(manifest.cases), ...manifest.default_next_steps]);
+    if (duplicated.length > 0) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["cases"],
+        message: `Each step may be targeted at most once across \`cases\` and \`default_next_steps\`. Duplicated targets: [${duplicated.map((target) => `'${target}'`).join(", ")}]`,
+      });
+    }
+    if (manifest.case_insensitive && new Set(Object.keys(manifest.cases).map(caseFold)).size !== Object.keys(manifest.cases).length) {
+      ctx.addIssue({ code: "custom", path: ["cases"], message: "`cases` contains keys that collide when case_insensitive is enabled" });
     }
   });
+
+/** Targets given more than once, sorted as Python's `sorted()` sorts strings. */
+function duplicatedTargets(targets: readonly string[]): string[] {
+  const seen = new Set<string>();
+  const duplicated = new Set<string>();
+  for (const target of targets) {
+    if (seen.has(target)) duplicated.add(target);
+    seen.add(target);
+  }
+  return [...duplicated].sort();
+}
+
+/** Python's `str.lower()` for the case-insensitive comparison. */
+const caseFold = (text: string): string => text.toLowerCase();
 
 export const switchCaseBlock = defineBlock({
   manifest: {
@@ -41,9 +60,9 @@ export const switchCaseBlock = defineBlock({
   },
   run({ value, cases, case_insensitive, default_next_steps }) {
     let key = pythonStr(value);
-    if (case_insensitive) key = key.toLowerCase();
+    if (case_insensitive) key = caseFold(key);
     for (const [caseKey, target] of Object.entries(cases)) {
-      if ((case_insensitive ? caseKey.toLowerCase() : caseKey) === key) return selectSteps([target]);
+      if ((case_insensitive ? caseFold(caseKey) : caseKey) === key) return selectSteps([target]);
     }
     return default_next_steps.length > 0 ? selectSteps(default_next_steps) : terminateBranch();
   },

@@ -1,17 +1,18 @@
 /**
  * Cosine Similarity (`roboflow_core/cosine_similarity@v1`,
- * docs/reference/blocks.md#cosine-similarity): `a·b / √((a·a)(b·b))`, unclipped. Errors are plain
- * `Error`s; the engine reports them as `StepExecutionError`.
+ * docs/reference/blocks.md#cosine-similarity): `a·b / √((a·a)(b·b))`, unclipped. The engine reports
+ * what it throws as a `StepExecutionError`.
  *
  * | input | sightline | upstream |
  * | --- | --- | --- |
- * | different lengths | error, upstream's message word for word | same (RuntimeError) |
+ * | different lengths | RuntimeError, upstream's message word for word | same |
  * | a zero vector | error | NaN |
  * | NaN / ±Infinity inside an embedding | error naming the index | NaN |
  * | empty embeddings | error | NaN |
  */
 import { z } from "zod";
 import { defineBlock, selector } from "../../block-api/index.js";
+import { pythonException } from "../../errors/python-names.js";
 import { checkEmbedding } from "../../maths/input-checks.js";
 import { cosineSimilarity, isZeroVector } from "../../maths/vectors.js";
 
@@ -32,7 +33,8 @@ export const cosineSimilarityBlock = defineBlock({
   run(inputs) {
     const { embedding_1: first, embedding_2: second } = inputs;
     if (Array.isArray(first) && Array.isArray(second) && first.length !== second.length) {
-      throw new Error(
+      throw pythonException(
+        "RuntimeError",
         `${TYPE} block feed with different shape of embeddings. ` + `\`embedding_1\`: (N, ${first.length}), \`embedding_2\`: (N, ${second.length})`,
       );
     }

@@ -4,6 +4,7 @@
  * Python does (`True`, `None`, `1.0`, `1e-05`, `['a', 1]`, `{'k': None}`).
  */
 import { WorkflowImage } from "../../images/index.js";
+import { pythonDatetimeRepr, pythonIsoformat as isoformat } from "../../images/timestamp.js";
 import { pyValueError } from "./errors.js";
 import { pythonDoubleToString } from "./float-text.js";
 import { isDict, isPythonInt } from "./types.js";
@@ -67,33 +68,10 @@ export function pythonBytesRepr(bytes: Uint8Array): string {
   return `b${quote}${body}${quote}`;
 }
 
-function pad(value: number, width = 2): string {
-  return String(value).padStart(width, "0");
-}
-
-/**
- * `datetime.isoformat()` of an aware UTC datetime: microseconds (6 digits) only when non-zero,
- * and the `+00:00` offset.
- */
+/** `datetime.isoformat()`: frame timestamps naive or aware, to the microsecond (src/images/timestamp.ts). */
 export function pythonIsoformat(date: Date, separator = "T"): string {
-  const time = date.getTime();
-  if (Number.isNaN(time)) throw pyValueError("invalid datetime");
-  const microseconds = date.getUTCMilliseconds() * 1000;
-  const fraction = microseconds === 0 ? "" : `.${pad(microseconds, 6)}`;
-  return (
-    `${pad(date.getUTCFullYear(), 4)}-${pad(date.getUTCMonth() + 1)}-${pad(date.getUTCDate())}` +
-    `${separator}${pad(date.getUTCHours())}:${pad(date.getUTCMinutes())}:${pad(date.getUTCSeconds())}${fraction}+00:00`
-  );
-}
-
-/** `repr(datetime)`: trailing zero seconds / microseconds are left out, as Python does. */
-function datetimeRepr(date: Date): string {
-  const fields = [date.getUTCFullYear(), date.getUTCMonth() + 1, date.getUTCDate(), date.getUTCHours(), date.getUTCMinutes()];
-  const seconds = date.getUTCSeconds();
-  const microseconds = date.getUTCMilliseconds() * 1000;
-  if (seconds !== 0 || microseconds !== 0) fields.push(seconds);
-  if (microseconds !== 0) fields.push(microseconds);
-  return `datetime.datetime(${fields.join(", ")}, tzinfo=datetime.timezone.utc)`;
+  if (Number.isNaN(date.getTime())) throw pyValueError("invalid datetime");
+  return isoformat(date, separator);
 }
 
 function imageRepr(image: WorkflowImage): string {
@@ -103,7 +81,7 @@ function imageRepr(image: WorkflowImage): string {
 /** `repr(value)`: what containers print for their items. */
 export function pythonRepr(value: unknown): string {
   if (typeof value === "string") return pythonStringRepr(value);
-  if (value instanceof Date) return datetimeRepr(value);
+  if (value instanceof Date) return pythonDatetimeRepr(value);
   return pythonStr(value);
 }
 
