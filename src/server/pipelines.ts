@@ -6,7 +6,7 @@
  * - `POST /inference_pipelines/initialise` — sightline's flat body
  *   `{video_reference: string | number | (string | number)[], workflow_specification | specification,
  *   workflows_parameters?, max_fps?, image_input_name? ("image"), video_metadata_input_name?
- *   ("video_metadata"), flag_outputs? (["is_outlier"]), results_buffer_size?, api_key?}`, or
+ *   ("video_metadata"), flag_outputs? (default: outputs named is_outlier or …_is_outlier), results_buffer_size?, api_key?}`, or
  *   upstream's nested `InitialisePipelinePayload` (`video_configuration`, `processing_configuration`,
  *   `sink_configuration`). A reference may be `name=<ref>` (names the source, as the CLI), a
  *   stream URL, `upload:<id>` (see `POST /uploads`), and — only with `--allow-local-video` — a

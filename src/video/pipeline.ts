@@ -15,6 +15,7 @@ import { WorkflowImage } from "../images/index.js";
 import type { VideoSourceSpec } from "./sources/open.js";
 import type { FrameInfo } from "./sources/source.js";
 import type { LatencySummary, PipelineState, PipelineStatus, SourceEvent } from "./status.js";
+import { isFlagOutput } from "./flags.js";
 
 /**
  * Default of `readAheadFrames`, frames with pixels: when every frame is piped, enough for a
@@ -103,15 +104,6 @@ export class LatencyStats {
     const quantile = (q: number) => (sorted.length === 0 ? null : sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]);
     return { count: this.count, mean_ms: this.count ? this.total / this.count : null, p50_ms: quantile(0.5), p99_ms: quantile(0.99) };
   }
-}
-
-/**
- * Whether an output flags frames when no flag outputs are named: `is_outlier` — what every
- * detector block answers — or a name ending in `_is_outlier`, as a workflow with several
- * detectors names theirs (docs/reference/cli.md#flagged-frames).
- */
-export function isFlagOutput(name: string): boolean {
-  return name === "is_outlier" || name.endsWith("_is_outlier");
 }
 
 /**

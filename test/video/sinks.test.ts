@@ -6,6 +6,7 @@ import { promisify } from "node:util";
 import sharp from "sharp";
 import { beforeAll, describe, expect, it } from "vitest";
 import { WorkflowImage } from "../../src/images/index.js";
+import { pythonIsoformat } from "../../src/images/timestamp.js";
 import { JsonLinesSink, ResultSinks, VideoFileSink, VideoMultiplexer, type Tick } from "../../src/video/index.js";
 import { makeTestVideo, meanColor } from "../../src/video/testing.js";
 import { scratchDir } from "./helpers.js";
@@ -122,7 +123,7 @@ describe("result sinks", () => {
     expect(first).toEqual({
       source: "0",
       frame_number: 1,
-      frame_timestamp: ticks[0].frames[0].timestamp.toISOString(),
+      frame_timestamp: pythonIsoformat(ticks[0].frames[0].timestamp), // Python's isoformat, as upstream writes it
       outputs: {
         count: 1,
         preview: join(out, "preview", "0_1.jpg"),

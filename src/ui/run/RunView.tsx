@@ -10,6 +10,7 @@ import type { Validation } from "../editor/validation.js";
 import { Chart } from "./Chart.js";
 import { FramesTable, LatestImages, OutlierGallery, OutputValues, StatusPanel } from "./panels.js";
 import { usePipeline } from "./usePipeline.js";
+import { isFlagOutput } from "../../video/flags.js";
 
 type SourceKind = "image" | "video" | "stream";
 
@@ -47,7 +48,7 @@ export function RunView({ client, definition, validation }: { client: ApiClient;
   const [parameterTexts, setParameterTexts] = useState<Record<string, string>>({});
   const outputNames = definition.outputs.map((output) => output.name);
   const [flagOutputs, setFlagOutputs] = useState<string[] | null>(null);
-  const flags = flagOutputs ?? outputNames.filter((name) => name === "is_outlier");
+  const flags = flagOutputs ?? outputNames.filter(isFlagOutput);
   const pipeline = usePipeline(client);
   const [imageRun, setImageRun] = useState<{ busy: boolean; outputs: Record<string, unknown>[] | null; error: string | null }>({
     busy: false,
