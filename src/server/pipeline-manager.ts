@@ -115,10 +115,8 @@ export class ManagedPipeline {
     const report = this.report();
     const failedSources = report.sources.filter((source) => source.state === "failed").map((source) => source.source);
     const summary = { pipeline_id: this.id, frames: report.frames, errors: report.errors, failed_sources: failedSources, elapsed_s: report.elapsed_s };
-    // A pipeline none of whose sources could be read has failed, whatever state its run ended in.
-    if (report.state === "failed" || (report.sources.length > 0 && failedSources.length === report.sources.length)) {
-      const reasons = this.sourceEvents.filter((event) => event.type === "failed").map((event) => event.message);
-      this.log?.error({ ...summary, reason: report.failure?.message ?? reasons.join("; ") }, "pipeline failed");
+    if (report.state === "failed") {
+      this.log?.error({ ...summary, reason: report.failure?.message }, "pipeline failed");
     } else {
       this.log?.info({ ...summary, state: report.state, ended_by: this.terminated ? "terminate" : "sources" }, "pipeline ended");
     }

@@ -8,13 +8,14 @@
  * CLI's sinks and progress bar, and the server's stream manager and metrics, are all listeners.
  */
 import { toErrorBody, type WorkflowErrorBody } from "../errors/index.js";
+import { SourceConnectionError } from "./errors.js";
 import type { WorkflowEngine } from "../executor/engine.js";
 import { VideoMultiplexer, type MultiplexerOptions, type SourceFrame, type Tick } from "./multiplexer.js";
 import { isLiveKind } from "./reference.js";
 import { WorkflowImage } from "../images/index.js";
 import type { VideoSourceSpec } from "./sources/open.js";
 import type { FrameInfo } from "./sources/source.js";
-import type { LatencySummary, PipelineState, PipelineStatus, SourceEvent } from "./status.js";
+import type { LatencySummary, PipelineState, PipelineStatus, SourceEvent, SourceStats } from "./status.js";
 import { isFlagOutput } from "./flags.js";
 
 /**
@@ -129,6 +130,8 @@ export class VideoPipeline {
   private endedAt: number | null = null;
   private counts = { ticks: 0, frames: 0, flagged: 0, errors: 0 };
   private failure: WorkflowErrorBody | null = null;
+  /** Each failed source's last reason, for the failure of a run none of whose sources could be read. */
+  private readonly sourceFailures = new Map<string, string>();
   private readonly latency = { wait: new LatencyStats(), inference: new LatencyStats(), end_to_end: new LatencyStats() };
   private readonly flagNames: readonly string[] | undefined;
   private readonly imageInput: string;
@@ -156,12 +159,15 @@ export class VideoPipeline {
         },
         maxFps: this.options.maxFps,
         imageInputName: this.imageInput,
-        onEvent: this.options.onSourceEvent,
+        onEvent: (event) => {
+          if (event.type === "failed") this.sourceFailures.set(event.source, event.message);
+          this.options.onSourceEvent?.(event);
+        },
       });
       if (this.state === "stopping") await this.multiplexer.stop();
       else if (this.state === "starting") this.state = "running";
       await this.loop(this.multiplexer);
-      this.state = "finished";
+      this.finish(this.multiplexer.stats());
     } catch (error) {
       this.failure = toErrorBody(error);
       this.state = "failed";
@@ -325,6 +331,17 @@ export class VideoPipeline {
 
   get currentState(): PipelineState {
     return this.state;
+  }
+
+  /** A run none of whose sources could be read has failed, though its loop ended normally. */
+  private finish(sources: readonly SourceStats[]): void {
+    if (sources.length === 0 || sources.some((source) => source.state !== "failed")) {
+      this.state = "finished";
+      return;
+    }
+    const reasons = sources.map((source) => `${source.source}: ${this.sourceFailures.get(source.source) ?? "failed"}`);
+    this.failure = toErrorBody(new SourceConnectionError(`No source could be read (${reasons.join("; ")})`));
+    this.state = "failed";
   }
 
   status(): PipelineStatus {

@@ -4,7 +4,9 @@ import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import sharp from "sharp";
 import { beforeAll, describe, expect, it } from "vitest";
+import { compile } from "../../src/index.js";
 import { FrameNotDecodedError } from "../../src/video/errors.js";
+import { VideoPipeline } from "../../src/video/pipeline.js";
 import { VideoMultiplexer, type SourceEvent, type Tick } from "../../src/video/index.js";
 import { makeSampleVideo, makeTestVideo, meanColor, type TestVideo } from "../../src/video/testing.js";
 import { scratchDir } from "./helpers.js";
@@ -210,6 +212,22 @@ describe("broken input", () => {
     expect(failures.find((event) => event.source === "0")).toMatchObject({ message: expect.stringContaining("garbage.mp4") });
     expect(failures.find((event) => event.source === "1")).toMatchObject({ message: expect.stringMatching(/missing\.mp4.*No such file/) });
     expect(multiplexer.stats().map((stats) => stats.state)).toEqual(["failed", "failed", "ended"]);
+  });
+
+  it("ends a pipeline none of whose sources could be read as failed, naming each source and why", async () => {
+    const garbage = join(dir, "garbage-only.mp4");
+    await writeFile(garbage, "this is not a video");
+    const engine = compile({ version: "1.0", inputs: [{ type: "WorkflowImage", name: "image" }], steps: [], outputs: [] });
+    try {
+      const status = await new VideoPipeline({ engine, videos: [garbage, join(dir, "missing.mp4")] }).run();
+      expect(status.state).toBe("failed");
+      expect(status.failure?.error_type).toBe("SourceConnectionError");
+      expect(status.failure?.message).toMatch(/^No source could be read \(0: .*garbage-only\.mp4.*; 1: .*missing\.mp4.*No such file/);
+      const partly = await new VideoPipeline({ engine, videos: [garbage, clip.path] }).run();
+      expect([partly.state, partly.frames, partly.failure]).toEqual(["finished", 30, null]);
+    } finally {
+      await engine.close();
+    }
   });
 
   it("reports damage in a file with its frame number and keeps the frames it can decode", async () => {
