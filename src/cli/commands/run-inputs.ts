@@ -35,15 +35,19 @@ export async function runInputsCommand(workflowPath: string, options: RunInputsO
   reportWarnings("run", engine.plan);
 
   let stopping: NodeJS.Signals | null = null;
+  // a signal stops the reading too: a producer that keeps standard input open must not hold the
+  // command (and its state) until it closes
+  const stopReading = new AbortController();
   const stop = (signal: NodeJS.Signals) => {
     stopping = signal;
+    stopReading.abort();
   };
   process.once("SIGTERM", stop);
   process.once("SIGINT", stop);
   let failures = 0;
   let fatal = false;
   const errors = new ErrorLog((text) => process.stderr.write(`${text}\n`), "every failed line has its error on standard output");
-  const lines = readInputs(options.inputs)[Symbol.asyncIterator]();
+  const lines = readInputs(options.inputs, stopReading.signal)[Symbol.asyncIterator]();
   // A file's next line is read and its images decoded (and CLIP started on them) while this
   // line runs. Not stdin: waiting there for a next line would hold back this line's answer.
   const readAhead = options.inputs !== "-";
