@@ -15,6 +15,7 @@ const UNIT = [
   "test/ui/graph.test.ts",
   "test/ui/run-state.test.ts",
   "test/server/units.test.ts",
+  "test/state/**/*.test.ts",
   "test/video/units.test.ts",
   "test/conformance/**/*.test.ts",
 ];

@@ -1,11 +1,11 @@
 /**
  * The block contract. A block is declared once with `defineBlock`: its `type` id, a zod schema
  * of its properties, its outputs with kinds, a few flags, and `run`. Blocks keep no state of
- * their own: a stateful block reads and writes `ctx.state`, which the engine scopes per
- * (step, stream), bounds, evicts and snapshots.
+ * their own: a stateful block declares its state's schema and reads and writes `ctx.state`,
+ * which the engine scopes per (step, stream), bounds, evicts, snapshots and checks on restore.
  */
 import type { z } from "zod";
-import type { Resolved } from "./selectors.js";
+import type { DataSelector, Resolved } from "./selectors.js";
 import type { Services } from "./services.js";
 
 export interface OutputDefinition {
@@ -91,8 +91,25 @@ export interface BlockManifest<P extends z.ZodObject, O extends readonly OutputD
   readonly restrictions?: readonly string[];
 }
 
-export interface StateSpec<S> {
-  /** Fresh state for a new (step, stream). Must be plain JSON data. */
+/**
+ * A step's properties as written in the definition, where they are literals: a property given
+ * by a selector is absent, since its value is known only at run time.
+ */
+export type LiteralProperties<P extends z.ZodObject> = { readonly [K in keyof z.output<P>]?: Exclude<z.output<P>[K], DataSelector<string>> };
+
+export interface StateSpec<S, P extends z.ZodObject = z.ZodObject> {
+  /**
+   * The shape of one state; the state's type is this schema's output. A snapshot is checked
+   * against it before the engine restores it (docs/reference/cli.md#state-files), so it says
+   * what `run` relies on: counts ≥ 0, finite numbers, vectors of one length, bounded lists.
+   */
+  readonly schema: z.ZodType<S>;
+  /**
+   * What the step's literal properties allow besides `schema` (a window no longer than its
+   * `window_size`), as a schema a restored state must pass too.
+   */
+  bounds?(properties: LiteralProperties<P>): z.ZodType;
+  /** Fresh state for a new (step, stream). Must be plain JSON data and pass `schema`. */
   initial(): S;
   /**
    * `"stream"` (default): one state per (step, stream). `"step"` is only for blocks whose
@@ -104,7 +121,7 @@ export interface StateSpec<S> {
 
 export interface BlockDefinition<P extends z.ZodObject = z.ZodObject, O extends readonly OutputDefinition[] = readonly OutputDefinition[], S = undefined> {
   readonly manifest: BlockManifest<P, O>;
-  readonly state?: StateSpec<S>;
+  readonly state?: StateSpec<S, P>;
   /** One batch element (or the single value of a scalar step). */
   run?(inputs: Resolved<z.output<P>>, ctx: StepContext<S>): BlockResult<O> | Promise<BlockResult<O>>;
   /**
@@ -165,6 +182,10 @@ export interface Block {
 export function defineBlock<P extends z.ZodObject, const O extends readonly OutputDefinition[], S = undefined>(definition: BlockDefinition<P, O, S>): Block {
   if (!definition.run && !definition.runBatch) {
     throw new TypeError(`block ${definition.manifest.type} defines neither run nor runBatch`);
+  }
+  // a schema its own initial state fails would refuse every snapshot the block takes
+  if (definition.state && !definition.state.schema.safeParse(definition.state.initial()).success) {
+    throw new TypeError(`block ${definition.manifest.type}: its initial state does not fit its state schema`);
   }
   return definition;
 }

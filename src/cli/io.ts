@@ -51,11 +51,12 @@ export interface InputLine {
 
 /**
  * Yields the input objects of a `.json` file (one object), a `.jsonl` file (one per line), or
- * standard input as JSON Lines (`-`), line by line as they arrive.
+ * standard input as JSON Lines (`-`), line by line as they arrive. Aborting `signal` ends the
+ * lines at once, even while waiting for one that a producer has not written.
  */
-export async function* readInputs(path: string): AsyncGenerator<InputLine> {
+export async function* readInputs(path: string, signal?: AbortSignal): AsyncGenerator<InputLine> {
   if (path === "-") {
-    yield* readLines(process.stdin);
+    yield* readLines(process.stdin, signal);
     return;
   }
   if (!path.endsWith(".jsonl") && !path.endsWith(".ndjson")) {
@@ -74,11 +75,11 @@ export async function* readInputs(path: string): AsyncGenerator<InputLine> {
     stream.once("error", (error: NodeJS.ErrnoException) => reject(new WorkflowDefinitionError(`Cannot read inputs ${path}: ${error.code ?? error.message}`)));
   });
   await opened;
-  yield* readLines(stream);
+  yield* readLines(stream, signal);
 }
 
-async function* readLines(input: NodeJS.ReadableStream): AsyncGenerator<InputLine> {
-  const lines = createInterface({ input, crlfDelay: Infinity });
+async function* readLines(input: NodeJS.ReadableStream, signal: AbortSignal | undefined): AsyncGenerator<InputLine> {
+  const lines = createInterface({ input, crlfDelay: Infinity, signal });
   let number = 0;
   for await (const text of lines) {
     number++;

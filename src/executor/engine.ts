@@ -12,6 +12,7 @@ import { NEVER_ABORTED } from "./interpreter.js";
 import { executeRun, type ElementError, type RunOutcome } from "./run.js";
 import { serialiseResults, type SerialiseOptions } from "./serialise.js";
 import { planPixelDemand, type PixelDemand } from "./demand.js";
+import { checkSnapshot } from "./snapshot.js";
 import { Warmer } from "./warm.js";
 
 export interface EngineOptions {
@@ -23,7 +24,11 @@ export interface EngineOptions {
   streamIdleTimeoutMs?: number;
   /** At most this many streams keep state (default 1024). */
   maxStreams?: number;
-  /** State to start from (from `engine.snapshot()`). */
+  /**
+   * State to start from (from `engine.snapshot()`), checked before it is restored: a snapshot of
+   * another definition or scope, or one whose envelope or step states are not what the blocks
+   * could have written, is a `SnapshotError` naming the field.
+   */
   snapshot?: EngineSnapshot;
   /** Wall clock in ms; injectable for tests. */
   clock?: () => number;
@@ -64,9 +69,10 @@ export class WorkflowEngine {
       idleTimeoutMs: options.streamIdleTimeoutMs ?? DEFAULT_STATE_OPTIONS.idleTimeoutMs,
       maxStreams: options.maxStreams ?? DEFAULT_STATE_OPTIONS.maxStreams,
     });
-    if (options.snapshot) {
-      this.store.restore(options.snapshot, plan.hash, new Set(plan.stepsByName.keys()));
-      this.runs = options.snapshot.runs ?? 0;
+    if (options.snapshot !== undefined) {
+      const snapshot = checkSnapshot(options.snapshot, plan, this.store);
+      this.store.restore(snapshot);
+      this.runs = snapshot.runs;
     }
     this.services = options.services ?? new Services();
     this.ownsServices = options.services === undefined;

@@ -1,9 +1,13 @@
 /**
- * Block state on disk: loaded at start, written atomically (temp file + rename) every N runs and
- * on exit, so a process killed at any moment leaves the previous snapshot or the new one, never a
- * torn file.
+ * Block state on disk (docs/reference/cli.md#state-files). At start the folder is checked (a
+ * state that cannot be saved is said before any work, not after it) and the temporary files of
+ * killed processes are removed; the snapshot is then loaded, and written atomically (temp file +
+ * rename) every N runs and on exit, so a process killed at any moment leaves the previous
+ * snapshot or the new one, never a torn file. A save that fails removes its temporary file and
+ * says which file and why.
  */
-import { readFile, rename, writeFile } from "node:fs/promises";
+import { readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { basename, dirname, join } from "node:path";
 import { SnapshotError, type EngineSnapshot } from "./store.js";
 
 export interface Snapshottable {
@@ -12,15 +16,104 @@ export interface Snapshottable {
 
 export class StateFile {
   private sinceSave = 0;
+  /** Messages of the saves that failed during the run; each is said once. */
+  private readonly failures = new Set<string>();
 
   constructor(
     readonly path: string,
     /** Save after this many runs. */
     readonly every: number,
+    /** Told of a save that failed during the run, which goes on (said once per reason). */
+    private readonly onSaveFailure: (error: SnapshotError) => void,
   ) {}
 
-  /** The saved snapshot, or undefined when the file does not exist yet. */
-  async load(): Promise<EngineSnapshot | undefined> {
+  /** Whether a save failed during the run: the command has then failed, even if a later save worked. */
+  get failed(): boolean {
+    return this.failures.size > 0;
+  }
+
+  /**
+   * Compiles with the saved snapshot, if there is one: `start` gets it as read (the engine checks
+   * it), and a `SnapshotError` it throws is said to be this file's.
+   */
+  async resume<T>(start: (snapshot: EngineSnapshot | undefined) => T): Promise<T> {
+    await this.checkFolder();
+    await this.removeStaleTemporaries();
+    const snapshot = await this.load();
+    try {
+      return start(snapshot);
+    } catch (error) {
+      throw error instanceof SnapshotError ? new SnapshotError(`${this.path}: ${error.message}`) : error;
+    }
+  }
+
+  /** Counts one run and saves when `every` runs have passed since the last save; never throws. */
+  async ranOnce(engine: Snapshottable): Promise<void> {
+    if (++this.sinceSave < this.every) return;
+    try {
+      await this.save(engine);
+    } catch (error) {
+      const failure = error instanceof SnapshotError ? error : new SnapshotError(String(error));
+      if (this.failures.has(failure.message)) return;
+      this.failures.add(failure.message);
+      this.onSaveFailure(new SnapshotError(`${failure.message}; the run goes on, and the next save tries again`));
+    }
+  }
+
+  async save(engine: Snapshottable): Promise<void> {
+    this.sinceSave = 0;
+    await this.write(JSON.stringify(engine.snapshot()));
+  }
+
+  /** The file's folder exists and takes a file: a state that could not be saved is said now, before any work. */
+  private async checkFolder(): Promise<void> {
+    await this.write(null);
+  }
+
+  /** Writes `text` through this process's temporary file, or with null only creates and removes that file. */
+  private async write(text: string | null): Promise<void> {
+    const temporary = `${this.path}.${process.pid}.tmp`;
+    try {
+      await writeFile(temporary, text ?? "", { flush: true });
+      if (text === null) await rm(temporary);
+      else await rename(temporary, this.path);
+    } catch (error) {
+      await rm(temporary, { force: true }).catch(() => undefined);
+      throw new SnapshotError(`Cannot save the state file ${this.path}: ${this.reason(error as NodeJS.ErrnoException)}`);
+    }
+  }
+
+  private reason(error: NodeJS.ErrnoException): string {
+    const folder = dirname(this.path);
+    const said: Record<string, string> = {
+      ENOENT: `the folder ${folder} does not exist`,
+      ENOTDIR: `${folder} is not a folder`,
+      EACCES: `no permission to write in the folder ${folder}`,
+      EPERM: `no permission to write in the folder ${folder}`,
+      EROFS: `the folder ${folder} is on a read-only file system`,
+      ENOSPC: "no space left on the device",
+      EDQUOT: "the disk quota is exhausted",
+      EISDIR: `${this.path} is a folder`,
+    };
+    const code = error.code ?? "";
+    return `${said[code] ?? error.message} (${code || error.name})`;
+  }
+
+  /**
+   * Removes `<file>.<pid>.tmp` files a killed process left (SIGKILL in the middle of a save):
+   * those of processes no longer running, and this process id's, whose earlier owner is gone.
+   */
+  private async removeStaleTemporaries(): Promise<void> {
+    const pattern = new RegExp(`^${escapeRegExp(basename(this.path))}\\.(\\d+)\\.tmp$`);
+    const folder = dirname(this.path);
+    for (const name of await readdir(folder)) {
+      const pid = Number(pattern.exec(name)?.[1] ?? Number.NaN);
+      if (Number.isInteger(pid) && (pid === process.pid || !isRunning(pid))) await rm(join(folder, name), { force: true });
+    }
+  }
+
+  /** The saved snapshot as read (unchecked), or undefined when the file does not exist yet. */
+  private async load(): Promise<EngineSnapshot | undefined> {
     let text: string;
     try {
       text = await readFile(this.path, "utf8");
@@ -34,16 +127,23 @@ export class StateFile {
       throw new SnapshotError(`State file ${this.path} is not valid JSON: ${(error as Error).message}`);
     }
   }
+}
 
-  /** Counts one run and saves when `every` runs have passed since the last save. */
-  async ranOnce(engine: Snapshottable): Promise<void> {
-    if (++this.sinceSave >= this.every) await this.save(engine);
-  }
+/** Compiles with the state file's snapshot when there is a state file. */
+export function resumeFrom<T>(file: StateFile | null, start: (snapshot: EngineSnapshot | undefined) => T): Promise<T> {
+  return file ? file.resume(start) : Promise.resolve(start(undefined));
+}
 
-  async save(engine: Snapshottable): Promise<void> {
-    const temporary = `${this.path}.${process.pid}.tmp`;
-    await writeFile(temporary, JSON.stringify(engine.snapshot()), { flush: true });
-    await rename(temporary, this.path);
-    this.sinceSave = 0;
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: running, as another user
+    return (error as NodeJS.ErrnoException).code === "EPERM";
   }
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }

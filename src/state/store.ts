@@ -4,6 +4,7 @@
  * streams idle longer than `idleTimeoutMs` are evicted, and at most `maxStreams` are kept (least
  * recently active first out). Snapshots are JSON and restore exactly.
  */
+import { z } from "zod";
 import { WorkflowError } from "../errors/index.js";
 import { decodeStateValue, encodeStateValue } from "./values.js";
 
@@ -24,7 +25,7 @@ export const DEFAULT_STATE_OPTIONS: StateStoreOptions = {
 };
 
 /** The key under which step-scoped state is kept. */
-const WHOLE_STEP = "*";
+export const WHOLE_STEP = "*";
 
 export interface EngineSnapshot {
   format: "sightline-state";
@@ -42,6 +43,27 @@ export interface EngineSnapshot {
   /** stream → last activity (ms since epoch). */
   streams: Record<string, number>;
 }
+
+/** What makes a value a sightline snapshot at all, checked before anything else in it. */
+export const SNAPSHOT_IDENTITY = z.object({ format: z.literal("sightline-state"), version: z.literal(1) });
+
+const RUNS_EXPECTED = "must be an integer ≥ 0";
+
+/**
+ * The whole envelope; the engine checks each step's state against its block's state schema
+ * (docs/reference/cli.md#state-files).
+ */
+export const SNAPSHOT_ENVELOPE = z.strictObject({
+  format: z.literal("sightline-state"),
+  version: z.literal(1),
+  definition_hash: z.string(),
+  scope: z.enum(["stream", "step"]),
+  taken_at: z.iso.datetime(),
+  runs: z.int({ error: RUNS_EXPECTED }).min(0, { error: RUNS_EXPECTED }),
+  steps: z.record(z.string(), z.record(z.string(), z.unknown())),
+  shared: z.record(z.string(), z.record(z.string(), z.unknown())),
+  streams: z.record(z.string(), z.number()),
+}) satisfies z.ZodType<EngineSnapshot>;
 
 export class SnapshotError extends WorkflowError {
   override readonly errorType = "SnapshotError";
@@ -148,21 +170,9 @@ export class StateStore {
     };
   }
 
-  restore(snapshot: EngineSnapshot, definitionHash: string, knownSteps: ReadonlySet<string>): void {
-    if (snapshot?.format !== "sightline-state" || snapshot.version !== 1) {
-      throw new SnapshotError('Not a sightline state snapshot (expected format "sightline-state", version 1).');
-    }
-    if (snapshot.definition_hash !== definitionHash) {
-      throw new SnapshotError(
-        `The state snapshot was taken for another workflow definition (hash ${snapshot.definition_hash}, this one is ${definitionHash}). ` +
-          "Remove the state file to start fresh.",
-      );
-    }
-    if (snapshot.scope !== this.options.scope) {
-      throw new SnapshotError(`The state snapshot uses state scope "${snapshot.scope}" but the engine uses "${this.options.scope}".`);
-    }
+  /** Loads a snapshot the engine has checked (`executor/snapshot.ts`) against the definition and its blocks. */
+  restore(snapshot: EngineSnapshot): void {
     for (const [step, byStream] of Object.entries(snapshot.steps)) {
-      if (!knownSteps.has(step)) throw new SnapshotError(`The state snapshot holds state for unknown step "${step}".`);
       this.steps.set(step, new Map(Object.entries(byStream).map(([stream, state]) => [stream, decodeStateValue(state)])));
     }
     for (const [name, space] of Object.entries(snapshot.shared)) this.shared.set(name, decodeStateValue(space) as Record<string, unknown>);

@@ -4,6 +4,7 @@
  * losslessly: a `WorkflowImage` becomes a tagged object with its raw RGB pixels in base64 (exact,
  * and cheap to encode compared with a PNG), a `Date` an ISO string; restoring turns them back.
  */
+import { z } from "zod";
 import { serialiseVideoMetadata, WorkflowImage, type SerialisedVideoMetadata } from "../images/index.js";
 
 const IMAGE_TAG = "$sightline_image";
@@ -41,7 +42,62 @@ export function encodeStateValue(this: unknown, key: string, value: unknown): un
   return value;
 }
 
-/** Turns tagged values back into images and dates, everywhere in a parsed snapshot. */
+const dateText = z.string().refine((text) => !Number.isNaN(Date.parse(text)), { error: "must be a date (ISO 8601)" });
+
+const encodedDate = z.strictObject({ [DATE_TAG]: dateText });
+
+const encodedImage = z.strictObject({
+  [IMAGE_TAG]: z
+    .strictObject({
+      width: z.int().min(1),
+      height: z.int().min(1),
+      parent_id: z.string(),
+      root_parent_id: z.string(),
+      video_metadata: z
+        .strictObject({
+          video_identifier: z.string(),
+          frame_number: z.int().min(0),
+          frame_timestamp: dateText,
+          fps: z.number().nullable(),
+          measured_fps: z.number().nullable(),
+          comes_from_video_file: z.boolean().nullable(),
+        })
+        .nullable(),
+      rgb_base64: z.base64(),
+    })
+    .superRefine(
+      (image, ctx) => {
+        const bytes = Buffer.byteLength(image.rgb_base64, "base64");
+        const expected = image.width * image.height * 3;
+        if (bytes !== expected) {
+          ctx.addIssue({
+            code: "custom",
+            path: ["rgb_base64"],
+            input: image.rgb_base64,
+            message: `expected ${expected} bytes (width × height × 3), got ${bytes}`,
+          });
+        }
+      },
+      { when: (payload) => payload.issues.length === 0 },
+    ),
+}) satisfies z.ZodType<EncodedImage>;
+
+/**
+ * What is wrong with the tagged images and dates anywhere in a parsed snapshot value (paths from
+ * `value`): a restored image must have as many pixels as it says, a date must be one.
+ */
+export function malformedTags(value: unknown, path: readonly PropertyKey[] = []): z.core.$ZodIssue[] {
+  if (Array.isArray(value)) return value.flatMap((item, i) => malformedTags(item, [...path, i]));
+  if (typeof value !== "object" || value === null) return [];
+  const tagged = IMAGE_TAG in value ? encodedImage : DATE_TAG in value ? encodedDate : null;
+  if (tagged) {
+    const result = tagged.safeParse(value, { reportInput: true });
+    return result.success ? [] : result.error.issues.map((issue) => ({ ...issue, path: [...path, ...issue.path] }));
+  }
+  return Object.entries(value).flatMap(([key, item]) => malformedTags(item, [...path, key]));
+}
+
+/** Turns tagged values back into images and dates, everywhere in a parsed snapshot (checked by `malformedTags`). */
 export function decodeStateValue(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(decodeStateValue);
   if (typeof value !== "object" || value === null) return value;
@@ -59,7 +115,6 @@ export function decodeStateValue(value: unknown): unknown {
       videoMetadata: image.video_metadata ? { ...image.video_metadata, frame_timestamp: new Date(image.video_metadata.frame_timestamp) } : null,
     });
   }
-  const out: Record<string, unknown> = {};
-  for (const [key, item] of Object.entries(record)) out[key] = decodeStateValue(item);
-  return out;
+  // fromEntries defines keys: a "__proto__" key stays data, never an object's prototype
+  return Object.fromEntries(Object.entries(record).map(([key, item]) => [key, decodeStateValue(item)]));
 }

@@ -119,7 +119,7 @@ describe("errors that stop a command are on standard error", () => {
   it.each([[[]], [["--quiet"]]])("a state file of another workflow (run --video %j)", async (extra: string[]) => {
     const state = await stateOfAnotherWorkflow();
     const result = await runCli(["run", flagging, "--video", video, "--state", state, ...extra]);
-    expectReported(result, "SnapshotError", /The state snapshot was taken for another workflow/);
+    expectReported(result, "SnapshotError", /\S+state\.json: The state snapshot was taken for another workflow/);
   });
 
   it.each([[[]], [["--quiet"]]])("a corrupt state file (run --video %j)", async (extra: string[]) => {

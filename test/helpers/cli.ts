@@ -1,5 +1,5 @@
 /** Runs the built `sightline` CLI as a user would, in a child process. */
-import { spawn } from "node:child_process";
+import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -56,4 +56,53 @@ export function writeTemp(name: string, content: unknown, dir = tempDir()): stri
   const text = name.endsWith(".jsonl") ? (content as unknown[]).map((line) => JSON.stringify(line)).join("\n") + "\n" : JSON.stringify(content);
   writeFileSync(path, text);
   return path;
+}
+
+/**
+ * The CLI as a live child process, as a producer that keeps its standard input open drives it:
+ * lines written when the test says, standard output read as it comes.
+ */
+export class LiveCli {
+  readonly child: ChildProcessWithoutNullStreams;
+  stdout = "";
+  stderr = "";
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  private waiting: { count: number; resolve: () => void }[] = [];
+
+  constructor(args: readonly string[]) {
+    this.child = spawn(process.execPath, [CLI, ...args], { stdio: ["pipe", "pipe", "pipe"] });
+    this.child.stderr.setEncoding("utf8").on("data", (chunk: string) => (this.stderr += chunk));
+    this.child.stdout.setEncoding("utf8").on("data", (chunk: string) => {
+      this.stdout += chunk;
+      const count = this.lines().length;
+      for (const wait of this.waiting.filter((waiting) => waiting.count <= count)) wait.resolve();
+      this.waiting = this.waiting.filter((waiting) => waiting.count > count);
+    });
+    this.exited = new Promise((resolve) => this.child.on("exit", (code, signal) => resolve({ code, signal })));
+  }
+
+  /** Writes one JSON line to the command's standard input, which stays open. */
+  write(value: unknown): void {
+    this.child.stdin.write(`${JSON.stringify(value)}\n`);
+  }
+
+  /** Standard output so far, one parsed JSON value per complete line. */
+  lines(): unknown[] {
+    return this.stdout
+      .split("\n")
+      .slice(0, -1)
+      .filter((line) => line.trim() !== "")
+      .map((line) => JSON.parse(line) as unknown);
+  }
+
+  /** Resolves once standard output holds `count` lines (or the process has ended). */
+  async linesOut(count: number): Promise<unknown[]> {
+    if (this.lines().length < count) await Promise.race([new Promise<void>((resolve) => this.waiting.push({ count, resolve })), this.exited]);
+    return this.lines();
+  }
+
+  /** Ends the process if a test left it running (e.g. a test that failed waiting for it). */
+  stop(): void {
+    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill("SIGKILL");
+  }
 }

@@ -51,7 +51,7 @@ const counter = defineBlock({
       { name: "stream", kinds: ["string"] },
     ],
   },
-  state: { initial: () => ({ count: 0 }) },
+  state: { schema: z.strictObject({ count: z.int().min(0) }), initial: () => ({ count: 0 }) },
   run(_inputs, ctx) {
     ctx.state.count += 1;
     return { count: ctx.state.count, stream: ctx.stream };

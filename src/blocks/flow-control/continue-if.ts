@@ -6,6 +6,12 @@
 import { z } from "zod";
 import { defineBlock, literalOrSelector, selectSteps, selector, stepSelector, terminateBranch } from "../../block-api/index.js";
 import { StatementGroupSchema, evaluateCondition } from "../../query/index.js";
+import { finite } from "../state-schemas.js";
+
+const continueIfState = z.strictObject({
+  /** When the condition last held (ms, the engine's clock), while `stop_delay` keeps the branch open. */
+  started_at: finite.nullable(),
+});
 
 export const continueIfBlock = defineBlock({
   manifest: {
@@ -23,7 +29,7 @@ export const continueIfBlock = defineBlock({
     outputs: [],
     flowControl: true,
   },
-  state: { initial: (): { started_at: number | null } => ({ started_at: null }) },
+  state: { schema: continueIfState, initial: () => ({ started_at: null }) },
   run({ condition_statement, evaluation_parameters, next_steps, stop_delay }, ctx) {
     if (next_steps.length === 0) return terminateBranch();
     const now = ctx.now();

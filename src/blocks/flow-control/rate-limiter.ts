@@ -14,6 +14,9 @@ import { z } from "zod";
 import { defineBlock, imageInputSelector, selectSteps, selector, stepSelector, terminateBranch } from "../../block-api/index.js";
 import { initialRateLimiterState, rateLimiterStep, videoTimeMicros, wallClockMicros, type RateLimiterState } from "../../maths/rate-limiter.js";
 import { COOLDOWN_RESTRICTION } from "../restrictions.js";
+import { finite } from "../state-schemas.js";
+
+const rateLimiterState = z.strictObject({ lastExecutedAt: finite.nullable() }) satisfies z.ZodType<RateLimiterState>;
 
 export const rateLimiterBlock = defineBlock({
   manifest: {
@@ -31,7 +34,7 @@ export const rateLimiterBlock = defineBlock({
     flowControl: true,
     restrictions: [COOLDOWN_RESTRICTION],
   },
-  state: { initial: (): RateLimiterState => initialRateLimiterState() },
+  state: { schema: rateLimiterState, initial: initialRateLimiterState },
   // on video time, a forecast of which frames pass is exact: CLIP behind it starts on them early
   deterministic: true,
   // reads video_reference_image's frame number and fps only: frames it drops need no pixels

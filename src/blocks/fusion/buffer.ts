@@ -10,11 +10,12 @@ import { z } from "zod";
 import { defineBlock, selector } from "../../block-api/index.js";
 import { bufferOutput, pushNewestFirst } from "../../maths/buffer.js";
 import { STATEFUL_STREAM_RESTRICTION, STILL_IMAGE_RESTRICTION } from "../restrictions.js";
+import { boundedList } from "../state-schemas.js";
 
-interface BufferState {
+const bufferState = z.strictObject({
   /** Newest first, unpadded. Holds whatever the step receives (images included). */
-  items: unknown[];
-}
+  items: z.array(z.unknown()),
+});
 
 export const bufferBlock = defineBlock({
   manifest: {
@@ -31,7 +32,11 @@ export const bufferBlock = defineBlock({
     outputs: [{ name: "output", kinds: ["list_of_values"] }],
     restrictions: [STATEFUL_STREAM_RESTRICTION, STILL_IMAGE_RESTRICTION],
   },
-  state: { initial: (): BufferState => ({ items: [] }) },
+  state: {
+    schema: bufferState,
+    bounds: ({ length }) => z.object({ items: boundedList(z.unknown(), Math.max(0, length ?? Infinity), "values (length)") }),
+    initial: () => ({ items: [] }),
+  },
   run(inputs, ctx) {
     const items = pushNewestFirst(ctx.state.items, inputs.data, inputs.length);
     ctx.state = { items };

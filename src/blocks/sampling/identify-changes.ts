@@ -21,8 +21,40 @@
 import { z } from "zod";
 import { defineBlock, literalOrSelector, selector } from "../../block-api/index.js";
 import { CHANGE_STRATEGIES, identifyChangesStep, initialIdentifyChangesState, type IdentifyChangesState } from "../../maths/identify-changes.js";
+import { MAX_WINDOW_SIZE } from "../../maths/input-checks.js";
 import { STATEFUL_STREAM_RESTRICTION, STILL_IMAGE_RESTRICTION } from "../restrictions.js";
+import { boundedList, count, finite, nonNegative, notMoreThanCounted, oneDimension, problem, vector, windowBound, withInvariants } from "../state-schemas.js";
 import { rejectingDegenerateInput } from "./step-input-error.js";
+
+const STATISTICS = ["average", "std", "variance", "m2"] as const;
+
+const identifyChangesState = withInvariants(
+  z.strictObject({
+    samples: count,
+    average: vector.nullable(),
+    std: vector.nullable(),
+    variance: vector.nullable(),
+    m2: vector.nullable(),
+    window: boundedList(vector, MAX_WINDOW_SIZE, "embeddings"),
+    similarityAverage: finite.nullable(),
+    similarityVariance: finite,
+    similarityM2: finite,
+    similarityStd: nonNegative,
+    similarityWindow: boundedList(finite, MAX_WINDOW_SIZE, "similarities"),
+  }),
+  (state, ctx) => {
+    // the four statistics start together with the first embedding
+    const started = state.samples > 0;
+    for (const name of STATISTICS) {
+      if ((state[name] !== null) !== started) {
+        const expected = started ? `a list of numbers once samples is ${state.samples}` : "null while samples is 0";
+        problem(ctx, [name], state[name], `expected ${expected}`);
+      }
+    }
+    oneDimension(ctx, [...STATISTICS.map((name) => [[name], state[name]] as const), ...state.window.map((row, i) => [["window", i], row] as const)]);
+    for (const name of ["window", "similarityWindow"] as const) notMoreThanCounted(ctx, name, state[name], state.samples, "samples");
+  },
+) satisfies z.ZodType<IdentifyChangesState>;
 
 export const identifyChangesBlock = defineBlock({
   manifest: {
@@ -49,7 +81,14 @@ export const identifyChangesBlock = defineBlock({
     ],
     restrictions: [STATEFUL_STREAM_RESTRICTION, STILL_IMAGE_RESTRICTION],
   },
-  state: { initial: (): IdentifyChangesState => initialIdentifyChangesState() },
+  state: {
+    schema: identifyChangesState,
+    bounds: ({ window_size }) => {
+      const entries = (what: string) => boundedList(z.unknown(), windowBound(window_size), `${what} (window_size)`);
+      return z.object({ window: entries("embeddings"), similarityWindow: entries("similarities") });
+    },
+    initial: initialIdentifyChangesState,
+  },
   run(inputs, ctx) {
     const { state, output } = rejectingDegenerateInput(ctx, () =>
       identifyChangesStep(ctx.state, inputs.embedding, {

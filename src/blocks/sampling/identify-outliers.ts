@@ -19,8 +19,25 @@
 import { z } from "zod";
 import { defineBlock, literalOrSelector, selector } from "../../block-api/index.js";
 import { identifyOutliersStep, initialIdentifyOutliersState, type IdentifyOutliersState } from "../../maths/identify-outliers.js";
+import { MAX_WINDOW_SIZE } from "../../maths/input-checks.js";
 import { STATEFUL_STREAM_RESTRICTION, STILL_IMAGE_RESTRICTION } from "../restrictions.js";
+import { boundedList, count, notMoreThanCounted, oneDimension, vector, windowBound, withInvariants } from "../state-schemas.js";
 import { rejectingDegenerateInput } from "./step-input-error.js";
+
+const identifyOutliersState = withInvariants(
+  z.strictObject({
+    samples: count,
+    window: boundedList(vector, MAX_WINDOW_SIZE, "embeddings"),
+  }),
+  (state, ctx) => {
+    oneDimension(
+      ctx,
+      state.window.map((row, i) => [["window", i], row]),
+    );
+    // every embedding in the window was counted when it arrived
+    notMoreThanCounted(ctx, "window", state.window, state.samples, "samples");
+  },
+) satisfies z.ZodType<IdentifyOutliersState>;
 
 export const identifyOutliersBlock = defineBlock({
   manifest: {
@@ -41,7 +58,11 @@ export const identifyOutliersBlock = defineBlock({
     ],
     restrictions: [STATEFUL_STREAM_RESTRICTION, STILL_IMAGE_RESTRICTION],
   },
-  state: { initial: (): IdentifyOutliersState => initialIdentifyOutliersState() },
+  state: {
+    schema: identifyOutliersState,
+    bounds: ({ window_size }) => z.object({ window: boundedList(z.unknown(), windowBound(window_size), "embeddings (window_size)") }),
+    initial: initialIdentifyOutliersState,
+  },
   run(inputs, ctx) {
     const { state, output } = rejectingDegenerateInput(ctx, () =>
       identifyOutliersStep(ctx.state, inputs.embedding, {

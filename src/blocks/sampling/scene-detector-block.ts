@@ -18,8 +18,9 @@ import { defineBlock, literalOrSelector, selector, type Block } from "../../bloc
 import type { WorkflowImage } from "../../images/index.js";
 import { alarmsPerFrame } from "../../maths/detectors/false-alarm-rate.js";
 import type { DetectorPreset } from "../../maths/detectors/presets.js";
-import { detectorStep, initialDetectorState, type DetectorState } from "../../maths/detectors/scene-detector.js";
+import { detectorStep, initialDetectorState } from "../../maths/detectors/scene-detector.js";
 import { STATEFUL_STREAM_RESTRICTION, STILL_IMAGE_RESTRICTION } from "../restrictions.js";
+import { detectorState } from "./scene-detector-state.js";
 import { rejectingDegenerateInput } from "./step-input-error.js";
 
 export interface SceneDetectorBlockConfig {
@@ -65,7 +66,7 @@ export function defineSceneDetectorBlock(config: SceneDetectorBlockConfig): Bloc
       ],
       restrictions: [STATEFUL_STREAM_RESTRICTION, STILL_IMAGE_RESTRICTION],
     },
-    state: { initial: (): DetectorState => initialDetectorState() },
+    state: { schema: detectorState, initial: initialDetectorState },
     run(inputs, ctx) {
       const { state, output } = rejectingDegenerateInput(ctx, () =>
         detectorStep(ctx.state, inputs.embedding, {

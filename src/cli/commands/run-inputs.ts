@@ -8,7 +8,7 @@
  */
 import { RuntimeInputError, toErrorBody, WorkflowError } from "../../errors/index.js";
 import { compile, type CompileOptions } from "../../index.js";
-import { StateFile } from "../../state/file.js";
+import { resumeFrom, StateFile } from "../../state/file.js";
 import { EXIT, ErrorLog, cleanUp, reportFailure, signalExitCode } from "../failure.js";
 import { printJson, readDefinition, readInputs } from "../io.js";
 import { checkCommandLineNames, reportWarnings } from "../workflow-names.js";
@@ -23,8 +23,9 @@ export interface RunInputsOptions {
 }
 
 export async function runInputsCommand(workflowPath: string, options: RunInputsOptions): Promise<number> {
-  const stateFile = options.state ? new StateFile(options.state, options.stateEvery) : null;
-  const engine = compile(await readDefinition(workflowPath), { ...options.engine, snapshot: await stateFile?.load() });
+  const stateFile = options.state ? new StateFile(options.state, options.stateEvery, (error) => reportFailure("run", error)) : null;
+  const definition = await readDefinition(workflowPath);
+  const engine = await resumeFrom(stateFile, (snapshot) => compile(definition, { ...options.engine, snapshot }));
   try {
     checkCommandLineNames(engine.plan, { params: options.params });
   } catch (error) {
@@ -34,15 +35,19 @@ export async function runInputsCommand(workflowPath: string, options: RunInputsO
   reportWarnings("run", engine.plan);
 
   let stopping: NodeJS.Signals | null = null;
+  // a signal stops the reading too: a producer that keeps standard input open must not hold the
+  // command (and its state) until it closes
+  const stopReading = new AbortController();
   const stop = (signal: NodeJS.Signals) => {
     stopping = signal;
+    stopReading.abort();
   };
   process.once("SIGTERM", stop);
   process.once("SIGINT", stop);
   let failures = 0;
   let fatal = false;
   const errors = new ErrorLog((text) => process.stderr.write(`${text}\n`), "every failed line has its error on standard output");
-  const lines = readInputs(options.inputs)[Symbol.asyncIterator]();
+  const lines = readInputs(options.inputs, stopReading.signal)[Symbol.asyncIterator]();
   // A file's next line is read and its images decoded (and CLIP started on them) while this
   // line runs. Not stdin: waiting there for a next line would hold back this line's answer.
   const readAhead = options.inputs !== "-";
@@ -82,7 +87,7 @@ export async function runInputsCommand(workflowPath: string, options: RunInputsO
     process.off("SIGTERM", stop);
     process.off("SIGINT", stop);
     const closed = await cleanUp("run", [async () => stateFile?.save(engine), () => engine.close()]);
-    fatal ||= !closed;
+    fatal ||= !closed || stateFile?.failed === true;
   }
   if (stopping) return signalExitCode(stopping);
   return fatal || failures > 0 ? EXIT.failed : EXIT.ok;

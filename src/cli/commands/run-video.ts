@@ -8,7 +8,7 @@
  */
 import { serialiseValue } from "../../executor/serialise.js";
 import { compile, type CompileOptions } from "../../index.js";
-import { StateFile } from "../../state/file.js";
+import { resumeFrom, StateFile } from "../../state/file.js";
 import { parseVideoArgument, ResultSinks, type SourceEvent, type VideoOutputSpec } from "../../video/index.js";
 import { VideoPipeline } from "../../video/pipeline.js";
 import { EXIT, ErrorLog, cleanUp, reportFailure, signalExitCode } from "../failure.js";
@@ -54,10 +54,21 @@ function describeEvent(event: SourceEvent): string | null {
 }
 
 export async function runVideoCommand(workflowPath: string, options: RunVideoOptions): Promise<number> {
-  const stateFile = options.state ? new StateFile(options.state, options.stateEvery) : null;
+  const progress = new ProgressLine();
+  const log = (text: string) => {
+    progress.clear();
+    process.stderr.write(`${text}\n`);
+  };
+  const stateFile = options.state
+    ? new StateFile(options.state, options.stateEvery, (error) => {
+        progress.clear();
+        reportFailure("run", error);
+      })
+    : null;
   const specs = options.videos.map(parseVideoArgument);
   const flagOutputs = options.flagOutputs?.length ? options.flagOutputs : undefined;
-  const engine = compile(await readDefinition(workflowPath), { ...options.engine, isolateElementErrors: true, snapshot: await stateFile?.load() });
+  const definition = await readDefinition(workflowPath);
+  const engine = await resumeFrom(stateFile, (snapshot) => compile(definition, { ...options.engine, isolateElementErrors: true, snapshot }));
   let sinks: ResultSinks;
   try {
     checkCommandLineNames(engine.plan, { params: options.params, imageInput: options.imageInput, videoOutputs: options.videoOutputs, flagOutputs });
@@ -74,11 +85,6 @@ export async function runVideoCommand(workflowPath: string, options: RunVideoOpt
   }
   reportWarnings("run", engine.plan);
 
-  const progress = new ProgressLine();
-  const log = (text: string) => {
-    progress.clear();
-    process.stderr.write(`${text}\n`);
-  };
   const errors = new ErrorLog(log, "the summary counts every failed frame");
   const pipeline = new VideoPipeline({
     engine,
@@ -125,7 +131,7 @@ export async function runVideoCommand(workflowPath: string, options: RunVideoOpt
     process.off("SIGINT", stop);
     process.off("SIGTERM", stop);
     const closed = await cleanUp("run", [() => sinks.close(), async () => stateFile?.save(engine), () => engine.close()]);
-    failed ||= !closed;
+    failed ||= !closed || stateFile?.failed === true;
     progress.clear();
     if (!options.quiet) process.stderr.write(`${summaryText(pipeline.status())}\n`);
   }
