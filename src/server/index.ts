@@ -13,7 +13,8 @@
  *
  * Every failure answers with upstream's error body (`toErrorBody`,
  * docs/reference/errors.md#the-error-body) and status (`httpStatusOf`); a block that throws fails
- * its request with 500 and never the process.
+ * its request with 500 and never the process. Before anything else, a server listening on loopback
+ * checks that a request is for one of its own host names (`host-check.ts`).
  *
  * GET requests may carry a JSON body, as upstream's server reads them: Roboflow's Python SDK
  * sends `api_key` (and `excluded_fields`) that way to list pipelines, read their status and
@@ -30,6 +31,7 @@ import { registerClipRoutes } from "./clip.js";
 import type { ServerContext, ServerLimits } from "./context.js";
 import { EngineFactory } from "./engines.js";
 import { HttpError, notFound } from "./errors.js";
+import { installHostCheck, parseAllowedHost } from "./host-check.js";
 import { registerHostedModelRoutes } from "./hosted-models.js";
 import { INFO_ROUTE, registerInfoRoute } from "./info.js";
 import { ConcurrencyLimiter } from "./limits.js";
@@ -52,6 +54,11 @@ export interface ServerOptions {
   services?: Services;
   /** Required from clients when set (Bearer header, body `api_key` or `?api_key=`). */
   apiKey?: string | null;
+  /**
+   * Host names (`name` or `name:port`) answered besides the loopback ones; on a server listening
+   * beyond loopback, giving any turns the Host check on (docs/reference/http.md#host-check).
+   */
+  allowedHosts?: readonly string[];
   /** Largest JSON body, bytes (default 32 MiB). */
   maxBodyBytes?: number;
   /** A workflow run taking longer is aborted and answered with 504 (default 60 s). */
@@ -118,6 +125,7 @@ export function createServer(options: ServerOptions = {}): SightlineServer {
     sseStatusIntervalMs: options.sseStatusIntervalMs ?? defaults.sseStatusIntervalMs,
     sseHeartbeatMs: options.sseHeartbeatMs ?? defaults.sseHeartbeatMs,
   };
+  const allowedHosts = (options.allowedHosts ?? []).map(parseAllowedHost);
   const services = options.services ?? new Services();
   const app = Fastify({
     bodyLimit: limits.maxBodyBytes,
@@ -157,6 +165,8 @@ export function createServer(options: ServerOptions = {}): SightlineServer {
   app.addHttpMethod("GET", { hasBody: true, overrideExisting: true });
   installJsonParser(app);
   installErrorHandling(app, limits);
+  // First of all hooks: a request for a foreign host gets nothing else (docs/reference/http.md#host-check).
+  installHostCheck(app, allowedHosts);
   if (limits.apiKey !== null) {
     const key = limits.apiKey;
     app.addHook("preHandler", async (request) => {
