@@ -14,7 +14,8 @@
  * Every failure answers with upstream's error body (`toErrorBody`,
  * docs/reference/errors.md#the-error-body) and status (`httpStatusOf`); a block that throws fails
  * its request with 500 and never the process. Before anything else, a server listening on loopback
- * checks that a request is for one of its own host names (`host-check.ts`).
+ * checks that a request is for one of its own host names (`host-check.ts`), then the API key is
+ * checked before the body is read (`auth.ts`, `json-body.ts`).
  *
  * GET requests may carry a JSON body, as upstream's server reads them: Roboflow's Python SDK
  * sends `api_key` (and `excluded_fields`) that way to list pipelines, read their status and
@@ -26,14 +27,15 @@ import { Services } from "../block-api/index.js";
 import type { DynamicBlockFactory } from "../compiler/index.js";
 import { httpStatusOf, toErrorBody, WorkflowError, type WorkflowErrorBody } from "../errors/index.js";
 import { getDefaultRegistry } from "../index.js";
-import { requireApiKey } from "./auth.js";
+import { checkApiKeyBeforeBody, exemptFromApiKey, requireApiKey } from "./auth.js";
 import { registerClipRoutes } from "./clip.js";
 import type { ServerContext, ServerLimits } from "./context.js";
 import { EngineFactory } from "./engines.js";
 import { HttpError, notFound } from "./errors.js";
 import { installHostCheck, parseAllowedHost } from "./host-check.js";
 import { registerHostedModelRoutes } from "./hosted-models.js";
-import { INFO_ROUTE, registerInfoRoute } from "./info.js";
+import { registerInfoRoute } from "./info.js";
+import { installJsonParser } from "./json-body.js";
 import { ConcurrencyLimiter } from "./limits.js";
 import { registerMetricsRoutes, ServerMetrics } from "./metrics.js";
 import { PipelineManager } from "./pipeline-manager.js";
@@ -163,14 +165,17 @@ export function createServer(options: ServerOptions = {}): SightlineServer {
 
   // Before any route is registered: routes take the body handling their method has then.
   app.addHttpMethod("GET", { hasBody: true, overrideExisting: true });
-  installJsonParser(app);
+  installJsonParser(app, limits.apiKey);
   installErrorHandling(app, limits);
   // First of all hooks: a request for a foreign host gets nothing else (docs/reference/http.md#host-check).
   installHostCheck(app, allowedHosts);
   if (limits.apiKey !== null) {
     const key = limits.apiKey;
+    // Twice: from the head, before the body is read (the JSON parser looks for a body's key in its
+    // raw text); then on the parsed request (docs/reference/http.md#authentication).
+    app.addHook("onRequest", async (request) => checkApiKeyBeforeBody(key, request));
     app.addHook("preHandler", async (request) => {
-      if (request.routeOptions.url !== INFO_ROUTE) requireApiKey(key, request);
+      if (!exemptFromApiKey(request)) requireApiKey(key, request);
     });
   }
   app.addHook("onResponse", async (request, reply) => {
@@ -221,38 +226,6 @@ class RequestLogController extends LogController {
   override requestCompleted(_error: Error | null | undefined, request: FastifyRequest, reply: FastifyReply): void {
     request.log.debug({ method: request.method, path: request.url.split("?")[0], status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, "request");
   }
-}
-
-/** JSON bodies with a message that says what is wrong and where (fastify's default does not). */
-function installJsonParser(app: FastifyInstance): void {
-  app.removeContentTypeParser("application/json");
-  app.addContentTypeParser("application/json", { parseAs: "string" }, (request, text, done) => {
-    const body = typeof text === "string" ? text : text.toString("utf8");
-    // A GET with a JSON content type and nothing in it is a GET without a body.
-    if (body.trim() === "" && request.method === "GET") {
-      done(null, undefined);
-      return;
-    }
-    if (body.trim() === "") {
-      done(malformed("The request body is empty; send a JSON document."), undefined);
-      return;
-    }
-    try {
-      // `__proto__` keys are refused, as fastify's own parser does, so no body can reach an object's prototype.
-      done(null, body.includes("__proto__") ? JSON.parse(body, rejectProtoKeys) : JSON.parse(body));
-    } catch (error) {
-      done(error instanceof HttpError ? error : malformed(`The request body is not valid JSON: ${(error as Error).message}`), undefined);
-    }
-  });
-}
-
-function rejectProtoKeys(key: string, value: unknown): unknown {
-  if (key === "__proto__") throw malformed('The request body contains a "__proto__" key, which is not accepted.');
-  return value;
-}
-
-function malformed(message: string): HttpError {
-  return new HttpError(400, "MalformedRequestError", message, { context: "request_parsing" });
 }
 
 interface FastifyHttpError {

@@ -1,6 +1,8 @@
 /** The server's small pure parts, checked exactly. */
 import { describe, expect, it } from "vitest";
 import { hostRefusal, isLoopbackHost, parseAllowedHost } from "../../src/server/host-check.js";
+import { scanJsonText } from "../../src/server/json-body.js";
+import { pathBeyondDepth } from "../../src/definition/json.js";
 import { apiKeyMatches } from "../../src/server/auth.js";
 import { ConcurrencyLimiter, raceAbort } from "../../src/server/limits.js";
 import { comparedPrompts } from "../../src/server/clip.js";
@@ -225,6 +227,46 @@ describe("the Host check", () => {
     for (const entry of ["http://cam.example", "cam.example/x", "cam.example:99999", "*.example", ""])
       expect(() => parseAllowedHost(entry), entry).toThrow(RangeError);
     expect(parseAllowedHost(" Cam.Example:8080 ")).toEqual({ name: "cam.example", port: 8080 });
+  });
+});
+
+describe("scanning a JSON body's text", () => {
+  it("measures nesting outside strings, escaped quotes included", () => {
+    expect(scanJsonText('{"a": [[1]], "b": "[[[[[[\\"[[["}', 3).tooDeepAt).toBeNull();
+    expect(scanJsonText('{"a": [[[1]]]}', 3).tooDeepAt).toBe(8);
+    expect(scanJsonText("[".repeat(10_000), 100).tooDeepAt).toBe(100);
+  });
+
+  it("finds the top-level api_key as JSON.parse would read it, and nowhere else", () => {
+    const key = (text: string) => scanJsonText(text, 100).apiKey;
+    expect(key('{"api_key": "k"}')).toBe("k");
+    expect(key('{"a": {"api_key": "nested"}, "b": [{"api_key": "in a list"}], "api_key": "top"}')).toBe("top");
+    expect(key('{"api_key": "first", "api_key": "last"}')).toBe("last");
+    expect(key('{"api_key": "first", "api_key": 42}')).toBeUndefined();
+    expect(key('{"api\\u005fkey": "k\\u0065y"}')).toBe("key");
+    expect(key('{"note": "\\"api_key\\": \\"hidden\\"", "x": 1}')).toBeUndefined();
+    expect(key('[{"api_key": "k"}]')).toBeUndefined();
+    expect(key('{"x": "unterminated, "api_key": "k"}')).toBeUndefined();
+  });
+});
+
+describe("nesting depth of a value", () => {
+  it("is measured without recursion, and only through lists and plain objects", () => {
+    const nested = JSON.parse("[".repeat(10_000) + "]".repeat(10_000)) as unknown;
+    expect(pathBeyondDepth(nested, 100)).toEqual(Array.from({ length: 100 }, () => 0));
+    expect(pathBeyondDepth({ a: [[{ b: [] }]] }, 5)).toBeNull();
+    expect(pathBeyondDepth({ a: [[{ b: [] }]] }, 4)).toEqual(["a", 0, 0, "b"]);
+    expect(
+      pathBeyondDepth(
+        {
+          pixels: new Uint8Array(4),
+          image: new (class {
+            inner = [[[[]]]];
+          })(),
+        },
+        1,
+      ),
+    ).toBeNull();
   });
 });
 
