@@ -12,10 +12,11 @@
  * ```
  *
  * Every failure answers with upstream's error body (`toErrorBody`,
- * docs/reference/errors.md#the-error-body) and status (`httpStatusOf`); a block that throws fails
- * its request with 500 and never the process. Before anything else, a server listening on loopback
- * checks that a request is for one of its own host names (`host-check.ts`), then the API key is
- * checked before the body is read (`auth.ts`, `json-body.ts`).
+ * docs/reference/errors.md#the-error-body) and status (`httpStatusOf`) — the router's and Node's
+ * parser's refusals too (`client-errors.ts`); a block that throws fails its request with 500 and
+ * never the process. Before anything else, a server listening on loopback checks that a request
+ * is for one of its own host names (`host-check.ts`), then the API key is checked before the body
+ * is read (`auth.ts`, `json-body.ts`).
  *
  * GET requests may carry a JSON body, as upstream's server reads them: Roboflow's Python SDK
  * sends `api_key` (and `excluded_fields`) that way to list pipelines, read their status and
@@ -25,13 +26,14 @@ import Fastify, { LogController, type FastifyInstance, type FastifyReply, type F
 import type { BlockRegistry } from "../block-api/index.js";
 import { Services } from "../block-api/index.js";
 import type { DynamicBlockFactory } from "../compiler/index.js";
-import { httpStatusOf, toErrorBody, WorkflowError, type WorkflowErrorBody } from "../errors/index.js";
+import { httpStatusOf, toErrorBody, WorkflowError } from "../errors/index.js";
 import { getDefaultRegistry } from "../index.js";
 import { checkApiKeyBeforeBody, exemptFromApiKey, requireApiKey } from "./auth.js";
+import { answerParserError, MAX_PARAM_LENGTH, routerError } from "./client-errors.js";
 import { registerClipRoutes } from "./clip.js";
 import type { ServerContext, ServerLimits } from "./context.js";
 import { EngineFactory } from "./engines.js";
-import { HttpError, notFound } from "./errors.js";
+import { HttpError, notFound, withoutEmptyInner } from "./errors.js";
 import { installHostCheck, parseAllowedHost } from "./host-check.js";
 import { registerHostedModelRoutes } from "./hosted-models.js";
 import { registerInfoRoute } from "./info.js";
@@ -134,7 +136,11 @@ export function createServer(options: ServerOptions = {}): SightlineServer {
     logger: options.logger ?? false,
     logController: new RequestLogController(),
     // Session ids may be 128 characters long, more than fastify's default path-parameter limit.
-    routerOptions: { maxParamLength: 256 },
+    routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
+    frameworkErrors: (error, request, reply) => {
+      void sendError(routerError(error, request.url) ?? error, request, reply, limits);
+    },
+    clientErrorHandler: answerParserError,
   });
   const engines = new EngineFactory(options.registry ?? getDefaultRegistry(), options.dynamicBlocks, services);
   const metrics = new ServerMetrics();
@@ -251,17 +257,6 @@ function errorResponse(
   return { status: 500, body: withoutEmptyInner(toErrorBody(error)), headers: {} };
 }
 
-/**
- * The body without `inner_error_type` and `inner_error_message` when the error wraps none: Roboflow's
- * Python SDK ends its message with ". More details: <inner_error_message>" whenever that key is
- * there, which said "None" for every error without one (docs/reference/errors.md#the-error-body).
- */
-function withoutEmptyInner(body: WorkflowErrorBody): Record<string, unknown> {
-  if (body.inner_error_message !== null) return { ...body };
-  const { inner_error_type: _type, inner_error_message: _message, ...rest } = body;
-  return rest;
-}
-
 function fastifyClientError(error: FastifyHttpError, maxBodyBytes: number): HttpError {
   switch (error.code) {
     case "FST_ERR_CTP_BODY_TOO_LARGE":
@@ -275,12 +270,14 @@ function fastifyClientError(error: FastifyHttpError, maxBodyBytes: number): Http
   }
 }
 
+function sendError(error: unknown, request: FastifyRequest, reply: FastifyReply, limits: Pick<ServerLimits, "maxBodyBytes">): FastifyReply {
+  const { status, body, headers } = errorResponse(error, limits);
+  if (status >= 500 && !(error instanceof WorkflowError)) request.log.error({ err: error }, "unexpected error");
+  return reply.status(status).headers(headers).send(body);
+}
+
 function installErrorHandling(app: FastifyInstance, limits: ServerLimits): void {
-  app.setErrorHandler(async (error, request, reply) => {
-    const { status, body, headers } = errorResponse(error, limits);
-    if (status >= 500 && !(error instanceof WorkflowError)) request.log.error({ err: error }, "unexpected error");
-    return reply.status(status).headers(headers).send(body);
-  });
+  app.setErrorHandler(async (error, request, reply) => sendError(error, request, reply, limits));
   app.setNotFoundHandler(async (request) => {
     throw notFound(`No route ${request.method} ${request.url.split("?")[0]}. See GET /workflows/blocks/describe, POST /workflows/run, /inference_pipelines/…`);
   });
