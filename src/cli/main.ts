@@ -4,7 +4,7 @@ import { Command, InvalidArgumentError, Option, type CommanderError } from "comm
 import { blocksCommand, schemaCommand } from "./commands/blocks.js";
 import { runInputsCommand } from "./commands/run-inputs.js";
 import { runVideoCommand } from "./commands/run-video.js";
-import { nonNegativeInteger, parsePort, SERVE_DEFAULTS, serveCommand, type ServeOptions } from "./commands/serve.js";
+import { allowedHostsOption, nonNegativeInteger, parsePort, SERVE_DEFAULTS, serveCommand, type ServeOptions } from "./commands/serve.js";
 import { isLiveKind, parseVideoArgument, resolveKinds, type VideoOutputSpec } from "../video/index.js";
 import { validateCommand } from "./commands/validate.js";
 import { parseParam, positiveInteger } from "./io.js";
@@ -272,6 +272,11 @@ addModelOptions(
     .option("--max-pipelines <n>", "stream pipelines held at most", positiveInteger, SERVE_DEFAULTS.maxPipelines)
     .option("--allow-local-video", "let pipelines open server-side files and devices (default: only on a loopback host)")
     .option("--no-allow-local-video", "only stream URLs and uploads as pipeline sources")
+    .option(
+      "--allowed-hosts <names>",
+      "host names (name or name:port, comma-separated) answered besides localhost, 127.x and [::1]; on a non-loopback --host, giving any turns the Host check on (default: none)",
+      allowedHostsOption,
+    )
     .option("--max-upload-mb <n>", "largest upload, MiB", positiveNumber, SERVE_DEFAULTS.maxUploadMb)
     .option("--max-uploads <n>", "uploads held at most", positiveInteger, SERVE_DEFAULTS.maxUploads)
     .option("--no-custom-blocks", "refuse workflows with custom JavaScript blocks (dynamic_blocks_definitions)")

@@ -7,7 +7,7 @@ import { DuplicatedNameError, WorkflowDefinitionError, WorkflowSyntaxError, bloc
 import { describeIssue, formatIssues, formatPath } from "./issues.js";
 import { WorkflowDefinitionSchema, type WorkflowDefinition } from "./schema.js";
 import { selectExecutionEngine } from "./version.js";
-import { isJsonObject } from "./json.js";
+import { isJsonObject, pathBeyondDepth, tooDeepMessage } from "./json.js";
 
 export interface ParsedDefinition {
   definition: WorkflowDefinition;
@@ -30,6 +30,9 @@ export function parseDefinition(raw: unknown): ParsedDefinition {
       context: "workflow_compilation | definition_parsing",
     });
   }
+  // Before anything walks it recursively (docs/reference/workflows.md#nesting-depth).
+  const tooDeep = pathBeyondDepth(raw);
+  if (tooDeep) throw new WorkflowDefinitionError(tooDeepMessage("The workflow definition", tooDeep), { context: "workflow_compilation | definition_parsing" });
   // the version decides before anything else, as upstream: a 2.x definition is not a syntax error
   if (typeof raw.version === "string") selectExecutionEngine(raw.version);
   const result = WorkflowDefinitionSchema.safeParse(raw, { reportInput: true });

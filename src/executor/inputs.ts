@@ -4,6 +4,7 @@
  * re-validation of step properties fed by parameters.
  */
 import { formatIssues } from "../definition/index.js";
+import { pathBeyondDepth, tooDeepMessage } from "../definition/json.js";
 import { RuntimeInputError } from "../errors/index.js";
 import { ImageInputError, loadImage, parseVideoMetadata, type ImageLoadOptions } from "../images/codec.js";
 import type { CompiledWorkflow, InputNode } from "../compiler/index.js";
@@ -38,6 +39,10 @@ export function broadcast<T>(elements: readonly T[], batchSize: number): T[] {
 export async function assembleInputs(plan: CompiledWorkflow, raw: Record<string, unknown>, imageOptions: ImageLoadOptions): Promise<AssembledInputs> {
   if (typeof raw !== "object" || raw === null || Array.isArray(raw)) {
     throw new RuntimeInputError("Workflow inputs must be an object mapping input names to values.", { context: INPUT_CONTEXT });
+  }
+  for (const input of plan.inputs) {
+    const tooDeep = pathBeyondDepth(raw[input.name]);
+    if (tooDeep) throw new RuntimeInputError(tooDeepMessage(`Input "${input.name}"`, tooDeep), { context: INPUT_CONTEXT });
   }
   const batchSize = batchSizeOf(plan, raw);
   const values = new Map<string, unknown>();

@@ -33,6 +33,17 @@ export class HttpError extends WorkflowError {
   }
 }
 
+/**
+ * The body without `inner_error_type` and `inner_error_message` when the error wraps none: Roboflow's
+ * Python SDK ends its message with ". More details: <inner_error_message>" whenever that key is
+ * there, which said "None" for every error without one (docs/reference/errors.md#the-error-body).
+ */
+export function withoutEmptyInner(body: WorkflowErrorBody): Record<string, unknown> {
+  if (body.inner_error_message !== null) return { ...body };
+  const { inner_error_type: _type, inner_error_message: _message, ...rest } = body;
+  return rest;
+}
+
 /** 401; `wrong`: a key was presented and is not the server's. */
 export function unauthorized(reason: "missing" | "wrong"): HttpError {
   const message =

@@ -12,8 +12,11 @@
  * ```
  *
  * Every failure answers with upstream's error body (`toErrorBody`,
- * docs/reference/errors.md#the-error-body) and status (`httpStatusOf`); a block that throws fails
- * its request with 500 and never the process.
+ * docs/reference/errors.md#the-error-body) and status (`httpStatusOf`) — the router's and Node's
+ * parser's refusals too (`client-errors.ts`); a block that throws fails its request with 500 and
+ * never the process. Before anything else, a server listening on loopback checks that a request
+ * is for one of its own host names (`host-check.ts`), then the API key is checked before the body
+ * is read (`auth.ts`, `json-body.ts`).
  *
  * GET requests may carry a JSON body, as upstream's server reads them: Roboflow's Python SDK
  * sends `api_key` (and `excluded_fields`) that way to list pipelines, read their status and
@@ -23,15 +26,18 @@ import Fastify, { LogController, type FastifyInstance, type FastifyReply, type F
 import type { BlockRegistry } from "../block-api/index.js";
 import { Services } from "../block-api/index.js";
 import type { DynamicBlockFactory } from "../compiler/index.js";
-import { httpStatusOf, toErrorBody, WorkflowError, type WorkflowErrorBody } from "../errors/index.js";
+import { httpStatusOf, toErrorBody, WorkflowError } from "../errors/index.js";
 import { getDefaultRegistry } from "../index.js";
-import { requireApiKey } from "./auth.js";
+import { checkApiKeyBeforeBody, exemptFromApiKey, requireApiKey } from "./auth.js";
+import { answerParserError, MAX_PARAM_LENGTH, routerError } from "./client-errors.js";
 import { registerClipRoutes } from "./clip.js";
 import type { ServerContext, ServerLimits } from "./context.js";
 import { EngineFactory } from "./engines.js";
-import { HttpError, notFound } from "./errors.js";
+import { HttpError, notFound, withoutEmptyInner } from "./errors.js";
+import { installHostCheck, parseAllowedHost } from "./host-check.js";
 import { registerHostedModelRoutes } from "./hosted-models.js";
-import { INFO_ROUTE, registerInfoRoute } from "./info.js";
+import { registerInfoRoute } from "./info.js";
+import { installJsonParser } from "./json-body.js";
 import { ConcurrencyLimiter } from "./limits.js";
 import { registerMetricsRoutes, ServerMetrics } from "./metrics.js";
 import { PipelineManager } from "./pipeline-manager.js";
@@ -52,6 +58,11 @@ export interface ServerOptions {
   services?: Services;
   /** Required from clients when set (Bearer header, body `api_key` or `?api_key=`). */
   apiKey?: string | null;
+  /**
+   * Host names (`name` or `name:port`) answered besides the loopback ones; on a server listening
+   * beyond loopback, giving any turns the Host check on (docs/reference/http.md#host-check).
+   */
+  allowedHosts?: readonly string[];
   /** Largest JSON body, bytes (default 32 MiB). */
   maxBodyBytes?: number;
   /** A workflow run taking longer is aborted and answered with 504 (default 60 s). */
@@ -118,13 +129,18 @@ export function createServer(options: ServerOptions = {}): SightlineServer {
     sseStatusIntervalMs: options.sseStatusIntervalMs ?? defaults.sseStatusIntervalMs,
     sseHeartbeatMs: options.sseHeartbeatMs ?? defaults.sseHeartbeatMs,
   };
+  const allowedHosts = (options.allowedHosts ?? []).map(parseAllowedHost);
   const services = options.services ?? new Services();
   const app = Fastify({
     bodyLimit: limits.maxBodyBytes,
     logger: options.logger ?? false,
     logController: new RequestLogController(),
     // Session ids may be 128 characters long, more than fastify's default path-parameter limit.
-    routerOptions: { maxParamLength: 256 },
+    routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
+    frameworkErrors: (error, request, reply) => {
+      void sendError(routerError(error, request.url) ?? error, request, reply, limits);
+    },
+    clientErrorHandler: answerParserError,
   });
   const engines = new EngineFactory(options.registry ?? getDefaultRegistry(), options.dynamicBlocks, services);
   const metrics = new ServerMetrics();
@@ -155,12 +171,17 @@ export function createServer(options: ServerOptions = {}): SightlineServer {
 
   // Before any route is registered: routes take the body handling their method has then.
   app.addHttpMethod("GET", { hasBody: true, overrideExisting: true });
-  installJsonParser(app);
+  installJsonParser(app, limits.apiKey);
   installErrorHandling(app, limits);
+  // First of all hooks: a request for a foreign host gets nothing else (docs/reference/http.md#host-check).
+  installHostCheck(app, allowedHosts);
   if (limits.apiKey !== null) {
     const key = limits.apiKey;
+    // Twice: from the head, before the body is read (the JSON parser looks for a body's key in its
+    // raw text); then on the parsed request (docs/reference/http.md#authentication).
+    app.addHook("onRequest", async (request) => checkApiKeyBeforeBody(key, request));
     app.addHook("preHandler", async (request) => {
-      if (request.routeOptions.url !== INFO_ROUTE) requireApiKey(key, request);
+      if (!exemptFromApiKey(request)) requireApiKey(key, request);
     });
   }
   app.addHook("onResponse", async (request, reply) => {
@@ -213,38 +234,6 @@ class RequestLogController extends LogController {
   }
 }
 
-/** JSON bodies with a message that says what is wrong and where (fastify's default does not). */
-function installJsonParser(app: FastifyInstance): void {
-  app.removeContentTypeParser("application/json");
-  app.addContentTypeParser("application/json", { parseAs: "string" }, (request, text, done) => {
-    const body = typeof text === "string" ? text : text.toString("utf8");
-    // A GET with a JSON content type and nothing in it is a GET without a body.
-    if (body.trim() === "" && request.method === "GET") {
-      done(null, undefined);
-      return;
-    }
-    if (body.trim() === "") {
-      done(malformed("The request body is empty; send a JSON document."), undefined);
-      return;
-    }
-    try {
-      // `__proto__` keys are refused, as fastify's own parser does, so no body can reach an object's prototype.
-      done(null, body.includes("__proto__") ? JSON.parse(body, rejectProtoKeys) : JSON.parse(body));
-    } catch (error) {
-      done(error instanceof HttpError ? error : malformed(`The request body is not valid JSON: ${(error as Error).message}`), undefined);
-    }
-  });
-}
-
-function rejectProtoKeys(key: string, value: unknown): unknown {
-  if (key === "__proto__") throw malformed('The request body contains a "__proto__" key, which is not accepted.');
-  return value;
-}
-
-function malformed(message: string): HttpError {
-  return new HttpError(400, "MalformedRequestError", message, { context: "request_parsing" });
-}
-
 interface FastifyHttpError {
   statusCode: number;
   code?: string;
@@ -268,17 +257,6 @@ function errorResponse(
   return { status: 500, body: withoutEmptyInner(toErrorBody(error)), headers: {} };
 }
 
-/**
- * The body without `inner_error_type` and `inner_error_message` when the error wraps none: Roboflow's
- * Python SDK ends its message with ". More details: <inner_error_message>" whenever that key is
- * there, which said "None" for every error without one (docs/reference/errors.md#the-error-body).
- */
-function withoutEmptyInner(body: WorkflowErrorBody): Record<string, unknown> {
-  if (body.inner_error_message !== null) return { ...body };
-  const { inner_error_type: _type, inner_error_message: _message, ...rest } = body;
-  return rest;
-}
-
 function fastifyClientError(error: FastifyHttpError, maxBodyBytes: number): HttpError {
   switch (error.code) {
     case "FST_ERR_CTP_BODY_TOO_LARGE":
@@ -292,12 +270,14 @@ function fastifyClientError(error: FastifyHttpError, maxBodyBytes: number): Http
   }
 }
 
+function sendError(error: unknown, request: FastifyRequest, reply: FastifyReply, limits: Pick<ServerLimits, "maxBodyBytes">): FastifyReply {
+  const { status, body, headers } = errorResponse(error, limits);
+  if (status >= 500 && !(error instanceof WorkflowError)) request.log.error({ err: error }, "unexpected error");
+  return reply.status(status).headers(headers).send(body);
+}
+
 function installErrorHandling(app: FastifyInstance, limits: ServerLimits): void {
-  app.setErrorHandler(async (error, request, reply) => {
-    const { status, body, headers } = errorResponse(error, limits);
-    if (status >= 500 && !(error instanceof WorkflowError)) request.log.error({ err: error }, "unexpected error");
-    return reply.status(status).headers(headers).send(body);
-  });
+  app.setErrorHandler(async (error, request, reply) => sendError(error, request, reply, limits));
   app.setNotFoundHandler(async (request) => {
     throw notFound(`No route ${request.method} ${request.url.split("?")[0]}. See GET /workflows/blocks/describe, POST /workflows/run, /inference_pipelines/…`);
   });

@@ -16,7 +16,7 @@ import { serialiseValue } from "../executor/serialise.js";
 import type { WorkflowImage } from "../images/index.js";
 import type { PipelineState, PipelineStatus, SourceEvent, VideoSourceSpec } from "../video/index.js";
 import { frameRecord } from "../video/frame-record.js";
-import { redactReference } from "../video/reference.js";
+import { shownReference } from "../video/reference.js";
 import { VideoPipeline, type FrameResult } from "../video/pipeline.js";
 import type { EngineFactory } from "./engines.js";
 import { HttpError, tooManyRequests } from "./errors.js";
@@ -69,7 +69,7 @@ export class ManagedPipeline {
   /** Each source's frame size (by position), from its first processed frame. */
   private readonly frameSizes: Array<{ width: number; height: number } | undefined> = [];
   private terminated = false;
-  /** The sources' names and references (passwords masked), in order. */
+  /** The sources' names and references as shown (passwords masked, uploads as `upload:<id>`), in order. */
   private readonly sources: ReadonlyArray<{ name: string; reference: string }>;
   private readonly listeners = new Set<(event: PipelineEvent) => void>();
   /** Settles when the run has ended, whatever the outcome. */
@@ -99,7 +99,7 @@ export class ManagedPipeline {
       },
       onTick: (_tick, results) => this.record(results),
     });
-    this.sources = request.videos.map((video, index) => ({ name: video.name ?? String(index), reference: redactReference(video.reference) }));
+    this.sources = request.videos.map((video, index) => ({ name: video.name ?? String(index), reference: shownReference(video) }));
     this.log?.info({ pipeline_id: id, sources: this.sources.map((source) => source.reference) }, "pipeline started");
     // A failed run is recorded in the status (`state: "failed"`, `failure`); nothing to rethrow to.
     this.done = this.pipeline

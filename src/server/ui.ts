@@ -8,9 +8,10 @@
  *   matches no route still gets the API's JSON 404.
  * - `GET /ui/examples` → `{examples: [{name, definition}]}`: the bundled `examples/*.json`.
  *
- * The UI's files hold no data, so they are served before the API-key check (from `onRequest`,
- * which runs ahead of the server's `preHandler` check); the UI then asks for the key and sends it
- * with its API calls. `/ui/examples` is an API route like the others.
+ * The UI's files hold no data, so they are served without a key: the checks ahead of the route
+ * leave these routes alone (`auth.ts`), and a request here that serves no file meets the
+ * `preHandler` check before the API's 404. The UI asks for the key and sends it with its API
+ * calls. `/ui/examples` is an API route like the others.
  *
  * Register it before the API routes (it learns their prefixes from fastify's `onRoute` hook).
  */
@@ -27,6 +28,9 @@ export interface UiOptions {
   /** Example definitions; default `examples/` of this package. */
   examplesDir?: string;
 }
+
+/** The routes whose `onRequest` serves the UI's files (before the API-key check, which exempts them). */
+export const UI_FILE_ROUTES: readonly string[] = ["/", "/*"];
 
 export const DEFAULT_UI_DIR = join(PACKAGE_ROOT, "dist", "ui");
 export const DEFAULT_EXAMPLES_DIR = join(PACKAGE_ROOT, "examples");
@@ -106,8 +110,7 @@ export function registerUiRoutes(app: FastifyInstance, options: UiOptions = {}):
   };
 
   const notFound = async (_request: FastifyRequest, reply: FastifyReply) => reply.callNotFound();
-  app.get("/", { onRequest: serve }, notFound);
-  app.get("/*", { onRequest: serve }, notFound);
+  for (const route of UI_FILE_ROUTES) app.get(route, { onRequest: serve }, notFound);
 
   app.get("/ui/examples", async () => {
     const names = (await readdir(examplesDir).catch(() => [] as string[])).filter((name) => name.endsWith(".json")).sort();

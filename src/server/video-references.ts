@@ -26,7 +26,8 @@ const LOOKS_LIKE_URL = /^[a-z][a-z0-9+.-]*:\/\//i;
 export async function resolveVideoReference(raw: string | number, policy: VideoReferencePolicy): Promise<VideoSourceSpec> {
   const { name, reference } = parseVideoArgument(String(raw));
   if (reference.startsWith(UPLOAD_PREFIX)) {
-    return { name, reference: policy.uploads.resolve(reference.slice(UPLOAD_PREFIX.length)), kind: "file" };
+    // The file lies in the server's private folder: clients see the reference they gave.
+    return { name, reference: policy.uploads.resolve(reference.slice(UPLOAD_PREFIX.length)), shownAs: reference, kind: "file" };
   }
   // Without local access, a reference that is not even a URL is refused before the file system is looked at.
   const kind = policy.allowLocalVideo || LOOKS_LIKE_URL.test(reference) ? (await classifyReference(reference)).kind : "file";

@@ -44,3 +44,8 @@ export function parseVideoArgument(argument: string): { name?: string; reference
 export function redactReference(reference: string): string {
   return reference.replace(/^([a-z][a-z0-9+.-]*:\/\/[^/@:\s]*):[^/@\s]*@/i, "$1:***@");
 }
+
+/** What a source is called in status, events, messages and logs: its `shownAs`, else its reference with any password masked. */
+export function shownReference(source: { reference: string; shownAs?: string }): string {
+  return source.shownAs ?? redactReference(source.reference);
+}

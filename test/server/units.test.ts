@@ -1,6 +1,8 @@
 /** The server's small pure parts, checked exactly. */
 import { describe, expect, it } from "vitest";
-import { isLoopbackHost } from "../../src/cli/commands/serve.js";
+import { hostRefusal, isLoopbackHost, parseAllowedHost } from "../../src/server/host-check.js";
+import { scanJsonText } from "../../src/server/json-body.js";
+import { pathBeyondDepth } from "../../src/definition/json.js";
 import { apiKeyMatches } from "../../src/server/auth.js";
 import { ConcurrencyLimiter, raceAbort } from "../../src/server/limits.js";
 import { comparedPrompts } from "../../src/server/clip.js";
@@ -168,10 +170,103 @@ describe("upstream's nested initialise payload", () => {
   });
 });
 
-describe("sightline serve options", () => {
+describe("the Host check", () => {
   it("knows loopback hosts", () => {
-    expect(["127.0.0.1", "127.1.2.3", "localhost", "::1"].map(isLoopbackHost)).toEqual([true, true, true, true]);
-    expect(["0.0.0.0", "192.168.1.2", "::", "example.com"].map(isLoopbackHost)).toEqual([false, false, false, false]);
+    expect(["127.0.0.1", "127.1.2.3", "localhost", "::1", "[::1]", "LOCALHOST"].map(isLoopbackHost)).toEqual([true, true, true, true, true, true]);
+    expect(["0.0.0.0", "192.168.1.2", "::", "example.com", "127.0.0.256", "localhost.example", "127.0.0.1.example"].map(isLoopbackHost)).toEqual([
+      false,
+      false,
+      false,
+      false,
+      false,
+      false,
+      false,
+    ]);
+  });
+
+  it("decides from Host and Origin, the port the request came in on and the allow-list", () => {
+    const policy = { port: 9001, allowed: ["cam.example", "proxy.example:8080", "[fd00::1]"].map(parseAllowedHost) };
+    const accepted = (host: string | undefined, origin?: string) => hostRefusal({ host, origin }, policy) === null;
+    expect(
+      ["localhost:9001", "127.0.0.1:9001", "[::1]:9001", "cam.example", "cam.example:1", "proxy.example:8080", "[FD00::1]:5"].map((host) => accepted(host)),
+    ).toEqual([true, true, true, true, true, true, true]);
+    expect(
+      ["localhost", "localhost:9002", "proxy.example", "proxy.example:8081", "attacker.example:9001", "cam.example.attacker.example", "a b", ""].map((host) =>
+        accepted(host),
+      ),
+    ).toEqual([false, false, false, false, false, false, false, false]);
+    expect(accepted(undefined)).toBe(false);
+    expect(["http://localhost:9001", "https://cam.example", "http://proxy.example:8080"].map((origin) => accepted("localhost:9001", origin))).toEqual([
+      true,
+      true,
+      true,
+    ]);
+    expect(
+      [
+        "null",
+        "http://localhost:9002",
+        "http://localhost",
+        "http://attacker.example",
+        "http://localhost:9001/path",
+        "ftp://localhost:9001",
+        "http://user@localhost:9001",
+      ].map((origin) => accepted("localhost:9001", origin)),
+    ).toEqual([false, false, false, false, false, false, false]);
+  });
+
+  it("names the header, what is answered and the flag", () => {
+    expect(hostRefusal({ host: "attacker.example:9001" }, { port: 9001, allowed: [] })).toMatch(
+      /^Host "attacker\.example:9001" is not a name of this server: it answers only requests for localhost, 127\.0\.0\.1 or \[::1\] on port 9001.*--allowed-hosts attacker\.example/,
+    );
+    expect(hostRefusal({ host: "localhost:9001", origin: "http://evil.example" }, { port: 9001, allowed: [parseAllowedHost("cam.example")] })).toMatch(
+      /^Origin "http:\/\/evil\.example" is not a site of this server: it answers only pages served from localhost, 127\.0\.0\.1 or \[::1\] on port 9001, or cam\.example.*--allowed-hosts/,
+    );
+  });
+
+  it("refuses allow-list entries that are not host names", () => {
+    for (const entry of ["http://cam.example", "cam.example/x", "cam.example:99999", "*.example", ""])
+      expect(() => parseAllowedHost(entry), entry).toThrow(RangeError);
+    expect(parseAllowedHost(" Cam.Example:8080 ")).toEqual({ name: "cam.example", port: 8080 });
+  });
+});
+
+describe("scanning a JSON body's text", () => {
+  it("measures nesting outside strings, escaped quotes included", () => {
+    expect(scanJsonText('{"a": [[1]], "b": "[[[[[[\\"[[["}', 3).tooDeepAt).toBeNull();
+    expect(scanJsonText('{"a": [[[1]]]}', 3).tooDeepAt).toBe(8);
+    expect(scanJsonText("[".repeat(10_000), 100).tooDeepAt).toBe(100);
+  });
+
+  it("finds the top-level api_key as JSON.parse would read it, and nowhere else", () => {
+    const key = (text: string) => scanJsonText(text, 100).apiKey;
+    expect(key('{"api_key": "k"}')).toBe("k");
+    expect(key('{"a": {"api_key": "nested"}, "b": [{"api_key": "in a list"}], "api_key": "top"}')).toBe("top");
+    expect(key('{"api_key": "first", "api_key": "last"}')).toBe("last");
+    expect(key('{"api_key": "first", "api_key": 42}')).toBeUndefined();
+    expect(key('{"api\\u005fkey": "k\\u0065y"}')).toBe("key");
+    expect(key('{"note": "\\"api_key\\": \\"hidden\\"", "x": 1}')).toBeUndefined();
+    expect(key('[{"api_key": "k"}]')).toBeUndefined();
+    expect(key('{"x": "unterminated, "api_key": "k"}')).toBeUndefined();
+  });
+});
+
+describe("nesting depth of a value", () => {
+  it("is measured without recursion, and only through lists and plain objects", () => {
+    const nested = JSON.parse("[".repeat(10_000) + "]".repeat(10_000)) as unknown;
+    expect(pathBeyondDepth(nested, 100)).toEqual(Array.from({ length: 100 }, () => 0));
+    expect(pathBeyondDepth({ a: [[{ b: [] }]] }, 5)).toBeNull();
+    expect(pathBeyondDepth({ a: [[{ b: [] }]] }, 4)).toEqual(["a", 0, 0, "b"]);
+    expect(
+      pathBeyondDepth(
+        {
+          pixels: new Uint8Array(4),
+          image: new (class {
+            inner = [[[[]]]];
+          })(),
+        },
+        1,
+      ),
+    ).toBeNull();
   });
 });
 

@@ -302,6 +302,20 @@ describe.skipIf(!haveChromium)("web UI in Chromium", () => {
     await shot("example-outlier-frames");
   }, 120_000);
 
+  it("works from http://localhost:PORT as from 127.0.0.1: the Host check answers both", async () => {
+    const local = base.replace("127.0.0.1", "localhost");
+    const refused: string[] = [];
+    page.on("response", (response) => {
+      if (response.status() === 403) refused.push(response.url());
+    });
+    await page.goto(local);
+    // The catalogue (a GET) and the example's validation (a POST, sent with Origin) both come from the server.
+    await page.getByLabel("Load example").selectOption("outlier-frames");
+    await stepNode("grid").waitFor(WAIT);
+    await validation().getByText("Valid", { exact: true }).waitFor(WAIT);
+    expect(refused).toEqual([]);
+  }, 120_000);
+
   it("asks for the API key of a server that requires one", async () => {
     const guarded = createServer({ apiKey: "open sesame" });
     try {

@@ -6,6 +6,7 @@
  */
 import { InvalidArgumentError } from "commander";
 import { createServer, DEFAULT_SERVER_OPTIONS } from "../../server/index.js";
+import { isLoopbackHost, parseAllowedHost } from "../../server/host-check.js";
 import { createServices, type ModelCliOptions } from "../models.js";
 
 export interface ServeOptions extends ModelCliOptions {
@@ -21,6 +22,8 @@ export interface ServeOptions extends ModelCliOptions {
   maxPipelines: number;
   /** Undefined: allowed exactly when the host is a loopback address. */
   allowLocalVideo?: boolean;
+  /** Host names answered besides the loopback ones (docs/reference/http.md#host-check). */
+  allowedHosts?: string[];
   maxUploadMb: number;
   maxUploads: number;
   /** False (`--no-custom-blocks`): refuse definitions with `dynamic_blocks_definitions`. */
@@ -42,8 +45,20 @@ export function nonNegativeInteger(text: string): number {
   return value;
 }
 
-export function isLoopbackHost(host: string): boolean {
-  return host === "localhost" || host === "::1" || /^127(?:\.\d{1,3}){3}$/.test(host);
+/** `--allowed-hosts a.example,b.example:8080`, repeatable: every entry checked at start. */
+export function allowedHostsOption(text: string, previous: string[] = []): string[] {
+  const entries = text
+    .split(",")
+    .map((entry) => entry.trim())
+    .filter((entry) => entry !== "");
+  for (const entry of entries) {
+    try {
+      parseAllowedHost(entry);
+    } catch (error) {
+      throw new InvalidArgumentError((error as Error).message);
+    }
+  }
+  return [...previous, ...entries];
 }
 
 export async function serveCommand(options: ServeOptions): Promise<number> {
@@ -62,6 +77,7 @@ export async function serveCommand(options: ServeOptions): Promise<number> {
     maxSessions: options.maxSessions,
     maxPipelines: options.maxPipelines,
     allowLocalVideo,
+    allowedHosts: options.allowedHosts,
     maxUploadBytes: Math.round(options.maxUploadMb * MIB),
     maxUploads: options.maxUploads,
     ...(options.customBlocks ? {} : { dynamicBlocks: null }),

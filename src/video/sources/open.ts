@@ -11,6 +11,12 @@ import { VideoFileSource } from "./video-file.js";
 export interface VideoSourceSpec {
   /** Path, URL, `/dev/videoN` (or a bare device index on Linux) or folder of images. */
   reference: string;
+  /**
+   * What the status, events and messages call the source instead of its reference — e.g. the
+   * server's `upload:<id>`, whose file lies in a folder clients must not learn. Default: the
+   * reference, password masked.
+   */
+  shownAs?: string;
   /** `video_identifier`; default: the source's position, "0", "1", … */
   name?: string;
   /** Overrides the guess from the reference, e.g. `"stream"` for an `http://` URL of a finite file played live. */

@@ -7,7 +7,7 @@
 import type { VideoMetadata } from "../../images/index.js";
 import type { FfmpegTools } from "../ffmpeg.js";
 import type { RawFrame } from "../ppm.js";
-import { redactReference } from "../reference.js";
+import { shownReference } from "../reference.js";
 import type { EventBase, SourceEvent, SourceKind, SourceState, SourceStats } from "../status.js";
 import { RollingRate, type BackoffOptions } from "../timing.js";
 
@@ -42,6 +42,8 @@ export interface SourceOptions {
   /** `video_identifier`: the user's name, else the position ("0", "1", …) as upstream's `str(source_id)`. */
   id: string;
   reference: string;
+  /** Shown instead of the reference (see `VideoSourceSpec.shownAs`). */
+  shownAs?: string;
   kind: SourceKind;
   /** Output size; omit a side to keep the aspect ratio. Default: the source's own size. */
   scale?: { width?: number; height?: number };
@@ -89,6 +91,8 @@ export abstract class FrameSource {
   readonly kind: SourceKind;
   /** The reference as given (it may hold credentials: print `stats().reference`). */
   readonly reference: string;
+  /** What stats, events and messages show (`shownReference`). */
+  private readonly shown: string;
   abstract readonly live: boolean;
 
   protected state: SourceState = "starting";
@@ -111,6 +115,7 @@ export abstract class FrameSource {
     this.id = options.id;
     this.kind = options.kind;
     this.reference = options.reference;
+    this.shown = shownReference(options);
     this.onEvent = options.onEvent ?? (() => undefined);
   }
 
@@ -163,7 +168,7 @@ export abstract class FrameSource {
   stats(): SourceStats {
     return {
       source: this.id,
-      reference: redactReference(this.reference),
+      reference: this.shown,
       kind: this.kind,
       state: this.state,
       framesDecoded: this.framesDecoded,
@@ -207,7 +212,7 @@ export abstract class FrameSource {
   }
 
   protected base(): EventBase {
-    return { source: this.id, reference: redactReference(this.reference) };
+    return { source: this.id, reference: this.shown };
   }
 
   /** One error event per frame: a damaged frame makes ffmpeg log several lines. */
@@ -229,10 +234,9 @@ export abstract class FrameSource {
     this.changed();
   }
 
-  /** ffmpeg repeats the input URL in its messages; keep passwords out of events. */
+  /** ffmpeg repeats the input URL in its messages; keep passwords (and hidden paths) out of events. */
   protected redact(message: string): string {
-    const redacted = redactReference(this.reference);
-    return redacted === this.reference ? message : message.split(this.reference).join(redacted);
+    return this.shown === this.reference ? message : message.split(this.reference).join(this.shown);
   }
 }
 
