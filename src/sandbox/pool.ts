@@ -21,16 +21,16 @@ export interface SandboxPoolOptions {
   readonly maxWorkers?: number;
 }
 
-/** Who uses a slot's thread, for how long (`use`), and for which step (named in its errors). */
+/** Who uses a slot's thread (`use`), for which step (named in its errors), and what ends its wait. */
 export interface SlotUse {
   readonly holder: object;
   readonly step: SandboxStep;
   readonly phase: SandboxPhase;
-  readonly signal: AbortSignal;
+  /** Any of them aborting ends the wait. Not combined with `AbortSignal.any`, which leaks in Node 20 when the sources outlive it. */
+  readonly signals: readonly AbortSignal[];
 }
 
 interface Waiter {
-  readonly use: SlotUse;
   readonly start: () => void;
   readonly abort: () => void;
 }
@@ -55,12 +55,15 @@ export class PoolSlot {
    * reason if it aborts while waiting. `generation` tells `work` whether its guest is still there.
    */
   use<T>(use: SlotUse, work: (thread: SandboxWorker, generation: number) => Promise<T>): Promise<T> {
-    if (use.signal.aborted) return Promise.reject(abortReason(use.signal));
+    const aborted = use.signals.find((signal) => signal.aborted);
+    if (aborted) return Promise.reject(abortReason(aborted));
     return new Promise<T>((resolve, reject) => {
+      const stopListening = () => {
+        for (const signal of use.signals) signal.removeEventListener("abort", waiter.abort);
+      };
       const waiter: Waiter = {
-        use,
         start: () => {
-          use.signal.removeEventListener("abort", waiter.abort);
+          stopListening();
           this.holder = use.holder;
           this.withThread(use, work)
             .then(resolve, reject)
@@ -70,12 +73,13 @@ export class PoolSlot {
             });
         },
         abort: () => {
+          stopListening();
           const index = this.waiting.indexOf(waiter);
           if (index >= 0) this.waiting.splice(index, 1);
-          reject(abortReason(use.signal));
+          reject(abortReason(use.signals.find((signal) => signal.aborted)!));
         },
       };
-      use.signal.addEventListener("abort", waiter.abort, { once: true });
+      for (const signal of use.signals) signal.addEventListener("abort", waiter.abort, { once: true });
       this.waiting.push(waiter);
       if (this.holder === null) this.next();
     });

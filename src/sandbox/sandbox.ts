@@ -187,7 +187,7 @@ export class JavaScriptSandbox {
   }
 
   private use(phase: SandboxPhase, signal: AbortSignal | undefined): SlotUse {
-    return { holder: this, step: this.setup.step, phase, signal: signal ? AbortSignal.any([signal, this.closing.signal]) : this.closing.signal };
+    return { holder: this, step: this.setup.step, phase, signals: signal ? [this.closing.signal, signal] : [this.closing.signal] };
   }
 
   /** Loads the code into a fresh guest on `thread` (evaluating it and running `init`). */
