@@ -18,7 +18,12 @@ const BOOT_TIMEOUT_MS = 30_000;
  * thread may host (it is reserved, and committed only as it is used); should it still run out,
  * the guest reports a crash and is replaced.
  */
-const RESOURCE_LIMITS = { stackSizeMb: (128 * MAXIMUM_STACK_BYTES) / (1024 * 1024) };
+const RESOURCE_LIMITS = {
+  stackSizeMb: (128 * MAXIMUM_STACK_BYTES) / (1024 * 1024),
+  // The glue's own heap: room for one output of the default 64 MiB limit on its way out (twice,
+  // as strings are copied), so that a thread in trouble dies alone rather than with the process.
+  maxOldGenerationSizeMb: 64 + 2 * 64,
+};
 
 function spawn(): Worker {
   const options = { resourceLimits: RESOURCE_LIMITS, env: {}, argv: [], execArgv: [] };
