@@ -18,6 +18,8 @@ export interface CompileOptions extends EngineOptions {
   dynamicBlocks?: DynamicBlockFactory | null;
   /** Step properties a block does not know fail the compilation instead of being ignored with a warning (`plan.warnings`). */
   strict?: boolean;
+  /** Steps of custom blocks a definition may have (default 32); more fail the compilation with `DynamicBlockError`. */
+  maxCustomSteps?: number;
 }
 
 /** A registry holding the core blocks plus the given plugins. */
@@ -35,10 +37,14 @@ export function getDefaultRegistry(): BlockRegistry {
 }
 
 /** Checks a definition without building an engine; throws the workflow error that a run would. */
-export function validate(definition: unknown, options: Pick<CompileOptions, "registry" | "dynamicBlocks" | "strict"> = {}): CompiledWorkflow {
+export function validate(
+  definition: unknown,
+  options: Pick<CompileOptions, "registry" | "dynamicBlocks" | "strict" | "maxCustomSteps"> = {},
+): CompiledWorkflow {
   return compileWorkflow(definition, {
     registry: options.registry ?? getDefaultRegistry(),
     strict: options.strict,
+    maxCustomSteps: options.maxCustomSteps,
     dynamicBlocks: options.dynamicBlocks === null ? undefined : (options.dynamicBlocks ?? ((definition) => buildDynamicBlock(definition))),
   });
 }

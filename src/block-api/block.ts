@@ -155,8 +155,9 @@ export interface BlockDefinition<P extends z.ZodObject = z.ZodObject, O extends 
   /**
    * Acquires what a step needs before its first run (e.g. a sandbox for custom code). The engine
    * calls it from `engine.ready()`, which the first run awaits; what it throws is a compile error.
+   * `signal` aborts when the engine is closed first: stop waiting for what is not there yet.
    */
-  prepare?(step: StepInfo, services: Services): Promise<void>;
+  prepare?(step: StepInfo, services: Services, signal: AbortSignal): Promise<void>;
   /** Releases what `prepare`/`run` acquired; called by `engine.close()`. */
   dispose?(): Promise<void>;
 }
@@ -175,7 +176,7 @@ export interface Block {
   warm?(inputs: Record<string, unknown>[], services: Services): void;
   readonly deterministic?: boolean;
   readonly imagesMetadataOnly?: boolean;
-  prepare?(step: StepInfo, services: Services): Promise<void>;
+  prepare?(step: StepInfo, services: Services, signal: AbortSignal): Promise<void>;
   dispose?(): Promise<void>;
 }
 

@@ -280,6 +280,8 @@ addModelOptions(
     .option("--max-upload-mb <n>", "largest upload, MiB", positiveNumber, SERVE_DEFAULTS.maxUploadMb)
     .option("--max-uploads <n>", "uploads held at most", positiveInteger, SERVE_DEFAULTS.maxUploads)
     .option("--no-custom-blocks", "refuse workflows with custom JavaScript blocks (dynamic_blocks_definitions)")
+    .option("--max-custom-steps <n>", "steps of custom blocks a definition may have (400 beyond)", nonNegativeInteger, SERVE_DEFAULTS.maxCustomSteps)
+    .option("--max-sandbox-workers <n>", "threads running custom blocks' code, shared by every request", positiveInteger, SERVE_DEFAULTS.maxSandboxWorkers)
     .addOption(
       new Option("--log-level <level>", "log level: info logs pipelines starting, failing and ending; debug adds every request")
         .choices(["trace", "debug", "info", "warn", "error", "fatal", "silent"])

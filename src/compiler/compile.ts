@@ -4,7 +4,7 @@
  */
 import { createHash } from "node:crypto";
 import type { Block, BlockRegistry } from "../block-api/index.js";
-import { parseDefinition, type DynamicBlockDefinition } from "../definition/index.js";
+import { parseDefinition, type DynamicBlockDefinition, type WorkflowDefinition } from "../definition/index.js";
 import { DynamicBlockError, WorkflowError } from "../errors/index.js";
 import { buildGraph, buildInputNodes } from "./graph.js";
 import type { CompiledStep, CompiledWorkflow } from "./plan.js";
@@ -13,16 +13,26 @@ import { validateSteps } from "./steps.js";
 /** Turns one `dynamic_blocks_definitions` entry into a block; throws `DynamicBlockError` & co. */
 export type DynamicBlockFactory = (definition: DynamicBlockDefinition) => Block;
 
+/**
+ * Steps of custom blocks a definition may have unless told otherwise: far more than real
+ * workflows use, while bounding what one definition makes its engine load
+ * (docs/reference/workflows.md#custom-code-limits).
+ */
+export const DEFAULT_MAX_CUSTOM_STEPS = 32;
+
 export interface CompilerOptions {
   registry: BlockRegistry;
   /** Without a factory, a definition with dynamic blocks fails with `DynamicBlockError`. */
   dynamicBlocks?: DynamicBlockFactory;
+  /** Steps of dynamic blocks at most (default `DEFAULT_MAX_CUSTOM_STEPS`); more fail with `DynamicBlockError`. */
+  maxCustomSteps?: number;
   /** Step properties the block does not know are errors, not warnings. */
   strict?: boolean;
 }
 
 export function compileWorkflow(raw: unknown, options: CompilerOptions): CompiledWorkflow {
   const { definition } = parseDefinition(raw);
+  checkCustomStepCount(definition, options.maxCustomSteps ?? DEFAULT_MAX_CUSTOM_STEPS);
   const registry = registerDynamicBlocks(definition.dynamic_blocks_definitions ?? [], options);
   const inputs = buildInputNodes(definition.inputs);
   const { steps: validated, warnings } = validateSteps(definition.steps, registry, { strict: options.strict });
@@ -41,6 +51,17 @@ export function compileWorkflow(raw: unknown, options: CompilerOptions): Compile
     hash: hashDefinition(raw),
     warnings,
   };
+}
+
+/** Refused before any block is built: each custom step costs a sandbox. */
+function checkCustomStepCount(definition: WorkflowDefinition, maxCustomSteps: number): void {
+  const customTypes = new Set((definition.dynamic_blocks_definitions ?? []).map((dynamic) => dynamic.manifest.block_type));
+  const count = definition.steps.filter((step) => customTypes.has(step.type)).length;
+  if (count <= maxCustomSteps) return;
+  throw new DynamicBlockError(
+    `The definition has ${count} steps of custom blocks; at most ${maxCustomSteps} are allowed (the maxCustomSteps option; sightline serve --max-custom-steps).`,
+    { context: "workflow_compilation | dynamic_blocks_compilation" },
+  );
 }
 
 function registerDynamicBlocks(definitions: readonly DynamicBlockDefinition[], options: CompilerOptions): BlockRegistry {

@@ -51,6 +51,8 @@ export class WorkflowEngine {
   /** Services the engine created itself are its to close; given ones belong to the caller. */
   private readonly ownsServices: boolean;
   private preparing: Promise<void> | null = null;
+  /** Aborted by `close()`: preparation still waiting for something gives up. */
+  private readonly closing = new AbortController();
   private readonly needsPreparation: boolean;
   private closed = false;
   /** Runs started, counting those of the engine a snapshot came from. */
@@ -97,10 +99,29 @@ export class WorkflowEngine {
       await Promise.all(
         this.plan.steps
           .filter((step) => step.block.prepare !== undefined)
-          .map((step) => step.block.prepare!({ name: step.name, blockType: step.block.manifest.type }, this.services)),
+          .map((step) => step.block.prepare!({ name: step.name, blockType: step.block.manifest.type }, this.services, this.closing.signal)),
       );
     })();
     return this.preparing;
+  }
+
+  /**
+   * `ready()`, given up when the run's signal aborts (preparing may wait for shared resources,
+   * e.g. sandbox threads); closing the engine then releases what is still being prepared.
+   */
+  private async readyUnlessAborted(signal: AbortSignal | undefined): Promise<void> {
+    if (!signal) return this.ready();
+    signal.throwIfAborted();
+    let onAbort = (): void => undefined;
+    const aborted = new Promise<never>((_, reject) => {
+      onAbort = () => reject(signal.reason as Error);
+      signal.addEventListener("abort", onAbort, { once: true });
+    });
+    try {
+      await Promise.race([this.ready(), aborted]);
+    } finally {
+      signal.removeEventListener("abort", onAbort);
+    }
   }
 
   /**
@@ -146,6 +167,7 @@ export class WorkflowEngine {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.closing.abort(new ExecutionEngineRuntimeError("the engine is closed"));
     await this.preparing?.catch(() => undefined);
     const blocks = new Set(this.plan.steps.map((step) => step.block));
     await Promise.allSettled([...blocks].filter((block) => block.dispose !== undefined).map((block) => block.dispose!()));
@@ -155,7 +177,7 @@ export class WorkflowEngine {
   /** Like `run`, also reporting failed elements and the stream of each element. */
   async runDetailed(inputs: Record<string, unknown>, options: RunOptions = {}): Promise<RunOutcome> {
     if (this.closed) throw new ExecutionEngineRuntimeError("the engine is closed");
-    if (this.needsPreparation) await this.ready();
+    if (this.needsPreparation) await this.readyUnlessAborted(options.signal);
     this.runs++;
     const assembled = await assembleInputs(this.plan, inputs, { ...this.imageLoading, signal: options.signal });
     checkParameterProperties(this.plan, assembled.values);

@@ -8,7 +8,7 @@
  *
  * Every error carries the `phase` it happened in and what the code printed before it failed.
  */
-import { DynamicBlockCodeError, DynamicBlockError, blockError } from "../errors/index.js";
+import { DynamicBlockCodeError, DynamicBlockError, WorkflowError, blockError } from "../errors/index.js";
 import type { CapturedLogs, CodeSource, LimitName, SandboxPhase, SandboxStep, WireFailure } from "./protocol.js";
 
 const NO_LOGS: CapturedLogs = { stdout: "", stderr: "" };
@@ -156,4 +156,22 @@ export function failureToError(failure: WireFailure, step: SandboxStep, logs: Ca
     case "crash":
       return new SandboxCrashError(failure, step, logs);
   }
+}
+
+/**
+ * What failing to load a step's code is, whatever stopped it — an exception (already a
+ * `SandboxCodeError`), a limit while loading or in `init`, a crash: a `DynamicBlockCodeError`
+ * naming the step and the code, the sandbox's own error as its inner error. A compile error, as
+ * the code is the definition's (docs/reference/errors.md#dynamicblockcodeerror).
+ */
+export function loadError(error: SandboxError, step: SandboxStep): WorkflowError {
+  if (error instanceof WorkflowError) return error;
+  const source: CodeSource = error.phase === "init" ? "init_function_code" : "run_function_code";
+  const where = PHASE_WORDING[error.phase];
+  const what =
+    error instanceof SandboxLimitError
+      ? `exceeded the ${LIMIT_WORDING[error.limit](error.value)} ${where}`
+      : `failed ${where}: ${error.name}: ${error.message}`;
+  const message = `${source} of step \`${step.name}\` ${what}`;
+  return new DynamicBlockCodeError(message, { inner: error, blocksErrors: [blockError({ name: step.name, type: step.blockType }, source, what)] });
 }

@@ -151,7 +151,8 @@ export class GuestVm {
       if (setup.initCode === null) return this.context.newObject();
       const init = this.lookUpFunction("init", setup.initName, "init_function_code");
       try {
-        return this.settle(this.context.callFunction(init, this.context.undefined));
+        // What init throws is a problem of the code being loaded: reported against its source.
+        return this.settle(this.context.callFunction(init, this.context.undefined), "init_function_code");
       } finally {
         init.dispose();
       }
@@ -266,10 +267,11 @@ export class GuestVm {
 
   /**
    * The value of a call once its promise (if it returned one) has settled. The guest has no
-   * timers or I/O, so draining the job queue settles every promise that can ever settle.
+   * timers or I/O, so draining the job queue settles every promise that can ever settle. With a
+   * `source`, what the call throws is reported as an error of that code (`SandboxCodeError`).
    */
-  private settle(result: ReturnType<QuickJSContext["callFunction"]>): QuickJSHandle {
-    const value = this.unwrap(result);
+  private settle(result: ReturnType<QuickJSContext["callFunction"]>, source?: CodeSource): QuickJSHandle {
+    const value = this.unwrap(result, source);
     try {
       this.drainJobs();
     } catch (error) {
@@ -283,7 +285,7 @@ export class GuestVm {
       return state.value;
     }
     value.dispose();
-    if (state.type === "rejected") throw this.failureOf(state.error);
+    if (state.type === "rejected") throw this.failureOf(state.error, source);
     throw sandboxError(this.phase, "the function returned a promise that never settles (the sandbox has no timers or I/O)");
   }
 
@@ -294,8 +296,8 @@ export class GuestVm {
     if (this.interrupted) throw this.timeFailure();
   }
 
-  private unwrap(result: ReturnType<QuickJSContext["callFunction"]>): QuickJSHandle {
-    if (result.error) throw this.failureOf(result.error);
+  private unwrap(result: ReturnType<QuickJSContext["callFunction"]>, source?: CodeSource): QuickJSHandle {
+    if (result.error) throw this.failureOf(result.error, source);
     return result.value;
   }
 

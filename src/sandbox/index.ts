@@ -36,31 +36,36 @@
  *
  * ## Security model
  *
- * Isolation: each sandbox is a worker thread holding its own QuickJS interpreter compiled to
- * WebAssembly. The code runs inside QuickJS, not V8: its global object has only ECMAScript
- * built-ins plus the `console` above — no `process`, `require`, `import()` of anything (no module
- * loader is installed), filesystem, network, environment, timers, `WebAssembly`, or other
- * threads. Host objects never enter the guest: inputs are copied in as guest values and outputs
- * copied out and validated, so no guest reference can reach a host object or prototype
- * (`__proto__` keys come back as plain own properties). QuickJS's own memory is linear
- * WebAssembly memory private to that worker, so even a memory-safety bug in QuickJS is confined
- * to one sandbox's WebAssembly instance and thread; the worker runs with an empty `env`.
+ * Isolation: each sandbox (one per step) is its own QuickJS interpreter compiled to WebAssembly,
+ * with its own WebAssembly instance and memory, hosted by one of a pool's worker threads
+ * (`pool.ts`: at most `maxWorkers` threads however many steps; a step's instance stays in its
+ * thread, which other steps' instances share). The code runs inside QuickJS, not V8: its global
+ * object has only ECMAScript built-ins plus the `console` above — no `process`, `require`,
+ * `import()` of anything (no module loader is installed), filesystem, network, environment,
+ * timers, `WebAssembly`, or other threads. Host objects never enter the guest: inputs are copied
+ * in as guest values and outputs copied out and validated, so no guest reference can reach a
+ * host object or prototype (`__proto__` keys come back as plain own properties). QuickJS's own
+ * memory is linear WebAssembly memory private to that instance, so even a memory-safety bug in
+ * QuickJS is confined to one sandbox's WebAssembly memory (its thread's JavaScript glue, shared
+ * with the other instances of the thread, is reached only through the instance's imports); the
+ * threads run with an empty `env`.
  *
  * Limits (`SandboxLimits`, defaults in `DEFAULT_SANDBOX_LIMITS`), per call and for loading + init:
  * - time (1 s): QuickJS's interrupt handler checks a deadline while the code runs, including
  *   inside regular expressions and sorting; the interrupt cannot be caught by the code. It is
  *   measured as elapsed time on the worker's thread (Node 20 has no per-thread CPU clock), so a
  *   busy machine makes it stricter, never looser.
- * - wall time (time + 4 s): a host timer terminates the worker if it has not answered, which
+ * - wall time (time + 4 s): a host timer terminates the thread if it has not answered, which
  *   also covers work that polls the interrupt rarely (a few huge allocations, a huge `repeat`).
- * - memory (128 MiB, inputs included): the ceiling is the worker's WebAssembly memory, reserved
+ *   The pool starts a new thread in its place; the other steps it hosted reload their code.
+ * - memory (128 MiB, inputs included): the ceiling is the sandbox's WebAssembly memory, reserved
  *   at 16 MiB + the limit up front (address space; pages are committed as they are used). When
  *   it is full, allocation fails with QuickJS's "out of memory". QuickJS's own accounting is not
  *   relied on: under Emscripten it counts 8 bytes per allocation whatever the size. For the same
  *   reason its cycle collector would rarely run, so the sandbox provokes collections when the
  *   heap gets tight (garbage held in reference cycles, e.g. image copies, is reclaimed).
  * - stack (256 KiB of QuickJS stack, ~1,300 plain frames): "stack overflow" is an ordinary
- *   exception; the worker's native stack is sized well beyond it (the interpreter's native frames
+ *   exception; the threads' native stacks are sized well beyond it (the interpreter's native frames
  *   are much larger than what QuickJS measures), so deep recursion inside built-ins such as
  *   `JSON.stringify` or the parser stops inside QuickJS too.
  * - output size (64 MiB) and captured console text (1 MiB per stream, then truncated).
@@ -68,17 +73,23 @@
  * transparently starts a fresh one: the code is re-evaluated and `init` re-run, so module-level
  * state starts over (code stopped at an arbitrary point cannot be trusted to be consistent, and
  * a heap full of live data stays full). Stack-limit, output-size and data errors and exceptions
- * keep the sandbox and its state.
+ * keep the sandbox and its state. A wall-time kill or a thread crash also restarts the other
+ * sandboxes of that thread. A limit or an exception while loading the code or in `init` is a
+ * `DynamicBlockCodeError` naming the step (`loadError`).
  *
  * Not guaranteed: QuickJS is not constant-time — the code can time its own operations with
  * `Date.now()` and may learn about the machine through timing side channels (shared caches, CPU
  * load); isolation relies on QuickJS, Emscripten's output, quickjs-emscripten's glue and V8's
- * WebAssembly implementation being correct (a corrupted guest heap stays inside its worker); a
+ * WebAssembly implementation being correct (a corrupted guest heap stays inside its WebAssembly memory); a
  * runaway call still occupies a thread for up to the wall time; `Math.random` is not a
  * cryptographic source. The sandbox protects the host from the code, not the code's results from
- * the code itself (it may redefine built-ins in its own realm).
+ * the code itself (it may redefine built-ins in its own realm). Steps sharing a thread share its
+ * time: a call waits while another step's call runs (up to that call's time, or wall time), and a
+ * step whose calls run into the wall-time limit restarts its neighbours' state. Each sandbox's
+ * memory is its own limit, so a definition's steps together may use up to their number times it.
  */
 export { DEFAULT_SANDBOX_LIMITS, JavaScriptSandbox, type SandboxCall, type SandboxOptions, type SandboxResult } from "./sandbox.js";
+export { DEFAULT_MAX_SANDBOX_WORKERS, SandboxPool, type SandboxPoolOptions } from "./pool.js";
 export {
   SandboxCodeError,
   SandboxCrashError,

@@ -15,13 +15,16 @@ export interface SandboxLimits {
    * QuickJS starts with (at most 2032 MiB: wasm32 caps the total at 2 GiB).
    */
   readonly memoryBytes: number;
-  /** QuickJS stack; about 1,300 frames of a small function per 256 KiB (at most 4 MiB). */
+  /** QuickJS stack; about 1,300 frames of a small function per 256 KiB (at most `MAXIMUM_STACK_BYTES`). */
   readonly stackBytes: number;
   /** Size of what one call may return (strings, numbers, pixels…), counted while it is copied out. */
   readonly outputBytes: number;
   /** Captured `console` text per stream and call; the rest is cut with a marker. */
   readonly logBytes: number;
 }
+
+/** The largest `stackBytes` a sandbox may have: 4 MiB. */
+export const MAXIMUM_STACK_BYTES = 4 * 1024 * 1024;
 
 /** The code of a `JavaScriptCode` definition (same fields as upstream's `PythonCode`). */
 export interface JavaScriptCode {
@@ -177,18 +180,19 @@ const QUICKJS_INITIAL_PAGES = 256;
 /** wasm32's ceiling. */
 const MAX_PAGES = 32768;
 
-/** What a worker needs before any message: its memory ceiling. */
-export interface WorkerBoot {
-  readonly memoryPages: number;
-}
-
 /** QuickJS's initial memory plus the guest's allowance, as WebAssembly pages. */
 export function memoryPages(memoryBytes: number): number {
   return Math.min(MAX_PAGES, QUICKJS_INITIAL_PAGES + Math.ceil(memoryBytes / WASM_PAGE));
 }
 
+/**
+ * A pooled worker hosts many guests (one per step), each its own QuickJS instance; `guest`
+ * names which. `drop` has no answer: the guest's instance is released.
+ */
 export type HostMessage =
-  { readonly type: "load"; readonly setup: GuestSetup } | { readonly type: "call"; readonly inputs: WireObject; readonly executionId: string };
+  | { readonly type: "load"; readonly guest: number; readonly setup: GuestSetup }
+  | { readonly type: "call"; readonly guest: number; readonly inputs: WireObject; readonly executionId: string }
+  | { readonly type: "drop"; readonly guest: number };
 
 export type WorkerMessage =
   | { readonly type: "booted" }
@@ -198,6 +202,6 @@ export type WorkerMessage =
       readonly type: "failure";
       readonly failure: WireFailure;
       readonly logs: CapturedLogs;
-      /** The guest may be inconsistent or exhausted: the host must discard this worker. */
+      /** The guest may be inconsistent or exhausted: the worker has discarded it, the next call loads it afresh. */
       readonly fatal: boolean;
     };

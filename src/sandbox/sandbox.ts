@@ -1,7 +1,16 @@
-import { SandboxCrashError, failureToError } from "./errors.js";
-import type { CapturedLogs, GuestSetup, JavaScriptCode, SandboxLimits, SandboxPhase, SandboxStep, WorkerMessage } from "./protocol.js";
+import { SandboxCrashError, failureToError, loadError, type SandboxError } from "./errors.js";
+import { SandboxPool, type PoolSlot, type SlotUse } from "./pool.js";
+import {
+  MAXIMUM_STACK_BYTES,
+  type CapturedLogs,
+  type GuestSetup,
+  type JavaScriptCode,
+  type SandboxLimits,
+  type SandboxPhase,
+  type SandboxStep,
+} from "./protocol.js";
 import { inputsToWire, outputFromWire } from "./wire.js";
-import { SandboxWorker } from "./worker-host.js";
+import type { SandboxWorker } from "./worker-host.js";
 
 const MIB = 1024 * 1024;
 
@@ -15,19 +24,25 @@ export const DEFAULT_SANDBOX_LIMITS: SandboxLimits = {
   logBytes: 1 * MIB,
 };
 const WALL_TIME_MARGIN_MS = 4000;
-/** wasm32 addresses 2 GiB, 16 MiB of which QuickJS starts with; the worker's native stack is 128× the guest's. */
-const MAXIMUM_LIMITS: Partial<SandboxLimits> = { memoryBytes: 2032 * MIB, stackBytes: 4 * MIB };
+/** wasm32 addresses 2 GiB, 16 MiB of which QuickJS starts with; the threads' native stacks are sized for the largest guest stack. */
+const MAXIMUM_LIMITS: Partial<SandboxLimits> = { memoryBytes: 2032 * MIB, stackBytes: MAXIMUM_STACK_BYTES };
 
 export interface SandboxOptions {
   readonly code: JavaScriptCode;
   /** The step the sandbox runs for: named in errors and returned by `getWorkflowContext()`. */
   readonly step: SandboxStep;
   readonly limits?: Partial<SandboxLimits>;
+  /** The threads the code runs on; default a pool of one thread for this sandbox alone. */
+  readonly pool?: SandboxPool;
+  /** Gives up waiting for a thread to load the code (the reason is the rejection). */
+  readonly signal?: AbortSignal;
 }
 
 export interface SandboxCall {
   /** `workflow_execution_id` in `getWorkflowContext()`: unique per engine run. */
   readonly workflowExecutionId: string;
+  /** Gives up waiting for the thread (a call that has started runs to its limits). */
+  readonly signal?: AbortSignal;
 }
 
 export interface SandboxResult extends CapturedLogs {
@@ -71,34 +86,59 @@ function resolveSetup(options: SandboxOptions): GuestSetup {
   };
 }
 
+let guestCount = 0;
+
 /**
- * The user's JavaScript for one step, loaded in its own sandbox (see `index.ts` for the
- * security model). Calls are queued: one runs at a time, in order.
+ * The user's JavaScript for one step, loaded in a sandbox on a pooled thread (see `index.ts` for
+ * the security model and `pool.ts` for the threads). Calls take turns with the other sandboxes
+ * of the same thread, in order.
  */
 export class JavaScriptSandbox {
-  private worker: SandboxWorker | null;
-  private queue: Promise<unknown> = Promise.resolve();
-  private closed = false;
-  private restartCount = 0;
+  /** This sandbox's guest in its thread. */
+  private readonly guest = ++guestCount;
+  /** The thread generation the guest was loaded in; null when it must be loaded (again). */
+  private loadedIn: number | null = null;
+  private readonly closing = new AbortController();
+  private loads = 0;
+  private logsOfLoad: CapturedLogs = { stdout: "", stderr: "" };
 
   private constructor(
     private readonly setup: GuestSetup,
-    worker: SandboxWorker,
-    /** What the top-level code and `init` printed. */
-    readonly loadLogs: CapturedLogs,
-  ) {
-    this.worker = worker;
-  }
+    private readonly pool: SandboxPool,
+    private readonly slot: PoolSlot,
+    /** A pool made for this sandbox alone, closed with it. */
+    private readonly ownPool: boolean,
+  ) {}
 
   /**
    * Loads the code, checks the declared functions exist and runs `init`. Rejects with
-   * `SandboxCodeError` (does not compile, or throws while loading), `SandboxFunctionMissingError`,
-   * or the error of `init`.
+   * `SandboxCodeError` (does not compile, or throws while loading or in `init`),
+   * `SandboxFunctionMissingError`, a `DynamicBlockCodeError` whose inner error is the sandbox's
+   * (a limit while loading or in `init`), or `SandboxCrashError` (no thread to load it on).
    */
   static async create(options: SandboxOptions): Promise<JavaScriptSandbox> {
     const setup = resolveSetup(options);
-    const { worker, logs } = await JavaScriptSandbox.startWorker(setup);
-    return new JavaScriptSandbox(setup, worker, logs);
+    options.signal?.throwIfAborted();
+    const pool = options.pool ?? new SandboxPool({ maxWorkers: 1 });
+    const sandbox = new JavaScriptSandbox(setup, pool, pool.assign(), options.pool === undefined);
+    // Given up: a load waiting for the thread leaves the queue, one under way is stopped.
+    const giveUp = (): void => void sandbox.close();
+    options.signal?.addEventListener("abort", giveUp, { once: true });
+    try {
+      await sandbox.slot.use(sandbox.use("load", undefined), (thread, generation) => sandbox.load(thread, generation));
+    } catch (error) {
+      await sandbox.close();
+      options.signal?.throwIfAborted();
+      throw error;
+    } finally {
+      options.signal?.removeEventListener("abort", giveUp);
+    }
+    return sandbox;
+  }
+
+  /** What the top-level code and `init` printed. */
+  get loadLogs(): CapturedLogs {
+    return this.logsOfLoad;
   }
 
   /** The limits in force, defaults filled in. */
@@ -106,80 +146,70 @@ export class JavaScriptSandbox {
     return this.setup.limits;
   }
 
-  /** How many times the sandbox was started afresh after a time, memory or wall-time limit or a crash. */
+  /** How many times the code was loaded afresh after a time, memory or wall-time limit or a crash (its own or its thread's). */
   get restarts(): number {
-    return this.restartCount;
+    return Math.max(0, this.loads - 1);
   }
 
   /**
    * `run(inputs, self)` in the guest with `this === self`; `inputs` are the named inputs.
    * Rejects with `SandboxExecutionError` (the code threw), `SandboxLimitError`,
-   * `SandboxDataError` (a value cannot cross) or `SandboxCrashError`.
+   * `SandboxDataError` (a value cannot cross) or `SandboxCrashError`; with the signal's reason
+   * when it aborts before the call has the thread.
    */
-  run(inputs: Readonly<Record<string, unknown>>, call: SandboxCall): Promise<SandboxResult> {
-    const result = this.queue.then(() => this.runNow(inputs, call));
-    this.queue = result.catch(() => undefined);
-    return result;
-  }
-
-  /** Stops the worker; a call in progress fails and later calls are refused. */
-  async close(): Promise<void> {
-    this.closed = true;
-    const worker = this.worker;
-    this.worker = null;
-    await worker?.terminate();
-  }
-
-  private async runNow(inputs: Readonly<Record<string, unknown>>, call: SandboxCall): Promise<SandboxResult> {
-    if (this.closed) throw this.crash("run", "the sandbox was closed");
+  async run(inputs: Readonly<Record<string, unknown>>, call: SandboxCall): Promise<SandboxResult> {
+    if (this.closing.signal.aborted) throw this.crash("run", "the sandbox was closed");
     const { wire, images } = inputsToWire(inputs);
-    const worker = await this.liveWorker();
-    let answer: WorkerMessage;
-    try {
-      answer = await worker.request({ type: "call", inputs: wire, executionId: call.workflowExecutionId }, this.setup.limits.wallTimeMs, "run");
-    } catch (error) {
-      this.discard(worker);
-      throw error;
-    }
-    switch (answer.type) {
-      case "result":
-        return { output: outputFromWire(answer.output, images), ...answer.logs };
-      case "failure":
-        if (answer.fatal) this.discard(worker);
-        throw failureToError(answer.failure, this.setup.step, answer.logs);
-      default:
-        this.discard(worker);
-        throw this.crash("run", `unexpected answer ${answer.type}`);
-    }
+    return this.slot.use(this.use("run", call.signal), async (thread, generation) => {
+      if (this.loadedIn !== generation) await this.load(thread, generation);
+      const message = { type: "call", guest: this.guest, inputs: wire, executionId: call.workflowExecutionId } as const;
+      const answer = await thread.request(message, this.setup.limits.wallTimeMs, "run", this.setup.step);
+      switch (answer.type) {
+        case "result":
+          return { output: outputFromWire(answer.output, images), ...answer.logs };
+        case "failure":
+          if (answer.fatal) this.loadedIn = null;
+          throw failureToError(answer.failure, this.setup.step, answer.logs);
+        default:
+          throw this.crash("run", `unexpected answer ${answer.type}`);
+      }
+    });
   }
 
-  /** The current worker, or a fresh one (code reloaded, `init` re-run) after the last was discarded. */
-  private async liveWorker(): Promise<SandboxWorker> {
-    if (this.worker?.alive) return this.worker;
-    this.restartCount++;
-    const { worker } = await JavaScriptSandbox.startWorker(this.setup);
-    if (this.closed) {
-      await worker.terminate();
-      throw this.crash("run", "the sandbox was closed");
-    }
-    this.worker = worker;
-    return worker;
+  /** Releases the guest; a call in progress fails (its thread is replaced) and later calls are refused. */
+  async close(): Promise<void> {
+    if (this.closing.signal.aborted) return;
+    this.closing.abort(this.crash("run", "the sandbox was closed"));
+    if (this.slot.isHeldBy(this)) this.slot.kill("the sandbox was closed");
+    else if (this.loadedIn !== null) this.slot.post({ type: "drop", guest: this.guest }, this.loadedIn);
+    this.pool.release(this.slot);
+    if (this.ownPool) await this.pool.close();
   }
 
-  private discard(worker: SandboxWorker): void {
-    if (this.worker === worker) this.worker = null;
-    void worker.terminate();
+  private use(phase: SandboxPhase, signal: AbortSignal | undefined): SlotUse {
+    return { holder: this, step: this.setup.step, phase, signals: signal ? [this.closing.signal, signal] : [this.closing.signal] };
+  }
+
+  /** Loads the code into a fresh guest on `thread` (evaluating it and running `init`). */
+  private async load(thread: SandboxWorker, generation: number): Promise<void> {
+    if (this.closing.signal.aborted) throw this.crash("load", "the sandbox was closed");
+    this.loadedIn = null;
+    this.loads++;
+    const answer = await thread
+      .request({ type: "load", guest: this.guest, setup: this.setup }, this.setup.limits.wallTimeMs + this.setup.limits.timeMs, "load", this.setup.step)
+      .catch((error: unknown) => {
+        throw loadError(error as SandboxError, this.setup.step);
+      });
+    if (answer.type === "loaded") {
+      this.loadedIn = generation;
+      this.logsOfLoad = answer.logs;
+      return;
+    }
+    if (answer.type === "failure") throw loadError(failureToError(answer.failure, this.setup.step, answer.logs), this.setup.step);
+    throw this.crash("load", `unexpected answer ${answer.type}`);
   }
 
   private crash(phase: SandboxPhase, detail: string): SandboxCrashError {
     return new SandboxCrashError({ reason: "crash", phase, detail }, this.setup.step);
-  }
-
-  private static async startWorker(setup: GuestSetup): Promise<{ worker: SandboxWorker; logs: CapturedLogs }> {
-    const { worker, answer } = await SandboxWorker.start(setup);
-    if (answer.type === "loaded") return { worker, logs: answer.logs };
-    await worker.terminate();
-    if (answer.type === "failure") throw failureToError(answer.failure, setup.step, answer.logs);
-    throw new SandboxCrashError({ reason: "crash", phase: "load", detail: `unexpected answer ${answer.type}` }, setup.step);
   }
 }

@@ -25,6 +25,8 @@ export class EngineFactory {
     readonly registry: BlockRegistry,
     dynamicBlocks: DynamicBlockFactory | null | undefined,
     readonly services: Services,
+    /** Steps of custom blocks a definition may have (see `CompileOptions.maxCustomSteps`). */
+    private readonly maxCustomSteps?: number,
     planCacheSize = 64,
   ) {
     this.dynamicBlocks = dynamicBlocks === null ? null : (dynamicBlocks ?? ((definition) => buildDynamicBlock(definition)));
@@ -52,7 +54,7 @@ export class EngineFactory {
   }
 
   private compile(specification: unknown): CompiledWorkflow {
-    return validate(specification, { registry: this.registry, dynamicBlocks: this.dynamicBlocks });
+    return validate(specification, { registry: this.registry, dynamicBlocks: this.dynamicBlocks, maxCustomSteps: this.maxCustomSteps });
   }
 }
 

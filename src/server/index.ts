@@ -25,7 +25,8 @@
 import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from "fastify";
 import type { BlockRegistry } from "../block-api/index.js";
 import { Services } from "../block-api/index.js";
-import type { DynamicBlockFactory } from "../compiler/index.js";
+import { DEFAULT_MAX_SANDBOX_WORKERS, provideSandboxPool } from "../blocks/custom/dynamic-block.js";
+import { DEFAULT_MAX_CUSTOM_STEPS, type DynamicBlockFactory } from "../compiler/index.js";
 import { httpStatusOf, toErrorBody, WorkflowError } from "../errors/index.js";
 import { getDefaultRegistry } from "../index.js";
 import { checkApiKeyBeforeBody, exemptFromApiKey, requireApiKey } from "./auth.js";
@@ -95,6 +96,13 @@ export interface ServerOptions {
   sseHeartbeatMs?: number;
   /** The built web UI served at `/` (default `dist/ui` of this package; see `ui.ts`). */
   uiDir?: string;
+  /** Steps of custom blocks a definition may have (default 32); more: 400 `DynamicBlockError`. */
+  maxCustomSteps?: number;
+  /**
+   * Threads running custom blocks' code, for every request, session and pipeline (default 4):
+   * the sandbox pool of `services`, replaced by one of this size when set.
+   */
+  maxSandboxWorkers?: number;
 }
 
 export const DEFAULT_SERVER_OPTIONS = {
@@ -110,6 +118,8 @@ export const DEFAULT_SERVER_OPTIONS = {
   maxUploads: 16,
   sseStatusIntervalMs: 1000,
   sseHeartbeatMs: 15_000,
+  maxCustomSteps: DEFAULT_MAX_CUSTOM_STEPS,
+  maxSandboxWorkers: DEFAULT_MAX_SANDBOX_WORKERS,
 } as const;
 
 export interface SightlineServer {
@@ -131,6 +141,7 @@ export function createServer(options: ServerOptions = {}): SightlineServer {
   };
   const allowedHosts = (options.allowedHosts ?? []).map(parseAllowedHost);
   const services = options.services ?? new Services();
+  if (options.maxSandboxWorkers !== undefined) provideSandboxPool(services, options.maxSandboxWorkers);
   const app = Fastify({
     bodyLimit: limits.maxBodyBytes,
     logger: options.logger ?? false,
@@ -142,7 +153,12 @@ export function createServer(options: ServerOptions = {}): SightlineServer {
     },
     clientErrorHandler: answerParserError,
   });
-  const engines = new EngineFactory(options.registry ?? getDefaultRegistry(), options.dynamicBlocks, services);
+  const engines = new EngineFactory(
+    options.registry ?? getDefaultRegistry(),
+    options.dynamicBlocks,
+    services,
+    options.maxCustomSteps ?? defaults.maxCustomSteps,
+  );
   const metrics = new ServerMetrics();
   const sessionTtlMs = options.sessionTtlMs ?? defaults.sessionTtlMs;
   const context: ServerContext = {

@@ -1,9 +1,10 @@
 /** Custom JavaScript blocks in workflows: upstream's custom-block tests, translated, plus the sandbox holding. */
 import { resolve } from "node:path";
 import { describe, expect, it } from "vitest";
-import { compile, WorkflowImage } from "../../src/index.js";
+import { buildDynamicBlock, sandboxPool } from "../../src/blocks/custom/dynamic-block.js";
+import { compile, Services, WorkflowImage } from "../../src/index.js";
 import { runCli, writeTemp } from "../helpers/cli.js";
-import { rejectionOf } from "../helpers/errors.js";
+import { errorOf, rejectionOf } from "../helpers/errors.js";
 
 const FIXTURES = resolve(import.meta.dirname, "../fixtures/dynamic-blocks");
 
@@ -142,5 +143,55 @@ describe("custom blocks", () => {
     } finally {
       await engine.close();
     }
+  });
+});
+
+/** `definition` with `count` steps of its custom block instead of one. */
+function withSteps(definition: ReturnType<typeof customBlock>, count: number): ReturnType<typeof customBlock> {
+  return {
+    ...definition,
+    steps: Array.from({ length: count }, (_, index) => ({ ...definition.steps[0], name: `custom_${index}` })),
+    outputs: [{ type: "JsonField", name: "result", selector: "$steps.custom_0.result" }],
+  };
+}
+
+describe("custom steps' limits", () => {
+  const double = customBlock("let calls = 0;\nfunction run({ value }) { calls += 1; return { result: value * 2 + calls }; }");
+
+  it("refuse a definition with more custom steps than maxCustomSteps (default 32), before any code loads", () => {
+    const error = errorOf(() => compile(withSteps(double, 33)));
+    expect(error.errorType).toBe("DynamicBlockError");
+    expect(error.message).toBe(
+      "The definition has 33 steps of custom blocks; at most 32 are allowed (the maxCustomSteps option; sightline serve --max-custom-steps).",
+    );
+    expect(errorOf(() => compile(withSteps(double, 3), { maxCustomSteps: 2 })).message).toMatch(/has 3 steps .* at most 2/);
+    expect(() => compile(withSteps(double, 40), { maxCustomSteps: 40 })).not.toThrow();
+  });
+
+  it("run on the threads of the sandbox pool of their Services, each step keeping its own state", async () => {
+    const services = new Services({ sandbox: { maxWorkers: 1 } });
+    const engine = compile(withSteps(double, 5), { services });
+    try {
+      expect(await engine.run({ value: 20, image: image(1) })).toEqual([{ result: 41 }]);
+      expect(await engine.run({ value: 20, image: image(1) })).toEqual([{ result: 42 }]);
+      expect(services.get(sandboxPool).threads).toBe(1);
+    } finally {
+      await engine.close();
+      await services.close();
+    }
+    expect(() => new Services({ sandbox: { maxWorkers: "two" } }).get(sandboxPool)).toThrow("settings.sandbox.maxWorkers must be a number");
+  });
+
+  it("stop loading when the run is aborted, and closing the engine does not wait for code that never loads", async () => {
+    const services = new Services({ sandbox: { maxWorkers: 1 } });
+    const endless = withSteps(customBlock("while (true) {}\nfunction run() { return { result: 1 }; }"), 3);
+    const engine = compile(endless, { services, dynamicBlocks: (definition) => buildDynamicBlock(definition, { limits: { timeMs: 600_000 } }) });
+    const controller = new AbortController();
+    const running = engine.run({ value: 1, image: image(1) }, { signal: controller.signal });
+    const reason = new Error("the request timed out");
+    controller.abort(reason);
+    await expect(running).rejects.toBe(reason);
+    await engine.close();
+    await services.close();
   });
 });

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { DynamicBlockCodeError } from "../../src/errors/index.js";
 import { SandboxExecutionError, SandboxLimitError } from "../../src/sandbox/index.js";
 import { CALL, rejection, sandboxFactory } from "./helpers.js";
 
@@ -54,12 +55,16 @@ describe("time limit", () => {
     expect(limitOf(await rejection(block.run({}, CALL)))).toBe("time");
   });
 
-  it("applies to the code's top level and to init", async () => {
+  it("applies to the code's top level and to init, where it is a compile error naming the step", async () => {
     const atLoad = await rejection(sandbox(`while (true) {}\nfunction run() {}`, { limits: { timeMs: 200 } }));
-    expect(limitOf(atLoad)).toBe("time");
-    expect((atLoad as SandboxLimitError).phase).toBe("load");
+    expect(atLoad).toBeInstanceOf(DynamicBlockCodeError);
+    expect(atLoad.message).toBe("run_function_code of step `custom_step` exceeded the time limit of 200 ms while loading its code");
+    expect(limitOf((atLoad as DynamicBlockCodeError).inner as Error)).toBe("time");
+    expect(((atLoad as DynamicBlockCodeError).inner as SandboxLimitError).phase).toBe("load");
     const inInit = await rejection(sandbox(`function run() {}`, { init: "function init() { for (;;); }", limits: { timeMs: 200 } }));
-    expect((inInit as SandboxLimitError).phase).toBe("init");
+    expect(inInit.message).toBe("init_function_code of step `custom_step` exceeded the time limit of 200 ms in its init function");
+    expect(((inInit as DynamicBlockCodeError).inner as SandboxLimitError).phase).toBe("init");
+    expect((inInit as DynamicBlockCodeError).toBody()).toMatchObject({ error_type: "DynamicBlockCodeError", inner_error_type: "SandboxLimitError" });
   });
 
   it("covers getters run while the output is copied out", async () => {

@@ -340,11 +340,23 @@ describe("errors in the code", () => {
     expect(error.message).toContain("declared init function `init` not found");
   });
 
-  it("reports an exception in init with the guest's error name and phase", async () => {
-    const error = await rejection(sandbox("function run() {}", { init: "function init() { null.x; }" }));
-    expect(error).toBeInstanceOf(SandboxExecutionError);
-    expect(error.name).toBe("TypeError");
-    expect((error as SandboxExecutionError).phase).toBe("init");
+  it("reports an exception in init as a code error of init_function_code, with the guest's error name, phase and position", async () => {
+    const error = await rejection(sandbox("function run() {}", { init: "function init() {\n  null.x;\n}" }));
+    expect(error).toBeInstanceOf(SandboxCodeError);
+    expect(error).toMatchObject({ guestName: "TypeError", phase: "init", source: "init_function_code", line: 2 });
+    expect(error.message).toMatch(/^init_function_code of step `custom_step` at line 2, column \d+: TypeError: /);
+  });
+
+  it("reports an init whose promise rejects or never settles as a compile error naming the step", async () => {
+    const rejected = await rejection(sandbox("function run() {}", { init: 'async function init() { throw new RangeError("no calibration"); }' }));
+    expect(rejected).toBeInstanceOf(SandboxCodeError);
+    expect(rejected.message).toMatch(/^init_function_code of step `custom_step`.*: RangeError: no calibration$/);
+    const pending = await rejection(sandbox("function run() {}", { init: "function init() { return new Promise(() => {}); }" }));
+    expect(pending).toBeInstanceOf(DynamicBlockCodeError);
+    expect(pending.message).toMatch(
+      /^init_function_code of step `custom_step` failed in its init function: Error: the function returned a promise that never settles/,
+    );
+    expect((pending as DynamicBlockCodeError).inner).toBeInstanceOf(SandboxExecutionError);
   });
 
   it("reports an exception in run with the guest's name, message, stack and what was printed", async () => {

@@ -2,18 +2,51 @@
  * Custom blocks from a definition's `dynamic_blocks_definitions`
  * (docs/reference/workflows.md#custom-blocks). The manifest becomes a zod schema like any block's;
  * the code runs in a sandbox, one per step: `"type": "JavaScriptCode"` in QuickJS (see
- * `src/sandbox`). Upstream's `PythonCode` cannot run here and is refused with a `DynamicBlockError`
- * that says so.
+ * `src/sandbox`), on the threads of the engine's sandbox pool (a service, so engines sharing a
+ * `Services` share its threads). Upstream's `PythonCode` cannot run here and is refused with a
+ * `DynamicBlockError` that says so.
  *
  * Each compile builds new blocks from the definitions, so the sandboxes a block holds belong to
  * one engine; `engine.close()` releases them.
  */
 import { z } from "zod";
-import { defineBlock, imageInputSelector, selector, type Block, type OutputDefinition, type StepContext, type StepInfo } from "../../block-api/index.js";
+import {
+  defineBlock,
+  imageInputSelector,
+  selector,
+  serviceKey,
+  type Block,
+  type OutputDefinition,
+  type Services,
+  type StepContext,
+  type StepInfo,
+} from "../../block-api/index.js";
 import type { DynamicBlockDefinition, DynamicInputDefinition } from "../../definition/index.js";
-import { DynamicBlockCodeError, DynamicBlockError, blockError } from "../../errors/index.js";
+import { DynamicBlockCodeError, DynamicBlockError, StepExecutionError, WorkflowError, blockError } from "../../errors/index.js";
 import { isKnownKind } from "../../kinds/index.js";
-import { JavaScriptSandbox, type SandboxLimits } from "../../sandbox/index.js";
+import { JavaScriptSandbox, SandboxPool, type SandboxLimits } from "../../sandbox/index.js";
+
+/**
+ * The threads custom steps run on, one pool per `Services` (docs/reference/workflows.md#custom-code-limits),
+ * sized by `settings.sandbox.maxWorkers`.
+ */
+export const sandboxPool = serviceKey("sandbox", (services) => new SandboxPool({ maxWorkers: maxWorkersSetting(services.settings) }));
+
+/** Gives `services` a sandbox pool of `maxWorkers` threads, in place of the one its settings would make. */
+export function provideSandboxPool(services: Services, maxWorkers: number): void {
+  services.provide(sandboxPool, new SandboxPool({ maxWorkers }));
+}
+
+export { DEFAULT_MAX_SANDBOX_WORKERS } from "../../sandbox/index.js";
+
+function maxWorkersSetting(settings: Readonly<Record<string, unknown>>): number | undefined {
+  const sandbox = settings.sandbox;
+  if (sandbox === undefined) return undefined;
+  if (typeof sandbox !== "object" || sandbox === null) throw new TypeError("settings.sandbox must be an object such as { maxWorkers: 4 }");
+  const { maxWorkers } = sandbox as { maxWorkers?: unknown };
+  if (maxWorkers !== undefined && typeof maxWorkers !== "number") throw new TypeError("settings.sandbox.maxWorkers must be a number");
+  return maxWorkers;
+}
 
 const CONTEXT = "workflow_compilation | dynamic_blocks_compilation";
 
@@ -127,23 +160,34 @@ export function buildDynamicBlock(definition: DynamicBlockDefinition, options: D
         .map(([name]) => name);
 
   const sandboxes = new Map<string, Promise<JavaScriptSandbox>>();
-  const sandboxFor = (step: StepInfo): Promise<JavaScriptSandbox> => {
+  const sandboxFor = (step: StepInfo, services: Services, signal?: AbortSignal): Promise<JavaScriptSandbox> => {
     let sandbox = sandboxes.get(step.name);
     if (!sandbox) {
-      sandbox = JavaScriptSandbox.create({ code, step, limits: options.limits });
+      sandbox = JavaScriptSandbox.create({ code, step, limits: options.limits, pool: services.get(sandboxPool), signal });
       sandboxes.set(step.name, sandbox);
     }
     return sandbox;
   };
   const call = async (inputs: Record<string, unknown>, ctx: StepContext<unknown>): Promise<unknown> => {
-    const sandbox = await sandboxFor({ name: ctx.step, blockType });
-    const result = await sandbox.run(inputs, { workflowExecutionId: ctx.executionId });
+    const sandbox = await sandboxFor({ name: ctx.step, blockType }, ctx.services);
+    const result = await sandbox.run(inputs, { workflowExecutionId: ctx.executionId, signal: ctx.signal });
     return result.output;
   };
 
   const common = {
-    prepare: async (step: StepInfo) => {
-      await sandboxFor(step);
+    prepare: async (step: StepInfo, services: Services, signal: AbortSignal) => {
+      try {
+        await sandboxFor(step, services, signal);
+      } catch (error) {
+        if (error instanceof WorkflowError) throw error;
+        // No thread to load the code on: the server's trouble, not the definition's.
+        throw new StepExecutionError(`Could not start the sandbox of step \`${step.name}\`: ${(error as Error).message}`, {
+          blockId: step.name,
+          blockType,
+          inner: error,
+          context: "workflow_execution | step_preparation",
+        });
+      }
     },
     dispose: async () => {
       const all = [...sandboxes.values()];

@@ -28,6 +28,8 @@ export interface ServeOptions extends ModelCliOptions {
   maxUploads: number;
   /** False (`--no-custom-blocks`): refuse definitions with `dynamic_blocks_definitions`. */
   customBlocks: boolean;
+  maxCustomSteps: number;
+  maxSandboxWorkers: number;
   logLevel: string;
 }
 
@@ -81,6 +83,8 @@ export async function serveCommand(options: ServeOptions): Promise<number> {
     maxUploadBytes: Math.round(options.maxUploadMb * MIB),
     maxUploads: options.maxUploads,
     ...(options.customBlocks ? {} : { dynamicBlocks: null }),
+    maxCustomSteps: options.maxCustomSteps,
+    maxSandboxWorkers: options.maxSandboxWorkers,
     logger: { level: options.logLevel },
   });
 
@@ -124,6 +128,8 @@ export const SERVE_DEFAULTS = {
   maxPipelines: DEFAULT_SERVER_OPTIONS.maxPipelines,
   maxUploadMb: DEFAULT_SERVER_OPTIONS.maxUploadBytes / MIB,
   maxUploads: DEFAULT_SERVER_OPTIONS.maxUploads,
+  maxCustomSteps: DEFAULT_SERVER_OPTIONS.maxCustomSteps,
+  maxSandboxWorkers: DEFAULT_SERVER_OPTIONS.maxSandboxWorkers,
   /** Pipelines starting, failing and ending are logged at info (errors at error); requests at debug. */
   logLevel: "info",
 } as const;
