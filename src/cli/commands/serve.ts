@@ -26,6 +26,12 @@ export interface ServeOptions extends ModelCliOptions {
   /** False (`--no-custom-blocks`): refuse definitions with `dynamic_blocks_definitions`. */
   customBlocks: boolean;
   logLevel: string;
+  // Request images (docs/reference/http.md#limits).
+  maxImagePixels: number;
+  maxAspectRatio: number;
+  maxImageDownloadMb: number;
+  maxImagesPerRequest: number;
+  maxInflightMemoryMb: number;
 }
 
 const MIB = 1024 * 1024;
@@ -66,6 +72,11 @@ export async function serveCommand(options: ServeOptions): Promise<number> {
     maxUploads: options.maxUploads,
     ...(options.customBlocks ? {} : { dynamicBlocks: null }),
     logger: { level: options.logLevel },
+    maxImagePixels: options.maxImagePixels,
+    maxAspectRatio: options.maxAspectRatio,
+    maxImageDownloadBytes: Math.round(options.maxImageDownloadMb * MIB),
+    maxImagesPerRequest: options.maxImagesPerRequest,
+    maxInflightMemoryBytes: Math.round(options.maxInflightMemoryMb * MIB),
   });
 
   let address: string;
@@ -110,4 +121,9 @@ export const SERVE_DEFAULTS = {
   maxUploads: DEFAULT_SERVER_OPTIONS.maxUploads,
   /** Pipelines starting, failing and ending are logged at info (errors at error); requests at debug. */
   logLevel: "info",
+  maxImagePixels: DEFAULT_SERVER_OPTIONS.maxImagePixels,
+  maxAspectRatio: DEFAULT_SERVER_OPTIONS.maxAspectRatio,
+  maxImageDownloadMb: DEFAULT_SERVER_OPTIONS.maxImageDownloadBytes / MIB,
+  maxImagesPerRequest: DEFAULT_SERVER_OPTIONS.maxImagesPerRequest,
+  maxInflightMemoryMb: DEFAULT_SERVER_OPTIONS.maxInflightMemoryBytes / MIB,
 } as const;
