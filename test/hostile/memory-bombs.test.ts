@@ -25,7 +25,8 @@ let server: MemoryServer;
 let bomb: Buffer;
 
 beforeAll(async () => {
-  [server, bomb] = await Promise.all([startMemoryServer(), oneBitPngBomb()]);
+  server = await startMemoryServer();
+  bomb = oneBitPngBomb();
 });
 
 afterAll(async () => {

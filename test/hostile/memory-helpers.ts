@@ -7,6 +7,7 @@
  * models' (shortest edge 224, centre crop 224).
  */
 import { readFileSync, writeFileSync } from "node:fs";
+import { crc32, deflateSync } from "node:zlib";
 import { resolve } from "node:path";
 import sharp from "sharp";
 import { startServeCli, type ServeProcess } from "../server/helpers.js";
@@ -83,11 +84,31 @@ export function flatPng(width: number, height: number): Promise<Buffer> {
     .toBuffer();
 }
 
-/** The classic decompression bomb: a 1-bit (two-colour palette) PNG, 32 KB for 16383². */
-export function oneBitPngBomb(side = 16383): Promise<Buffer> {
-  return sharp({ create: { width: side, height: side, channels: 3, background: "#000" } })
-    .png({ palette: true, colours: 2, compressionLevel: 9 })
-    .toBuffer();
+/**
+ * The classic decompression bomb, written as an attacker writes it: a 1-bit grey PNG of black
+ * rows, 33 KB for 16383² (268 megapixels, 805 MB as RGB).
+ */
+export function oneBitPngBomb(side = 16383): Buffer {
+  const chunk = (type: string, data: Buffer) => {
+    const body = Buffer.concat([Buffer.from(type, "latin1"), data]);
+    const length = Buffer.alloc(4);
+    length.writeUInt32BE(data.length);
+    const crc = Buffer.alloc(4);
+    crc.writeUInt32BE(crc32(body));
+    return Buffer.concat([length, body, crc]);
+  };
+  const header = Buffer.alloc(13);
+  header.writeUInt32BE(side, 0);
+  header.writeUInt32BE(side, 4);
+  header.set([1, 0, 0, 0, 0], 8); // bit depth 1, grey, deflate, no filter, no interlace
+  // Each row: filter byte 0, then ceil(side / 8) bytes of zero bits.
+  const rows = Buffer.alloc(side * (1 + Math.ceil(side / 8)));
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk("IHDR", header),
+    chunk("IDAT", deflateSync(rows, { level: 9 })),
+    chunk("IEND", Buffer.alloc(0)),
+  ]);
 }
 
 function imageWorkflow(steps: unknown[], outputs: unknown[]): Record<string, unknown> {
