@@ -121,8 +121,11 @@ export class MemoryBudget {
   /** An empty reservation for one request; release it once the request's work has settled. */
   reservation(): MemoryReservation {
     let held = 0;
+    let released = false;
     return {
       add: (bytes, what) => {
+        // A download of a request that has already failed must stop, not hold memory nobody gives back.
+        if (released) throw new Error(`the request has ended; ${what} stopped`);
         if (held + bytes > this.capacityBytes) {
           throw payloadTooLarge(
             `The request's images need about ${mib(held + bytes)} in memory (${what}), more than the server's in-flight memory budget of ${mib(this.capacityBytes)} (--max-inflight-memory-mb).`,
@@ -140,6 +143,7 @@ export class MemoryBudget {
       release: () => {
         this.used -= held;
         held = 0;
+        released = true;
       },
     };
   }
@@ -149,7 +153,7 @@ export class MemoryBudget {
 export interface MemoryReservation {
   /** Adds `bytes` to the share (`what` says what for), or throws 413 or 429 and leaves it as it was. */
   add(bytes: number, what: string): void;
-  /** Gives the share back; idempotent. */
+  /** Gives the share back, for good: adding to it afterwards throws. Idempotent. */
   release(): void;
 }
 

@@ -62,9 +62,11 @@ export class ImageAdmission {
   ): Promise<Array<EncodedImage | WorkflowImage>> {
     // A download counts from its first byte; its bytes are part of its image's estimate below.
     let downloaded = 0;
+    // One image refused: the others' downloads stop too.
+    const refused = new AbortController();
     const loading: ImageLoadOptions = {
       ...this.options.loading,
-      signal,
+      signal: AbortSignal.any([signal, refused.signal]),
       onDownloadBytes: (bytes) => {
         reservation.add(bytes, "image downloads");
         downloaded += bytes;
@@ -75,6 +77,7 @@ export class ImageAdmission {
         try {
           return await readImage(image.raw, image.label, loading);
         } catch (error) {
+          refused.abort();
           throw error instanceof WorkflowError ? error : failure(image, error);
         }
       }),

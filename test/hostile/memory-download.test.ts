@@ -17,6 +17,8 @@ let files: Server;
 let filesUrl: string;
 /** Bytes the file server has written, per path. */
 const sent = new Map<string, number>();
+/** Whether the client of `/stalled.png` has closed its connection. */
+let stalledClosed = false;
 
 /** Writes `total` bytes in 1 MiB chunks as the client reads them; stops when the client goes. */
 function streamBytes(response: ServerResponse, path: string, total: number): void {
@@ -38,7 +40,11 @@ beforeAll(async () => {
     const path = request.url ?? "";
     if (path === "/announced.png") response.writeHead(200, { "content-type": "image/png", "content-length": GIB });
     else if (path === "/chunked.png") response.writeHead(200, { "content-type": "image/png" });
-    else return void response.writeHead(404).end();
+    else if (path === "/stalled.png") {
+      // A few bytes, then nothing, until the client gives up.
+      response.writeHead(200, { "content-type": "image/png" }).write(CHUNK);
+      return void response.on("close", () => (stalledClosed = true));
+    } else return void response.writeHead(404).end();
     streamBytes(response, path, GIB);
   });
   await new Promise<void>((resolve) => files.listen(0, "127.0.0.1", resolve));
@@ -74,5 +80,24 @@ describe("image downloads", () => {
     expect(result.status).toBe(400);
     expect(result.body.message).toMatch(/Input "image".*more than the limit of 67108864 bytes.*--max-image-download-mb/);
     expect(sent.get("/chunked.png")).toBeLessThan(GIB / 4);
+  });
+
+  it("stops the request's other downloads when one image is refused", async () => {
+    const answer = await postJson(server.url, "/workflows/run", {
+      specification: WIDTH_WORKFLOW,
+      inputs: {
+        image: [
+          { type: "url", value: `${filesUrl}/stalled.png` },
+          { type: "url", value: `${filesUrl}/announced.png` },
+        ],
+      },
+    });
+    expect(answer.status).toBe(400);
+    expect(answer.body.message).toMatch(/Input "image\.\[1\]".*announces 1073741824 bytes/);
+    // A hang guard, not a timing: the stalled download's connection is closed by the server.
+    for (let attempt = 0; !stalledClosed; attempt++) {
+      if (attempt > 1500) throw new Error("the stalled download was never stopped");
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
   });
 });

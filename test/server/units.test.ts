@@ -120,6 +120,9 @@ describe("MemoryBudget", () => {
     held.release();
     held.release();
     expect(budget.usedBytes).toBe(10 * MIB);
+    // A download of a request that has ended stops at its next bytes.
+    expect(() => held.add(1, "image downloads")).toThrow("the request has ended; image downloads stopped");
+    expect(budget.usedBytes).toBe(10 * MIB);
     await expect(budget.hold(async (reservation) => reservation.add(54 * MIB, "x"))).resolves.toBeUndefined();
     await expect(budget.hold(async () => Promise.reject(new Error("the run failed")))).rejects.toThrow("the run failed");
     expect(budget.usedBytes).toBe(10 * MIB);
