@@ -15,6 +15,7 @@ import { demoCommand, type DemoOptions } from "./commands/demo.js";
 import { DTYPES, MODEL_FAMILIES } from "../models/index.js";
 import { listCommand, pullCommand } from "./commands/models.js";
 import type { CompileOptions } from "../index.js";
+import { DEFAULT_IMAGE_LIMITS } from "../images/codec.js";
 
 function param(text: string, previous: Record<string, unknown>): Record<string, unknown> {
   try {
@@ -89,7 +90,42 @@ function positiveNumber(text: string): number {
   return value;
 }
 
-interface RunCliOptions extends ModelCliOptions {
+// Image limits, checked from an image's header before it is decoded (docs/reference/workflows.md#image-limits);
+// `serve` adds the limits of a request's images (docs/reference/http.md#limits).
+interface ImageLimitOptions {
+  maxImagePixels: number;
+  maxAspectRatio: number;
+}
+
+function addImageLimitOptions(command: Command): Command {
+  return command
+    .option("--max-image-pixels <n>", "refuse an image of more pixels (width × height, from its header)", positiveInteger, DEFAULT_IMAGE_LIMITS.maxImagePixels)
+    .option(
+      "--max-aspect-ratio <n>",
+      "refuse an image whose long side is more than N times its short side",
+      positiveNumber,
+      DEFAULT_IMAGE_LIMITS.maxAspectRatio,
+    );
+}
+
+function addRequestImageOptions(command: Command): Command {
+  return addImageLimitOptions(command)
+    .option(
+      "--max-image-download-mb <n>",
+      "largest image downloaded from a URL, MiB (the download stops there)",
+      positiveNumber,
+      SERVE_DEFAULTS.maxImageDownloadMb,
+    )
+    .option("--max-images-per-request <n>", "images in one request, every input together (beyond: 413)", positiveInteger, SERVE_DEFAULTS.maxImagesPerRequest)
+    .option(
+      "--max-inflight-memory-mb <n>",
+      "memory the requests in flight may hold in images, MiB (beyond: 429; 413 for a request that never fits)",
+      positiveNumber,
+      SERVE_DEFAULTS.maxInflightMemoryMb,
+    );
+}
+
+interface RunCliOptions extends ModelCliOptions, ImageLimitOptions {
   inputs?: string;
   video: string[];
   param: Record<string, unknown>;
@@ -148,6 +184,7 @@ const runCommand = program
   .addOption(
     new Option("--state-scope <scope>", "stream: state per stream; step: one state per step (upstream)").choices(["stream", "step"]).default("stream"),
   );
+addImageLimitOptions(runCommand);
 addModelOptions(runCommand).action(
   exitWith(
     "run",
@@ -160,7 +197,8 @@ addModelOptions(runCommand).action(
       const kinds = await resolveKinds(options.video.map((argument) => parseVideoArgument(argument)));
       const workload = kinds.length > 0 && kinds.every(({ kind }) => !isLiveKind(kind)) ? "throughput" : "latency";
       const services = createServices(options, { workload });
-      const engine = { stateScope: options.stateScope, imageLoading: { allowLocalFiles: true }, services, strict: options.strict };
+      const imageLoading = { allowLocalFiles: true, maxImagePixels: options.maxImagePixels, maxAspectRatio: options.maxAspectRatio };
+      const engine = { stateScope: options.stateScope, imageLoading, services, strict: options.strict };
       try {
         return await runWith(workflow, options, engine);
       } finally {
@@ -202,8 +240,7 @@ async function runWith(workflow: string, options: RunCliOptions, engine: Compile
 
 const embedItems: EmbedItem[] = [];
 addModelOptions(
-  program
-    .command("embed")
+  addImageLimitOptions(program.command("embed"))
     .description("Print embeddings of images and texts (CLIP by default), one JSON line per item")
     .addOption(
       new Option(
@@ -217,11 +254,12 @@ addModelOptions(
     .option("--text <string>", "a text to embed; repeatable", (text: string) => void embedItems.push({ type: "text", input: text })),
   false,
 ).action(
-  exitWith("embed", (options: Omit<ModelCliOptions, "model"> & { model: EmbedModel }) => {
-    const { model, ...rest } = options;
+  exitWith("embed", (options: Omit<ModelCliOptions, "model"> & ImageLimitOptions & { model: EmbedModel }) => {
+    const { model, maxImagePixels, maxAspectRatio, ...rest } = options;
     const images = embedItems.filter((item) => item.type === "image").length;
     const defaults = { workload: images > 1 ? "throughput" : "latency" } as const;
-    return embedCommand(embedItems, model.version, modelSettings({ ...rest, model: model.folders }, defaults));
+    const imageLoading = { allowLocalFiles: true, allowUrls: true, maxImagePixels, maxAspectRatio };
+    return embedCommand(embedItems, model.version, modelSettings({ ...rest, model: model.folders }, defaults), imageLoading);
   }),
 );
 
@@ -257,8 +295,7 @@ program
   .action(exitWith("schema", () => schemaCommand()));
 
 addModelOptions(
-  program
-    .command("serve")
+  addRequestImageOptions(program.command("serve"))
     .description("Serve workflows over HTTP (Roboflow-compatible routes, sessions, stream pipelines, metrics) until SIGINT/SIGTERM")
     .option("--host <host>", "address to listen on", SERVE_DEFAULTS.host)
     .option("--port <port>", "port (0: any free port)", parsePort, SERVE_DEFAULTS.port)

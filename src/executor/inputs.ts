@@ -65,13 +65,25 @@ export async function assembleInputs(plan: CompiledWorkflow, raw: Record<string,
       );
     }
     pending.push(
-      Promise.all(elements.map((element, i) => deserialise(input, element, isList ? `${input.name}.[${i}]` : input.name, imageOptions))).then((decoded) => {
+      Promise.all(elements.map((element, i) => deserialise(input, element, elementLabel(input.name, i, isList), imageOptions))).then((decoded) => {
         values.set(input.name, broadcast(decoded, batchSize));
       }),
     );
   }
   await Promise.all(pending);
   return { batchSize, values };
+}
+
+/** How an element of a batch input is named in errors and parent ids: `image`, or `image.[3]` when the input is a list. */
+export function elementLabel(name: string, index: number, isList: boolean): string {
+  return isList ? `${name}.[${index}]` : name;
+}
+
+/** The error of a batch input element that cannot be read, naming it by its label. */
+export function elementError(label: string, error: unknown): RuntimeInputError {
+  if (error instanceof RuntimeInputError) return error;
+  const reason = error instanceof ImageInputError || error instanceof Error ? error.message : String(error);
+  return new RuntimeInputError(`Input "${label}": ${reason}`, { context: INPUT_CONTEXT, inner: error });
 }
 
 async function deserialise(input: InputNode, element: unknown, label: string, imageOptions: ImageLoadOptions): Promise<unknown> {
@@ -85,9 +97,7 @@ async function deserialise(input: InputNode, element: unknown, label: string, im
         return deserialiseByKinds(input.kinds, element);
     }
   } catch (error) {
-    if (error instanceof RuntimeInputError) throw error;
-    const reason = error instanceof ImageInputError || error instanceof Error ? error.message : String(error);
-    throw new RuntimeInputError(`Input "${label}": ${reason}`, { context: INPUT_CONTEXT, inner: error });
+    throw elementError(label, error);
   }
 }
 

@@ -1,10 +1,11 @@
 /**
- * Getting images in and out: `{"type": "base64"|"url"|"file", "value": ...}` inputs decoded to
- * RGB with sharp (docs/reference/workflows.md#image-inputs), and JPEG/base64 outputs
+ * Getting images in and out: `{"type": "base64"|"url"|"file", "value": ...}` inputs read, checked
+ * against the image limits from their header, then decoded to RGB with sharp
+ * (docs/reference/workflows.md#image-inputs, #image-limits), and JPEG/base64 outputs
  * (docs/reference/workflows.md#serialisation).
  */
 import { readFile } from "node:fs/promises";
-import sharp, { type OutputInfo } from "sharp";
+import sharp, { type Metadata, type OutputInfo, type Sharp } from "sharp";
 import { WorkflowImage, type VideoMetadata } from "./index.js";
 import { localNow, parseFrameTimestamp } from "./timestamp.js";
 
@@ -15,14 +16,36 @@ export interface ImageLoadOptions {
   allowUrls: boolean;
   /** Abort long downloads. */
   signal?: AbortSignal;
-  /** Largest accepted encoded image, bytes. */
+  /** Largest image downloaded from a URL, bytes (default 64 MiB); the download stops as soon as it passes. */
   maxBytes?: number;
+  /** Largest image, width × height as its header declares it, checked before decoding (default 40 000 000). */
+  maxImagePixels?: number;
+  /** Largest ratio of an image's long side to its short side, checked before decoding (default 100). */
+  maxAspectRatio?: number;
+  /**
+   * Told of a download's bytes as they arrive. What it throws aborts the download and is thrown
+   * as it is: the server reserves the bytes from its in-flight memory budget
+   * (docs/reference/http.md#limits).
+   */
+  onDownloadBytes?: (bytes: number) => void;
 }
+
+/**
+ * The image limits (docs/reference/workflows.md#image-limits). 40 megapixels holds every
+ * ordinary camera frame — 12–24 MP photos, 8K video (33 MP) — and decodes to 120 MB of RGB, so
+ * one image stays well inside what a request may take; an aspect ratio of 100:1 passes any
+ * real panorama (a 360° phone panorama is about 10:1).
+ */
+export const DEFAULT_IMAGE_LIMITS = {
+  maxBytes: 64 * 1024 * 1024,
+  maxImagePixels: 40_000_000,
+  maxAspectRatio: 100,
+} as const satisfies Partial<ImageLoadOptions>;
 
 export const DEFAULT_IMAGE_LOAD_OPTIONS: ImageLoadOptions = {
   allowLocalFiles: true,
   allowUrls: true,
-  maxBytes: 64 * 1024 * 1024,
+  ...DEFAULT_IMAGE_LIMITS,
 };
 
 /** Raised for an image input that cannot be read; the caller adds which input and index. */
@@ -30,19 +53,80 @@ export class ImageInputError extends Error {
   override name = "ImageInputError";
 }
 
+/** What an image's header declares, read without decoding a pixel. */
+export interface ImageHeader {
+  format: string;
+  width: number;
+  height: number;
+}
+
+/** An image input read and checked against the limits from its header, not decoded yet. */
+export class EncodedImage {
+  constructor(
+    readonly bytes: Uint8Array,
+    readonly header: ImageHeader,
+    readonly parentId: string,
+    readonly videoMetadata: VideoMetadata | null,
+  ) {}
+
+  /** The size of its RGB pixels once decoded. */
+  get decodedBytes(): number {
+    return this.header.width * this.header.height * 3;
+  }
+}
+
+/**
+ * The header of an encoded image: its format and size (an SVG's at the density it is
+ * rasterised at). sharp reads no pixels for it, so a bomb costs no more than its bytes here.
+ */
+export async function readImageHeader(bytes: Uint8Array): Promise<ImageHeader> {
+  let metadata: Metadata;
+  try {
+    metadata = await sharp(bytes, { limitInputPixels: false }).metadata();
+  } catch (error) {
+    throw new ImageInputError(`could not decode image: ${(error as Error).message}`);
+  }
+  if (!metadata.width || !metadata.height) throw new ImageInputError(`could not decode image: its ${metadata.format} header declares no size`);
+  return { format: metadata.format, width: metadata.width, height: metadata.height };
+}
+
+/** Refuses an image whose declared size is beyond the limits (docs/reference/workflows.md#image-limits). */
+export function checkImageLimits(header: ImageHeader, options: Pick<ImageLoadOptions, "maxImagePixels" | "maxAspectRatio">): void {
+  const { width, height } = header;
+  const maxPixels = options.maxImagePixels ?? DEFAULT_IMAGE_LIMITS.maxImagePixels;
+  if (width * height > maxPixels) {
+    throw new ImageInputError(
+      `image is ${width}x${height} = ${width * height} pixels, more than the limit of ${maxPixels} (set by --max-image-pixels, or maxImagePixels in the library)`,
+    );
+  }
+  const maxRatio = options.maxAspectRatio ?? DEFAULT_IMAGE_LIMITS.maxAspectRatio;
+  const ratio = Math.max(width, height) / Math.min(width, height);
+  if (ratio > maxRatio) {
+    throw new ImageInputError(
+      `image is ${width}x${height}, an aspect ratio of ${formatRatio(ratio)}:1, more than the limit of ${maxRatio}:1 (set by --max-aspect-ratio, or maxAspectRatio in the library)`,
+    );
+  }
+}
+
+function formatRatio(ratio: number): string {
+  return Number.isInteger(ratio) ? String(ratio) : ratio.toFixed(1);
+}
+
 /**
  * `size`: scale to it while decoding (a side left out keeps the aspect ratio), in the same
- * libvips pipeline — e.g. an image folder played at `--frame-size`.
+ * libvips pipeline — e.g. an image folder played at `--frame-size`. `maxPixels`: sharp refuses
+ * an image larger than that as it opens it, whatever a caller checked before.
  */
 export async function decodeImage(
   bytes: Uint8Array,
   parentId: string,
   videoMetadata: VideoMetadata | null = null,
   size?: { width?: number; height?: number },
+  maxPixels?: number,
 ): Promise<WorkflowImage> {
   let decoded: { data: Buffer; info: OutputInfo };
   try {
-    let pipeline = sharp(bytes, { failOn: "error" })
+    let pipeline = sharp(bytes, { failOn: "error", ...(maxPixels === undefined ? {} : { limitInputPixels: maxPixels }) })
       .rotate() // honour EXIF orientation, as OpenCV's imdecode does
       .removeAlpha()
       .toColourspace("srgb");
@@ -78,18 +162,41 @@ function decodeBase64(value: string): Uint8Array {
 }
 
 async function fetchImage(url: string, options: ImageLoadOptions): Promise<Uint8Array> {
+  const limit = options.maxBytes ?? DEFAULT_IMAGE_LIMITS.maxBytes;
+  const tooLarge = (what: string) =>
+    new ImageInputError(`image at ${url} ${what} the limit of ${limit} bytes (set by --max-image-download-mb, or maxBytes in the library)`);
   let response: Response;
   try {
     response = await fetch(url, { signal: options.signal ?? AbortSignal.timeout(30_000) });
   } catch (error) {
     throw new ImageInputError(`could not download ${url}: ${(error as Error).message}`);
   }
-  if (!response.ok) throw new ImageInputError(`could not download ${url}: HTTP ${response.status}`);
-  const bytes = new Uint8Array(await response.arrayBuffer());
-  if (options.maxBytes && bytes.length > options.maxBytes) {
-    throw new ImageInputError(`image at ${url} is ${bytes.length} bytes; the limit is ${options.maxBytes}`);
+  const body = response.body;
+  let reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
+  try {
+    if (!response.ok) throw new ImageInputError(`could not download ${url}: HTTP ${response.status}`);
+    const announced = Number(response.headers.get("content-length") ?? Number.NaN);
+    if (announced > limit) throw tooLarge(`announces ${announced} bytes (Content-Length), more than`);
+    if (!body) return new Uint8Array(0);
+    // Read as it streams, so a body beyond the limit stops there rather than being held whole first.
+    const chunks: Uint8Array[] = [];
+    let received = 0;
+    reader = body.getReader();
+    for (;;) {
+      const { done, value } = await reader.read().catch((error: unknown) => {
+        throw new ImageInputError(`could not download ${url}: ${(error as Error).message}`);
+      });
+      if (done) return Buffer.concat(chunks, received);
+      received += value.length;
+      if (received > limit) throw tooLarge("is more than");
+      options.onDownloadBytes?.(value.length);
+      chunks.push(value);
+    }
+  } catch (error) {
+    // Closes the connection: nothing more is read.
+    await (reader ?? body)?.cancel().catch(() => undefined);
+    throw error;
   }
-  return bytes;
 }
 
 async function readLocal(path: string, options: ImageLoadOptions): Promise<Uint8Array> {
@@ -140,14 +247,25 @@ export function parseVideoMetadata(raw: unknown): VideoMetadata {
 }
 
 /**
- * Loads one image input value. Accepts a `WorkflowImage`, a `{type, value, video_metadata?}`
- * dict, or (where local files are allowed) a plain path / URL string.
+ * Loads one image input value: `readImage`, then decoding. Accepts what `readImage` accepts and
+ * the `EncodedImage` it gives.
  */
 export async function loadImage(raw: unknown, parentId: string, options: ImageLoadOptions = DEFAULT_IMAGE_LOAD_OPTIONS): Promise<WorkflowImage> {
+  const read = raw instanceof EncodedImage ? raw : await readImage(raw, parentId, options);
+  if (read instanceof WorkflowImage) return read;
+  return decodeImage(read.bytes, read.parentId, read.videoMetadata, undefined, options.maxImagePixels ?? DEFAULT_IMAGE_LIMITS.maxImagePixels);
+}
+
+/**
+ * Reads one image input value without decoding it, and refuses it when its header is beyond the
+ * limits. Accepts a `WorkflowImage` (given back as it is), a `{type, value, video_metadata?}`
+ * dict, or (where local files are allowed) a plain path / URL string.
+ */
+export async function readImage(raw: unknown, parentId: string, options: ImageLoadOptions = DEFAULT_IMAGE_LOAD_OPTIONS): Promise<EncodedImage | WorkflowImage> {
   if (raw instanceof WorkflowImage) return raw;
   if (typeof raw === "string") {
-    if (/^https?:\/\//i.test(raw)) return loadImage({ type: "url", value: raw }, parentId, options);
-    if (options.allowLocalFiles) return loadImage({ type: "file", value: raw }, parentId, options);
+    if (/^https?:\/\//i.test(raw)) return readImage({ type: "url", value: raw }, parentId, options);
+    if (options.allowLocalFiles) return readImage({ type: "file", value: raw }, parentId, options);
     throw new ImageInputError('an image must be {"type": "base64" | "url", "value": ...}');
   }
   if (typeof raw !== "object" || raw === null || Array.isArray(raw)) {
@@ -176,7 +294,9 @@ export async function loadImage(raw: unknown, parentId: string, options: ImageLo
     default:
       throw new ImageInputError(`unsupported image type "${type}"; use "base64" or "url"${options.allowLocalFiles ? ' or "file"' : ""}`);
   }
-  return decodeImage(bytes, id, metadata);
+  const header = await readImageHeader(bytes);
+  checkImageLimits(header, options);
+  return new EncodedImage(bytes, header, id, metadata);
 }
 
 function inferType(value: string): string {
@@ -187,17 +307,27 @@ function truncate(text: string): string {
   return text.length > 60 ? `${text.slice(0, 57)}...` : text;
 }
 
-export async function encodeJpeg(image: WorkflowImage, quality = 95): Promise<Buffer> {
-  return sharp(image.data, { raw: { width: image.width, height: image.height, channels: 3 } })
-    .jpeg({ quality })
-    .toBuffer();
+/** libjpeg's largest side: an image longer than that cannot be a JPEG. */
+export const JPEG_MAX_SIDE = 65500;
+
+function pixelsOf(image: WorkflowImage): Sharp {
+  return sharp(image.data, { raw: { width: image.width, height: image.height, channels: 3 } });
 }
 
-/** JPEG q95 base64, as upstream serialises images; memoised per image. */
+export async function encodeJpeg(image: WorkflowImage, quality = 95): Promise<Buffer> {
+  return pixelsOf(image).jpeg({ quality }).toBuffer();
+}
+
+/**
+ * JPEG q95 base64, as upstream serialises images; memoised per image. An image with a side
+ * beyond JPEG's 65500 pixels becomes a PNG instead, which every client decodes just as well
+ * (docs/reference/workflows.md#serialisation).
+ */
 export async function toJpegBase64(image: WorkflowImage, quality = 95): Promise<string> {
   const cached = image.cachedJpeg(quality);
   if (cached !== undefined) return cached;
-  const base64 = (await encodeJpeg(image, quality)).toString("base64");
+  const encoded = Math.max(image.width, image.height) > JPEG_MAX_SIDE ? await pixelsOf(image).png().toBuffer() : await encodeJpeg(image, quality);
+  const base64 = encoded.toString("base64");
   image.rememberJpeg(quality, base64);
   return base64;
 }

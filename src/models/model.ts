@@ -91,20 +91,36 @@ export class EmbeddingModel {
     throw new ModelError(`${this.source.label} cannot embed ${PLURAL[modality]}: ${this.family.label} models embed ${embeds} only`);
   }
 
+  /**
+   * Preprocesses one batch of images at a time, and only while at most one more is waiting per
+   * inference worker: a preprocessed image is a float tensor (0.6 MB at 224²), and holding one
+   * for every image of a call before the first inference made a request of thousands of tiny
+   * images take gigabytes (docs/reference/http.md#limits).
+   */
   async embedImages(images: readonly RgbPixels[]): Promise<number[][]> {
     if (images.length === 0) return [];
     const { processor } = await this.image();
-    const inputs = images.map(() => new Float32Array(processor.pixelsPerImage));
-    for (const [i, image] of images.entries()) {
-      try {
-        processor.preprocess(image, inputs[i], 0);
-      } catch (error) {
-        throw new ModelError(`image ${i}: ${(error as Error).message}`);
+    const batches: Promise<number[][]>[] = [];
+    const ahead = this.init.host.concurrency + 1;
+    for (let start = 0; start < images.length; start += this.init.maxBatchSize) {
+      // A batch that fails is reported by the Promise.all below, with the others.
+      if (batches.length >= ahead) await batches[batches.length - ahead].catch(() => undefined);
+      const batch = images.slice(start, start + this.init.maxBatchSize);
+      const inputs = batch.map(() => new Float32Array(processor.pixelsPerImage));
+      for (const [i, image] of batch.entries()) {
+        try {
+          processor.preprocess(image, inputs[i], 0);
+        } catch (error) {
+          // The batches already queued still settle; nobody awaits them any more.
+          for (const pushed of batches) pushed.catch(() => undefined);
+          throw new ModelError(`image ${start + i}: ${(error as Error).message}`);
+        }
+        // Resizing is CPU work on this thread; let timers and I/O in between images.
+        if (start + i < images.length - 1) await nextMacrotask();
       }
-      // Resizing is CPU work on this thread; let timers and I/O in between images.
-      if (i < images.length - 1) await nextMacrotask();
+      batches.push(this.imageQueue.push(inputs));
     }
-    return this.imageQueue.push(inputs);
+    return (await Promise.all(batches)).flat();
   }
 
   async embedTexts(texts: readonly string[]): Promise<number[][]> {

@@ -15,7 +15,9 @@
  * `clip_version_id`, else the one `model_id` (`clip/<version>`) names, else upstream's default,
  * ViT-B-16; only upstream's version names are accepted (a mapped `--model` folder is used for its
  * name), so a request can never name a folder of the server. Each request takes a slot among the
- * server's concurrent runs and has the request timeout.
+ * server's concurrent runs and has the request timeout; its images are admitted as a workflow
+ * run's are (`request-images.ts`): counted, checked from their headers and their memory reserved
+ * before any is decoded.
  */
 import { randomUUID } from "node:crypto";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
@@ -28,10 +30,10 @@ import { ModelError } from "../models/errors.js";
 import { clipFamily, DEFAULT_COMPARISON_VERSION, UPSTREAM_CLIP_VERSIONS } from "../models/families/clip/index.js";
 import { modelRuntime, type ModelRequest } from "../models/runtime.js";
 import type { ServerContext } from "./context.js";
-import { SERVER_IMAGE_LOADING } from "./engines.js";
 import { HttpError } from "./errors.js";
-import { withDeadline } from "./limits.js";
+import { withDeadline, type MemoryReservation } from "./limits.js";
 import { parseBody } from "./requests.js";
+import type { RequestImage } from "./request-images.js";
 
 const MODEL_ID_PREFIX = "clip/";
 const VERSION_MESSAGE = `must be one of ${UPSTREAM_CLIP_VERSIONS.join(", ")}`;
@@ -76,47 +78,81 @@ interface InferenceResponse {
 }
 
 export function registerClipRoutes(app: FastifyInstance, context: ServerContext): void {
+  /** `images`: how many images the body holds per field, counted before anything is read. */
   const route =
-    <S extends z.ZodType<ClipRequest>, T>(path: string, schema: S, answer: (clip: ClipCalls, body: z.output<S>) => Promise<T>) =>
+    <S extends z.ZodType<ClipRequest>, T>(
+      path: string,
+      schema: S,
+      images: (body: z.output<S>) => Record<string, number>,
+      answer: (clip: ClipCalls, body: z.output<S>) => Promise<T>,
+    ) =>
     (request: FastifyRequest, reply: FastifyReply): Promise<T & InferenceResponse> => {
       const body = parseBody(schema, request.body, `POST ${path}`);
+      const counts = Object.entries(images(body)).filter(([, count]) => count > 0);
+      context.images.checkCount(
+        counts.reduce((total, [, count]) => total + count, 0),
+        counts.map(([field, count]) => `${field}: ${count}`).join(", "),
+      );
       const started = performance.now();
       return withDeadline(reply, context.limits.requestTimeoutMs, (signal) =>
-        context.runs.run(async () => {
-          const result = await answer(new ClipCalls(context, versionOf(body), signal), body);
-          return { ...result, time: (performance.now() - started) / 1000, frame_id: null, inference_id: randomUUID() };
-        }, signal),
+        context.runs.run(
+          () =>
+            context.memory.hold(async (reservation) => {
+              const result = await answer(new ClipCalls(context, versionOf(body), signal, reservation), body);
+              return { ...result, time: (performance.now() - started) / 1000, frame_id: null, inference_id: randomUUID() };
+            }),
+          signal,
+        ),
       );
     };
 
   app.post(
     "/clip/embed_image",
-    route("/clip/embed_image", EmbedImageSchema, async (clip, body) => ({ embeddings: await clip.embed(listOf(body.image), "image") })),
+    route(
+      "/clip/embed_image",
+      EmbedImageSchema,
+      (body) => ({ image: listOf(body.image).length }),
+      async (clip, body) => ({ embeddings: await clip.embed(listOf(body.image), "image") }),
+    ),
   );
   app.post(
     "/clip/embed_text",
-    route("/clip/embed_text", EmbedTextSchema, async (clip, body) => ({ embeddings: await clip.embed(listOf(body.text), "text") })),
+    route(
+      "/clip/embed_text",
+      EmbedTextSchema,
+      () => ({}),
+      async (clip, body) => ({ embeddings: await clip.embed(listOf(body.text), "text") }),
+    ),
   );
   app.post(
     "/clip/compare",
-    route("/clip/compare", CompareSchema, async (clip, body) => {
-      const { prompts, names } = comparedPrompts(body.prompt);
-      const [[subject], embeddings] = await Promise.all([
-        clip.embed([body.subject], body.subject_type, "subject"),
-        clip.embed(prompts, body.prompt_type, "prompt"),
-      ]);
-      const similarity = embeddings.map((embedding) => cosineSimilarity(subject, embedding));
-      return { similarity: names ? Object.fromEntries(names.map((name, i) => [name, similarity[i]])) : similarity, parent_id: null };
-    }),
+    route(
+      "/clip/compare",
+      CompareSchema,
+      (body) => ({
+        subject: body.subject_type === "image" ? 1 : 0,
+        prompt: body.prompt_type === "image" ? comparedPrompts(body.prompt).prompts.length : 0,
+      }),
+      async (clip, body) => {
+        const { prompts, names } = comparedPrompts(body.prompt);
+        const [[subject], embeddings] = await Promise.all([
+          clip.embed([body.subject], body.subject_type, "subject"),
+          clip.embed(prompts, body.prompt_type, "prompt"),
+        ]);
+        const similarity = embeddings.map((embedding) => cosineSimilarity(subject, embedding));
+        return { similarity: names ? Object.fromEntries(names.map((name, i) => [name, similarity[i]])) : similarity, parent_id: null };
+      },
+    ),
   );
 }
 
-/** One request's model calls: its version, its abort signal, and errors that say which field. */
+/** One request's model calls: its version, its abort signal, its memory, and errors that say which field. */
 class ClipCalls {
   constructor(
     private readonly context: ServerContext,
     private readonly request: ModelRequest,
     private readonly signal: AbortSignal,
+    private readonly reservation: MemoryReservation,
   ) {}
 
   /** One embedding per item; `field` names the items in error messages. */
@@ -128,21 +164,31 @@ class ClipCalls {
           items.map((item, i) => textOf(item, `${field}${indexSuffix(items, i)}`)),
           this.request,
         );
-      const images = await Promise.all(items.map((item, i) => this.image(item, `${field}${indexSuffix(items, i)}`)));
-      return await runtime.embedImages(images, this.request);
+      return await runtime.embedImages(await this.images(items, field), this.request);
     } catch (error) {
       if (error instanceof ModelError) throw modelNotLoaded(this.request.version!, error);
       throw error;
     }
   }
 
-  private async image(raw: unknown, where: string): Promise<WorkflowImage> {
-    try {
-      return await loadImage(raw, where, { ...SERVER_IMAGE_LOADING, signal: this.signal });
-    } catch (error) {
-      throw new RuntimeInputError(`${where}: ${(error as Error).message}`, { context: "clip_inference" });
-    }
+  private async images(items: readonly unknown[], field: string): Promise<WorkflowImage[]> {
+    const labelled: RequestImage[] = items.map((raw, i) => ({ raw, label: `${field}${indexSuffix(items, i)}` }));
+    const read = await this.context.images.admit(labelled, this.reservation, this.signal, (image, error) => imageError(image.label, error));
+    const loading = this.context.images.options.loading;
+    return Promise.all(
+      read.map(async (image, i) => {
+        try {
+          return await loadImage(image, labelled[i].label, loading);
+        } catch (error) {
+          throw imageError(labelled[i].label, error);
+        }
+      }),
+    );
   }
+}
+
+function imageError(where: string, error: unknown): RuntimeInputError {
+  return new RuntimeInputError(`${where}: ${(error as Error).message}`, { context: "clip_inference" });
 }
 
 function versionOf(body: ClipRequest): ModelRequest {

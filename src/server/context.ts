@@ -1,8 +1,9 @@
 /** What the route groups share: the resolved options and the server's long-lived parts. */
 import type { EngineFactory } from "./engines.js";
-import type { ConcurrencyLimiter } from "./limits.js";
+import type { ConcurrencyLimiter, MemoryBudget } from "./limits.js";
 import type { ServerMetrics } from "./metrics.js";
 import type { PipelineManager } from "./pipeline-manager.js";
+import type { ImageAdmission } from "./request-images.js";
 import type { SessionStore } from "./session-store.js";
 import type { UploadStore } from "./upload-store.js";
 
@@ -22,6 +23,9 @@ export interface ServerContext {
   limits: ServerLimits;
   engines: EngineFactory;
   runs: ConcurrencyLimiter;
+  /** Request images: their count, limits and memory, before decoding (docs/reference/http.md#limits). */
+  images: ImageAdmission;
+  memory: MemoryBudget;
   sessions: SessionStore;
   pipelines: PipelineManager;
   uploads: UploadStore;

@@ -1,6 +1,6 @@
 /**
- * Engines for the server: every one shares the server's `Services` (models load once) and never
- * reads server-side image files. Compiled plans are cached by definition hash, so a client
+ * Engines for the server: every one shares the server's `Services` (models load once), never
+ * reads server-side image files, and holds images to the server's limits. Compiled plans are cached by definition hash, so a client
  * posting the same specification on every request pays for compilation once — but each request
  * still gets a fresh engine, hence fresh block state, as upstream's `/workflows/run` does.
  */
@@ -8,12 +8,11 @@ import type { BlockRegistry, Services } from "../block-api/index.js";
 import { buildDynamicBlock } from "../blocks/custom/dynamic-block.js";
 import type { CompiledWorkflow, DynamicBlockFactory } from "../compiler/index.js";
 import { WorkflowEngine, type EngineOptions } from "../executor/engine.js";
+import type { ImageLoadOptions } from "../images/codec.js";
 import { validate } from "../index.js";
 import { LruCache } from "../models/lru.js";
 
 const MAX_CACHED_DEFINITION_CHARS = 256 * 1024;
-
-export const SERVER_IMAGE_LOADING = { allowLocalFiles: false, allowUrls: true } as const;
 
 export class EngineFactory {
   private readonly plans: LruCache<string, CompiledWorkflow>;
@@ -25,6 +24,8 @@ export class EngineFactory {
     readonly registry: BlockRegistry,
     dynamicBlocks: DynamicBlockFactory | null | undefined,
     readonly services: Services,
+    /** How request images are loaded: never local files (see `createServer`). */
+    readonly imageLoading: ImageLoadOptions,
     /** Steps of custom blocks a definition may have (see `CompileOptions.maxCustomSteps`). */
     private readonly maxCustomSteps?: number,
     planCacheSize = 64,
@@ -50,7 +51,7 @@ export class EngineFactory {
 
   /** A new engine on the shared services; close it when done (it releases custom blocks' sandboxes, never the services). */
   engine(specification: unknown, options: Omit<EngineOptions, "services" | "imageLoading"> = {}): WorkflowEngine {
-    return new WorkflowEngine(this.plan(specification), { ...options, services: this.services, imageLoading: SERVER_IMAGE_LOADING });
+    return new WorkflowEngine(this.plan(specification), { ...options, services: this.services, imageLoading: this.imageLoading });
   }
 
   private compile(specification: unknown): CompiledWorkflow {

@@ -84,6 +84,11 @@ export function requestValidation(route: string, issues: z.ZodError["issues"]): 
   });
 }
 
+/** 413: the request asks for more than a limit allows, whenever it comes. */
+export function payloadTooLarge(message: string, context: string): HttpError {
+  return new HttpError(413, "PayloadTooLargeError", message, { context });
+}
+
 export function tooManyRequests(message: string): HttpError {
   return new HttpError(429, "TooManyRequestsError", message, { context: "request_admission", headers: { "retry-after": "1" } });
 }

@@ -39,10 +39,12 @@ import { installHostCheck, parseAllowedHost } from "./host-check.js";
 import { registerHostedModelRoutes } from "./hosted-models.js";
 import { registerInfoRoute } from "./info.js";
 import { installJsonParser } from "./json-body.js";
-import { ConcurrencyLimiter } from "./limits.js";
+import { DEFAULT_IMAGE_LIMITS } from "../images/codec.js";
+import { ConcurrencyLimiter, MemoryBudget } from "./limits.js";
 import { registerMetricsRoutes, ServerMetrics } from "./metrics.js";
 import { PipelineManager } from "./pipeline-manager.js";
 import { registerPipelineRoutes } from "./pipelines.js";
+import { ImageAdmission } from "./request-images.js";
 import { SessionStore } from "./session-store.js";
 import { registerSessionRoutes } from "./sessions.js";
 import { UploadStore } from "./upload-store.js";
@@ -103,6 +105,17 @@ export interface ServerOptions {
    * the sandbox pool of `services`, replaced by one of this size when set.
    */
   maxSandboxWorkers?: number;
+  // Request images (docs/reference/http.md#limits), all checked before any image is decoded.
+  /** Largest image, width × height from its header (default 40 000 000); beyond: 400. */
+  maxImagePixels?: number;
+  /** Largest ratio of an image's long side to its short side (default 100); beyond: 400. */
+  maxAspectRatio?: number;
+  /** Largest image downloaded from a URL, bytes (default 64 MiB); the download stops there: 400. */
+  maxImageDownloadBytes?: number;
+  /** Images in one request, every input and field together (default 64); beyond: 413. */
+  maxImagesPerRequest?: number;
+  /** What the requests in flight may hold in images at once, bytes (default 1 GiB); beyond: 429, or 413 for a request that never fits. */
+  maxInflightMemoryBytes?: number;
 }
 
 export const DEFAULT_SERVER_OPTIONS = {
@@ -120,6 +133,13 @@ export const DEFAULT_SERVER_OPTIONS = {
   sseHeartbeatMs: 15_000,
   maxCustomSteps: DEFAULT_MAX_CUSTOM_STEPS,
   maxSandboxWorkers: DEFAULT_MAX_SANDBOX_WORKERS,
+  maxImagePixels: DEFAULT_IMAGE_LIMITS.maxImagePixels,
+  maxAspectRatio: DEFAULT_IMAGE_LIMITS.maxAspectRatio,
+  maxImageDownloadBytes: DEFAULT_IMAGE_LIMITS.maxBytes,
+  /** Upstream's clients send a few images per request (its CLIP embeds at most 8 at once); 64 leaves room for batches of video frames. */
+  maxImagesPerRequest: 64,
+  /** Four 40-megapixel images at once by the estimate (about 250 MB each), or some eighty 1080p frames. */
+  maxInflightMemoryBytes: 1024 * 1024 * 1024,
 } as const;
 
 export interface SightlineServer {
@@ -153,10 +173,18 @@ export function createServer(options: ServerOptions = {}): SightlineServer {
     },
     clientErrorHandler: answerParserError,
   });
+  const imageLoading = {
+    allowLocalFiles: false,
+    allowUrls: true,
+    maxBytes: options.maxImageDownloadBytes ?? defaults.maxImageDownloadBytes,
+    maxImagePixels: options.maxImagePixels ?? defaults.maxImagePixels,
+    maxAspectRatio: options.maxAspectRatio ?? defaults.maxAspectRatio,
+  };
   const engines = new EngineFactory(
     options.registry ?? getDefaultRegistry(),
     options.dynamicBlocks,
     services,
+    imageLoading,
     options.maxCustomSteps ?? defaults.maxCustomSteps,
   );
   const metrics = new ServerMetrics();
@@ -166,6 +194,8 @@ export function createServer(options: ServerOptions = {}): SightlineServer {
     engines,
     metrics,
     runs: new ConcurrencyLimiter(options.maxConcurrency ?? defaults.maxConcurrency, options.maxQueue ?? defaults.maxQueue),
+    images: new ImageAdmission({ loading: imageLoading, maxImagesPerRequest: options.maxImagesPerRequest ?? defaults.maxImagesPerRequest }),
+    memory: new MemoryBudget(options.maxInflightMemoryBytes ?? defaults.maxInflightMemoryBytes),
     sessions: new SessionStore({
       ttlMs: sessionTtlMs,
       maxSessions: options.maxSessions ?? defaults.maxSessions,

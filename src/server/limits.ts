@@ -1,14 +1,15 @@
 /**
  * Admission control for workflow runs: at most `maxConcurrent` run at once, at most `maxQueued`
  * wait (FIFO) for a slot, and anything beyond is refused at once with 429 — a client learns that
- * the server is saturated instead of piling up requests it will time out on anyway.
+ * the server is saturated instead of piling up requests it will time out on anyway. The memory
+ * its images take is bounded the same way, by the in-flight memory budget (`MemoryBudget`).
  *
  * A run keeps its slot until its work has really settled, even when the client has already had a
  * timeout answer: a block that ignores the abort signal still occupies the CPU, and the bound is
  * about work, not about open requests.
  */
 import type { FastifyReply } from "fastify";
-import { HttpError, requestTimeout, tooManyRequests } from "./errors.js";
+import { HttpError, payloadTooLarge, requestTimeout, tooManyRequests } from "./errors.js";
 
 interface Waiter {
   grant: () => void;
@@ -81,6 +82,79 @@ export class ConcurrencyLimiter {
     if (next) next.grant();
     else this.running--;
   }
+}
+
+const MIB = 1024 * 1024;
+
+function mib(bytes: number): string {
+  return `${Math.ceil(bytes / MIB)} MiB`;
+}
+
+/**
+ * The server's in-flight memory budget (docs/reference/http.md#limits): what the requests being
+ * served may hold at once in images — downloaded bytes as they arrive, decoded pixels as the
+ * headers announce them, before any is decoded. A request that does not fit beside the others is
+ * refused with 429 (it would fit once they are done); one that would not fit an empty budget,
+ * with 413. Nothing waits: a request that cannot have its memory gives way at once.
+ */
+export class MemoryBudget {
+  private used = 0;
+
+  constructor(readonly capacityBytes: number) {
+    if (!(capacityBytes > 0)) throw new RangeError(`the in-flight memory budget must be positive, got ${capacityBytes}`);
+  }
+
+  get usedBytes(): number {
+    return this.used;
+  }
+
+  /** Runs one request's `work` with a reservation of its own, given back once the work has settled. */
+  async hold<T>(work: (reservation: MemoryReservation) => Promise<T>): Promise<T> {
+    const reservation = this.reservation();
+    try {
+      return await work(reservation);
+    } finally {
+      reservation.release();
+    }
+  }
+
+  /** An empty reservation for one request; release it once the request's work has settled. */
+  reservation(): MemoryReservation {
+    let held = 0;
+    let released = false;
+    return {
+      add: (bytes, what) => {
+        // A download of a request that has already failed must stop, not hold memory nobody gives back.
+        if (released) throw new Error(`the request has ended; ${what} stopped`);
+        if (held + bytes > this.capacityBytes) {
+          throw payloadTooLarge(
+            `The request's images need about ${mib(held + bytes)} in memory (${what}), more than the server's in-flight memory budget of ${mib(this.capacityBytes)} (--max-inflight-memory-mb).`,
+            "request_admission",
+          );
+        }
+        if (this.used + bytes > this.capacityBytes) {
+          throw tooManyRequests(
+            `The server's in-flight memory budget of ${mib(this.capacityBytes)} (--max-inflight-memory-mb) has ${mib(this.used)} in use; this request's images need ${mib(bytes)} more (${what}). Retry later.`,
+          );
+        }
+        this.used += bytes;
+        held += bytes;
+      },
+      release: () => {
+        this.used -= held;
+        held = 0;
+        released = true;
+      },
+    };
+  }
+}
+
+/** One request's share of the `MemoryBudget`. */
+export interface MemoryReservation {
+  /** Adds `bytes` to the share (`what` says what for), or throws 413 or 429 and leaves it as it was. */
+  add(bytes: number, what: string): void;
+  /** Gives the share back, for good: adding to it afterwards throws. Idempotent. */
+  release(): void;
 }
 
 /** Why a signal aborted, as an Error (a signal may be aborted with any value). */

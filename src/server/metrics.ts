@@ -1,8 +1,8 @@
 /**
  * `GET /metrics`: Prometheus text. Per pipeline (label `pipeline`): frames, fps, latency
  * summaries (decode wait, inference, end to end), dropped frames, dropped results, flagged frames,
- * errors, active streams, state. Server-wide: sessions, workflow runs in progress / queued, HTTP
- * requests by route and status, step errors by block type.
+ * errors, active streams, state. Server-wide: sessions, workflow runs in progress / queued, the
+ * in-flight memory budget's use, HTTP requests by route and status, step errors by block type.
  */
 import type { FastifyInstance } from "fastify";
 import type { WorkflowErrorBody } from "../errors/index.js";
@@ -33,7 +33,13 @@ export class ServerMetrics {
     else this.stepErrors.set(key, { labels: { block_type: blockType, error_type: error.error_type, origin }, value: 1 });
   }
 
-  families(state: { pipelines: PipelineReport[]; sessions: number; runsActive: number; runsQueued: number }): MetricFamily[] {
+  families(state: {
+    pipelines: PipelineReport[];
+    sessions: number;
+    runsActive: number;
+    runsQueued: number;
+    imageMemory: { usedBytes: number; capacityBytes: number };
+  }): MetricFamily[] {
     const perPipeline = (name: string, type: MetricFamily["type"], help: string, value: (report: PipelineReport) => number): MetricFamily => ({
       name,
       type,
@@ -84,6 +90,8 @@ export class ServerMetrics {
       single("sightline_sessions_active", "Stateful /workflows/run sessions held.", state.sessions),
       single("sightline_workflow_runs_in_progress", "/workflows/run requests running now.", state.runsActive),
       single("sightline_workflow_runs_queued", "/workflows/run requests waiting for a slot.", state.runsQueued),
+      single("sightline_inflight_image_bytes", "Bytes of the in-flight memory budget the requests' images hold now.", state.imageMemory.usedBytes),
+      single("sightline_inflight_image_budget_bytes", "The in-flight memory budget (--max-inflight-memory-mb).", state.imageMemory.capacityBytes),
       {
         name: "sightline_http_requests_total",
         type: "counter",
@@ -118,6 +126,7 @@ export function registerMetricsRoutes(app: FastifyInstance, context: ServerConte
         sessions: context.sessions.size,
         runsActive: context.runs.active,
         runsQueued: context.runs.queued,
+        imageMemory: context.memory,
       }),
     );
     return reply.type(PROMETHEUS_CONTENT_TYPE).send(text);

@@ -26,8 +26,10 @@ import { DEFAULT_BLOCK_COMPATIBILITY } from "../block-api/describe.js";
 import { EXECUTION_ENGINE_VERSION, parseVersion, satisfies } from "../definition/index.js";
 import { isJsonObject } from "../definition/json.js";
 import { definitionSchema, describeBlocks, type BlocksDescription } from "../describe/index.js";
+import type { CompiledWorkflow } from "../compiler/index.js";
 import { WorkflowDefinitionError, WorkflowError } from "../errors/index.js";
 import type { WorkflowEngine } from "../executor/engine.js";
+import { elementError, elementLabel } from "../executor/inputs.js";
 import { validate } from "../index.js";
 import { presentedApiKey } from "./auth.js";
 import type { ServerContext } from "./context.js";
@@ -35,6 +37,7 @@ import { definitionFetchNotSupported, HttpError, missingApiKey, requestValidatio
 import { describeWorkflowInterface } from "./interface.js";
 import { withDeadline } from "./limits.js";
 import { parseBody } from "./requests.js";
+import type { RequestImage } from "./request-images.js";
 
 const SpecificationSchema = z.record(z.string(), z.unknown(), { error: "must be a workflow definition (a JSON object)" });
 
@@ -123,8 +126,22 @@ async function runWorkflow(context: ServerContext, request: FastifyRequest, repl
   const route = `POST ${request.routeOptions.url ?? "/workflows/run"}`;
   const body = parseBody(RunRequestSchema, request.body, route);
   const { sessionId, inputs } = sessionOf(body, route);
-  const run = (engine: WorkflowEngine, signal: AbortSignal) =>
-    context.runs.run(() => engine.runSerialised(inputs, { signal, excludedFields: body.excluded_fields ?? [] }), signal);
+  const run = (engine: WorkflowEngine, signal: AbortSignal) => {
+    const images = imageInputs(engine.plan, inputs);
+    context.images.checkCount(
+      images.reduce((count, input) => count + input.elements.length, 0),
+      images.map(describeCount).join(", "),
+    );
+    return context.runs.run(
+      () =>
+        context.memory.hold(async (reservation) => {
+          const elements = images.flatMap((input) => input.elements);
+          const read = await context.images.admit(elements, reservation, signal, (image, error) => elementError(image.label, error));
+          return engine.runSerialised(withImages(inputs, images, read), { signal, excludedFields: body.excluded_fields ?? [] });
+        }),
+      signal,
+    );
+  };
   try {
     const outputs = await withDeadline(reply, context.limits.requestTimeoutMs, (signal) => {
       if (sessionId !== null) return context.sessions.run(sessionId, body.specification, (engine) => run(engine, signal));
@@ -140,6 +157,41 @@ async function runWorkflow(context: ServerContext, request: FastifyRequest, repl
     if (error instanceof WorkflowError && !(error instanceof HttpError) && error.httpStatus >= 500) context.metrics.countStepError(error.toBody(), "http");
     throw error;
   }
+}
+
+/** A workflow image input of a run, as given: its elements as the engine will name them. */
+interface ImageInput {
+  name: string;
+  isList: boolean;
+  elements: RequestImage[];
+}
+
+/** The run's image inputs; one left out is the engine's to report. */
+function imageInputs(plan: CompiledWorkflow, inputs: Readonly<Record<string, unknown>>): ImageInput[] {
+  return plan.inputs
+    .filter((input) => input.role === "image" && inputs[input.name] !== undefined && inputs[input.name] !== null)
+    .map(({ name }) => {
+      const value = inputs[name];
+      const isList = Array.isArray(value);
+      const given: unknown[] = isList ? value : [value];
+      return { name, isList, elements: given.map((raw, i) => ({ raw, label: elementLabel(name, i, isList) })) };
+    });
+}
+
+function describeCount(input: ImageInput): string {
+  return `input "${input.name}": ${input.elements.length}`;
+}
+
+/** The run's inputs with its image inputs replaced by what was read of them, in the same shape. */
+function withImages(inputs: Record<string, unknown>, images: readonly ImageInput[], read: readonly unknown[]): Record<string, unknown> {
+  const replaced = { ...inputs };
+  let start = 0;
+  for (const input of images) {
+    const elements = read.slice(start, start + input.elements.length);
+    replaced[input.name] = input.isList ? elements : elements[0];
+    start += input.elements.length;
+  }
+  return replaced;
 }
 
 /**

@@ -28,7 +28,12 @@ beforeAll(async () => {
     .toBuffer();
   server = createServer((request, response) => {
     if (request.url === "/image.png") {
-      response.writeHead(200, { "content-type": "image/png" }).end(png);
+      response.writeHead(200, { "content-type": "image/png", "content-length": png.length }).end(png);
+    } else if (request.url === "/unannounced.png") {
+      // No Content-Length: the size is known only as the bytes come.
+      response.writeHead(200, { "content-type": "image/png" });
+      response.write(png);
+      response.end();
     } else {
       response.writeHead(404).end("not found");
     }
@@ -90,6 +95,48 @@ describe("image inputs", () => {
     expect(missing.message).toMatch(/HTTP 404/);
   });
 
+  it("refuses images beyond the pixel and aspect-ratio limits from their header, naming the input, the size, the limit and its setting", async () => {
+    const tall = (
+      await sharp({ create: { width: 2, height: 9, channels: 3, background: "#000" } })
+        .png()
+        .toBuffer()
+    ).toString("base64");
+    const limited = compile(echo, { imageLoading: { maxImagePixels: 31 } });
+    const pixels = await rejectionOf(
+      limited.run({
+        image: [
+          { type: "base64", value: tall },
+          { type: "base64", value: png.toString("base64") },
+        ],
+      }),
+    );
+    expect(pixels.errorType).toBe("RuntimeInputError");
+    expect(pixels.message).toBe(
+      'Input "image.[1]": image is 8x4 = 32 pixels, more than the limit of 31 (set by --max-image-pixels, or maxImagePixels in the library)',
+    );
+    const aspect = await rejectionOf(compile(echo, { imageLoading: { maxAspectRatio: 4 } }).run({ image: { type: "base64", value: tall } }));
+    expect(aspect.message).toBe(
+      'Input "image": image is 2x9, an aspect ratio of 4.5:1, more than the limit of 4:1 (set by --max-aspect-ratio, or maxAspectRatio in the library)',
+    );
+    // The defaults (40 megapixels, 100:1) let both through.
+    expect((await compile(echo).run({ image: { type: "base64", value: tall } }))[0].width).toBe(2);
+  });
+
+  it("stops a download at the byte limit, announced or not", async () => {
+    const engine = compile(echo, { imageLoading: { maxBytes: png.length - 1 } });
+    const announced = await rejectionOf(engine.run({ image: { type: "url", value: `${base}/image.png` } }));
+    expect(announced.message).toBe(
+      `Input "image": image at ${base}/image.png announces ${png.length} bytes (Content-Length), more than the limit of ${png.length - 1} bytes (set by --max-image-download-mb, or maxBytes in the library)`,
+    );
+    const streamed = await rejectionOf(engine.run({ image: { type: "url", value: `${base}/unannounced.png` } }));
+    expect(streamed.message).toBe(
+      `Input "image": image at ${base}/unannounced.png is more than the limit of ${png.length - 1} bytes (set by --max-image-download-mb, or maxBytes in the library)`,
+    );
+    expect((await compile(echo, { imageLoading: { maxBytes: png.length } }).run({ image: { type: "url", value: `${base}/unannounced.png` } }))[0].width).toBe(
+      8,
+    );
+  });
+
   it("honours video metadata given with the image", async () => {
     const definition = workflow({
       inputs: [{ type: "WorkflowImage", name: "image" }],
@@ -120,6 +167,18 @@ describe("image outputs", () => {
     expect([info.width, info.height]).toEqual([8, 4]);
     expect(data[0]).toBeGreaterThan(200); // still red on the left
     expect(image.video_metadata).toMatchObject({ video_identifier: "image", frame_number: 0, fps: 30 });
+  });
+
+  it("serialise an image JPEG cannot hold (a side beyond 65500 pixels) as PNG", async () => {
+    const wide = await sharp({ create: { width: 70_000, height: 1, channels: 3, background: "#369" } })
+      .png()
+      .toBuffer();
+    const [result] = await compile(echo, { imageLoading: { maxAspectRatio: 70_000 } }).runSerialised({
+      image: { type: "base64", value: wide.toString("base64") },
+    });
+    const value = Buffer.from((result.image as { value: string }).value, "base64");
+    const metadata = await sharp(value).metadata();
+    expect([metadata.format, metadata.width, metadata.height]).toEqual(["png", 70_000, 1]);
   });
 
   it("emit NaN and infinities as null, like upstream's orjson", async () => {

@@ -58,6 +58,14 @@ describe("coefficients (Pillow precompute_coeffs)", () => {
     raw.forEach((w, i) => expect(weights[i]).toBeCloseTo(w / 3.7421875, 15));
   });
 
+  it("gives a window of the output the same coefficients as the whole output", () => {
+    const whole = precomputeCoefficients(100, 37, BICUBIC);
+    const window = precomputeCoefficients(100, 37, BICUBIC, 5, 10);
+    expect(window.taps).toBe(whole.taps);
+    expect(window.bounds).toEqual(whole.bounds.subarray(10, 30));
+    expect(window.weights).toEqual(whole.weights.subarray(5 * whole.taps, 15 * whole.taps));
+  });
+
   it("rounds fixed-point weights half away from zero, as normalize_coeffs_8bpc", () => {
     const unit = 1 / 4194304; // 2^-22, one step of the fixed point
     const weights = [0.5, -0.5, 1.4, -1.4, 1.6, -1.6].map((steps) => steps * unit);
@@ -168,6 +176,10 @@ describe("resizeRgbWindow equals Pillow's Image.resize", () => {
     const frame = { width: 640, height: 480, data: Uint8Array.from({ length: 640 * 480 * 3 }, (_, i) => (i * 7919) % 251) };
     const crop = { left: 37, top: 0, width: 224, height: 224 };
     expect(resizeRgbWindow(frame, 299, 224, BICUBIC, crop)).toEqual(resizeRgbWindow(frame, 299, 224, BICUBIC, crop, { simd: false }));
+    // A photo-sized case, whose input rows reach the kernel in several strips (of 139 rows here).
+    const photo = { width: 2500, height: 1800, data: Uint8Array.from({ length: 2500 * 1800 * 3 }, (_, i) => (i * 7919) % 251) };
+    const centre = { left: 43, top: 0, width: 224, height: 224 };
+    expect(resizeRgbWindow(photo, 311, 224, BICUBIC, centre)).toEqual(resizeRgbWindow(photo, 311, 224, BICUBIC, centre, { simd: false }));
   });
 
   it("refuses a window outside the output", () => {

@@ -4,7 +4,7 @@ import { hostRefusal, isLoopbackHost, parseAllowedHost } from "../../src/server/
 import { scanJsonText } from "../../src/server/json-body.js";
 import { pathBeyondDepth } from "../../src/definition/json.js";
 import { apiKeyMatches } from "../../src/server/auth.js";
-import { ConcurrencyLimiter, raceAbort } from "../../src/server/limits.js";
+import { ConcurrencyLimiter, MemoryBudget, raceAbort } from "../../src/server/limits.js";
 import { comparedPrompts } from "../../src/server/clip.js";
 import { flattenUpstreamPayload } from "../../src/server/pipelines.js";
 import { escapeLabelValue, formatValue, renderMetrics } from "../../src/server/prometheus.js";
@@ -95,6 +95,39 @@ describe("ConcurrencyLimiter", () => {
     finish(1);
     await expect(work).resolves.toBe(1);
     await expect(raceAbort(Promise.resolve(2), new AbortController().signal)).resolves.toBe(2);
+  });
+});
+
+describe("MemoryBudget", () => {
+  const MIB = 1024 * 1024;
+
+  it("answers 429 for what does not fit beside the others, 413 for what would not fit it empty, and takes back what is released", async () => {
+    const budget = new MemoryBudget(64 * MIB);
+    const held = budget.reservation();
+    held.add(40 * MIB, "image downloads");
+    const other = budget.reservation();
+    expect(() => other.add(30 * MIB, "image: 2000x2000")).toThrow(
+      expect.objectContaining({
+        httpStatus: 429,
+        errorType: "TooManyRequestsError",
+        headers: { "retry-after": "1" },
+        message:
+          "The server's in-flight memory budget of 64 MiB (--max-inflight-memory-mb) has 40 MiB in use; this request's images need 30 MiB more (image: 2000x2000). Retry later.",
+      }),
+    );
+    // Growing one's own share beyond the whole budget can never succeed.
+    other.add(10 * MIB, "a first image");
+    expect(() => other.add(60 * MIB, "image: 6000x6000")).toThrow(expect.objectContaining({ httpStatus: 413, errorType: "PayloadTooLargeError" }));
+    expect(budget.usedBytes).toBe(50 * MIB);
+    held.release();
+    held.release();
+    expect(budget.usedBytes).toBe(10 * MIB);
+    // A download of a request that has ended stops at its next bytes.
+    expect(() => held.add(1, "image downloads")).toThrow("the request has ended; image downloads stopped");
+    expect(budget.usedBytes).toBe(10 * MIB);
+    await expect(budget.hold(async (reservation) => reservation.add(54 * MIB, "x"))).resolves.toBeUndefined();
+    await expect(budget.hold(async () => Promise.reject(new Error("the run failed")))).rejects.toThrow("the run failed");
+    expect(budget.usedBytes).toBe(10 * MIB);
   });
 });
 

@@ -7,7 +7,7 @@
  * holds a few batches of decoded images however many are given. All texts go in one batch. An
  * error prints nothing on stdout (no line is half an answer) and is said once, on stderr.
  */
-import { loadImage } from "../../images/codec.js";
+import { DEFAULT_IMAGE_LOAD_OPTIONS, loadImage, type ImageLoadOptions } from "../../images/codec.js";
 import { ModelRuntime, type ModelOptions } from "../../models/index.js";
 import { EXIT, UsageError } from "../failure.js";
 import { printJson } from "../io.js";
@@ -20,7 +20,12 @@ export interface EmbedItem {
   input: string;
 }
 
-export async function embedCommand(items: readonly EmbedItem[], model: string, settings: ModelOptions): Promise<number> {
+export async function embedCommand(
+  items: readonly EmbedItem[],
+  model: string,
+  settings: ModelOptions,
+  imageLoading: ImageLoadOptions = DEFAULT_IMAGE_LOAD_OPTIONS,
+): Promise<number> {
   if (items.length === 0) throw new UsageError("give at least one --image <file> or --text <string>");
   const runtime = new ModelRuntime(settings);
   try {
@@ -30,7 +35,7 @@ export async function embedCommand(items: readonly EmbedItem[], model: string, s
     const { maxBatchSize } = runtime.options;
     for (let i = 0; i < files.length; i += maxBatchSize) batches.push(files.slice(i, i + maxBatchSize));
     const embedBatch = async (batch: readonly string[]) =>
-      runtime.embedImages(await Promise.all(batch.map((file) => loadImage(file, file))), { version: model });
+      runtime.embedImages(await Promise.all(batch.map((file) => loadImage(file, file, imageLoading))), { version: model });
     const [imageEmbeddings, textEmbeddings] = await Promise.all([
       inOrderWithin(batches, BATCHES_IN_FLIGHT, embedBatch).then((results) => results.flat()),
       texts.length > 0 ? runtime.embedTexts(texts, { version: model }) : [],

@@ -31,6 +31,12 @@ export interface ServeOptions extends ModelCliOptions {
   maxCustomSteps: number;
   maxSandboxWorkers: number;
   logLevel: string;
+  // Request images (docs/reference/http.md#limits).
+  maxImagePixels: number;
+  maxAspectRatio: number;
+  maxImageDownloadMb: number;
+  maxImagesPerRequest: number;
+  maxInflightMemoryMb: number;
 }
 
 const MIB = 1024 * 1024;
@@ -86,6 +92,11 @@ export async function serveCommand(options: ServeOptions): Promise<number> {
     maxCustomSteps: options.maxCustomSteps,
     maxSandboxWorkers: options.maxSandboxWorkers,
     logger: { level: options.logLevel },
+    maxImagePixels: options.maxImagePixels,
+    maxAspectRatio: options.maxAspectRatio,
+    maxImageDownloadBytes: Math.round(options.maxImageDownloadMb * MIB),
+    maxImagesPerRequest: options.maxImagesPerRequest,
+    maxInflightMemoryBytes: Math.round(options.maxInflightMemoryMb * MIB),
   });
 
   let address: string;
@@ -132,4 +143,9 @@ export const SERVE_DEFAULTS = {
   maxSandboxWorkers: DEFAULT_SERVER_OPTIONS.maxSandboxWorkers,
   /** Pipelines starting, failing and ending are logged at info (errors at error); requests at debug. */
   logLevel: "info",
+  maxImagePixels: DEFAULT_SERVER_OPTIONS.maxImagePixels,
+  maxAspectRatio: DEFAULT_SERVER_OPTIONS.maxAspectRatio,
+  maxImageDownloadMb: DEFAULT_SERVER_OPTIONS.maxImageDownloadBytes / MIB,
+  maxImagesPerRequest: DEFAULT_SERVER_OPTIONS.maxImagesPerRequest,
+  maxInflightMemoryMb: DEFAULT_SERVER_OPTIONS.maxInflightMemoryBytes / MIB,
 } as const;

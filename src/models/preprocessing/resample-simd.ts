@@ -66,10 +66,14 @@ export function pairedWeights(horizontal: PassCoefficients, left: number, width:
   return { pairs, weights };
 }
 
+/** Input rows copied into the kernel's memory at a time: its memory never shrinks, so it holds a strip, not the image. */
+const STRIP_BYTES = 1024 * 1024;
+
 /**
- * Both passes in WebAssembly: input rows `firstRow..firstRow+rowCount` of `src` → horizontal
- * pass to columns `left..left+width` → vertical pass to rows `top..top+height`. Null when SIMD
- * is unavailable.
+ * Both passes in WebAssembly over one window of the output, whose coefficients (`horizontalBounds`
+ * and `horizontal`, `vertical`) cover that window only: input rows `firstRow..firstRow+rowCount`
+ * of `src` → horizontal pass to the window's `width` columns, a strip of input rows at a time →
+ * vertical pass to its `height` rows. Null when SIMD is unavailable.
  */
 export function resizeWindowSimd(
   src: { width: number; data: Uint8Array },
@@ -78,31 +82,36 @@ export function resizeWindowSimd(
   horizontalBounds: Int32Array,
   horizontal: PairedWeights,
   vertical: PassCoefficients,
-  left: number,
   width: number,
-  top: number,
   height: number,
 ): Uint8Array | null {
   if (kernel === undefined) kernel = loadKernel<Kernel>(WASM_BASE64);
   const k = kernel;
   if (!k) return null;
   const stride = width * 3;
-  const inputRows = src.data.subarray(firstRow * src.width * 3, (firstRow + rowCount) * src.width * 3);
+  const srcStride = src.width * 3;
+  const stripRows = Math.min(rowCount, Math.max(4, Math.floor(STRIP_BYTES / srcStride)));
   const arena = new Arena(k.memory);
-  const input = arena.take(inputRows.length + SLACK);
+  const strip = arena.take(stripRows * srcStride + SLACK);
   const hBounds = arena.take(horizontalBounds.byteLength);
   const hWeights = arena.take(horizontal.weights.byteLength);
   const rows = arena.take(rowCount * stride + SLACK);
   const vBounds = arena.take(vertical.bounds.byteLength);
   const vKernel = arena.take(vertical.kernel.byteLength);
   const out = arena.take(height * stride + SLACK);
-  const bytes = new Uint8Array(k.memory.buffer); // after all growth
-  bytes.set(inputRows, input);
-  new Int32Array(k.memory.buffer, hBounds, horizontalBounds.length).set(horizontalBounds);
-  new Int16Array(k.memory.buffer, hWeights, horizontal.weights.length).set(horizontal.weights);
-  new Int32Array(k.memory.buffer, vBounds, vertical.bounds.length).set(vertical.bounds);
-  new Int32Array(k.memory.buffer, vKernel, vertical.kernel.length).set(vertical.kernel);
-  k.horizontal(input, src.width, 0, rowCount, hBounds, hWeights, horizontal.pairs, left, width, rows);
-  k.vertical(rows, stride, vBounds, vKernel, vertical.taps, firstRow, top, height, out);
-  return new Uint8Array(k.memory.buffer, out, height * stride).slice();
+  const memory = k.memory.buffer; // after all growth
+  new Int32Array(memory, hBounds, horizontalBounds.length).set(horizontalBounds);
+  new Int16Array(memory, hWeights, horizontal.weights.length).set(horizontal.weights);
+  new Int32Array(memory, vBounds, vertical.bounds.length).set(vertical.bounds);
+  new Int32Array(memory, vKernel, vertical.kernel.length).set(vertical.kernel);
+  const bytes = new Uint8Array(memory);
+  // Strips in order: the horizontal kernel writes a byte past a strip's last row, which the next strip then overwrites.
+  for (let done = 0; done < rowCount; done += stripRows) {
+    const count = Math.min(stripRows, rowCount - done);
+    const start = (firstRow + done) * srcStride;
+    bytes.set(src.data.subarray(start, start + count * srcStride), strip);
+    k.horizontal(strip, src.width, 0, count, hBounds, hWeights, horizontal.pairs, 0, width, rows + done * stride);
+  }
+  k.vertical(rows, stride, vBounds, vKernel, vertical.taps, firstRow, 0, height, out);
+  return new Uint8Array(memory, out, height * stride).slice();
 }

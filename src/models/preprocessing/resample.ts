@@ -7,8 +7,11 @@
  * `clip._transform`) resize with Pillow, so this is what makes our pixels the model's pixels.
  *
  * `resizeRgbWindow` computes only a window of the output (the centre crop): every output pixel
- * depends only on its own coefficients, so the window equals the same crop of a full resize.
- * The passes run in WebAssembly SIMD (`resample-simd.ts`) when they can, with identical bytes.
+ * depends only on its own coefficients, so the window equals the same crop of a full resize —
+ * and only the window's coefficients are computed, so memory follows the window and the input
+ * rows it reads, never the size of the full resize (a 1×100000 image resized to a shortest edge
+ * of 224 would be 22 400 000 rows tall). The passes run in WebAssembly SIMD (`resample-simd.ts`)
+ * when they can, with identical bytes.
  */
 
 import { pairedWeights, resizeWindowSimd, type PairedWeights, type PassCoefficients } from "./resample-simd.js";
@@ -43,36 +46,40 @@ export const BILINEAR: Filter = {
   },
 };
 
-/** Per output pixel: first input index, tap count, and the normalised weights (Pillow `precompute_coeffs`). */
+/**
+ * Per output pixel of a window `[from, from+count)` of the output: first input index, tap count,
+ * and the normalised weights (Pillow `precompute_coeffs`, whose values do not depend on the
+ * window), indexed from the window's start.
+ */
 export interface Coefficients {
   readonly taps: number;
-  /** `[first, count]` per output pixel. */
+  /** `[first, count]` per output pixel of the window. */
   readonly bounds: Int32Array;
-  /** `taps` weights per output pixel, zero-padded. */
+  /** `taps` weights per output pixel of the window, zero-padded. */
   readonly weights: Float64Array;
 }
 
-export function precomputeCoefficients(inSize: number, outSize: number, filter: Filter): Coefficients {
+export function precomputeCoefficients(inSize: number, outSize: number, filter: Filter, from = 0, count = outSize - from): Coefficients {
   const scale = inSize / outSize;
   const filterScale = Math.max(scale, 1);
   const support = filter.support * filterScale;
   const taps = Math.ceil(support) * 2 + 1;
-  const bounds = new Int32Array(outSize * 2);
-  const weights = new Float64Array(outSize * taps);
-  for (let xx = 0; xx < outSize; xx++) {
-    const center = (xx + 0.5) * scale;
+  const bounds = new Int32Array(count * 2);
+  const weights = new Float64Array(count * taps);
+  for (let xx = 0; xx < count; xx++) {
+    const center = (from + xx + 0.5) * scale;
     // C casts truncate toward zero, which is what Pillow's "round the value" relies on.
     const first = Math.max(0, Math.trunc(center - support + 0.5));
-    const count = Math.min(inSize, Math.trunc(center + support + 0.5)) - first;
+    const inputs = Math.min(inSize, Math.trunc(center + support + 0.5)) - first;
     let total = 0;
-    for (let x = 0; x < count; x++) {
+    for (let x = 0; x < inputs; x++) {
       const w = filter.weight((x + first - center + 0.5) / filterScale);
       weights[xx * taps + x] = w;
       total += w;
     }
-    if (total !== 0) for (let x = 0; x < count; x++) weights[xx * taps + x] /= total;
+    if (total !== 0) for (let x = 0; x < inputs; x++) weights[xx * taps + x] /= total;
     bounds[xx * 2] = first;
-    bounds[xx * 2 + 1] = count;
+    bounds[xx * 2 + 1] = inputs;
   }
   return { taps, bounds, weights };
 }
@@ -99,41 +106,28 @@ function clip8(accumulator: number): number {
   return accumulator >> PRECISION_BITS;
 }
 
-/** One pass's coefficients as the passes use them, with the SIMD layout of each window made once. */
+/** One pass's coefficients for one window of its output, as the passes use them. */
 interface PassPlan extends PassCoefficients {
-  /** The horizontal weights of output columns `left..left+width` as the SIMD kernel takes them. */
-  pairedFor(left: number, width: number): PairedWeights;
+  /** The horizontal weights as the SIMD kernel takes them, made on first use. */
+  paired(): PairedWeights;
 }
 
 /**
- * Coefficients depend only on the sizes and the filter, and a video's frames share them: kept
- * for the few size pairs in use rather than recomputed for every image.
+ * Coefficients depend only on the sizes, the window and the filter, and a video's frames share
+ * them: kept for the few in use rather than recomputed for every image.
  */
 const plans = new Map<string, PassPlan>();
-/** Size pairs kept, and windows per size pair. */
-const PLANS_KEPT = 16;
+/** Plans kept. */
+const PLANS_KEPT = 32;
 
-function passCoefficients(inSize: number, outSize: number, filter: Filter): PassPlan {
-  const key = `${inSize}>${outSize}:${filter.name}`;
+function passCoefficients(inSize: number, outSize: number, filter: Filter, from: number, count: number): PassPlan {
+  const key = `${inSize}>${outSize}[${from}+${count}]:${filter.name}`;
   let plan = plans.get(key);
   if (plan) return plan;
-  const { taps, bounds, weights } = precomputeCoefficients(inSize, outSize, filter);
+  const { taps, bounds, weights } = precomputeCoefficients(inSize, outSize, filter, from, count);
   const kernel = fixedPointWeights(weights);
-  const windows = new Map<string, PairedWeights>();
-  plan = {
-    taps,
-    bounds,
-    kernel,
-    pairedFor(left, width) {
-      const windowKey = `${left}+${width}`;
-      let paired = windows.get(windowKey);
-      if (!paired) {
-        if (windows.size >= PLANS_KEPT) windows.clear();
-        windows.set(windowKey, (paired = pairedWeights({ taps, bounds, kernel }, left, width)));
-      }
-      return paired;
-    },
-  };
+  let paired: PairedWeights | undefined;
+  plan = { taps, bounds, kernel, paired: () => (paired ??= pairedWeights({ taps, bounds, kernel }, 0, count)) };
   if (plans.size >= PLANS_KEPT) plans.clear();
   plans.set(key, plan);
   return plan;
@@ -169,35 +163,26 @@ export function resizeRgbWindow(
   if (left < 0 || top < 0 || width < 0 || height < 0 || left + width > outWidth || top + height > outHeight) {
     throw new RangeError(`window ${width}x${height}+${left}+${top} is outside the ${outWidth}x${outHeight} output`);
   }
-  const vertical = passCoefficients(image.height, outHeight, filter);
+  // Both passes' coefficients cover the window only, so output indices below are the window's.
+  const vertical = passCoefficients(image.height, outHeight, filter, top, height);
   // Input rows the window's output rows read (Pillow's ybox_first/ybox_last).
-  const firstRow = height > 0 ? vertical.bounds[top * 2] : 0;
-  const lastRow = height > 0 ? vertical.bounds[(top + height - 1) * 2] + vertical.bounds[(top + height - 1) * 2 + 1] : 0;
+  const firstRow = height > 0 ? vertical.bounds[0] : 0;
+  const lastRow = height > 0 ? vertical.bounds[(height - 1) * 2] + vertical.bounds[(height - 1) * 2 + 1] : 0;
   if (options.simd !== false && outWidth !== image.width && outHeight !== image.height && height > 0 && width > 0) {
-    const horizontal = passCoefficients(image.width, outWidth, filter);
-    const simd = resizeWindowSimd(
-      image,
-      firstRow,
-      lastRow - firstRow,
-      horizontal.bounds,
-      horizontal.pairedFor(left, width),
-      vertical,
-      left,
-      width,
-      top,
-      height,
-    );
+    const horizontal = passCoefficients(image.width, outWidth, filter, left, width);
+    const simd = resizeWindowSimd(image, firstRow, lastRow - firstRow, horizontal.bounds, horizontal.paired(), vertical, width, height);
     if (simd) return simd;
   }
   const rows =
     outWidth === image.width
       ? sliceColumns(image, firstRow, lastRow - firstRow, left, width)
-      : horizontalPass(image, firstRow, lastRow - firstRow, passCoefficients(image.width, outWidth, filter), left, width);
+      : horizontalPass(image, firstRow, lastRow - firstRow, passCoefficients(image.width, outWidth, filter, left, width), width);
   if (outHeight === image.height) return rows.subarray((top - firstRow) * width * 3, (top - firstRow + height) * width * 3);
-  return verticalPass(rows, width, vertical, firstRow, top, height);
+  return verticalPass(rows, width, vertical, firstRow, height);
 }
 
-function horizontalPass(image: RgbPixels, firstRow: number, rowCount: number, coefficients: PassCoefficients, left: number, width: number): Uint8Array {
+/** Columns `0..width` of the coefficients' window, for input rows `firstRow..firstRow+rowCount`. */
+function horizontalPass(image: RgbPixels, firstRow: number, rowCount: number, coefficients: PassCoefficients, width: number): Uint8Array {
   const { taps, bounds, kernel } = coefficients;
   const src = image.data;
   const out = new Uint8Array(rowCount * width * 3);
@@ -205,7 +190,7 @@ function horizontalPass(image: RgbPixels, firstRow: number, rowCount: number, co
   // Sums stay within int32 (Pillow's own accumulator type), so `| 0` keeps V8 on integer maths.
   for (let y = 0; y < rowCount; y++) {
     const rowStart = (firstRow + y) * image.width * 3;
-    for (let x = left; x < left + width; x++) {
+    for (let x = 0; x < width; x++) {
       const count = bounds[x * 2 + 1];
       const k = x * taps;
       let p = rowStart + bounds[x * 2] * 3;
@@ -235,21 +220,20 @@ function sliceColumns(image: RgbPixels, firstRow: number, rowCount: number, left
   return out;
 }
 
-/** `rows` holds input rows from `firstRow` on, already `width` pixels wide. */
-function verticalPass(rows: Uint8Array, width: number, coefficients: PassCoefficients, firstRow: number, top: number, height: number): Uint8Array {
+/** `rows` holds input rows from `firstRow` on, already `width` pixels wide; output rows `0..height` of the coefficients' window. */
+function verticalPass(rows: Uint8Array, width: number, coefficients: PassCoefficients, firstRow: number, height: number): Uint8Array {
   const { taps, bounds, kernel } = coefficients;
   const stride = width * 3;
   const out = new Uint8Array(height * stride);
   // Row by row, so every tap reads one contiguous input row.
   const sums = new Int32Array(stride);
   for (let y = 0; y < height; y++) {
-    const yy = top + y;
-    const count = bounds[yy * 2 + 1];
-    const k = yy * taps;
+    const count = bounds[y * 2 + 1];
+    const k = y * taps;
     sums.fill(HALF);
     for (let i = 0; i < count; i++) {
       const w = kernel[k + i];
-      const base = (bounds[yy * 2] - firstRow + i) * stride;
+      const base = (bounds[y * 2] - firstRow + i) * stride;
       for (let c = 0; c < stride; c++) sums[c] = (sums[c] + rows[base + c] * w) | 0;
     }
     const o = y * stride;
