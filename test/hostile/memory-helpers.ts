@@ -6,11 +6,13 @@
  * its growth. The server runs the Hugging Face tiny CLIP export, whose preprocessing is the real
  * models' (shortest edge 224, centre crop 224).
  */
-import { readFileSync, writeFileSync } from "node:fs";
 import { crc32, deflateSync } from "node:zlib";
 import { resolve } from "node:path";
 import sharp from "sharp";
 import { startServeCli, type ServeProcess } from "../server/helpers.js";
+import { processFigures, resetHighWater } from "./process-memory.js";
+
+const MIB = 1024 * 1024;
 
 const TINY_CLIP = resolve(import.meta.dirname, "../fixtures/tiny-clip");
 
@@ -36,7 +38,7 @@ export async function startMemoryServer(args: readonly string[] = []): Promise<M
   return {
     url,
     pid,
-    baselineMb: statusMb(pid, "VmRSS"),
+    baselineMb: processFigures(pid).rss / MIB,
     process: served,
     async stop() {
       served.child.kill("SIGTERM");
@@ -45,21 +47,14 @@ export async function startMemoryServer(args: readonly string[] = []): Promise<M
   };
 }
 
-function statusMb(pid: number, field: "VmHWM" | "VmRSS"): number {
-  const status = readFileSync(`/proc/${pid}/status`, "utf8");
-  const match = new RegExp(`^${field}:\\s+(\\d+) kB`, "m").exec(status);
-  if (!match) throw new Error(`no ${field} in /proc/${pid}/status`);
-  return Number(match[1]) / 1024;
-}
-
 /**
  * Runs `work` and measures how far the server's peak resident set rose above its baseline while
- * it ran (MiB). Linux resets the peak when "5" is written to `clear_refs`.
+ * it ran (MiB).
  */
 export async function peakGrowth<T>(server: MemoryServer, work: () => Promise<T>): Promise<{ result: T; growthMb: number }> {
-  writeFileSync(`/proc/${server.pid}/clear_refs`, "5");
+  resetHighWater(server.pid);
   const result = await work();
-  return { result, growthMb: statusMb(server.pid, "VmHWM") - server.baselineMb };
+  return { result, growthMb: processFigures(server.pid).hwm / MIB - server.baselineMb };
 }
 
 export interface Answer {

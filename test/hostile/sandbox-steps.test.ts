@@ -5,33 +5,14 @@
  * throws or never ends is a compile error naming the step — never "Unexpected error".
  * Memory is the child's resident set from /proc (docs/reference/http.md#limits).
  */
-import { readFileSync, writeFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { processFigures, resetHighWater } from "./process-memory.js";
 import { call, startServeCli, type Answer, type Json, type ServeProcess } from "../server/helpers.js";
 
 const MIB = 1024 * 1024;
 /** The bound issue 20 sets for what one hostile request may add to the server's memory. */
 const GROWTH_PER_REQUEST = 256 * MIB;
 const DEFAULT_POOL = 4;
-
-interface ProcessFigures {
-  /** Resident set, bytes. */
-  rss: number;
-  /** Its high-water mark, bytes. */
-  hwm: number;
-  threads: number;
-}
-
-function figuresOf(pid: number): ProcessFigures {
-  const status = readFileSync(`/proc/${pid}/status`, "utf8");
-  const field = (name: string) => Number(new RegExp(`^${name}:\\s+(\\d+)`, "m").exec(status)![1]);
-  return { rss: field("VmRSS") * 1024, hwm: field("VmHWM") * 1024, threads: field("Threads") };
-}
-
-/** Starts the high-water mark afresh from the current resident set (Linux's clear_refs "5"). */
-function resetHighWater(pid: number): void {
-  writeFileSync(`/proc/${pid}/clear_refs`, "5");
-}
 
 function megabytes(bytes: number): string {
   return `${(bytes / MIB).toFixed(0)} MB`;
@@ -86,9 +67,9 @@ describe("custom JavaScript steps at the default limits", () => {
 
   it("refuses a definition with 100 custom steps before loading any (400 naming the count, the cap and its flag)", async () => {
     const { url, pid } = server!;
-    const before = figuresOf(pid);
+    const before = processFigures(pid);
     const answer = await run(url, manySteps(100));
-    const after = figuresOf(pid);
+    const after = processFigures(pid);
     console.log(
       `100 custom steps at the defaults: ${answer.status}; RSS ${megabytes(before.rss)} → ${megabytes(after.rss)}, threads ${before.threads} → ${after.threads}`,
     );
@@ -151,9 +132,9 @@ describe("custom JavaScript steps with the cap raised to 100", () => {
   it("answers one request with 100 steps on the pool's threads, within the memory bound", async () => {
     const { url, pid } = server!;
     resetHighWater(pid);
-    const before = figuresOf(pid);
+    const before = processFigures(pid);
     const answer = await run(url, manySteps(100));
-    const after = figuresOf(pid);
+    const after = processFigures(pid);
     console.log(
       `one request, 100 custom steps: ${answer.status}; RSS ${megabytes(before.rss)} → ${megabytes(after.rss)} (high-water ${megabytes(after.hwm)}), threads ${before.threads} → ${after.threads}`,
     );
@@ -166,9 +147,9 @@ describe("custom JavaScript steps with the cap raised to 100", () => {
   it("answers four such requests at once, within the memory bound per request", async () => {
     const { url, pid } = server!;
     resetHighWater(pid);
-    const before = figuresOf(pid);
+    const before = processFigures(pid);
     const answers = await Promise.all([1, 2, 3, 4].map(() => run(url, manySteps(100))));
-    const after = figuresOf(pid);
+    const after = processFigures(pid);
     console.log(
       `four requests at once, 100 custom steps each: ${answers.map((answer) => answer.status).join(", ")}; RSS ${megabytes(before.rss)} → ${megabytes(after.rss)} (high-water ${megabytes(after.hwm)}), threads ${before.threads} → ${after.threads}`,
     );
