@@ -17,7 +17,6 @@ const UNIT = [
   "test/server/units.test.ts",
   "test/state/**/*.test.ts",
   "test/video/units.test.ts",
-  "test/conformance/**/*.test.ts",
 ];
 
 export default defineConfig({
