@@ -23,6 +23,7 @@ import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import sharp from "sharp";
+import { customStepsWorkflow } from "../test/helpers/workflows.js";
 import { ensureBenchModel, projectRoot } from "./fixtures.js";
 
 const ROOT = projectRoot(import.meta.dirname);
@@ -116,27 +117,6 @@ const SIZE = imageWorkflow(
   [{ type: "JsonField", name: "size", selector: "$steps.size.output" }],
 );
 
-function customSteps(count: number) {
-  return {
-    version: "1.0",
-    inputs: [{ type: "WorkflowParameter", name: "value" }],
-    dynamic_blocks_definitions: [
-      {
-        type: "DynamicBlockDefinition",
-        manifest: {
-          type: "ManifestDescription",
-          block_type: "Double",
-          inputs: { value: { type: "DynamicInputDefinition", selector_types: ["input_parameter"] } },
-          outputs: { doubled: { type: "DynamicOutputDefinition", kind: [] } },
-        },
-        code: { type: "JavaScriptCode", run_function_code: "function run({ value }) { return { doubled: value * 2 }; }" },
-      },
-    ],
-    steps: Array.from({ length: count }, (_, i) => ({ type: "Double", name: `double_${i}`, value: "$inputs.value" })),
-    outputs: Array.from({ length: count }, (_, i) => ({ type: "JsonField", name: `out_${i}`, selector: `$steps.double_${i}.doubled` })),
-  };
-}
-
 interface Attack {
   name: string;
   send(url: string): Promise<number>;
@@ -178,7 +158,7 @@ async function attacks(hugeUrl: string): Promise<Attack[]> {
     bomb: run(SIZE, { image: image(bomb) }),
     svg: run(SIZE, { image: image(svg) }),
     line: run(CLIP, { image: image(line) }),
-    steps: run(customSteps(100), { value: 21 }),
+    steps: run(customStepsWorkflow(100), { value: 21 }),
     many: run(SIZE, { image: Array.from({ length: 3000 }, () => image(tiny)) }),
     url: run(SIZE, { image: { type: "url", value: hugeUrl } }),
     nesting: `{"specification":${"[".repeat(10_000)}${"]".repeat(10_000)}}`,

@@ -22,3 +22,29 @@ export const videoTimeSampler = (next: string, cooldown_seconds = 1) => ({
   video_reference_image: "$inputs.image",
   next_steps: [`$steps.${next}`],
 });
+
+/** A definition with `steps` steps of one custom block, each doubling the input. */
+export function customStepsWorkflow(steps: number, code: { run?: string; init?: string } = {}): Record<string, unknown> {
+  return {
+    version: "1.0",
+    inputs: [{ type: "WorkflowParameter", name: "value" }],
+    dynamic_blocks_definitions: [
+      {
+        type: "DynamicBlockDefinition",
+        manifest: {
+          type: "ManifestDescription",
+          block_type: "Double",
+          inputs: { value: { type: "DynamicInputDefinition", selector_types: ["input_parameter"] } },
+          outputs: { doubled: { type: "DynamicOutputDefinition", kind: [] } },
+        },
+        code: {
+          type: "JavaScriptCode",
+          run_function_code: code.run ?? "let calls = 0;\nfunction run({ value }) { calls += 1; return { doubled: value * 2 * calls }; }",
+          init_function_code: code.init ?? null,
+        },
+      },
+    ],
+    steps: Array.from({ length: steps }, (_, index) => ({ type: "Double", name: `double_${index}`, value: "$inputs.value" })),
+    outputs: Array.from({ length: steps }, (_, index) => ({ type: "JsonField", name: `out_${index}`, selector: `$steps.double_${index}.doubled` })),
+  };
+}

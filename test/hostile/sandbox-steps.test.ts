@@ -6,6 +6,7 @@
  * Memory is the child's resident set from /proc (docs/reference/http.md#limits).
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { customStepsWorkflow as manySteps } from "../helpers/workflows.js";
 import { processFigures, resetHighWater } from "./process-memory.js";
 import { call, startServeCli, type Answer, type Json, type ServeProcess } from "../server/helpers.js";
 
@@ -16,32 +17,6 @@ const DEFAULT_POOL = 4;
 
 function megabytes(bytes: number): string {
   return `${(bytes / MIB).toFixed(0)} MB`;
-}
-
-/** A definition with `steps` steps of one custom block, each doubling the input. */
-function manySteps(steps: number, code: { run?: string; init?: string } = {}): Json {
-  return {
-    version: "1.0",
-    inputs: [{ type: "WorkflowParameter", name: "value" }],
-    dynamic_blocks_definitions: [
-      {
-        type: "DynamicBlockDefinition",
-        manifest: {
-          type: "ManifestDescription",
-          block_type: "Double",
-          inputs: { value: { type: "DynamicInputDefinition", selector_types: ["input_parameter"] } },
-          outputs: { doubled: { type: "DynamicOutputDefinition", kind: [] } },
-        },
-        code: {
-          type: "JavaScriptCode",
-          run_function_code: code.run ?? "let calls = 0;\nfunction run({ value }) { calls += 1; return { doubled: value * 2 * calls }; }",
-          init_function_code: code.init ?? null,
-        },
-      },
-    ],
-    steps: Array.from({ length: steps }, (_, index) => ({ type: "Double", name: `double_${index}`, value: "$inputs.value" })),
-    outputs: Array.from({ length: steps }, (_, index) => ({ type: "JsonField", name: `out_${index}`, selector: `$steps.double_${index}.doubled` })),
-  };
 }
 
 async function serve(args: string[]): Promise<{ process: ServeProcess; url: string; pid: number }> {
