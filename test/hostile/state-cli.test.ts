@@ -36,6 +36,15 @@ async function savedState(): Promise<{ dir: string; workflow: string; state: str
   return { dir, workflow, state, snapshot: JSON.parse(readFileSync(state, "utf8")) as OutliersSnapshot };
 }
 
+/** Resolves once `name` exists in `dir` and no temporary file of a save is left beside it. */
+async function saveSettled(dir: string, name: string): Promise<void> {
+  for (;;) {
+    const names = readdirSync(dir);
+    if (names.includes(name) && !names.some((entry) => entry.endsWith(".tmp"))) return;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
 describe("a corrupt state file", () => {
   const cases: [string, (snapshot: OutliersSnapshot) => unknown, string][] = [
     ["null", () => null, 'Not a sightline state snapshot (expected format "sightline-state", version 1): expected an object, got null'],
@@ -93,6 +102,8 @@ describe("the state file's folder", () => {
     running.push(cli);
     cli.write({ embedding: [1, 0, 0] });
     await cli.linesOut(1);
+    // the line is printed before its save ends: remove the folder only once that save is done
+    await saveSettled(dir, "state.json");
     rmSync(dir, { recursive: true });
     cli.write({ embedding: [0, 1, 0] });
     cli.write({ embedding: [0, 0, 1] });
