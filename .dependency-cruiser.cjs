@@ -25,6 +25,8 @@ const LAYERS = {
   blocks: ["block-api", "definition", "errors", "images", "kinds", "maths", "models", "query", "sandbox"],
   // I/O at the edges
   video: ["definition", "errors", "executor", "images", "wasm", "library"],
+  // pipelines as a service: durable records, checkpoints, results, the runner, Redis coordination
+  service: ["block-api", "compiler", "definition", "errors", "executor", "images", "state", "video", "library"],
   server: [
     "block-api",
     "blocks",
@@ -37,11 +39,28 @@ const LAYERS = {
     "kinds",
     "maths",
     "models",
+    "service",
     "state",
     "video",
     "library",
   ],
-  cli: ["block-api", "blocks", "compiler", "definition", "describe", "errors", "executor", "images", "kinds", "models", "server", "state", "video", "library"],
+  cli: [
+    "block-api",
+    "blocks",
+    "compiler",
+    "definition",
+    "describe",
+    "errors",
+    "executor",
+    "images",
+    "kinds",
+    "models",
+    "server",
+    "service",
+    "state",
+    "video",
+    "library",
+  ],
   // the browser bundle: types from the server side, and the Node-free foundations
   ui: ["definition", "errors", "kinds", "block-api", "describe", "server", "video"],
 };
