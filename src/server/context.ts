@@ -1,8 +1,8 @@
 /** What the route groups share: the resolved options and the server's long-lived parts. */
+import type { PipelineService } from "../service/types.js";
 import type { EngineFactory } from "./engines.js";
 import type { ConcurrencyLimiter, MemoryBudget } from "./limits.js";
 import type { ServerMetrics } from "./metrics.js";
-import type { PipelineManager } from "./pipeline-manager.js";
 import type { ImageAdmission } from "./request-images.js";
 import type { SessionStore } from "./session-store.js";
 import type { UploadStore } from "./upload-store.js";
@@ -27,7 +27,7 @@ export interface ServerContext {
   images: ImageAdmission;
   memory: MemoryBudget;
   sessions: SessionStore;
-  pipelines: PipelineManager;
+  pipelines: PipelineService;
   uploads: UploadStore;
   metrics: ServerMetrics;
 }

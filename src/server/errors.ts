@@ -5,33 +5,10 @@
  * docs/reference/errors.md#the-error-body).
  */
 import type { z } from "zod";
-import { WorkflowError, type WorkflowErrorBody, type WorkflowErrorOptions } from "../errors/index.js";
+import type { WorkflowErrorBody } from "../errors/index.js";
+import { HttpError } from "../errors/http.js";
 
-export class HttpError extends WorkflowError {
-  override readonly errorType: string;
-  override readonly httpStatus: number;
-  /** Extra top-level fields of the body (e.g. FastAPI's `detail`). */
-  readonly extra: Readonly<Record<string, unknown>>;
-  /** Response headers, e.g. `Retry-After`. */
-  readonly headers: Readonly<Record<string, string>>;
-
-  constructor(
-    status: number,
-    errorType: string,
-    message: string,
-    options: WorkflowErrorOptions & { extra?: Record<string, unknown>; headers?: Record<string, string> } = {},
-  ) {
-    super(message, options);
-    this.httpStatus = status;
-    this.errorType = errorType;
-    this.extra = options.extra ?? {};
-    this.headers = options.headers ?? {};
-  }
-
-  override toBody(): WorkflowErrorBody {
-    return { ...super.toBody(), ...this.extra };
-  }
-}
+export { HttpError, tooManyRequests } from "../errors/http.js";
 
 /**
  * The body without `inner_error_type` and `inner_error_message` when the error wraps none: Roboflow's
@@ -87,10 +64,6 @@ export function requestValidation(route: string, issues: z.ZodError["issues"]): 
 /** 413: the request asks for more than a limit allows, whenever it comes. */
 export function payloadTooLarge(message: string, context: string): HttpError {
   return new HttpError(413, "PayloadTooLargeError", message, { context });
-}
-
-export function tooManyRequests(message: string): HttpError {
-  return new HttpError(429, "TooManyRequestsError", message, { context: "request_admission", headers: { "retry-after": "1" } });
 }
 
 export function requestTimeout(timeoutMs: number): HttpError {

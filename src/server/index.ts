@@ -42,7 +42,8 @@ import { installJsonParser } from "./json-body.js";
 import { DEFAULT_IMAGE_LIMITS } from "../images/codec.js";
 import { ConcurrencyLimiter, MemoryBudget } from "./limits.js";
 import { registerMetricsRoutes, ServerMetrics } from "./metrics.js";
-import { PipelineManager } from "./pipeline-manager.js";
+import { LocalPipelineService } from "../service/local-service.js";
+import { MemoryPipelineStore } from "../service/memory-store.js";
 import { registerPipelineRoutes } from "./pipelines.js";
 import { ImageAdmission } from "./request-images.js";
 import { SessionStore } from "./session-store.js";
@@ -202,8 +203,10 @@ export function createServer(options: ServerOptions = {}): SightlineServer {
       createEngine: (specification) => engines.engine(specification),
       now: options.now,
     }),
-    pipelines: new PipelineManager({
-      engines,
+    pipelines: new LocalPipelineService({
+      store: new MemoryPipelineStore(),
+      durable: false,
+      engines: (specification, snapshot) => engines.engine(specification, { isolateElementErrors: true, snapshot }),
       maxPipelines: options.maxPipelines ?? defaults.maxPipelines,
       onFrameError: (error) => metrics.countStepError(error, "pipeline"),
       log: app.log,
@@ -249,7 +252,7 @@ export function createServer(options: ServerOptions = {}): SightlineServer {
   sweeper.unref();
   // Before the listener closes: event streams are open requests that would keep it waiting.
   app.addHook("preClose", async () => {
-    await context.pipelines.terminateAll();
+    await context.pipelines.close();
   });
 
   let closing: Promise<void> | null = null;
@@ -330,7 +333,7 @@ function installErrorHandling(app: FastifyInstance, limits: ServerLimits): void 
 }
 
 export type { ServerContext, ServerLimits } from "./context.js";
-export type { PipelineEvent, PipelineRequest } from "./pipeline-manager.js";
+export type { PipelineEvent, PipelineSpec } from "../service/types.js";
 export type { FrameEvent, FrameRecord, PipelineReport, StatusEvent, UploadInfo, WorkflowExample } from "./wire.js";
 export type { SessionInfo } from "./session-store.js";
 export type { WorkflowInterface } from "./interface.js";

@@ -122,7 +122,7 @@ export function registerMetricsRoutes(app: FastifyInstance, context: ServerConte
   app.get("/metrics", async (_request, reply) => {
     const text = renderMetrics(
       context.metrics.families({
-        pipelines: context.pipelines.list().map((pipeline) => pipeline.report()),
+        pipelines: await context.pipelines.reports(),
         sessions: context.sessions.size,
         runsActive: context.runs.active,
         runsQueued: context.runs.queued,

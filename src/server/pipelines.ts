@@ -16,7 +16,7 @@
  * - `GET /inference_pipelines/{id}/status` → `{status, context, report}`: `VideoPipeline.status()`
  *   (state, counts, fps, latency, per-source stats incl. `state: "failed"`) plus `pipeline_id`,
  *   `created_at`, `buffered_results`, `results_dropped`, the latest `source_events`, and upstream's
- *   keys made from them (`upstream-report.ts`).
+ *   keys made from them (`src/service/upstream-report.ts`).
  * - `POST /inference_pipelines/{id}/pause | resume | terminate` → `{status, context}`. Pause takes
  *   effect between ticks; live sources keep decoding (and dropping) meanwhile.
  * - `GET|POST /inference_pipelines/{id}/consume` (body `{excluded_fields?}`, on GET too) → frame results
@@ -45,7 +45,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { z } from "zod";
 import type { ServerContext } from "./context.js";
 import { definitionFetchNotSupported } from "./errors.js";
-import type { ManagedPipeline, PipelineEvent } from "./pipeline-manager.js";
+import type { PipelineEvent } from "../service/types.js";
 import type { FrameEvent, FrameRecord, PipelineReport, StatusEvent } from "./wire.js";
 import { parseBody } from "./requests.js";
 import { resolveVideoReference } from "./video-references.js";
@@ -120,7 +120,7 @@ export function registerPipelineRoutes(app: FastifyInstance, context: ServerCont
     const references = Array.isArray(body.video_reference) ? body.video_reference : [body.video_reference];
     const policy = { allowLocalVideo: context.limits.allowLocalVideo, uploads: context.uploads };
     const videos = await Promise.all(references.map((reference) => resolveVideoReference(reference, policy)));
-    const pipeline = await pipelines.start({
+    const id = await pipelines.start({
       specification,
       videos,
       params: body.workflows_parameters ?? {},
@@ -130,32 +130,27 @@ export function registerPipelineRoutes(app: FastifyInstance, context: ServerCont
       flagOutputs: body.flag_outputs ?? undefined,
       bufferSize: Math.min(body.results_buffer_size ?? context.limits.pipelineResultsBuffer, context.limits.pipelineResultsBuffer),
     });
-    return { status: "success", context: commandContext(pipeline.id) };
+    return { status: "success", context: commandContext(id) };
   });
 
   app.get("/inference_pipelines/list", async () => {
-    const all = pipelines.list();
-    return {
-      status: "success",
-      context: commandContext(null),
-      pipelines: all.map((pipeline) => pipeline.id),
-      details: all.map((pipeline) => ({ pipeline_id: pipeline.id, state: pipeline.state, created_at: pipeline.createdAt.toISOString() })),
-    };
+    const details = await pipelines.list();
+    return { status: "success", context: commandContext(null), pipelines: details.map((pipeline) => pipeline.pipeline_id), details };
   });
 
   app.get("/inference_pipelines/:id/status", async (request: WithId) => ({
     status: "success",
     context: commandContext(request.params.id),
-    report: pipelines.get(request.params.id).report(),
+    report: await pipelines.report(request.params.id),
   }));
 
   app.post("/inference_pipelines/:id/pause", async (request: WithId) => {
-    pipelines.get(request.params.id).pause();
+    await pipelines.pause(request.params.id);
     return { status: "success", context: commandContext(request.params.id) };
   });
 
   app.post("/inference_pipelines/:id/resume", async (request: WithId) => {
-    pipelines.get(request.params.id).resume();
+    await pipelines.resume(request.params.id);
     return { status: "success", context: commandContext(request.params.id) };
   });
 
@@ -165,13 +160,12 @@ export function registerPipelineRoutes(app: FastifyInstance, context: ServerCont
   });
 
   const consume = async (request: WithId) => {
-    const pipeline = pipelines.get(request.params.id);
     // GET bodies too: Roboflow's Python SDK sends `excluded_fields` in the body of a GET, as upstream reads it.
     const body = parseBody(ConsumeSchema, request.body, `${request.method} /inference_pipelines/{id}/consume`);
-    const { frames, dropped } = pipeline.consume(body.excluded_fields ?? []);
+    const { frames, dropped } = await pipelines.consume(request.params.id, body.excluded_fields ?? []);
     return {
       status: "success",
-      context: commandContext(pipeline.id),
+      context: commandContext(request.params.id),
       frames,
       dropped,
       outputs: frames.map((frame) => frame.outputs),
@@ -182,7 +176,9 @@ export function registerPipelineRoutes(app: FastifyInstance, context: ServerCont
   app.post("/inference_pipelines/:id/consume", consume);
 
   app.get("/inference_pipelines/:id/events", async (request: WithId, reply) => {
-    streamEvents(context, pipelines.get(request.params.id), reply);
+    const id = request.params.id;
+    const first = await pipelines.report(id); // an unknown id answers 404 before the stream opens
+    await streamEvents(context, id, first, reply);
   });
 }
 
@@ -199,7 +195,7 @@ function frameEventJson(event: PipelineEvent & { type: "frame" }): string {
   return json;
 }
 
-function streamEvents(context: ServerContext, pipeline: ManagedPipeline, reply: FastifyReply): void {
+async function streamEvents(context: ServerContext, id: string, first: PipelineReport, reply: FastifyReply): Promise<void> {
   reply.hijack();
   const response = reply.raw;
   response.writeHead(200, {
@@ -215,10 +211,16 @@ function streamEvents(context: ServerContext, pipeline: ManagedPipeline, reply: 
   const sendJson = (event: string, json: string) => {
     if (!closed) response.write(`event: ${event}\nid: ${++sequence}\ndata: ${json}\n\n`);
   };
-  const sendStatus = (report: PipelineReport = pipeline.report()) => {
+  const sendStatus = (report: PipelineReport) => {
     const status: StatusEvent = { ...report, sse_skipped_frames: skipped };
     send("status", status);
   };
+  // A report that fails (the pipeline was terminated meanwhile) ends the stream at the next tick.
+  const sendLatestStatus = () =>
+    void context.pipelines.report(id).then(sendStatus, () => {
+      send("end", { state: "terminated" });
+      finish();
+    });
 
   const onEvent = (event: PipelineEvent) => {
     if (event.type === "end") {
@@ -233,8 +235,8 @@ function streamEvents(context: ServerContext, pipeline: ManagedPipeline, reply: 
     }
     sendJson("frame", frameEventJson(event));
   };
-  const unsubscribe = pipeline.subscribe(onEvent);
-  const statusTimer = setInterval(() => sendStatus(), context.limits.sseStatusIntervalMs);
+  const subscription = await context.pipelines.subscribe(id, onEvent);
+  const statusTimer = setInterval(sendLatestStatus, context.limits.sseStatusIntervalMs);
   const heartbeat = setInterval(() => {
     if (!closed) response.write(": heartbeat\n\n");
   }, context.limits.sseHeartbeatMs);
@@ -242,7 +244,7 @@ function streamEvents(context: ServerContext, pipeline: ManagedPipeline, reply: 
   function cleanUp(): void {
     if (closed) return;
     closed = true;
-    unsubscribe();
+    subscription.unsubscribe();
     clearInterval(statusTimer);
     clearInterval(heartbeat);
     context.metrics.countRequest("GET", "/inference_pipelines/:id/events", 200);
@@ -253,9 +255,9 @@ function streamEvents(context: ServerContext, pipeline: ManagedPipeline, reply: 
   }
   response.on("close", cleanUp);
 
-  sendStatus();
-  if (pipeline.finished) {
-    send("end", { state: pipeline.state });
+  sendStatus(first);
+  if (subscription.ended) {
+    send("end", { state: first.state });
     finish();
   }
 }

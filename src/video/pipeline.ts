@@ -130,6 +130,8 @@ export class VideoPipeline {
   private endedAt: number | null = null;
   private counts = { ticks: 0, frames: 0, flagged: 0, errors: 0 };
   private failure: WorkflowErrorBody | null = null;
+  /** Settles when the tick being processed (engine run and `onTick`) is done; null between ticks. */
+  private ticking: Promise<void> | null = null;
   /** Each failed source's last reason, for the failure of a run none of whose sources could be read. */
   private readonly sourceFailures = new Map<string, string>();
   private readonly latency = { wait: new LatencyStats(), inference: new LatencyStats(), end_to_end: new LatencyStats() };
@@ -252,9 +254,16 @@ export class VideoPipeline {
       this.latency.wait.add(tickReady - waitStarted);
       if (this.paused) await this.paused.promise;
       if (budget > 0) fill();
-      const results = await this.process(tick, read.inputs);
-      this.latency.inference.add(performance.now() - tickReady);
-      await this.options.onTick?.(tick, results);
+      let tickDone = () => {};
+      this.ticking = new Promise((resolve) => (tickDone = resolve));
+      try {
+        const results = await this.process(tick, read.inputs);
+        this.latency.inference.add(performance.now() - tickReady);
+        await this.options.onTick?.(tick, results);
+      } finally {
+        this.ticking = null;
+        tickDone();
+      }
       const done = performance.now();
       for (let i = 0; i < tick.frames.length; i++) this.latency.end_to_end.add(done - tickReady);
     }
@@ -318,6 +327,15 @@ export class VideoPipeline {
     this.paused = null;
     this.state = "running";
     resume();
+  }
+
+  /**
+   * Calls `take` between two ticks — after the tick in progress, if any, and its `onTick` — so
+   * that what it reads of the engine (a snapshot) matches the frames processed so far.
+   */
+  async betweenTicks<T>(take: () => T): Promise<T> {
+    while (this.ticking) await this.ticking;
+    return take();
   }
 
   /** Stops the sources; `run()` then finishes the tick in progress and resolves. */

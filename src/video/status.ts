@@ -50,7 +50,13 @@ export type SourceEvent =
   | (EventBase & { type: "error"; frameNumber: number | null; message: string })
   | (EventBase & { type: "reconnecting"; attempt: number; delayMs: number; reason: string })
   | (EventBase & { type: "ended"; frames: number })
-  | (EventBase & { type: "failed"; message: string });
+  | (EventBase & { type: "failed"; message: string })
+  /**
+   * The pipeline resumed after a restart or a takeover: the source starts after frame
+   * `afterFrame`. Files and folders lose nothing; a live source's frames since `since` (the last
+   * checkpoint) were never seen.
+   */
+  | (EventBase & { type: "resumed"; afterFrame: number; since: string; live: boolean });
 
 export type PipelineState = "starting" | "running" | "paused" | "stopping" | "finished" | "failed";
 

@@ -9,7 +9,7 @@ import { comparedPrompts } from "../../src/server/clip.js";
 import { flattenUpstreamPayload } from "../../src/server/pipelines.js";
 import { escapeLabelValue, formatValue, renderMetrics } from "../../src/server/prometheus.js";
 import { safeFileName, UploadStore } from "../../src/server/upload-store.js";
-import { upstreamReportKeys } from "../../src/server/upstream-report.js";
+import { upstreamReportKeys } from "../../src/service/upstream-report.js";
 import { resolveVideoReference } from "../../src/server/video-references.js";
 import type { PipelineStatus, SourceStats } from "../../src/video/status.js";
 

@@ -50,6 +50,8 @@ function describeEvent(event: SourceEvent): string | null {
       return `${where}: failed: ${event.message}`;
     case "ended":
       return null;
+    case "resumed":
+      return `${where}: resumed after frame ${event.afterFrame}`;
   }
 }
 

@@ -117,6 +117,8 @@ function eventDetail(event: SourceEvent): string {
       return `${event.frames} frames`;
     case "connected":
       return event.attempt > 0 ? `after ${event.attempt} attempts` : "";
+    case "resumed":
+      return event.live ? `after frame ${event.afterFrame}; frames since ${event.since} were not seen` : `after frame ${event.afterFrame}`;
   }
 }
 

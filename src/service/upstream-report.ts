@@ -1,11 +1,72 @@
 /**
  * The keys of upstream's pipeline status report (`PipelineStateReport`, as its stream manager
  * serialises it), made from sightline's own status so that clients written for upstream find
- * them (docs/reference/http.md#get-inference_pipelinesidstatus). Pure: the manager passes what
- * it knows.
+ * them (docs/reference/http.md#get-inference_pipelinesidstatus), and the report itself (the HTTP
+ * layer's wire types re-export them). Pure: the runner passes what it knows.
  */
 import type { PipelineStatus, SourceEvent, SourceKind, SourceState, SourceStats } from "../video/status.js";
-import type { LatencyReport, SourceMetadata, UpstreamReportKeys, VideoSourceStatusUpdate } from "./wire.js";
+
+/** One of upstream's `latency_reports`: per source, seconds, null until measured. */
+export interface LatencyReport {
+  source_id: number;
+  frame_decoding_latency: number | null;
+  inference_latency: number | null;
+  e2e_latency: number | null;
+}
+
+/** One of upstream's `sources_metadata` (its `SourceMetadata`). */
+export interface SourceMetadata {
+  /** Null until a frame of the source has been processed. */
+  source_properties: {
+    width: number;
+    height: number;
+    /** -1 when unknown (live sources). */
+    total_frames: number;
+    is_file: boolean;
+    fps: number;
+    is_reconnectable: boolean;
+    timestamp_created: string;
+  } | null;
+  source_reference: string;
+  buffer_size: number | null;
+  /** Upstream's `StreamState`: INITIALISING, RUNNING, PAUSED, RESTARTING, ENDED or ERROR. */
+  state: string;
+  /** Null until the source is opened. */
+  buffer_filling_strategy: string | null;
+  buffer_consumption_strategy: string | null;
+  source_id: number;
+}
+
+/** One of upstream's `video_source_status_updates` (its `StatusUpdate`). */
+export interface VideoSourceStatusUpdate {
+  timestamp: string;
+  /** Python's logging level: 20 info, 30 warning, 40 error. */
+  severity: number;
+  event_type: string;
+  payload: Record<string, unknown>;
+  context: string;
+}
+
+/** The keys of upstream's `PipelineStateReport`, alongside sightline's own in the report. */
+export interface UpstreamReportKeys {
+  /** Frames per second. */
+  inference_throughput: number;
+  sources_metadata: SourceMetadata[];
+  latency_reports: LatencyReport[];
+  video_source_status_updates: VideoSourceStatusUpdate[];
+}
+
+/** `GET /inference_pipelines/{id}/status`'s `report`. */
+export interface PipelineReport extends PipelineStatus, UpstreamReportKeys {
+  pipeline_id: string;
+  created_at: string;
+  /** Frame results waiting for `consume`. */
+  buffered_results: number;
+  /** Frame results dropped from the buffer because nobody consumed them in time (whole run). */
+  results_dropped: number;
+  /** The latest source events (connections, reconnects, errors, failures), newest last. */
+  source_events: Array<SourceEvent & { at: string }>;
+}
 
 /** Python's `logging` levels, which upstream's `UpdateSeverity` uses as values. */
 const SEVERITY = { info: 20, warning: 30, error: 40 } as const;
@@ -125,5 +186,10 @@ function statusUpdate(event: SourceEvent & { at: string }, sourceId: number): Vi
       return update(SEVERITY.error, "SOURCE_ERROR", { frame_id: event.frameNumber, error_message: event.message });
     case "failed":
       return update(SEVERITY.error, "SOURCE_ERROR", { error_message: event.message, error_context: "source_failed" });
+    case "resumed":
+      return update(event.live ? SEVERITY.warning : SEVERITY.info, "SOURCE_RESUMED", {
+        after_frame: event.afterFrame,
+        gap_since: event.live ? event.since : null,
+      });
   }
 }

@@ -1,0 +1,193 @@
+/**
+ * Every pipeline in this process, on one store (docs/guides/service.md#one-process): the memory
+ * store (pipelines live as long as the process) or a data folder (they survive restarts and
+ * crashes: `resumeAll` at start picks up each one from its last checkpoint). Pipelines are
+ * independent: starting, failing or terminating one never touches another.
+ */
+import { randomUUID } from "node:crypto";
+import { RuntimeInputError } from "../errors/index.js";
+import { HttpError, tooManyRequests } from "../errors/http.js";
+import { PipelineRunner } from "./runner.js";
+import type { WorkflowEngine } from "../executor/engine.js";
+import type { EngineSnapshot } from "../state/store.js";
+import type {
+  Checkpoint,
+  Consumed,
+  EngineMaker,
+  FrameErrorCounter,
+  PipelineEvent,
+  PipelineRecord,
+  PipelineService,
+  PipelineSpec,
+  PipelineStore,
+  PipelineSummary,
+  ServiceLog,
+  Subscription,
+} from "./types.js";
+import type { PipelineReport } from "./upstream-report.js";
+
+export interface LocalServiceOptions {
+  store: PipelineStore;
+  engines: EngineMaker;
+  maxPipelines: number;
+  onFrameError?: FrameErrorCounter;
+  log?: ServiceLog;
+  checkpointEveryTicks?: number;
+  checkpointIntervalMs?: number;
+  /** On close: checkpoint and stop (durable stores), or terminate (memory). */
+  durable: boolean;
+}
+
+/** Upstream's error for an unknown pipeline id. */
+export function pipelineNotFound(id: string): HttpError {
+  return new HttpError(404, "ProcessesManagerNotFoundError", `No inference pipeline "${id}" (never started, or already terminated).`, {
+    context: "pipeline_management",
+  });
+}
+
+export class LocalPipelineService implements PipelineService {
+  private readonly runners = new Map<string, PipelineRunner>();
+  private closing = false;
+
+  constructor(private readonly options: LocalServiceOptions) {}
+
+  /** Resumes every stored pipeline whose run had not ended, paused ones paused; a pipeline that cannot resume ends failed, alone. */
+  async resumeAll(): Promise<void> {
+    for (const record of await this.options.store.list()) {
+      if (await this.options.store.loadFinalReport(record.id)) continue;
+      try {
+        await this.launch(record);
+      } catch (error) {
+        this.options.log?.error({ pipeline_id: record.id, reason: (error as Error).message }, "pipeline could not resume");
+      }
+    }
+  }
+
+  async start(spec: PipelineSpec): Promise<string> {
+    await this.makeRoom();
+    const record: PipelineRecord = { id: randomUUID(), created_at: new Date().toISOString(), spec, desired: "running" };
+    const engine = await this.readyEngine(record);
+    await this.options.store.create(record);
+    this.runners.set(record.id, await this.runner(record, engine));
+    return record.id;
+  }
+
+  private async launch(record: PipelineRecord): Promise<void> {
+    const checkpoint = await this.options.store.loadCheckpoint(record.id);
+    const engine = await this.readyEngine(record, checkpoint?.engine);
+    const runner = await this.runner(record, engine, checkpoint);
+    this.runners.set(record.id, runner);
+    if (record.desired === "paused") await runner.pause();
+  }
+
+  /** Compiles and readies the engine (custom code included); a compile error is thrown before anything starts. */
+  private async readyEngine(record: PipelineRecord, snapshot?: EngineSnapshot): Promise<WorkflowEngine> {
+    const engine = this.options.engines(record.spec.specification, snapshot);
+    try {
+      if (!engine.plan.inputsByName.has(record.spec.imageInputName)) {
+        throw new RuntimeInputError(
+          `The workflow has no input named "${record.spec.imageInputName}" for the video frames; declare one or set image_input_name.`,
+          { context: "pipeline_initialisation" },
+        );
+      }
+      await engine.ready();
+      return engine;
+    } catch (error) {
+      await engine.close();
+      throw error;
+    }
+  }
+
+  private runner(record: PipelineRecord, engine: WorkflowEngine, checkpoint?: Checkpoint): Promise<PipelineRunner> {
+    const { store, onFrameError, log, checkpointEveryTicks, checkpointIntervalMs } = this.options;
+    return PipelineRunner.start({ record, checkpoint, store, engine, onFrameError, log, checkpointEveryTicks, checkpointIntervalMs });
+  }
+
+  /** When the process holds its maximum, the oldest pipeline that has already ended makes room; if none has, 429. */
+  private async makeRoom(): Promise<void> {
+    const records = await this.options.store.list();
+    if (records.length < this.options.maxPipelines) return;
+    for (const record of records) {
+      if (await this.options.store.loadFinalReport(record.id)) {
+        this.runners.delete(record.id);
+        await this.options.store.remove(record.id);
+        return;
+      }
+    }
+    throw tooManyRequests(
+      `The server runs its maximum of ${this.options.maxPipelines} pipelines. Terminate one (POST /inference_pipelines/{id}/terminate) first.`,
+    );
+  }
+
+  private async record(id: string): Promise<PipelineRecord> {
+    const record = await this.options.store.get(id);
+    if (!record) throw pipelineNotFound(id);
+    return record;
+  }
+
+  async list(): Promise<PipelineSummary[]> {
+    const records = await this.options.store.list();
+    return Promise.all(records.map(async (record) => ({ ...summaryOf(record, await this.report(record.id)), worker: "local" })));
+  }
+
+  async report(id: string): Promise<PipelineReport> {
+    const runner = this.runners.get(id);
+    if (runner) return runner.report();
+    await this.record(id);
+    const final = await this.options.store.loadFinalReport(id);
+    if (!final) throw pipelineNotFound(id);
+    const results = await this.options.store.resultCounts(id);
+    return { ...final, buffered_results: results.buffered, results_dropped: results.dropped };
+  }
+
+  async reports(): Promise<PipelineReport[]> {
+    const records = await this.options.store.list();
+    return Promise.all(records.map((record) => this.report(record.id)));
+  }
+
+  async pause(id: string): Promise<void> {
+    await this.record(id);
+    await this.options.store.setDesired(id, "paused");
+    await this.runners.get(id)?.pause();
+  }
+
+  async resume(id: string): Promise<void> {
+    await this.record(id);
+    await this.options.store.setDesired(id, "running");
+    this.runners.get(id)?.resume();
+  }
+
+  async terminate(id: string): Promise<void> {
+    await this.record(id);
+    const runner = this.runners.get(id);
+    this.runners.delete(id);
+    await this.options.store.remove(id);
+    await runner?.terminate();
+  }
+
+  async consume(id: string, excludedFields?: readonly string[]): Promise<Consumed> {
+    await this.record(id);
+    return this.options.store.consume(id, excludedFields);
+  }
+
+  async subscribe(id: string, listener: (event: PipelineEvent) => void): Promise<Subscription> {
+    await this.record(id);
+    const runner = this.runners.get(id);
+    if (!runner || runner.ended) return { unsubscribe: () => undefined, ended: true };
+    return { unsubscribe: runner.subscribe(listener), ended: false };
+  }
+
+  /** Durable: checkpoints and stops every run, to resume at the next start. Memory: terminates them. */
+  async close(): Promise<void> {
+    if (this.closing) return;
+    this.closing = true;
+    const all = [...this.runners.values()];
+    this.runners.clear();
+    await Promise.allSettled(all.map((runner) => (this.options.durable ? runner.suspend() : runner.terminate())));
+    await this.options.store.close();
+  }
+}
+
+export function summaryOf(record: PipelineRecord, report: PipelineReport): Omit<PipelineSummary, "worker"> {
+  return { pipeline_id: record.id, state: report.state, created_at: record.created_at };
+}
