@@ -13,6 +13,7 @@ import * as modelErrors from "../../src/models/errors.js";
 import * as sandboxErrors from "../../src/sandbox/errors.js";
 import * as serverErrors from "../../src/server/errors.js";
 import { createServer } from "../../src/server/index.js";
+import { RedisError } from "../../src/service/redis.js";
 import { SnapshotError } from "../../src/state/store.js";
 import * as videoErrors from "../../src/video/errors.js";
 import { anchors, documentationFiles, links, section } from "./markdown.js";
@@ -24,7 +25,7 @@ const read = (path: string) => readFileSync(join(ROOT, path), "utf8");
 const mentions = (text: string, name: string) => text.includes(`\`${name}\``);
 
 function errorClasses(): (new (...args: never[]) => Error)[] {
-  const modules = [coreErrors, modelErrors, videoErrors, sandboxErrors, serverErrors, { SnapshotError }];
+  const modules = [coreErrors, modelErrors, videoErrors, sandboxErrors, serverErrors, { SnapshotError }, { RedisError }];
   const classes = modules.flatMap((module) => Object.values(module)).filter((value) => typeof value === "function" && value.prototype instanceof Error);
   return [...new Set(classes as (new (...args: never[]) => Error)[])];
 }
