@@ -345,4 +345,5 @@ export type { ServerContext, ServerLimits } from "./context.js";
 export type { PipelineEvent, PipelineRequest } from "./pipeline-manager.js";
 export type { FrameEvent, FrameRecord, PipelineReport, StatusEvent, UploadInfo, WorkflowExample } from "./wire.js";
 export type { SessionInfo } from "./session-store.js";
+export { connectRedis, redactRedisUrl, RedisError, type RedisConnection, type RedisConnectOptions } from "../service/redis.js";
 export type { WorkflowInterface } from "./interface.js";
