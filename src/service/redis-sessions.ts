@@ -251,21 +251,41 @@ export class RedisSessionBackend implements SessionBackend {
   }
 
   private async continueSession(stored: StoredSession, specification: unknown, keys: SessionKeys, lockToken: string): Promise<SessionOpening> {
-    const id = stored.id;
-    let local = this.local.get(id);
-    const current = local?.incarnation === stored.incarnation ? local : undefined;
+    const held = this.local.get(stored.id);
+    const current = held?.incarnation === stored.incarnation ? held : undefined;
     const known = current?.specification ?? new SessionSpecification(stored.specificationHash);
     if (!known.matches(specification)) return { kind: "conflict", hash: stored.specificationHash };
-    await this.renew(keys, lockToken, stored.incarnation, id, this.now());
-    if (!current || current.version !== stored.version) {
-      const text = await this.redis.client.get(keys.state);
-      if (text === null)
-        throw new RedisError(`The state of session "${id}" is missing from Redis (${this.redis.url}); DELETE /sessions/${id} and start it again.`);
-      const engine = this.options.createEngine(specification, JSON.parse(text) as EngineSnapshot);
-      local = { engine, specification: known, incarnation: stored.incarnation, version: stored.version, lastUsedAt: this.now(), open: false, dropped: false };
-      await this.hold(id, local);
+    await this.renew(keys, lockToken, stored.incarnation, stored.id, this.now());
+    let local: LocalSession;
+    if (current && current.version === stored.version) {
+      local = current;
+      // Most recently used last: `hold` evicts from the front.
+      this.local.delete(stored.id);
+      this.local.set(stored.id, local);
+    } else {
+      local = await this.load(stored, specification, known, keys);
     }
-    return this.opened(id, local!, keys, lockToken);
+    return this.opened(stored.id, local, keys, lockToken);
+  }
+
+  /** An engine for the session, from the snapshot its last saved run left in Redis. */
+  private async load(stored: StoredSession, specification: unknown, known: SessionSpecification, keys: SessionKeys): Promise<LocalSession> {
+    const text = await this.redis.client.get(keys.state);
+    if (text === null) {
+      throw new RedisError(`The state of session "${stored.id}" is missing from Redis (${this.redis.url}); DELETE /sessions/${stored.id} and start it again.`);
+    }
+    const engine = this.options.createEngine(specification, JSON.parse(text) as EngineSnapshot);
+    const local: LocalSession = {
+      engine,
+      specification: known,
+      incarnation: stored.incarnation,
+      version: stored.version,
+      lastUsedAt: this.now(),
+      open: false,
+      dropped: false,
+    };
+    await this.hold(stored.id, local);
+    return local;
   }
 
   private opened(id: string, local: LocalSession, keys: SessionKeys, lockToken: string): SessionOpening {
