@@ -5,11 +5,12 @@
  * independent: starting, failing or terminating one never touches another.
  */
 import { randomUUID } from "node:crypto";
-import { RuntimeInputError } from "../errors/index.js";
+import { RuntimeInputError, toErrorBody, type WorkflowErrorBody } from "../errors/index.js";
 import { HttpError, tooManyRequests } from "../errors/http.js";
-import { PipelineRunner } from "./runner.js";
+import { pipelineReport, PipelineRunner, ZERO_COUNTS } from "./runner.js";
 import type { WorkflowEngine } from "../executor/engine.js";
 import type { EngineSnapshot } from "../state/store.js";
+import type { PipelineStatus } from "../video/index.js";
 import type {
   Checkpoint,
   Consumed,
@@ -47,18 +48,27 @@ export function pipelineNotFound(id: string): HttpError {
 
 export class LocalPipelineService implements PipelineService {
   private readonly runners = new Map<string, PipelineRunner>();
+  /** Pipelines that could not resume at start, why, and how far they had got. */
+  private readonly unresumable = new Map<string, { failure: WorkflowErrorBody; checkpoint?: Checkpoint }>();
   private closing = false;
 
   constructor(private readonly options: LocalServiceOptions) {}
 
-  /** Resumes every stored pipeline whose run had not ended, paused ones paused; a pipeline that cannot resume ends failed, alone. */
+  /**
+   * Resumes every stored pipeline whose run had not ended, paused ones paused. A pipeline that
+   * cannot resume (its definition no longer compiles, its checkpoint is damaged) fails alone: its
+   * status says failed and why until it is terminated, and the next start tries again.
+   */
   async resumeAll(): Promise<void> {
     for (const record of await this.options.store.list()) {
       if (await this.options.store.loadFinalReport(record.id)) continue;
+      let checkpoint: Checkpoint | undefined;
       try {
-        await this.launch(record);
+        checkpoint = await this.options.store.loadCheckpoint(record.id);
+        await this.launch(record, checkpoint);
       } catch (error) {
         this.options.log?.error({ pipeline_id: record.id, reason: (error as Error).message }, "pipeline could not resume");
+        this.unresumable.set(record.id, { failure: toErrorBody(error), checkpoint });
       }
     }
   }
@@ -72,8 +82,7 @@ export class LocalPipelineService implements PipelineService {
     return record.id;
   }
 
-  private async launch(record: PipelineRecord): Promise<void> {
-    const checkpoint = await this.options.store.loadCheckpoint(record.id);
+  private async launch(record: PipelineRecord, checkpoint: Checkpoint | undefined): Promise<void> {
     const engine = await this.readyEngine(record, checkpoint?.engine);
     const runner = await this.runner(record, engine, checkpoint);
     this.runners.set(record.id, runner);
@@ -133,7 +142,12 @@ export class LocalPipelineService implements PipelineService {
   async report(id: string): Promise<PipelineReport> {
     const runner = this.runners.get(id);
     if (runner) return runner.report();
-    await this.record(id);
+    const record = await this.record(id);
+    const unresumable = this.unresumable.get(id);
+    if (unresumable) {
+      const { failure, checkpoint } = unresumable;
+      return pipelineReport(record, failedStatus(failure, checkpoint), await this.options.store.resultCounts(id), checkpoint?.source_events ?? []);
+    }
     const final = await this.options.store.loadFinalReport(id);
     if (!final) throw pipelineNotFound(id);
     const results = await this.options.store.resultCounts(id);
@@ -161,6 +175,7 @@ export class LocalPipelineService implements PipelineService {
     await this.record(id);
     const runner = this.runners.get(id);
     this.runners.delete(id);
+    this.unresumable.delete(id);
     await this.options.store.remove(id);
     await runner?.terminate();
   }
@@ -190,4 +205,19 @@ export class LocalPipelineService implements PipelineService {
 
 export function summaryOf(record: PipelineRecord, report: PipelineReport): Omit<PipelineSummary, "worker"> {
   return { pipeline_id: record.id, state: report.state, created_at: record.created_at };
+}
+
+/** The status of a pipeline that could not resume: failed, why, and its counters as of its last checkpoint. */
+function failedStatus(failure: WorkflowErrorBody, checkpoint: Checkpoint | undefined): PipelineStatus {
+  const unmeasured = { count: 0, mean_ms: null, p50_ms: null, p99_ms: null };
+  return {
+    state: "failed",
+    ...(checkpoint?.counts ?? ZERO_COUNTS),
+    dropped: 0,
+    fps: 0,
+    elapsed_s: checkpoint?.elapsed_s ?? 0,
+    sources: [],
+    latency: { wait: unmeasured, inference: unmeasured, end_to_end: unmeasured },
+    failure,
+  };
 }
