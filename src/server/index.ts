@@ -84,9 +84,9 @@ export interface ServerOptions {
   maxPipelines?: number;
   /**
    * Keeps pipelines in this folder, so that they survive restarts and crashes: created if
-   * missing, locked to this server, and every pipeline in it resumed when the server gets ready
-   * (docs/guides/service.md#the-data-folder). Default none: pipelines live in memory, as long as
-   * the server.
+   * missing, locked to this server and read when the server gets ready, every pipeline in it
+   * resumed right after (docs/guides/service.md#the-data-folder). Default none: pipelines live
+   * in memory, as long as the server.
    */
   dataDir?: string;
   /** A running pipeline is checkpointed every this many ticks (default 100) … */
@@ -270,7 +270,8 @@ export function createServer(options: ServerOptions = {}): SightlineServer {
   // Abandoned sessions go even when nobody asks about sessions.
   const sweeper = setInterval(() => context.sessions.sweep(), Math.min(sessionTtlMs, 60_000));
   sweeper.unref();
-  // Before the first request: the folder is locked and its pipelines run again.
+  // Before the first request: the folder is locked and read (a folder in use fails `listen`);
+  // its pipelines then resume in the background, `starting` until each runs.
   if (dataDir) {
     app.addHook("onReady", async () => {
       await dataDir.open();

@@ -4,11 +4,13 @@
  * same folder. Each file's results across the restarts must equal an uninterrupted run
  * (`sightline run --video`) frame by frame; the workflow keeps block state (outliers and changes
  * of a vector made from each frame's pixels), so a wrong state after a restart shows in the
- * results. No timing is asserted: conditions are polled, with a hang guard.
+ * results. Then, in this process, `createServer({ dataDir })` restarted without custom blocks.
+ * No timing is asserted: conditions are polled, with a hang guard.
  */
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createServer } from "../../src/server/index.js";
 import { makeTestVideo, serveTestStream, type TestStream } from "../../src/video/testing.js";
 import type { Checkpoint } from "../../src/service/types.js";
 import type { PipelineReport } from "../../src/service/upstream-report.js";
@@ -311,11 +313,17 @@ describe("serve --data-dir, stopped with SIGTERM and started again", () => {
     expect(listed.sort()).toEqual([ids.running, ids.paused, ids.damaged].sort());
     expect((await call(url, "GET", `/inference_pipelines/${ids.terminated}/status`)).status).toBe(404);
 
-    const damaged = await status(url, ids.damaged);
+    const resumption = (id: string) =>
+      until(
+        `${id} to resume`,
+        () => status(url, id),
+        (report) => report.state !== "starting",
+      );
+    const damaged = await resumption(ids.damaged);
     expect(damaged.state).toBe("failed");
     expect(damaged.failure).toMatchObject({ error_type: "SnapshotError", message: expect.stringMatching(/checkpoint\.json cannot be read/) });
 
-    const paused = await status(url, ids.paused);
+    const paused = await resumption(ids.paused);
     expect(paused).toMatchObject({ state: "paused", frames: pausedFrames });
 
     const final = await consumeToEnd(url, ids.running, consumed);
@@ -332,5 +340,37 @@ describe("serve --data-dir, stopped with SIGTERM and started again", () => {
     await ok(url, "POST", `/inference_pipelines/${ids.damaged}/terminate`);
     expect((await call(url, "GET", `/inference_pipelines/${ids.damaged}/status`)).status).toBe(404);
     expect(await stopWith(server, "SIGTERM")).toBe(0);
+  });
+});
+
+describe("createServer({ dataDir }) in the library", () => {
+  it("a pipeline whose definition no longer compiles after a restart reports failed with the reason; its results can still be consumed", async () => {
+    const dataDir = join(scratch(), "library");
+    const first = createServer({ dataDir, allowLocalVideo: true, checkpointEveryTicks: CHECKPOINT_EVERY });
+    const url = await first.app.listen({ host: "127.0.0.1", port: 0 });
+    const id = await initialise(url, videos.a, { maxFps: MAX_FPS });
+    await pastCheckpoint(url, dataDir, id, 1);
+    await first.close(); // checkpointed, to resume at the next start
+
+    // Restarted without custom blocks: the definition's FrameVector no longer compiles.
+    const second = createServer({ dataDir, allowLocalVideo: true, dynamicBlocks: null });
+    try {
+      const again = await second.app.listen({ host: "127.0.0.1", port: 0 });
+      const details = (await ok(again, "GET", "/inference_pipelines/list")).details;
+      expect(details).toEqual([expect.objectContaining({ pipeline_id: id, state: expect.stringMatching(/^(starting|failed)$/) })]);
+      const report = await until(
+        "the resumption to fail",
+        () => status(again, id),
+        (current) => current.state !== "starting",
+      );
+      expect(report).toMatchObject({ state: "failed", failure: { error_type: "DynamicBlockError" } });
+      const stored = await consume(again, id);
+      expect(stored.map((frame) => frame.frame_number)).toEqual(numbered(1, stored.length));
+      expect(asLines(stored)).toEqual(uninterrupted[videos.a].slice(0, stored.length));
+      await ok(again, "POST", `/inference_pipelines/${id}/terminate`);
+      expect((await call(again, "GET", `/inference_pipelines/${id}/status`)).status).toBe(404);
+    } finally {
+      await second.close();
+    }
   });
 });
