@@ -53,7 +53,8 @@ export class FilePipelineStore implements PipelineStore {
   async open(): Promise<void> {
     const root = join(this.dir, PIPELINES);
     try {
-      await mkdir(root, { recursive: true });
+      // Only this user: records hold the sources' references, stream passwords included.
+      await mkdir(root, { recursive: true, mode: 0o700 });
     } catch (error) {
       throw new DataDirError(`Cannot use the data folder ${this.dir}: ${writeFailureReason(root, error as NodeJS.ErrnoException)}`);
     }
