@@ -16,6 +16,7 @@ const UNIT = [
   "test/ui/run-state.test.ts",
   "test/server/units.test.ts",
   "test/state/**/*.test.ts",
+  "test/service/file-store.test.ts",
   "test/video/units.test.ts",
 ];
 
