@@ -44,6 +44,9 @@ import { ConcurrencyLimiter, MemoryBudget } from "./limits.js";
 import { registerMetricsRoutes, ServerMetrics } from "./metrics.js";
 import { LocalPipelineService } from "../service/local-service.js";
 import { MemoryPipelineStore } from "../service/memory-store.js";
+import { connectControlPlane, DEFAULT_REDIS_PREFIX } from "../service/redis-connection.js";
+import { RedisPipelineService } from "../service/redis-service.js";
+import type { EngineMaker, PipelineService, ServiceLog } from "../service/types.js";
 import { registerPipelineRoutes } from "./pipelines.js";
 import { ImageAdmission } from "./request-images.js";
 import { SessionStore } from "./session-store.js";
@@ -117,6 +120,12 @@ export interface ServerOptions {
   maxImagesPerRequest?: number;
   /** What the requests in flight may hold in images at once, bytes (default 1 GiB); beyond: 429, or 413 for a request that never fits. */
   maxInflightMemoryBytes?: number;
+  /**
+   * A Redis URL: stream pipelines are created and controlled through Redis and run by
+   * `sightline worker` processes, and any replica answers for any pipeline
+   * (docs/guides/service.md#redis-and-workers). `maxPipelines` then counts the cluster's.
+   */
+  redis?: string;
 }
 
 export const DEFAULT_SERVER_OPTIONS = {
@@ -203,14 +212,7 @@ export function createServer(options: ServerOptions = {}): SightlineServer {
       createEngine: (specification) => engines.engine(specification),
       now: options.now,
     }),
-    pipelines: new LocalPipelineService({
-      store: new MemoryPipelineStore(),
-      durable: false,
-      engines: (specification, snapshot) => engines.engine(specification, { isolateElementErrors: true, snapshot }),
-      maxPipelines: options.maxPipelines ?? defaults.maxPipelines,
-      onFrameError: (error) => metrics.countStepError(error, "pipeline"),
-      log: app.log,
-    }),
+    pipelines: pipelineService(options, engines, metrics, app.log),
     uploads: new UploadStore({
       maxBytes: options.maxUploadBytes ?? defaults.maxUploadBytes,
       maxCount: options.maxUploads ?? defaults.maxUploads,
@@ -269,6 +271,23 @@ export function createServer(options: ServerOptions = {}): SightlineServer {
       return closing;
     },
   };
+}
+
+/** Pipelines in this process on the memory store, or — with `redis` — on workers through Redis. */
+function pipelineService(options: ServerOptions, engines: EngineFactory, metrics: ServerMetrics, log: ServiceLog): PipelineService {
+  const pipelineEngines: EngineMaker = (specification, snapshot) => engines.engine(specification, { isolateElementErrors: true, snapshot });
+  const maxPipelines = options.maxPipelines ?? DEFAULT_SERVER_OPTIONS.maxPipelines;
+  if (options.redis) {
+    return new RedisPipelineService({ redis: connectControlPlane(options.redis), prefix: DEFAULT_REDIS_PREFIX, engines: pipelineEngines, maxPipelines, log });
+  }
+  return new LocalPipelineService({
+    store: new MemoryPipelineStore(),
+    durable: false,
+    engines: pipelineEngines,
+    maxPipelines,
+    onFrameError: (error) => metrics.countStepError(error, "pipeline"),
+    log,
+  });
 }
 
 /**

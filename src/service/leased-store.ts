@@ -55,7 +55,7 @@ export class LeasedStore implements PipelineStore {
 
   async appendResults(_id: string, records: readonly FrameRecord[], thumbnails?: ReadonlyArray<string | undefined>): Promise<void> {
     this.enqueue({ records: records.map((record, index) => ({ record, thumbnail: thumbnails?.[index] })) }, records.length);
-    while (this.queuedFrames > this.options.limit && !this.lost) await this.nextWrite();
+    while (this.queuedFrames >= this.options.limit && !this.lost) await this.nextWrite();
   }
 
   async saveCheckpoint(_id: string, checkpoint: Checkpoint): Promise<void> {

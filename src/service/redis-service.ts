@@ -287,7 +287,7 @@ export class RedisPipelineService implements PipelineService {
 }
 
 export function redisUnavailable(error: Error): HttpError {
-  return new HttpError(503, "RedisUnavailableError", `Redis is unreachable (${error.message}); pipelines on workers keep running. Retry shortly.`, {
+  return new HttpError(503, "RedisError", `Redis is unreachable (${error.message}); pipelines on workers keep running. Retry shortly.`, {
     context: "pipeline_management",
     headers: { "retry-after": "1" },
   });

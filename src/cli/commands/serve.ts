@@ -8,6 +8,7 @@ import { InvalidArgumentError } from "commander";
 import { createServer, DEFAULT_SERVER_OPTIONS } from "../../server/index.js";
 import { isLoopbackHost, parseAllowedHost } from "../../server/host-check.js";
 import { createServices, type ModelCliOptions } from "../models.js";
+import { redactRedisUrl } from "../../service/redis-connection.js";
 
 export interface ServeOptions extends ModelCliOptions {
   host: string;
@@ -37,6 +38,8 @@ export interface ServeOptions extends ModelCliOptions {
   maxImageDownloadMb: number;
   maxImagesPerRequest: number;
   maxInflightMemoryMb: number;
+  /** Pipelines through Redis, run by `sightline worker` processes. */
+  redis?: string;
 }
 
 const MIB = 1024 * 1024;
@@ -97,6 +100,7 @@ export async function serveCommand(options: ServeOptions): Promise<number> {
     maxImageDownloadBytes: Math.round(options.maxImageDownloadMb * MIB),
     maxImagesPerRequest: options.maxImagesPerRequest,
     maxInflightMemoryBytes: Math.round(options.maxInflightMemoryMb * MIB),
+    redis: options.redis,
   });
 
   let address: string;
@@ -109,6 +113,7 @@ export async function serveCommand(options: ServeOptions): Promise<number> {
     return 1;
   }
   process.stderr.write(`sightline: serving workflows on ${address}\n`);
+  if (options.redis) process.stderr.write(`sightline: pipelines through Redis at ${redactRedisUrl(options.redis)}, run by sightline worker\n`);
   if (!loopback && !options.apiKey) {
     process.stderr.write("sightline: warning: listening beyond this machine without an API key (set --api-key or SIGHTLINE_API_KEY)\n");
   }
