@@ -356,6 +356,10 @@ export class RedisPipelineStore implements PipelineStore {
     await this.commit(id, { finalReport: report });
   }
 
+  async hasFinalReport(id: string): Promise<boolean> {
+    return (await this.redis.exists(this.keys.report(id))) === 1;
+  }
+
   async loadFinalReport(id: string): Promise<PipelineReport | undefined> {
     const text = await this.redis.get(this.keys.report(id));
     return text === null ? undefined : (JSON.parse(text) as PipelineReport);

@@ -301,7 +301,8 @@ export class PipelineWorker {
     const record = claim.gone ? undefined : await this.store.get(id);
     const [desired] = await this.cluster.desired([id]);
     held.desired ??= desired ?? "terminated";
-    if (claim.gone || !record || held.desired === "terminated") return this.complete(held);
+    // its run ended, but its worker died before completing the job: nothing to run again
+    if (claim.gone || !record || held.desired === "terminated" || (await this.store.hasFinalReport(id))) return this.complete(held);
     const { takeover } = claim;
     if (takeover) {
       this.takeovers++;
@@ -325,6 +326,8 @@ export class PipelineWorker {
     const runner = await this.startRunner(held, record, checkpoint);
     if (!runner) return;
     held.runner = runner;
+    if (held.desired === "paused") await runner.pause();
+    // and whatever changed meanwhile
     this.apply(held, held.desired);
     if (held.ending) void this.stopRunner(held);
     void this.beat();
