@@ -315,6 +315,12 @@ addModelOptions(
     .option("--session-ttl-s <n>", "drop a session idle for this many seconds", positiveNumber, SERVE_DEFAULTS.sessionTtlS)
     .option("--max-sessions <n>", "sessions held at most (a new one beyond: 429)", positiveInteger, SERVE_DEFAULTS.maxSessions)
     .option("--max-pipelines <n>", "stream pipelines held at most", positiveInteger, SERVE_DEFAULTS.maxPipelines)
+    .addOption(
+      new Option(
+        "--redis <url>",
+        "keep sessions and stream pipelines in Redis ≥ 6 or Valkey (redis://[user:password@]host[:port][/db]), so every replica on it answers every session and pipeline; `sightline worker` processes run the pipelines",
+      ).env("SIGHTLINE_REDIS_URL"),
+    )
     .option("--allow-local-video", "let pipelines open server-side files and devices (default: only on a loopback host)")
     .option("--no-allow-local-video", "only stream URLs and uploads as pipeline sources")
     .option(
@@ -327,7 +333,6 @@ addModelOptions(
     .option("--no-custom-blocks", "refuse workflows with custom JavaScript blocks (dynamic_blocks_definitions)")
     .option("--max-custom-steps <n>", "steps of custom blocks a definition may have (400 beyond)", nonNegativeInteger, SERVE_DEFAULTS.maxCustomSteps)
     .option("--max-sandbox-workers <n>", "threads running custom blocks' code, shared by every request", positiveInteger, SERVE_DEFAULTS.maxSandboxWorkers)
-    .option("--redis <url>", "create and control stream pipelines through Redis (redis://…), run by `sightline worker` processes")
     .addOption(logLevelOption("log level: info logs pipelines starting, failing and ending; debug adds every request")),
 ).action(exitWith("serve", (options: ServeOptions) => serveCommand(options)));
 
@@ -335,7 +340,11 @@ addModelOptions(
   program
     .command("worker")
     .description("Run stream pipelines that `sightline serve --redis` replicas create, until SIGINT/SIGTERM (then hand them over)")
-    .requiredOption("--redis <url>", "the Redis the serve replicas use (redis://…)")
+    .addOption(
+      new Option("--redis <url>", "the Redis the serve replicas use (redis://[user:password@]host[:port][/db])")
+        .env("SIGHTLINE_REDIS_URL")
+        .makeOptionMandatory(),
+    )
     .option("--max-pipelines <n>", "pipelines run at once", positiveInteger, WORKER_DEFAULTS.maxPipelines)
     .option(
       "--lease-ms <n>",

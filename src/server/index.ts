@@ -44,12 +44,15 @@ import { ConcurrencyLimiter, MemoryBudget } from "./limits.js";
 import { registerMetricsRoutes, ServerMetrics } from "./metrics.js";
 import { LocalPipelineService } from "../service/local-service.js";
 import { MemoryPipelineStore } from "../service/memory-store.js";
-import { connectControlPlane, DEFAULT_REDIS_PREFIX } from "../service/redis-connection.js";
 import { RedisPipelineService } from "../service/redis-service.js";
 import type { EngineMaker, PipelineService, ServiceLog } from "../service/types.js";
 import { registerPipelineRoutes } from "./pipelines.js";
 import { ImageAdmission } from "./request-images.js";
 import { SessionStore } from "./session-store.js";
+import { MemorySessionBackend } from "../service/memory-sessions.js";
+import type { RedisConnection } from "../service/redis.js";
+import { RedisSessionBackend } from "../service/redis-sessions.js";
+import type { SessionBackendOptions } from "../service/sessions.js";
 import { registerSessionRoutes } from "./sessions.js";
 import { UploadStore } from "./upload-store.js";
 import { registerUiRoutes } from "./ui.js";
@@ -95,6 +98,14 @@ export interface ServerOptions {
   uploadDir?: string;
   /** fastify's logger option (default off). At info: pipelines starting, failing and ending; at debug: every request. */
   logger?: FastifyServerOptions["logger"];
+  /**
+   * An open Redis connection (`connectRedis`): sessions then live in Redis, so every replica on it
+   * answers every session (docs/reference/http.md#sessions-with-redis), and stream pipelines are
+   * created and controlled through it, run by `sightline worker` processes, any replica answering
+   * for any pipeline (docs/guides/service.md#redis-and-workers; `maxPipelines` then counts the
+   * cluster's). The caller closes it.
+   */
+  redis?: RedisConnection;
   /** Clock for session expiry (tests). */
   now?: () => number;
   /** SSE status-event interval and heartbeat interval, ms (defaults 1 s and 15 s). */
@@ -120,12 +131,6 @@ export interface ServerOptions {
   maxImagesPerRequest?: number;
   /** What the requests in flight may hold in images at once, bytes (default 1 GiB); beyond: 429, or 413 for a request that never fits. */
   maxInflightMemoryBytes?: number;
-  /**
-   * A Redis URL: stream pipelines are created and controlled through Redis and run by
-   * `sightline worker` processes, and any replica answers for any pipeline
-   * (docs/guides/service.md#redis-and-workers). `maxPipelines` then counts the cluster's.
-   */
-  redis?: string;
 }
 
 export const DEFAULT_SERVER_OPTIONS = {
@@ -199,6 +204,13 @@ export function createServer(options: ServerOptions = {}): SightlineServer {
   );
   const metrics = new ServerMetrics();
   const sessionTtlMs = options.sessionTtlMs ?? defaults.sessionTtlMs;
+  const sessionOptions: SessionBackendOptions = {
+    ttlMs: sessionTtlMs,
+    maxSessions: options.maxSessions ?? defaults.maxSessions,
+    createEngine: (specification, snapshot) => engines.engine(specification, { snapshot }),
+    now: options.now,
+  };
+  const redis = options.redis ?? null;
   const context: ServerContext = {
     limits,
     engines,
@@ -206,12 +218,8 @@ export function createServer(options: ServerOptions = {}): SightlineServer {
     runs: new ConcurrencyLimiter(options.maxConcurrency ?? defaults.maxConcurrency, options.maxQueue ?? defaults.maxQueue),
     images: new ImageAdmission({ loading: imageLoading, maxImagesPerRequest: options.maxImagesPerRequest ?? defaults.maxImagesPerRequest }),
     memory: new MemoryBudget(options.maxInflightMemoryBytes ?? defaults.maxInflightMemoryBytes),
-    sessions: new SessionStore({
-      ttlMs: sessionTtlMs,
-      maxSessions: options.maxSessions ?? defaults.maxSessions,
-      createEngine: (specification) => engines.engine(specification),
-      now: options.now,
-    }),
+    redis,
+    sessions: new SessionStore(redis ? new RedisSessionBackend({ ...sessionOptions, redis }) : new MemorySessionBackend(sessionOptions), sessionOptions),
     pipelines: pipelineService(options, engines, metrics, app.log),
     uploads: new UploadStore({
       maxBytes: options.maxUploadBytes ?? defaults.maxUploadBytes,
@@ -277,9 +285,7 @@ export function createServer(options: ServerOptions = {}): SightlineServer {
 function pipelineService(options: ServerOptions, engines: EngineFactory, metrics: ServerMetrics, log: ServiceLog): PipelineService {
   const pipelineEngines: EngineMaker = (specification, snapshot) => engines.engine(specification, { isolateElementErrors: true, snapshot });
   const maxPipelines = options.maxPipelines ?? DEFAULT_SERVER_OPTIONS.maxPipelines;
-  if (options.redis) {
-    return new RedisPipelineService({ redis: connectControlPlane(options.redis), prefix: DEFAULT_REDIS_PREFIX, engines: pipelineEngines, maxPipelines, log });
-  }
+  if (options.redis) return new RedisPipelineService({ redis: options.redis, engines: pipelineEngines, maxPipelines, log });
   return new LocalPipelineService({
     store: new MemoryPipelineStore(),
     durable: false,
@@ -355,4 +361,5 @@ export type { ServerContext, ServerLimits } from "./context.js";
 export type { PipelineEvent, PipelineSpec } from "../service/types.js";
 export type { FrameEvent, FrameRecord, PipelineReport, StatusEvent, UploadInfo, WorkflowExample } from "./wire.js";
 export type { SessionInfo } from "./session-store.js";
+export { connectRedis, redactRedisUrl, RedisError, type RedisConnection, type RedisConnectOptions } from "../service/redis.js";
 export type { WorkflowInterface } from "./interface.js";

@@ -3,8 +3,9 @@
  * summaries (decode wait, inference, end to end), dropped frames, dropped results, flagged frames,
  * errors, active streams, state; pipelines by state. Server-wide: sessions, workflow runs in
  * progress / queued, the in-flight memory budget's use, HTTP requests by route and status, step
- * errors by block type. With Redis, the cluster's: checkpoint ages, takeovers, Redis health and
- * each worker's load (`serviceFamilies`, which a worker's own `/metrics` shows too).
+ * errors by block type; with `--redis`, whether Redis is connected and its round trip, and the
+ * cluster's checkpoint ages, takeovers and each worker's load (`serviceFamilies`, which a
+ * worker's own `/metrics` shows too).
  */
 import type { FastifyInstance } from "fastify";
 import type { WorkflowErrorBody } from "../errors/index.js";
@@ -44,6 +45,8 @@ export class ServerMetrics {
     runsActive: number;
     runsQueued: number;
     imageMemory: { usedBytes: number; capacityBytes: number };
+    /** With `--redis`: whether the connection is up, and one PING's round trip (null while down). */
+    redis: { connected: boolean; roundTripMs: number | null } | null;
   }): MetricFamily[] {
     const single = (name: string, help: string, value: number): MetricFamily => gauge(name, help, value);
     return [
@@ -54,6 +57,7 @@ export class ServerMetrics {
       single("sightline_workflow_runs_queued", "/workflows/run requests waiting for a slot.", state.runsQueued),
       single("sightline_inflight_image_bytes", "Bytes of the in-flight memory budget the requests' images hold now.", state.imageMemory.usedBytes),
       single("sightline_inflight_image_budget_bytes", "The in-flight memory budget (--max-inflight-memory-mb).", state.imageMemory.capacityBytes),
+      ...redisFamilies(state.redis),
       {
         name: "sightline_http_requests_total",
         type: "counter",
@@ -158,15 +162,11 @@ export function serviceFamilies(stats: ServiceStats, now = Date.now()): MetricFa
       help: "Pipelines taken over from a worker that had not handed them over.",
       samples: [{ labels: {}, value: stats.takeovers }],
     },
-    gauge("sightline_redis_up", "1 while this process is connected to Redis.", stats.redis.up ? 1 : 0),
-    ...(stats.redis.round_trip_ms === null
-      ? []
-      : [gauge("sightline_redis_round_trip_seconds", "This process's last PING round trip to Redis.", stats.redis.round_trip_ms / 1000)]),
     {
       name: "sightline_redis_outages_total",
       type: "counter",
       help: "Times this process lost its connection to Redis.",
-      samples: [{ labels: {}, value: stats.redis.outages }],
+      samples: [{ labels: {}, value: stats.redisOutages }],
     },
     gauge(
       "sightline_results_buffered",
@@ -177,7 +177,7 @@ export function serviceFamilies(stats: ServiceStats, now = Date.now()): MetricFa
     perWorker("sightline_worker_capacity", "gauge", "Pipelines the worker runs at most (--max-pipelines).", (worker) => worker.capacity),
     perWorker("sightline_worker_results_buffered", "gauge", "Frame results the worker holds, not yet written to Redis.", (worker) => worker.results_buffered),
     perWorker("sightline_worker_takeovers_total", "counter", "Pipelines the worker took over.", (worker) => worker.takeovers),
-    perWorker("sightline_worker_redis_up", "gauge", "1 while the worker is connected to Redis (as of its last heartbeat).", (worker) =>
+    perWorker("sightline_worker_redis_connected", "gauge", "1 while the worker is connected to Redis (as of its last heartbeat).", (worker) =>
       worker.redis.up ? 1 : 0,
     ),
     perWorker("sightline_worker_redis_round_trip_seconds", "gauge", "The worker's last PING round trip to Redis.", (worker) =>
@@ -185,6 +185,28 @@ export function serviceFamilies(stats: ServiceStats, now = Date.now()): MetricFa
     ),
     perWorker("sightline_worker_heartbeat_age_seconds", "gauge", "Seconds since the worker's last heartbeat.", (worker) => (now - worker.at) / 1000),
   ];
+}
+
+/** This process's Redis connection (`--redis`): up or not, and one PING's round trip. */
+export function redisFamilies(redis: { connected: boolean; roundTripMs: number | null } | null): MetricFamily[] {
+  if (redis === null) return [];
+  const families: MetricFamily[] = [
+    {
+      name: "sightline_redis_connected",
+      type: "gauge",
+      help: "1 while the Redis connection (--redis) is up.",
+      samples: [{ labels: {}, value: redis.connected ? 1 : 0 }],
+    },
+  ];
+  if (redis.roundTripMs !== null) {
+    families.push({
+      name: "sightline_redis_round_trip_seconds",
+      type: "gauge",
+      help: "One PING's round trip to Redis, measured when /metrics is read.",
+      samples: [{ labels: {}, value: redis.roundTripMs / 1000 }],
+    });
+  }
+  return families;
 }
 
 function latencySamples(pipeline: string, stage: string, summary: LatencySummary): Sample[] {
@@ -203,10 +225,11 @@ export function registerMetricsRoutes(app: FastifyInstance, context: ServerConte
       context.metrics.families({
         pipelines: await context.pipelines.reports(),
         stats: await context.pipelines.stats?.(),
-        sessions: context.sessions.size,
+        sessions: await context.sessions.count(),
         runsActive: context.runs.active,
         runsQueued: context.runs.queued,
         imageMemory: context.memory,
+        redis: context.redis && { connected: context.redis.connected, roundTripMs: await context.redis.roundTripMs() },
       }),
     );
     return reply.type(PROMETHEUS_CONTENT_TYPE).send(text);

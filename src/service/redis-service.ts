@@ -14,11 +14,9 @@
 import { randomUUID } from "node:crypto";
 import { Queue } from "bullmq";
 import type { Redis } from "ioredis";
-import { WorkflowError } from "../errors/index.js";
-import { HttpError } from "../errors/http.js";
 import { makeRoom, pipelineNotFound, requireImageInput } from "./local-service.js";
-import { performance } from "node:perf_hooks";
-import { ClusterState, restingReport, type RedisHealth } from "./redis-cluster.js";
+import { ClusterState, restingReport } from "./redis-cluster.js";
+import { RedisError, type RedisConnection } from "./redis.js";
 import { PIPELINE_QUEUE, RedisPipelineStore } from "./redis-store.js";
 import type {
   Consumed,
@@ -41,9 +39,8 @@ const LIVE_READ_BLOCK_MS = 1000;
 const POLL_MS = 50;
 
 export interface RedisServiceOptions {
-  /** The service's connection (it closes it); made to fail fast when Redis is unreachable, so that clients get a 503. */
-  redis: Redis;
-  prefix: string;
+  /** The server's connection; the caller closes it. */
+  redis: RedisConnection;
   /** Compiles definitions, to refuse a bad one with its error before anything is stored. */
   engines: EngineMaker;
   /** Pipelines the cluster holds at most (running or ended, not terminated). */
@@ -63,17 +60,19 @@ export class RedisPipelineService implements PipelineService {
   readonly cluster: ClusterState;
   private readonly queue: Queue;
   private readonly readers = new Set<Redis>();
-  private readonly health: RedisHealth = { up: true, round_trip_ms: null, outages: 0, down_since: null };
+  private connected = true;
+  private outages = 0;
 
   constructor(private readonly options: RedisServiceOptions) {
-    options.redis.on("close", () => {
-      if (!this.health.up) return;
-      Object.assign(this.health, { up: false, outages: this.health.outages + 1, down_since: new Date().toISOString() });
+    const client = options.redis.client;
+    client.on("close", () => {
+      if (this.connected) this.outages++;
+      this.connected = false;
     });
-    options.redis.on("ready", () => Object.assign(this.health, { up: true, down_since: null }));
-    this.store = new RedisPipelineStore(options.redis, options.prefix);
-    this.cluster = new ClusterState(options.redis, this.store.keys);
-    this.queue = new Queue(PIPELINE_QUEUE, { connection: options.redis, prefix: this.store.keys.bullPrefix });
+    client.on("ready", () => (this.connected = true));
+    this.store = new RedisPipelineStore(client, options.redis.prefix);
+    this.cluster = new ClusterState(client, this.store.keys);
+    this.queue = new Queue(PIPELINE_QUEUE, { connection: client, prefix: this.store.keys.bullPrefix });
     this.queue.on("error", () => undefined); // answered to the request that met it, as a 503
   }
 
@@ -164,7 +163,7 @@ export class RedisPipelineService implements PipelineService {
     return this.reachable(async () => {
       await this.record(id);
       if (await this.store.loadFinalReport(id)) return { unsubscribe: () => undefined, ended: true };
-      const reader = this.options.redis.duplicate();
+      const reader = this.options.redis.client.duplicate();
       this.readers.add(reader);
       let active = true;
       const stop = () => {
@@ -198,13 +197,9 @@ export class RedisPipelineService implements PipelineService {
     }
   }
 
-  /** The cluster's figures; while Redis is unreachable, only that. */
+  /** The cluster's figures; while Redis is unreachable, only this process's outages. */
   async stats(): Promise<ServiceStats> {
-    const redis = this.health;
-    if (this.options.redis.status !== "ready") return { checkpoints: {}, takeovers: 0, redis: { ...redis, up: false }, workers: [] };
-    const started = performance.now();
-    await this.options.redis.ping();
-    redis.round_trip_ms = performance.now() - started;
+    if (!this.options.redis.connected) return { checkpoints: {}, takeovers: 0, redisOutages: this.outages, workers: [] };
     const ids = await this.store.ids();
     const [summaries, takeovers, workers] = await Promise.all([this.store.checkpointSummaries(ids), this.cluster.takeovers(), this.cluster.liveWorkers()]);
     const checkpoints: Record<string, string> = {};
@@ -212,13 +207,12 @@ export class RedisPipelineService implements PipelineService {
       const takenAt = summaries[index]?.taken_at;
       if (takenAt) checkpoints[id] = takenAt;
     });
-    return { checkpoints, takeovers, redis: { ...redis }, workers };
+    return { checkpoints, takeovers, redisOutages: this.outages, workers };
   }
 
   async close(): Promise<void> {
     for (const reader of this.readers) reader.disconnect();
     await this.queue.close().catch(() => undefined);
-    this.options.redis.disconnect();
   }
 
   private async record(id: string): Promise<PipelineRecord> {
@@ -275,22 +269,16 @@ export class RedisPipelineService implements PipelineService {
     return false;
   }
 
-  /** Redis unreachable: 503, the same for every route. */
+  /**
+   * Redis unreachable: 503 at once, for every route — a control plane that waited would hold its
+   * clients for the length of the outage, while the workers keep the pipelines running anyway.
+   */
   private async reachable<T>(body: () => Promise<T>): Promise<T> {
-    try {
-      return await body();
-    } catch (error) {
-      if (error instanceof WorkflowError || this.options.redis.status === "ready") throw error;
-      throw redisUnavailable(error as Error);
+    if (!this.options.redis.connected) {
+      throw new RedisError(`Redis at ${this.options.redis.url} is unreachable; the workers keep their pipelines running. Retry shortly.`);
     }
+    return body();
   }
-}
-
-export function redisUnavailable(error: Error): HttpError {
-  return new HttpError(503, "RedisError", `Redis is unreachable (${error.message}); pipelines on workers keep running. Retry shortly.`, {
-    context: "pipeline_management",
-    headers: { "retry-after": "1" },
-  });
 }
 
 function sleep(ms: number): Promise<void> {

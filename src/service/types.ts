@@ -10,7 +10,7 @@ import type { WorkflowErrorBody } from "../errors/index.js";
 import type { WorkflowEngine } from "../executor/engine.js";
 import type { EngineSnapshot } from "../state/store.js";
 import type { FrameRecord, SourceEvent, VideoSourceSpec } from "../video/index.js";
-import type { RedisHealth, WorkerBeat } from "./redis-cluster.js";
+import type { WorkerBeat } from "./redis-cluster.js";
 import type { PipelineReport } from "./upstream-report.js";
 
 /** What `POST /inference_pipelines/initialise` asks for, as stored: plain JSON. */
@@ -141,8 +141,8 @@ export interface ServiceStats {
   checkpoints: Record<string, string>;
   /** Pipelines taken over from a worker that had not handed them over. */
   takeovers: number;
-  /** This process's connection to Redis. */
-  redis: RedisHealth;
+  /** Times this process lost its connection to Redis. */
+  redisOutages: number;
   /** The workers, as their heartbeats say. */
   workers: WorkerBeat[];
 }

@@ -22,13 +22,12 @@
  */
 import { hostname } from "node:os";
 import { randomUUID } from "node:crypto";
-import { performance } from "node:perf_hooks";
 import { Queue, Worker as BullWorker, type Job } from "bullmq";
-import type { Redis } from "ioredis";
 import { toErrorBody } from "../errors/index.js";
 import { LeasedStore } from "./leased-store.js";
 import { readyEngine } from "./local-service.js";
 import { ClusterState, restingReport, type ControlMessage, type OwnerStatus, type RedisHealth, type WorkerBeat } from "./redis-cluster.js";
+import type { RedisConnection } from "./redis.js";
 import { PIPELINE_QUEUE, RedisPipelineStore, summaryOf } from "./redis-store.js";
 import { PipelineRunner, type RunEnd } from "./runner.js";
 import type { Checkpoint, EngineMaker, PipelineRecord, ServiceLog, ServiceStats } from "./types.js";
@@ -50,11 +49,10 @@ const FETCH_BLOCK_S = 1;
 
 export interface PipelineWorkerOptions {
   /**
-   * For every command of the worker and BullMQ's (which duplicates it for its blocking fetch).
-   * Made with `maxRetriesPerRequest: null`: commands wait through an outage instead of failing.
+   * For every command of the worker and BullMQ's (which duplicates it for its blocking fetch);
+   * commands wait through an outage instead of failing. The caller closes it.
    */
-  redis: Redis;
-  prefix: string;
+  redis: RedisConnection;
   engines: EngineMaker;
   maxPipelines?: number;
   /** The job lock: a worker that stops renewing it loses its pipelines after this long. */
@@ -87,8 +85,8 @@ interface Held {
 
 export class PipelineWorker {
   readonly id: string;
-  private readonly redis: Redis;
-  private readonly subscriber: Redis;
+  private readonly redis: RedisConnection;
+  private readonly subscriber: RedisConnection["client"];
   private readonly bull: BullWorker;
   /** For looking at the jobs waiting. */
   private readonly queue: Queue;
@@ -120,11 +118,11 @@ export class PipelineWorker {
       beatMs: Math.min(1000, leaseMs / 3),
     };
     this.redis = options.redis;
-    this.subscriber = options.redis.duplicate();
-    this.store = new RedisPipelineStore(options.redis, options.prefix);
-    this.cluster = new ClusterState(options.redis, this.store.keys);
+    this.subscriber = options.redis.client.duplicate();
+    this.store = new RedisPipelineStore(options.redis.client, options.redis.prefix);
+    this.cluster = new ClusterState(options.redis.client, this.store.keys);
     this.bull = new BullWorker(PIPELINE_QUEUE, null, {
-      connection: options.redis,
+      connection: options.redis.client,
       prefix: this.store.keys.bullPrefix,
       name: this.id,
       autorun: false,
@@ -135,7 +133,7 @@ export class PipelineWorker {
       maxStalledCount: Number.MAX_SAFE_INTEGER,
       drainDelay: FETCH_BLOCK_S,
     });
-    this.queue = new Queue(PIPELINE_QUEUE, { connection: options.redis, prefix: this.store.keys.bullPrefix });
+    this.queue = new Queue(PIPELINE_QUEUE, { connection: options.redis.client, prefix: this.store.keys.bullPrefix });
     // BullMQ reports connection trouble here; the connection's own events say it once.
     this.bull.on("error", () => undefined);
     this.queue.on("error", () => undefined);
@@ -180,7 +178,12 @@ export class PipelineWorker {
   stats(): ServiceStats {
     const checkpoints: Record<string, string> = {};
     for (const held of this.held.values()) if (held.store?.checkpointTakenAt) checkpoints[held.id] = held.store.checkpointTakenAt;
-    return { checkpoints, takeovers: this.takeovers, redis: { ...this.health }, workers: [this.snapshot()] };
+    return { checkpoints, takeovers: this.takeovers, redisOutages: this.health.outages, workers: [this.snapshot()] };
+  }
+
+  /** Its connection to Redis, as its `/metrics` shows it. */
+  connection(): { connected: boolean; roundTripMs: number | null } {
+    return { connected: this.health.up, roundTripMs: this.health.round_trip_ms };
   }
 
   /** The reports of the pipelines it runs. */
@@ -209,7 +212,7 @@ export class PipelineWorker {
   }
 
   private watchConnection(): void {
-    this.redis.on("close", () => {
+    this.redis.client.on("close", () => {
       if (!this.health.up) return;
       this.health.up = false;
       this.health.outages++;
@@ -219,7 +222,7 @@ export class PipelineWorker {
         "redis unreachable: pipelines go on, results are held; reconnecting",
       );
     });
-    this.redis.on("ready", () => {
+    this.redis.client.on("ready", () => {
       if (this.health.up) return;
       const since = this.health.down_since ? Date.parse(this.health.down_since) : Date.now();
       this.health.up = true;
@@ -442,9 +445,7 @@ export class PipelineWorker {
     try {
       do {
         this.beatAgain = false;
-        const started = performance.now();
-        await this.redis.ping();
-        this.health.round_trip_ms = performance.now() - started;
+        this.health.round_trip_ms = (await this.redis.roundTripMs()) ?? this.health.round_trip_ms;
         const running = [...this.held.values()].filter((held) => held.runner && !held.ending);
         const statuses = await Promise.all(
           running.map(async (held) => ({ id: held.id, token: held.token, status: this.ownerStatus(await held.runner!.report()) })),

@@ -26,7 +26,7 @@ import {
   type FrameLine,
   type WorkerProcess,
 } from "./helpers.js";
-import { startRedis, type RedisServer } from "./redis-server.js";
+import { startRedis, type RedisServer } from "../helpers/redis.js";
 
 /** Longer than the outage: the workers keep their pipelines through it. */
 const LEASE_MS = 20_000;
@@ -76,7 +76,7 @@ it("workers hold results while Redis is down, reconnect, and every pipeline's re
     (texts) =>
       texts.every(
         (text) =>
-          sample(text, "sightline_redis_up") === 0 &&
+          sample(text, "sightline_redis_connected") === 0 &&
           sample(text, "sightline_results_buffered") === RESULTS_BUFFER * sample(text, "sightline_worker_pipelines"),
       ),
   );
@@ -113,7 +113,7 @@ it("workers hold results while Redis is down, reconnect, and every pipeline's re
   }
   const after = await Promise.all(metrics.map(metricsText));
   for (const text of after) {
-    expect(sample(text, "sightline_redis_up")).toBe(1);
+    expect(sample(text, "sightline_redis_connected")).toBe(1);
     expect(sample(text, "sightline_redis_outages_total")).toBe(1);
     expect(sample(text, "sightline_results_buffered")).toBe(0);
   }

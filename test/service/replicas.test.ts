@@ -21,7 +21,7 @@ import {
   type FrameLine,
   type WorkerProcess,
 } from "./helpers.js";
-import { startRedis, type RedisServer } from "./redis-server.js";
+import { startRedis, type RedisServer } from "../helpers/redis.js";
 
 const FLAG_FROM = 25;
 const FRAMES = 200;

@@ -13,7 +13,7 @@ import { driveSdk, expectPipelineCalls, PIPELINE_WORKFLOW, type PipelineCalls } 
 import type { ServeProcess } from "../server/helpers.js";
 import { scratchDir } from "../video/helpers.js";
 import { listPipelines, startControlPlane, startWorkerCli, stopProcess, type WorkerProcess } from "./helpers.js";
-import { startRedis, type RedisServer } from "./redis-server.js";
+import { startRedis, type RedisServer } from "../helpers/redis.js";
 
 const scratch = scratchDir("sdk-cluster");
 let redis: RedisServer;

@@ -26,7 +26,7 @@ import {
   type FrameLine,
   type WorkerProcess,
 } from "./helpers.js";
-import { startRedis, type RedisServer } from "./redis-server.js";
+import { startRedis, type RedisServer } from "../helpers/redis.js";
 
 const LEASE_MS = 3000;
 /** "Within the lease", generously: lease plus BullMQ's stalled-job checks plus a loaded CI machine. */

@@ -11,12 +11,12 @@ import { provideSandboxPool } from "../../blocks/custom/dynamic-block.js";
 import { DEFAULT_IMAGE_LIMITS } from "../../images/codec.js";
 import { getDefaultRegistry } from "../../index.js";
 import { EngineFactory } from "../../server/engines.js";
-import { pipelineFamilies, serviceFamilies } from "../../server/metrics.js";
+import { pipelineFamilies, redisFamilies, serviceFamilies } from "../../server/metrics.js";
 import { PROMETHEUS_CONTENT_TYPE, renderMetrics } from "../../server/prometheus.js";
-import { connectWorker, DEFAULT_REDIS_PREFIX, redactRedisUrl } from "../../service/redis-connection.js";
 import { PipelineWorker } from "../../service/worker.js";
 import { jsonLinesLog, type LogLevel } from "../log.js";
 import { createServices, type ModelCliOptions } from "../models.js";
+import { openRedis } from "./serve.js";
 
 export interface WorkerCliOptions extends ModelCliOptions {
   redis: string;
@@ -39,10 +39,9 @@ export async function workerCommand(options: WorkerCliOptions): Promise<number> 
   provideSandboxPool(services, options.maxSandboxWorkers);
   const imageLoading = { allowLocalFiles: false, allowUrls: true, ...DEFAULT_IMAGE_LIMITS };
   const engines = new EngineFactory(getDefaultRegistry(), options.customBlocks ? undefined : null, services, imageLoading, options.maxCustomSteps);
-  const redis = connectWorker(options.redis);
+  const redis = await openRedis(options.redis, "worker");
   const worker = new PipelineWorker({
     redis,
-    prefix: DEFAULT_REDIS_PREFIX,
     engines: (specification, snapshot) => engines.engine(specification, { isolateElementErrors: true, snapshot }),
     maxPipelines: options.maxPipelines,
     leaseMs: options.leaseMs,
@@ -50,8 +49,6 @@ export async function workerCommand(options: WorkerCliOptions): Promise<number> 
     resultsBuffer: options.resultsBuffer,
     log: jsonLinesLog(options.logLevel),
   });
-  const where = redactRedisUrl(options.redis);
-  process.stderr.write(`sightline: worker ${worker.id} connecting to Redis at ${where}\n`);
   let metrics: Server | undefined;
   try {
     await worker.start();
@@ -59,11 +56,13 @@ export async function workerCommand(options: WorkerCliOptions): Promise<number> 
   } catch (error) {
     process.stderr.write(`sightline: worker cannot start: ${(error as Error).message}\n`);
     await worker.close().catch(() => undefined);
-    redis.disconnect();
+    await redis.close();
     await services.close();
     return 1;
   }
-  process.stderr.write(`sightline: worker ${worker.id} running pipelines (at most ${options.maxPipelines})\n`);
+  process.stderr.write(
+    `sightline: worker ${worker.id} running pipelines (at most ${options.maxPipelines}) from Redis at ${redis.url} (${redis.server.server} ${redis.server.version})\n`,
+  );
 
   const signal = await new Promise<NodeJS.Signals>((resolve) => {
     process.once("SIGINT", () => resolve("SIGINT"));
@@ -72,7 +71,7 @@ export async function workerCommand(options: WorkerCliOptions): Promise<number> 
   process.stderr.write(`sightline: ${signal} — checkpointing and handing pipelines over\n`);
   await worker.close();
   metrics?.close();
-  redis.disconnect();
+  await redis.close();
   await services.close();
   return 0;
 }
@@ -88,7 +87,7 @@ async function serveMetrics(worker: PipelineWorker, host: string, port: number):
       (reports) =>
         response
           .writeHead(200, { "content-type": PROMETHEUS_CONTENT_TYPE })
-          .end(renderMetrics([...pipelineFamilies(reports), ...serviceFamilies(worker.stats())])),
+          .end(renderMetrics([...pipelineFamilies(reports), ...redisFamilies(worker.connection()), ...serviceFamilies(worker.stats())])),
       (error: unknown) => response.writeHead(500).end((error as Error).message),
     );
   });
