@@ -7,6 +7,10 @@ import { runVideoCommand } from "./commands/run-video.js";
 import { allowedHostsOption, nonNegativeInteger, parsePort, SERVE_DEFAULTS, serveCommand, type ServeOptions } from "./commands/serve.js";
 import { isLiveKind, parseVideoArgument, resolveKinds, type VideoOutputSpec } from "../video/index.js";
 import { validateCommand } from "./commands/validate.js";
+import { workerCommand, type WorkerCliOptions } from "./commands/worker.js";
+import { LOG_LEVELS } from "./log.js";
+import { WORKER_DEFAULTS } from "../service/worker.js";
+import { CHECKPOINT_EVERY_TICKS } from "../service/runner.js";
 import { parseParam, positiveInteger } from "./io.js";
 import { addModelOptions, createServices, modelSettings, parseEmbedModel, type EmbedModel, type ModelCliOptions } from "./models.js";
 import { embedCommand, type EmbedItem } from "./commands/embed.js";
@@ -54,6 +58,10 @@ const program = new Command()
   .version("0.1.0")
   .exitOverride(exitAfterCommander)
   .showHelpAfterError();
+
+function logLevelOption(description: string): Option {
+  return new Option("--log-level <level>", description).choices([...LOG_LEVELS]).default(SERVE_DEFAULTS.logLevel);
+}
 
 const STRICT_HELP = "step properties the block does not know are errors, not warnings";
 
@@ -310,7 +318,7 @@ addModelOptions(
     .addOption(
       new Option(
         "--redis <url>",
-        "keep sessions in Redis ≥ 6 or Valkey (redis://[user:password@]host[:port][/db]), so every replica on it answers every session",
+        "keep sessions and stream pipelines in Redis ≥ 6 or Valkey (redis://[user:password@]host[:port][/db]), so every replica on it answers every session and pipeline; `sightline worker` processes run the pipelines",
       ).env("SIGHTLINE_REDIS_URL"),
     )
     .option(
@@ -332,12 +340,44 @@ addModelOptions(
     .option("--no-custom-blocks", "refuse workflows with custom JavaScript blocks (dynamic_blocks_definitions)")
     .option("--max-custom-steps <n>", "steps of custom blocks a definition may have (400 beyond)", nonNegativeInteger, SERVE_DEFAULTS.maxCustomSteps)
     .option("--max-sandbox-workers <n>", "threads running custom blocks' code, shared by every request", positiveInteger, SERVE_DEFAULTS.maxSandboxWorkers)
-    .addOption(
-      new Option("--log-level <level>", "log level: info logs pipelines starting, failing and ending; debug adds every request")
-        .choices(["trace", "debug", "info", "warn", "error", "fatal", "silent"])
-        .default(SERVE_DEFAULTS.logLevel),
-    ),
+    .addOption(logLevelOption("log level: info logs pipelines starting, failing and ending; debug adds every request")),
 ).action(exitWith("serve", (options: ServeOptions) => serveCommand(options)));
+
+addModelOptions(
+  program
+    .command("worker")
+    .description("Run stream pipelines that `sightline serve --redis` replicas create, until SIGINT/SIGTERM (then hand them over)")
+    .addOption(
+      new Option("--redis <url>", "the Redis the serve replicas use (redis://[user:password@]host[:port][/db])")
+        .env("SIGHTLINE_REDIS_URL")
+        .makeOptionMandatory(),
+    )
+    .option("--max-pipelines <n>", "pipelines run at once", positiveInteger, WORKER_DEFAULTS.maxPipelines)
+    .option(
+      "--lease-ms <n>",
+      "lease on each pipeline: a worker that stops renewing it loses its pipelines after this long",
+      positiveInteger,
+      WORKER_DEFAULTS.leaseMs,
+    )
+    .option(
+      "--checkpoint-every <n>",
+      "checkpoint each pipeline every N ticks (and every 10 s, and on pause and hand-over)",
+      positiveInteger,
+      CHECKPOINT_EVERY_TICKS,
+    )
+    .option(
+      "--results-buffer <n>",
+      "frame results a pipeline holds while Redis is slow or unreachable before it waits",
+      positiveInteger,
+      WORKER_DEFAULTS.resultsBuffer,
+    )
+    .option("--metrics-port <port>", "serve this worker's Prometheus metrics at http://<metrics-host>:<port>/metrics", parsePort)
+    .option("--metrics-host <host>", "address of the metrics listener", SERVE_DEFAULTS.host)
+    .option("--no-custom-blocks", "refuse workflows with custom JavaScript blocks (dynamic_blocks_definitions)")
+    .option("--max-custom-steps <n>", "steps of custom blocks a definition may have", nonNegativeInteger, SERVE_DEFAULTS.maxCustomSteps)
+    .option("--max-sandbox-workers <n>", "threads running custom blocks' code", positiveInteger, SERVE_DEFAULTS.maxSandboxWorkers)
+    .addOption(logLevelOption("log level: info logs pipelines taken, handed over and ending, and Redis outages")),
+).action(exitWith("worker", (options: WorkerCliOptions) => workerCommand(options)));
 
 // A closed pipe on stdout (e.g. `| head`) means nobody reads the results any more: stop quietly.
 process.stdout.on("error", (error: NodeJS.ErrnoException) => {

@@ -45,6 +45,8 @@ import { registerMetricsRoutes, ServerMetrics } from "./metrics.js";
 import { LocalPipelineService } from "../service/local-service.js";
 import { FilePipelineStore } from "../service/file-store.js";
 import { MemoryPipelineStore } from "../service/memory-store.js";
+import { RedisPipelineService } from "../service/redis-service.js";
+import type { EngineMaker, PipelineService, ServiceLog } from "../service/types.js";
 import { registerPipelineRoutes } from "./pipelines.js";
 import { ImageAdmission } from "./request-images.js";
 import { SessionStore } from "./session-store.js";
@@ -110,7 +112,10 @@ export interface ServerOptions {
   logger?: FastifyServerOptions["logger"];
   /**
    * An open Redis connection (`connectRedis`): sessions then live in Redis, so every replica on it
-   * answers every session (docs/reference/http.md#sessions-with-redis). The caller closes it.
+   * answers every session (docs/reference/http.md#sessions-with-redis), and stream pipelines are
+   * created and controlled through it, run by `sightline worker` processes, any replica answering
+   * for any pipeline (docs/guides/service.md#redis-and-workers; `maxPipelines` then counts the
+   * cluster's). The caller closes it.
    */
   redis?: RedisConnection;
   /** Clock for session expiry (tests). */
@@ -222,17 +227,23 @@ export function createServer(options: ServerOptions = {}): SightlineServer {
     now: options.now,
   };
   const redis = options.redis ?? null;
-  const dataDir = options.dataDir ? new FilePipelineStore(options.dataDir, app.log) : null;
-  const pipelines = new LocalPipelineService({
-    store: dataDir ?? new MemoryPipelineStore(),
-    durable: dataDir !== null,
-    engines: (specification, snapshot) => engines.engine(specification, { isolateElementErrors: true, snapshot }),
-    maxPipelines: options.maxPipelines ?? defaults.maxPipelines,
-    onFrameError: (error) => metrics.countStepError(error, "pipeline"),
-    log: app.log,
-    checkpointEveryTicks: options.checkpointEveryTicks,
-    checkpointIntervalMs: options.checkpointIntervalMs,
-  });
+  // With Redis, pipelines run on `sightline worker` processes and the data folder is not used.
+  const pipelineEngines: EngineMaker = (specification, snapshot) => engines.engine(specification, { isolateElementErrors: true, snapshot });
+  const maxPipelines = options.maxPipelines ?? defaults.maxPipelines;
+  const dataDir = !options.redis && options.dataDir ? new FilePipelineStore(options.dataDir, app.log) : null;
+  let local: LocalPipelineService | null = null;
+  const pipelines: PipelineService = options.redis
+    ? new RedisPipelineService({ redis: options.redis, engines: pipelineEngines, maxPipelines, log: app.log })
+    : (local = new LocalPipelineService({
+        store: dataDir ?? new MemoryPipelineStore(),
+        durable: dataDir !== null,
+        engines: pipelineEngines,
+        maxPipelines,
+        onFrameError: (error) => metrics.countStepError(error, "pipeline"),
+        log: app.log,
+        checkpointEveryTicks: options.checkpointEveryTicks,
+        checkpointIntervalMs: options.checkpointIntervalMs,
+      }));
   const context: ServerContext = {
     limits,
     engines,
@@ -284,10 +295,10 @@ export function createServer(options: ServerOptions = {}): SightlineServer {
   sweeper.unref();
   // Before the first request: the folder is locked and read (a folder in use fails `listen`);
   // its pipelines then resume in the background, `starting` until each runs.
-  if (dataDir) {
+  if (dataDir && local) {
     app.addHook("onReady", async () => {
       await dataDir.open();
-      await pipelines.resumeAll();
+      await local.resumeAll();
     });
   }
   // Before the listener closes: event streams are open requests that would keep it waiting.
@@ -311,6 +322,7 @@ export function createServer(options: ServerOptions = {}): SightlineServer {
   };
 }
 
+/** Pipelines in this process on the memory store, or — with `redis` — on workers through Redis. */
 /**
  * Requests are logged once, at debug, by path: at info the log is about pipelines, and a query
  * string may hold `api_key`.

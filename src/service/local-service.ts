@@ -114,22 +114,8 @@ export class LocalPipelineService implements PipelineService {
     if (record.desired === "paused") await runner.pause();
   }
 
-  /** Compiles and readies the engine (custom code included); a compile error is thrown before anything starts. */
-  private async readyEngine(record: PipelineRecord, snapshot?: EngineSnapshot): Promise<WorkflowEngine> {
-    const engine = this.options.engines(record.spec.specification, snapshot);
-    try {
-      if (!engine.plan.inputsByName.has(record.spec.imageInputName)) {
-        throw new RuntimeInputError(
-          `The workflow has no input named "${record.spec.imageInputName}" for the video frames; declare one or set image_input_name.`,
-          { context: "pipeline_initialisation" },
-        );
-      }
-      await engine.ready();
-      return engine;
-    } catch (error) {
-      await engine.close();
-      throw error;
-    }
+  private readyEngine(record: PipelineRecord, snapshot?: EngineSnapshot): Promise<WorkflowEngine> {
+    return readyEngine(this.options.engines, record, snapshot);
   }
 
   private runner(record: PipelineRecord, engine: WorkflowEngine, checkpoint?: Checkpoint): Promise<PipelineRunner> {
@@ -137,20 +123,11 @@ export class LocalPipelineService implements PipelineService {
     return PipelineRunner.start({ record, checkpoint, store, engine, onFrameError, log, checkpointEveryTicks, checkpointIntervalMs });
   }
 
-  /** When the process holds its maximum, the oldest pipeline that has already ended makes room; if none has, 429. */
-  private async makeRoom(): Promise<void> {
-    const records = await this.options.store.list();
-    if (records.length < this.options.maxPipelines) return;
-    for (const record of records) {
-      if (await this.options.store.loadFinalReport(record.id)) {
-        this.runners.delete(record.id);
-        await this.options.store.remove(record.id);
-        return;
-      }
-    }
-    throw tooManyRequests(
-      `The server runs its maximum of ${this.options.maxPipelines} pipelines. Terminate one (POST /inference_pipelines/{id}/terminate) first.`,
-    );
+  private makeRoom(): Promise<void> {
+    return makeRoom(this.options.store, this.options.maxPipelines, async (id) => {
+      this.runners.delete(id);
+      await this.options.store.remove(id);
+    });
   }
 
   /** The pipeline's record, once it has resumed if it was resuming; 404 when there is none. */
@@ -256,4 +233,39 @@ function statusWithoutRun(state: "starting" | "failed", failure: WorkflowErrorBo
     latency: { wait: unmeasured, inference: unmeasured, end_to_end: unmeasured },
     failure,
   };
+}
+
+/** Compiles and readies a pipeline's engine (custom code included); a compile error is thrown before anything starts. */
+export async function readyEngine(engines: EngineMaker, record: PipelineRecord, snapshot?: EngineSnapshot): Promise<WorkflowEngine> {
+  const engine = engines(record.spec.specification, snapshot);
+  try {
+    requireImageInput(engine, record.spec.imageInputName);
+    await engine.ready();
+    return engine;
+  } catch (error) {
+    await engine.close();
+    throw error;
+  }
+}
+
+/** The workflow input the frames go to must exist. */
+export function requireImageInput(engine: WorkflowEngine, name: string): void {
+  if (!engine.plan.inputsByName.has(name)) {
+    throw new RuntimeInputError(`The workflow has no input named "${name}" for the video frames; declare one or set image_input_name.`, {
+      context: "pipeline_initialisation",
+    });
+  }
+}
+
+/** When the store holds its maximum, the oldest pipeline that has already ended is forgotten to make room; if none has, 429. */
+export async function makeRoom(store: PipelineStore, maxPipelines: number, forget: (id: string) => Promise<void>): Promise<void> {
+  const records = await store.list();
+  if (records.length < maxPipelines) return;
+  for (const record of records) {
+    if (await store.loadFinalReport(record.id)) {
+      await forget(record.id);
+      return;
+    }
+  }
+  throw tooManyRequests(`The server runs its maximum of ${maxPipelines} pipelines. Terminate one (POST /inference_pipelines/{id}/terminate) first.`);
 }

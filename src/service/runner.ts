@@ -51,6 +51,8 @@ export interface RunnerOptions {
   log?: ServiceLog;
   checkpointEveryTicks?: number;
   checkpointIntervalMs?: number;
+  /** Flagged frames' thumbnails go to the store with their results (Redis: for the live view of every replica). */
+  storeThumbnails?: boolean;
 }
 
 /** How a run ended: by itself (`finished`, `failed`), terminated, or stopped to resume elsewhere (`suspended`). */
@@ -266,9 +268,13 @@ export class PipelineRunner {
       records.push(frameRecord(result, (await serialiseValue(result.outputs)) as Record<string, unknown>));
       if (result.error) this.options.onFrameError?.(result.error);
     }
+    const thumbnails = this.options.storeThumbnails || this.listeners.size > 0 ? await thumbnailsOf(results) : [];
     // Stored before the checkpoint that covers them: a checkpoint never runs ahead of the results.
-    await this.store.appendResults(this.id, records);
-    if (this.listeners.size > 0) await this.emitFrames(results, records);
+    await this.store.appendResults(this.id, records, this.options.storeThumbnails ? thumbnails : undefined);
+    for (const [index, record] of records.entries()) {
+      const thumbnail = thumbnails[index];
+      this.emit({ type: "frame", record, ...(thumbnail ? { thumbnail } : {}) });
+    }
     if (++this.ticksSinceCheckpoint >= this.every.ticks || Date.now() - this.lastCheckpointAt >= this.every.ms) {
       // Inside the tick's callback, hence between two engine runs: taken directly.
       this.ticksSinceCheckpoint = 0;
@@ -276,15 +282,14 @@ export class PipelineRunner {
       await this.store.saveCheckpoint(this.id, this.checkpoint());
     }
   }
+}
 
-  private async emitFrames(results: readonly FrameResult[], records: readonly FrameRecord[]): Promise<void> {
-    for (const [index, result] of results.entries()) {
-      // A frame passed on without pixels (no step read them) has none to show; a thumbnail that
-      // fails is left out rather than failing the pipeline.
-      const thumbnail = result.flagged && result.frame.bytes > 0 ? await thumbnailDataUrl(result.frame.image).catch(() => undefined) : undefined;
-      this.emit({ type: "frame", record: records[index], ...(thumbnail ? { thumbnail } : {}) });
-    }
-  }
+/** A thumbnail of each flagged frame, by position. */
+async function thumbnailsOf(results: readonly FrameResult[]): Promise<Array<string | undefined>> {
+  // A frame passed on without pixels (no step read them) has none to show; a thumbnail that
+  // fails is left out rather than failing the pipeline.
+  const none = Promise.resolve(undefined);
+  return Promise.all(results.map((result) => (result.flagged && result.frame.bytes > 0 ? thumbnailDataUrl(result.frame.image).catch(() => undefined) : none)));
 }
 
 /** The sources' names and references as shown (passwords masked, uploads as `upload:<id>`), in order. */

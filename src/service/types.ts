@@ -10,6 +10,7 @@ import type { WorkflowErrorBody } from "../errors/index.js";
 import type { WorkflowEngine } from "../executor/engine.js";
 import type { EngineSnapshot } from "../state/store.js";
 import type { FrameRecord, SourceEvent, VideoSourceSpec } from "../video/index.js";
+import type { WorkerBeat } from "./redis-cluster.js";
 import type { PipelineReport } from "./upstream-report.js";
 
 /** What `POST /inference_pipelines/initialise` asks for, as stored: plain JSON. */
@@ -79,8 +80,10 @@ export interface PipelineStore {
    * Adds frame results, idempotent by (source_index, frame_number): a record at or below its
    * source's highest stored frame number is a frame run again after a restart, and is dropped.
    * Beyond the spec's `bufferSize` unconsumed results, the oldest are dropped and counted.
+   * `thumbnails` (by position, flagged frames only) are kept by stores that serve live views of
+   * other processes (Redis), and ignored by the others.
    */
-  appendResults(id: string, records: readonly FrameRecord[]): Promise<void>;
+  appendResults(id: string, records: readonly FrameRecord[], thumbnails?: ReadonlyArray<string | undefined>): Promise<void>;
   /** Per source index, the highest frame number stored. */
   lastFrames(id: string): Promise<Record<number, number>>;
   /** Results not consumed yet (excluded output keys left out), and marks them consumed. */
@@ -123,11 +126,25 @@ export interface PipelineService {
   consume(id: string, excludedFields?: readonly string[]): Promise<Consumed>;
   /** Live frame events until the pipeline's run ends. */
   subscribe(id: string, listener: (event: PipelineEvent) => void): Promise<Subscription>;
+  /** What `/metrics` shows beyond the reports; services without Redis have none. */
+  stats?(): Promise<ServiceStats>;
   /**
    * Shutdown. Durable stores: each running pipeline is checkpointed and stopped, to resume at the
    * next start; the memory store: pipelines are terminated.
    */
   close(): Promise<void>;
+}
+
+/** A service's figures for `/metrics` (docs/reference/http.md#metrics): the cluster's, or one worker's. */
+export interface ServiceStats {
+  /** Per pipeline id: when its last checkpoint was taken (ISO). */
+  checkpoints: Record<string, string>;
+  /** Pipelines taken over from a worker that had not handed them over. */
+  takeovers: number;
+  /** Times this process lost its connection to Redis. */
+  redisOutages: number;
+  /** The workers, as their heartbeats say. */
+  workers: WorkerBeat[];
 }
 
 /** Builds a pipeline's engine (compiled with `isolateElementErrors`), from a snapshot when resuming. */

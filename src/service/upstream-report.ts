@@ -4,7 +4,7 @@
  * them (docs/reference/http.md#get-inference_pipelinesidstatus), and the report itself (the HTTP
  * layer's wire types re-export them). Pure: the runner passes what it knows.
  */
-import type { PipelineStatus, SourceEvent, SourceKind, SourceState, SourceStats } from "../video/status.js";
+import type { PipelineState, PipelineStatus, SourceEvent, SourceKind, SourceState, SourceStats } from "../video/status.js";
 
 /** One of upstream's `latency_reports`: per source, seconds, null until measured. */
 export interface LatencyReport {
@@ -56,8 +56,15 @@ export interface UpstreamReportKeys {
   video_source_status_updates: VideoSourceStatusUpdate[];
 }
 
+/**
+ * A report's `state`: its run's, or `waiting` — on Redis, no worker runs the pipeline (none has
+ * taken it yet, or its worker died and the lease has passed; docs/guides/service.md#redis-and-workers).
+ */
+export type ReportState = PipelineState | "waiting";
+
 /** `GET /inference_pipelines/{id}/status`'s `report`. */
-export interface PipelineReport extends PipelineStatus, UpstreamReportKeys {
+export interface PipelineReport extends Omit<PipelineStatus, "state">, UpstreamReportKeys {
+  state: ReportState;
   pipeline_id: string;
   created_at: string;
   /** Frame results waiting for `consume`. */

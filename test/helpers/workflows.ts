@@ -23,6 +23,31 @@ export const videoTimeSampler = (next: string, cooldown_seconds = 1) => ({
   next_steps: [`$steps.${next}`],
 });
 
+/** On video frames: each frame's number, and `is_outlier` (a flag) from frame `flagFrom` on. */
+export function flagFromFrame(flagFrom: number) {
+  return {
+    version: "1.0",
+    inputs: [{ type: "WorkflowImage", name: "image" }],
+    steps: [
+      { type: "PropertyDefinition", name: "frame", data: "$inputs.image", operations: [{ type: "ExtractFrameMetadata", property_name: "frame_number" }] },
+      {
+        type: "Expression",
+        name: "flag",
+        data: { n: "$steps.frame.output" },
+        switch: {
+          type: "CasesDefinition",
+          cases: [{ type: "CaseDefinition", condition: statement("n", "(Number) >=", flagFrom), result: { type: "StaticCaseResult", value: true } }],
+          default: { type: "StaticCaseResult", value: false },
+        },
+      },
+    ],
+    outputs: [
+      { type: "JsonField", name: "frame_number", selector: "$steps.frame.output" },
+      { type: "JsonField", name: "is_outlier", selector: "$steps.flag.output" },
+    ],
+  };
+}
+
 /** A definition with `steps` steps of one custom block, each doubling the input. */
 export function customStepsWorkflow(steps: number, code: { run?: string; init?: string } = {}): Record<string, unknown> {
   return {

@@ -6,6 +6,8 @@ Called by python-sdk.test.ts with the path of a JSON file:
 It calls every SDK method sightline supports — with each key transport when the server has a
 key — plus the methods that need Roboflow's cloud, and prints one JSON object: what each call
 returned (or the error it raised), for the TypeScript test to check. It asserts nothing itself.
+With "only": "pipelines" in the file, it calls only the pipeline methods (a cluster's test):
+{"pipeline": …, "calls": n}.
 """
 
 import asyncio
@@ -190,8 +192,12 @@ def client_for(api_key, transport):
 
 
 def main():
-    forms = image_forms()
     key = CONFIG["api_key"]
+    if CONFIG.get("only") == "pipelines":
+        pipeline = pipeline_methods(client_for(key, None))
+        json.dump({"pipeline": pipeline, "calls": CALLS}, sys.stdout, default=str)
+        return
+    forms = image_forms()
     result = {"transports": {}}
     if key is None:
         client = client_for(None, None)

@@ -7,9 +7,7 @@
  * the calls and reports what each answered; the checks are here. Needs python3 with the Debian
  * packages `.ci/run` installs.
  */
-import { spawn } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
-import { writeFile } from "node:fs/promises";
+import { readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -20,32 +18,12 @@ import { runCli } from "../helpers/cli.js";
 import { syntheticPhoto } from "../models/helpers.js";
 import { startServeCli, type ServeProcess } from "../server/helpers.js";
 import { scratchDir } from "../video/helpers.js";
+import { CLIP_WORKFLOW, driveSdk, expectPipelineCalls, ok, PIPELINE_WORKFLOW, type Outcome, type PipelineCalls, type Status } from "./harness.js";
 
 const ROOT = resolve(import.meta.dirname, "../..");
-const SDK = join(ROOT, "test/fixtures/inference-sdk");
-const DRIVER = join(import.meta.dirname, "drive_sdk.py");
-/** Debian's interpreter, which its python3-* packages are for (a pyenv or venv `python3` may come first on PATH). */
-const PYTHON = existsSync("/usr/bin/python3") ? "/usr/bin/python3" : "python3";
 const VERSION = (JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { version: string }).version;
 const CAT = "a photo of a cat";
 const DOG = "a photo of a dog";
-
-const CLIP_WORKFLOW = {
-  version: "1.0",
-  inputs: [{ type: "WorkflowImage", name: "image" }],
-  steps: [{ type: "roboflow_core/clip@v1", name: "clip", data: "$inputs.image", version: "ViT-B-32" }],
-  outputs: [{ type: "JsonField", name: "embedding", selector: "$steps.clip.embedding" }],
-};
-
-/** For pipelines: the frame's embedding and number, so that excluding one leaves the other. */
-const PIPELINE_WORKFLOW = {
-  ...CLIP_WORKFLOW,
-  steps: [
-    ...CLIP_WORKFLOW.steps,
-    { type: "PropertyDefinition", name: "frame", data: "$inputs.image", operations: [{ type: "ExtractFrameMetadata", property_name: "frame_number" }] },
-  ],
-  outputs: [...CLIP_WORKFLOW.outputs, { type: "JsonField", name: "frame_number", selector: "$steps.frame.output" }],
-};
 
 const BUFFER_WORKFLOW = {
   version: "1.0",
@@ -53,9 +31,6 @@ const BUFFER_WORKFLOW = {
   steps: [{ type: "roboflow_core/buffer@v1", name: "last_two", data: "$inputs.value", length: 2 }],
   outputs: [{ type: "JsonField", name: "last_two", selector: "$steps.last_two.output" }],
 };
-
-/** What one SDK call gave: its result, or the error it raised with the SDK's message. */
-type Outcome<T = unknown> = { ok: T } | { error: string; status?: number; message: string };
 
 interface Embeddings {
   embeddings: number[][];
@@ -66,27 +41,6 @@ interface Comparison<S> {
   similarity: S;
   time: number;
 }
-interface Report {
-  state: string;
-  frames: number;
-  inference_throughput: number;
-  sources_metadata: Array<{
-    source_reference: string;
-    state: string;
-    source_id: number;
-    source_properties: { width: number; height: number; is_file: boolean; total_frames: number } | null;
-  }>;
-  latency_reports: Array<{ source_id: number; frame_decoding_latency: number | null; inference_latency: number | null; e2e_latency: number | null }>;
-  video_source_status_updates: Array<{ severity: number; event_type: string; payload: { source_id: number }; context: string }>;
-}
-interface Command {
-  status: string;
-  context: { pipeline_id: string | null };
-}
-type Status = Command & { report: Report };
-type Listing = Command & { pipelines: string[] };
-type Consumed = Command & { outputs: Array<Record<string, unknown>>; frames_metadata: Array<{ frame_id: number; source_id: number }> };
-
 interface Supported {
   server_info: Outcome<{ name: string; version: string; uuid: string }>;
   clip_image_path: Outcome<Embeddings>;
@@ -103,20 +57,7 @@ interface Supported {
   run_workflow_forms: Outcome<Array<{ embedding: number[] }>>;
   infer_from_workflow: Outcome<Array<{ embedding: number[] }>>;
   session: Array<Outcome<Array<{ last_two: number[] }>>>;
-  pipeline: {
-    pipeline_id: string;
-    start: Outcome<Command>;
-    list: Outcome<Listing>;
-    status: Outcome<Status>;
-    consume: Outcome<Consumed>;
-    consume_calls: number;
-    pause: Outcome<Command>;
-    status_paused: Outcome<Status>;
-    resume: Outcome<Command>;
-    status_resumed: Outcome<Status>;
-    terminate: Outcome<Command>;
-    list_after: Outcome<Listing>;
-  };
+  pipeline: PipelineCalls;
 }
 
 interface DriverResult {
@@ -154,7 +95,7 @@ function serve(extra: readonly string[]): ServeProcess {
   return startServeCli(["--host", "127.0.0.1", "--offline", "--model", `ViT-B-16=${files.model}`, "--model", `ViT-B-32=${files.model}`, ...extra]);
 }
 
-async function driveSdk(url: string, apiKey: string | null): Promise<DriverResult> {
+function driveSdkAt(url: string, apiKey: string | null): Promise<DriverResult> {
   const config = {
     url,
     api_key: apiKey,
@@ -164,30 +105,7 @@ async function driveSdk(url: string, apiKey: string | null): Promise<DriverResul
     pipeline_workflow: PIPELINE_WORKFLOW,
     buffer_workflow: BUFFER_WORKFLOW,
   };
-  const configFile = join(scratch(), `config-${apiKey === null ? "open" : "keyed"}.json`);
-  await writeFile(configFile, JSON.stringify(config));
-  const child = spawn(PYTHON, [DRIVER, configFile], {
-    env: { ...process.env, PYTHONPATH: SDK, INFERENCE_WARNINGS_DISABLED: "true", PYTHONDONTWRITEBYTECODE: "1" },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let stdout = "";
-  let stderr = "";
-  child.stdout.setEncoding("utf8").on("data", (chunk: string) => (stdout += chunk));
-  child.stderr.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
-  const code = await new Promise<number | null>((done, fail) => {
-    child.on("error", fail);
-    child.on("close", done);
-  });
-  if (code !== 0) {
-    const hint = /ModuleNotFoundError|No module named/.test(stderr) ? " (install the Debian packages .ci/run lists: python3-requests python3-aiohttp …)" : "";
-    throw new Error(`drive_sdk.py exited ${code}${hint}:\n${stderr}`);
-  }
-  return JSON.parse(stdout) as DriverResult;
-}
-
-function ok<T>(outcome: Outcome<T>): T {
-  if (!("ok" in outcome)) throw new Error(`the SDK call failed: ${JSON.stringify(outcome)}`);
-  return outcome.ok;
+  return driveSdk<DriverResult>(config, join(scratch(), `config-${apiKey === null ? "open" : "keyed"}.json`));
 }
 
 function expectClose(actual: readonly number[], wanted: readonly number[]): void {
@@ -276,39 +194,7 @@ function checkSupportedMethods(transport: () => Supported): void {
   });
 
   it("inference pipelines: start, list, status with upstream's keys, consume with excluded_fields, pause, resume, terminate", () => {
-    const { pipeline_id: id, ...calls } = transport().pipeline;
-    expect(ok(calls.start)).toMatchObject({ status: "success", context: { pipeline_id: id } });
-    expect(ok(calls.list).pipelines).toContain(id);
-
-    const report = ok(calls.status).report;
-    expect(report.sources_metadata).toEqual([expect.objectContaining({ source_id: 0, source_reference: files.video })]);
-    expect(report.latency_reports).toEqual([expect.objectContaining({ source_id: 0 })]);
-    expect(typeof report.inference_throughput).toBe("number");
-    expect(Array.isArray(report.video_source_status_updates)).toBe(true);
-
-    const consumed = ok(calls.consume);
-    expect(consumed.outputs.length).toBeGreaterThan(0);
-    // excluded_fields came in the GET's body
-    for (const outputs of consumed.outputs) expect(Object.keys(outputs)).toEqual(["frame_number"]);
-    expect(consumed.frames_metadata.map((frame) => frame.frame_id)).toEqual(consumed.outputs.map((outputs) => outputs.frame_number));
-
-    expect(ok(calls.pause).status).toBe("success");
-    const paused = ok(calls.status_paused).report;
-    expect(paused.state).toBe("paused");
-    expect(paused.sources_metadata[0]).toMatchObject({ state: "PAUSED", source_properties: { width: 64, height: 48, is_file: true, total_frames: 600 } });
-    expect(paused.latency_reports[0].inference_latency).toBeGreaterThan(0);
-    expect(paused.video_source_status_updates).toContainEqual(
-      expect.objectContaining({
-        event_type: "VIDEO_CONSUMPTION_STARTED",
-        severity: 20,
-        context: "video_source",
-        payload: expect.objectContaining({ source_id: 0 }) as unknown,
-      }),
-    );
-    expect(ok(calls.resume).status).toBe("success");
-    expect(ok(calls.status_resumed).report.state).toBe("running");
-    expect(ok(calls.terminate).status).toBe("success");
-    expect(ok(calls.list_after).pipelines).not.toContain(id);
+    expectPipelineCalls(transport().pipeline, files.video);
   });
 }
 
@@ -329,7 +215,7 @@ describe("Roboflow's Python SDK against `sightline serve` without an API key", (
 
   beforeAll(async () => {
     server = serve([]);
-    result = await driveSdk(await server.address, null);
+    result = await driveSdkAt(await server.address, null);
   });
 
   afterAll(async () => {
@@ -371,7 +257,7 @@ describe("Roboflow's Python SDK against `sightline serve --api-key`", () => {
 
   beforeAll(async () => {
     server = serve(["--api-key", KEY]);
-    result = await driveSdk(await server.address, KEY);
+    result = await driveSdkAt(await server.address, KEY);
   });
 
   afterAll(async () => {

@@ -8,40 +8,14 @@ import { join } from "node:path";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { makeTestVideo } from "../../src/video/testing.js";
-import { statement } from "../helpers/workflows.js";
+import { flagFromFrame } from "../helpers/workflows.js";
 import { scratchDir } from "../video/helpers.js";
 import { call, readEvents, startServer, type Json, type RunningServer } from "./helpers.js";
 
 const FLAG_FROM = 25;
 
 /** Flags every frame from FLAG_FROM on (is_outlier), and reports the frame number. */
-const FLAGGING = {
-  version: "1.0",
-  inputs: [{ type: "WorkflowImage", name: "image" }],
-  steps: [
-    { type: "PropertyDefinition", name: "frame", data: "$inputs.image", operations: [{ type: "ExtractFrameMetadata", property_name: "frame_number" }] },
-    {
-      type: "Expression",
-      name: "flag",
-      data: { n: "$steps.frame.output" },
-      switch: {
-        type: "CasesDefinition",
-        cases: [
-          {
-            type: "CaseDefinition",
-            condition: statement("n", "(Number) >=", FLAG_FROM),
-            result: { type: "StaticCaseResult", value: true },
-          },
-        ],
-        default: { type: "StaticCaseResult", value: false },
-      },
-    },
-  ],
-  outputs: [
-    { type: "JsonField", name: "frame_number", selector: "$steps.frame.output" },
-    { type: "JsonField", name: "is_outlier", selector: "$steps.flag.output" },
-  ],
-};
+const FLAGGING = flagFromFrame(FLAG_FROM);
 
 interface Report {
   state: string;

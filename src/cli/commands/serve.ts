@@ -2,7 +2,8 @@
  * `sightline serve`: the HTTP server on one host and port until SIGINT/SIGTERM, then a graceful
  * shutdown (pipelines finish their tick and stop, event streams end, uploads are deleted, models
  * are released). The log (JSON lines on stdout, `--log-level`) says when pipelines start, fail
- * and end. With `--redis`, sessions live in Redis (docs/reference/http.md#sessions-with-redis):
+ * and end. With `--redis`, sessions live in Redis (docs/reference/http.md#sessions-with-redis),
+ * and so do pipelines, run by `sightline worker` (docs/guides/service.md#redis-and-workers):
  * the connection is opened, and Redis checked, before the server listens.
  */
 import { homedir } from "node:os";
@@ -49,7 +50,7 @@ export interface ServeOptions extends ModelCliOptions {
   maxImageDownloadMb: number;
   maxImagesPerRequest: number;
   maxInflightMemoryMb: number;
-  /** Redis URL (`--redis`, SIGHTLINE_REDIS_URL): sessions live there, shared by every replica. */
+  /** Redis URL (`--redis`, SIGHTLINE_REDIS_URL): sessions and pipelines live there, shared by every replica. */
   redis?: string;
 }
 
@@ -97,15 +98,15 @@ class RedisStatusLog {
   };
 }
 
-/** `--redis`: a malformed URL is a usage error (exit 2); an unreachable or too old Redis fails the start (exit 1). */
-async function openRedis(url: string, onStatus: RedisStatusLog["onStatus"]): Promise<RedisConnection> {
+/** `--redis` (`serve`, `worker`): a malformed URL is a usage error (exit 2); an unreachable or too old Redis fails the start (exit 1). */
+export async function openRedis(url: string, name: string, onStatus?: RedisStatusLog["onStatus"]): Promise<RedisConnection> {
   try {
     parseRedisUrl(url);
   } catch (error) {
     if (error instanceof RedisError) throw new UsageError(`--redis: ${error.message}`);
     throw error;
   }
-  return connectRedis(url, { name: "serve", onStatus });
+  return connectRedis(url, { name, onStatus });
 }
 
 /** The default data folder: `$XDG_STATE_HOME/sightline`, else `~/.local/state/sightline` (the XDG base directory rule). */
@@ -116,7 +117,7 @@ export function defaultDataDir(env: Readonly<Record<string, string | undefined>>
 
 export async function serveCommand(options: ServeOptions): Promise<number> {
   const redisLog = new RedisStatusLog();
-  const redis = options.redis === undefined ? undefined : await openRedis(options.redis, redisLog.onStatus);
+  const redis = options.redis === undefined ? undefined : await openRedis(options.redis, "serve", redisLog.onStatus);
   // One Services for every request, session and pipeline: each model loads once.
   const services = createServices(options);
   const loopback = isLoopbackHost(options.host);
@@ -168,8 +169,11 @@ export async function serveCommand(options: ServeOptions): Promise<number> {
     return 1;
   }
   process.stderr.write(`sightline: serving workflows on ${address}\n`);
-  if (redis) process.stderr.write(`sightline: sessions in Redis at ${redis.url} (${redis.server.server} ${redis.server.version})\n`);
-  process.stderr.write(dataDir ? `sightline: pipelines kept in ${dataDir}\n` : "sightline: pipelines kept in memory only (--no-data-dir)\n");
+  if (redis)
+    process.stderr.write(
+      `sightline: sessions and pipelines in Redis at ${redis.url} (${redis.server.server} ${redis.server.version}); pipelines run on sightline worker processes\n`,
+    );
+  else process.stderr.write(dataDir ? `sightline: pipelines kept in ${dataDir}\n` : "sightline: pipelines kept in memory only (--no-data-dir)\n");
   if (!loopback && !options.apiKey) {
     process.stderr.write("sightline: warning: listening beyond this machine without an API key (set --api-key or SIGHTLINE_API_KEY)\n");
   }
