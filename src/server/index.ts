@@ -46,7 +46,7 @@ import { LocalPipelineService } from "../service/local-service.js";
 import { FilePipelineStore } from "../service/file-store.js";
 import { MemoryPipelineStore } from "../service/memory-store.js";
 import { RedisPipelineService } from "../service/redis-service.js";
-import type { EngineMaker, PipelineService, ServiceLog } from "../service/types.js";
+import type { EngineMaker, PipelineService } from "../service/types.js";
 import { registerPipelineRoutes } from "./pipelines.js";
 import { ImageAdmission } from "./request-images.js";
 import { SessionStore } from "./session-store.js";
