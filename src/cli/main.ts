@@ -307,6 +307,12 @@ addModelOptions(
     .option("--session-ttl-s <n>", "drop a session idle for this many seconds", positiveNumber, SERVE_DEFAULTS.sessionTtlS)
     .option("--max-sessions <n>", "sessions held at most (a new one beyond: 429)", positiveInteger, SERVE_DEFAULTS.maxSessions)
     .option("--max-pipelines <n>", "stream pipelines held at most", positiveInteger, SERVE_DEFAULTS.maxPipelines)
+    .addOption(
+      new Option(
+        "--redis <url>",
+        "keep sessions in Redis ≥ 6 or Valkey (redis://[user:password@]host[:port][/db]), so every replica on it answers every session",
+      ).env("SIGHTLINE_REDIS_URL"),
+    )
     .option("--allow-local-video", "let pipelines open server-side files and devices (default: only on a loopback host)")
     .option("--no-allow-local-video", "only stream URLs and uploads as pipeline sources")
     .option(

@@ -4,6 +4,7 @@ import type { EngineFactory } from "./engines.js";
 import type { ConcurrencyLimiter, MemoryBudget } from "./limits.js";
 import type { ServerMetrics } from "./metrics.js";
 import type { ImageAdmission } from "./request-images.js";
+import type { RedisConnection } from "../service/redis.js";
 import type { SessionStore } from "./session-store.js";
 import type { UploadStore } from "./upload-store.js";
 
@@ -26,6 +27,8 @@ export interface ServerContext {
   /** Request images: their count, limits and memory, before decoding (docs/reference/http.md#limits). */
   images: ImageAdmission;
   memory: MemoryBudget;
+  /** The Redis connection of `serve --redis` (sessions, pipelines), else null. */
+  redis: RedisConnection | null;
   sessions: SessionStore;
   pipelines: PipelineService;
   uploads: UploadStore;

@@ -47,6 +47,10 @@ import { MemoryPipelineStore } from "../service/memory-store.js";
 import { registerPipelineRoutes } from "./pipelines.js";
 import { ImageAdmission } from "./request-images.js";
 import { SessionStore } from "./session-store.js";
+import { MemorySessionBackend } from "../service/memory-sessions.js";
+import type { RedisConnection } from "../service/redis.js";
+import { RedisSessionBackend } from "../service/redis-sessions.js";
+import type { SessionBackendOptions } from "../service/sessions.js";
 import { registerSessionRoutes } from "./sessions.js";
 import { UploadStore } from "./upload-store.js";
 import { registerUiRoutes } from "./ui.js";
@@ -92,6 +96,11 @@ export interface ServerOptions {
   uploadDir?: string;
   /** fastify's logger option (default off). At info: pipelines starting, failing and ending; at debug: every request. */
   logger?: FastifyServerOptions["logger"];
+  /**
+   * An open Redis connection (`connectRedis`): sessions then live in Redis, so every replica on it
+   * answers every session (docs/reference/http.md#sessions-with-redis). The caller closes it.
+   */
+  redis?: RedisConnection;
   /** Clock for session expiry (tests). */
   now?: () => number;
   /** SSE status-event interval and heartbeat interval, ms (defaults 1 s and 15 s). */
@@ -190,6 +199,13 @@ export function createServer(options: ServerOptions = {}): SightlineServer {
   );
   const metrics = new ServerMetrics();
   const sessionTtlMs = options.sessionTtlMs ?? defaults.sessionTtlMs;
+  const sessionOptions: SessionBackendOptions = {
+    ttlMs: sessionTtlMs,
+    maxSessions: options.maxSessions ?? defaults.maxSessions,
+    createEngine: (specification, snapshot) => engines.engine(specification, { snapshot }),
+    now: options.now,
+  };
+  const redis = options.redis ?? null;
   const context: ServerContext = {
     limits,
     engines,
@@ -197,12 +213,8 @@ export function createServer(options: ServerOptions = {}): SightlineServer {
     runs: new ConcurrencyLimiter(options.maxConcurrency ?? defaults.maxConcurrency, options.maxQueue ?? defaults.maxQueue),
     images: new ImageAdmission({ loading: imageLoading, maxImagesPerRequest: options.maxImagesPerRequest ?? defaults.maxImagesPerRequest }),
     memory: new MemoryBudget(options.maxInflightMemoryBytes ?? defaults.maxInflightMemoryBytes),
-    sessions: new SessionStore({
-      ttlMs: sessionTtlMs,
-      maxSessions: options.maxSessions ?? defaults.maxSessions,
-      createEngine: (specification) => engines.engine(specification),
-      now: options.now,
-    }),
+    redis,
+    sessions: new SessionStore(redis ? new RedisSessionBackend({ ...sessionOptions, redis }) : new MemorySessionBackend(sessionOptions), sessionOptions),
     pipelines: new LocalPipelineService({
       store: new MemoryPipelineStore(),
       durable: false,
@@ -336,4 +348,5 @@ export type { ServerContext, ServerLimits } from "./context.js";
 export type { PipelineEvent, PipelineSpec } from "../service/types.js";
 export type { FrameEvent, FrameRecord, PipelineReport, StatusEvent, UploadInfo, WorkflowExample } from "./wire.js";
 export type { SessionInfo } from "./session-store.js";
+export { connectRedis, redactRedisUrl, RedisError, type RedisConnection, type RedisConnectOptions } from "../service/redis.js";
 export type { WorkflowInterface } from "./interface.js";

@@ -2,7 +2,8 @@
  * `GET /metrics`: Prometheus text. Per pipeline (label `pipeline`): frames, fps, latency
  * summaries (decode wait, inference, end to end), dropped frames, dropped results, flagged frames,
  * errors, active streams, state. Server-wide: sessions, workflow runs in progress / queued, the
- * in-flight memory budget's use, HTTP requests by route and status, step errors by block type.
+ * in-flight memory budget's use, HTTP requests by route and status, step errors by block type;
+ * with `--redis`, whether Redis is connected and its round trip.
  */
 import type { FastifyInstance } from "fastify";
 import type { WorkflowErrorBody } from "../errors/index.js";
@@ -39,6 +40,8 @@ export class ServerMetrics {
     runsActive: number;
     runsQueued: number;
     imageMemory: { usedBytes: number; capacityBytes: number };
+    /** With `--redis`: whether the connection is up, and one PING's round trip (null while down). */
+    redis: { connected: boolean; roundTripMs: number | null } | null;
   }): MetricFamily[] {
     const perPipeline = (name: string, type: MetricFamily["type"], help: string, value: (report: PipelineReport) => number): MetricFamily => ({
       name,
@@ -92,6 +95,7 @@ export class ServerMetrics {
       single("sightline_workflow_runs_queued", "/workflows/run requests waiting for a slot.", state.runsQueued),
       single("sightline_inflight_image_bytes", "Bytes of the in-flight memory budget the requests' images hold now.", state.imageMemory.usedBytes),
       single("sightline_inflight_image_budget_bytes", "The in-flight memory budget (--max-inflight-memory-mb).", state.imageMemory.capacityBytes),
+      ...redisFamilies(state.redis),
       {
         name: "sightline_http_requests_total",
         type: "counter",
@@ -106,6 +110,27 @@ export class ServerMetrics {
       },
     ];
   }
+}
+
+function redisFamilies(redis: { connected: boolean; roundTripMs: number | null } | null): MetricFamily[] {
+  if (redis === null) return [];
+  const families: MetricFamily[] = [
+    {
+      name: "sightline_redis_connected",
+      type: "gauge",
+      help: "1 while the Redis connection (--redis) is up.",
+      samples: [{ labels: {}, value: redis.connected ? 1 : 0 }],
+    },
+  ];
+  if (redis.roundTripMs !== null) {
+    families.push({
+      name: "sightline_redis_round_trip_seconds",
+      type: "gauge",
+      help: "One PING's round trip to Redis, measured when /metrics is read.",
+      samples: [{ labels: {}, value: redis.roundTripMs / 1000 }],
+    });
+  }
+  return families;
 }
 
 function latencySamples(pipeline: string, stage: string, summary: LatencySummary): Sample[] {
@@ -123,10 +148,11 @@ export function registerMetricsRoutes(app: FastifyInstance, context: ServerConte
     const text = renderMetrics(
       context.metrics.families({
         pipelines: await context.pipelines.reports(),
-        sessions: context.sessions.size,
+        sessions: await context.sessions.count(),
         runsActive: context.runs.active,
         runsQueued: context.runs.queued,
         imageMemory: context.memory,
+        redis: context.redis && { connected: context.redis.connected, roundTripMs: await context.redis.roundTripMs() },
       }),
     );
     return reply.type(PROMETHEUS_CONTENT_TYPE).send(text);

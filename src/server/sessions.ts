@@ -16,11 +16,11 @@ type WithId = FastifyRequest<{ Params: { id: string } }>;
 
 export function registerSessionRoutes(app: FastifyInstance, context: ServerContext): void {
   const { sessions } = context;
-  app.get("/sessions", async () => ({ sessions: sessions.list() }));
+  app.get("/sessions", async () => ({ sessions: await sessions.list() }));
   app.get("/sessions/:id", async (request: WithId) => sessions.info(request.params.id));
   app.get("/sessions/:id/state", async (request: WithId) => sessions.snapshot(request.params.id));
   app.delete("/sessions/:id", async (request: WithId) => {
-    sessions.delete(request.params.id);
+    await sessions.delete(request.params.id);
     return { status: "deleted", session_id: request.params.id };
   });
 }

@@ -18,7 +18,7 @@
 import { RuntimeInputError } from "../errors/index.js";
 import { WorkflowImage } from "../images/index.js";
 import { findFfmpeg, type FfmpegTools } from "./ffmpeg.js";
-import { createSource, needsFfmpeg, resolveKinds, type SourceDefaults, type VideoSourceSpec } from "./sources/open.js";
+import { checkSourceSpec, createSource, needsFfmpeg, resolveKinds, type SourceDefaults, type VideoSourceSpec } from "./sources/open.js";
 import { Signal, type FrameSource } from "./sources/source.js";
 import type { SourceEvent, SourceStats } from "./status.js";
 
@@ -81,6 +81,7 @@ export class VideoMultiplexer implements AsyncIterable<Tick> {
     const ids = specs.map((spec, index) => spec.name ?? String(index));
     const duplicate = ids.find((id, index) => ids.indexOf(id) !== index);
     if (duplicate !== undefined) throw new RuntimeInputError(`two video sources are named "${duplicate}"; names must be unique`);
+    specs.forEach((spec, index) => checkSourceSpec(spec, ids[index]));
     const kinds = await resolveKinds(specs);
     const tools = kinds.some((resolved) => needsFfmpeg(resolved.kind)) ? (options.tools ?? (await findFfmpeg())) : null;
     const sources = specs.map((spec, index) => createSource(spec, kinds[index], ids[index], { tools, onEvent: options.onEvent }));

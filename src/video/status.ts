@@ -8,6 +8,10 @@ export type SourceKind = "file" | "image-folder" | "stream" | "webcam";
 
 export type SourceState = "starting" | "running" | "reconnecting" | "ended" | "failed" | "stopped";
 
+/**
+ * One source's state and counters. The counters count this run only: a source started after
+ * frame N (`VideoSourceSpec.startAfterFrame`, a resumed run) counts from frame N + 1.
+ */
 export interface SourceStats {
   /** The `video_identifier`. */
   source: string;
@@ -30,7 +34,10 @@ export interface SourceStats {
   declaredFps: number | null;
   /** Rolling decode rate. */
   measuredFps: number | null;
-  /** Files and folders: the frame count announced up front (for progress and ETA); may be an estimate. */
+  /**
+   * Files and folders: the frame count announced up front (for progress and ETA), counted from
+   * frame 1 whatever `startAfterFrame` says; may be an estimate.
+   */
   totalFrames: number | null;
 }
 
@@ -70,6 +77,7 @@ export interface LatencySummary {
 
 export interface PipelineStatus {
   state: PipelineState;
+  /** Ticks and frames of this run (a resumed run counts from its first tick). */
   ticks: number;
   frames: number;
   flagged: number;

@@ -3,7 +3,6 @@
  * CLI commands and flags, HTTP routes, blocks — the reference pages must name. A failure says
  * what is missing and where it belongs.
  */
-import { spawnSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -13,8 +12,10 @@ import * as modelErrors from "../../src/models/errors.js";
 import * as sandboxErrors from "../../src/sandbox/errors.js";
 import * as serverErrors from "../../src/server/errors.js";
 import { createServer } from "../../src/server/index.js";
+import { RedisError } from "../../src/service/redis.js";
 import { SnapshotError } from "../../src/state/store.js";
 import * as videoErrors from "../../src/video/errors.js";
+import { cliHelp } from "../helpers/cli.js";
 import { anchors, documentationFiles, links, section } from "./markdown.js";
 
 const ROOT = resolve(import.meta.dirname, "../..");
@@ -24,7 +25,7 @@ const read = (path: string) => readFileSync(join(ROOT, path), "utf8");
 const mentions = (text: string, name: string) => text.includes(`\`${name}\``);
 
 function errorClasses(): (new (...args: never[]) => Error)[] {
-  const modules = [coreErrors, modelErrors, videoErrors, sandboxErrors, serverErrors, { SnapshotError }];
+  const modules = [coreErrors, modelErrors, videoErrors, sandboxErrors, serverErrors, { SnapshotError }, { RedisError }];
   const classes = modules.flatMap((module) => Object.values(module)).filter((value) => typeof value === "function" && value.prototype instanceof Error);
   return [...new Set(classes as (new (...args: never[]) => Error)[])];
 }
@@ -64,34 +65,11 @@ describe("docs/reference/errors.md", () => {
   });
 });
 
-/** `--flag` words of the Options section of a help text, and the commands of its Commands section. */
-function parseHelp(help: string): { flags: string[]; commands: string[] } {
-  const flags = new Set<string>();
-  const commands: string[] = [];
-  let part = "";
-  for (const line of help.split("\n")) {
-    if (/^\S.*:$/.test(line)) part = line;
-    else if (part === "Options:" && /^ {2}-/.test(line))
-      for (const flag of line
-        .trim()
-        .split(/\s{2,}/)[0]
-        .matchAll(/--[a-z][a-z0-9-]*/g))
-        flags.add(flag[0]);
-    else if (part === "Commands:" && /^ {2}[a-z]/.test(line)) commands.push(line.trim().split(/\s+/)[0]);
-  }
-  return { flags: [...flags], commands: commands.filter((command) => command !== "help") };
-}
-
-function help(command: readonly string[]): string {
-  const result = spawnSync(process.execPath, [join(ROOT, "dist/cli/main.js"), ...command, "--help"], { encoding: "utf8" });
-  return result.stdout;
-}
-
 /** Every command path commander knows (`[]` is the program), with its flags. */
 function commanderTree(): { command: string[]; flags: string[] }[] {
   const tree: { command: string[]; flags: string[] }[] = [];
   const visit = (command: string[]) => {
-    const { flags, commands } = parseHelp(help(command));
+    const { flags, commands } = cliHelp(command);
     tree.push({ command, flags });
     for (const sub of commands) visit([...command, sub]);
   };

@@ -1,5 +1,5 @@
 /** Runs the built `sightline` CLI as a user would, in a child process. */
-import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
+import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -43,6 +43,28 @@ export function runCli(args: readonly string[], options: { env?: Record<string, 
       resolvePromise({ code, signal, stdout, stderr, lines });
     });
   });
+}
+
+/**
+ * What `sightline <command…> --help` of the built CLI lists: the `--flag` words of its Options
+ * section and the commands of its Commands section (`help` left out).
+ */
+export function cliHelp(command: readonly string[]): { flags: string[]; commands: string[] } {
+  const help = spawnSync(process.execPath, [CLI, ...command, "--help"], { encoding: "utf8" }).stdout;
+  const flags = new Set<string>();
+  const commands: string[] = [];
+  let part = "";
+  for (const line of help.split("\n")) {
+    if (/^\S.*:$/.test(line)) part = line;
+    else if (part === "Options:" && /^ {2}-/.test(line))
+      for (const flag of line
+        .trim()
+        .split(/\s{2,}/)[0]
+        .matchAll(/--[a-z][a-z0-9-]*/g))
+        flags.add(flag[0]);
+    else if (part === "Commands:" && /^ {2}[a-z]/.test(line)) commands.push(line.trim().split(/\s+/)[0]);
+  }
+  return { flags: [...flags], commands: commands.filter((name) => name !== "help") };
 }
 
 /** A fresh temporary directory. */

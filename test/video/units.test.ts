@@ -7,7 +7,7 @@ import { videoPathFor } from "../../src/video/sinks/results.js";
 import { chooseCodec } from "../../src/video/sinks/video-file.js";
 import { sortNaturally } from "../../src/video/sources/image-folder.js";
 import { videoFilters } from "../../src/video/sources/ffmpeg-decoder.js";
-import { everyNth, MAX_SELECT_TERMS, planPipedFrames, progressions, selectExpression, TAIL_FRAMES } from "../../src/video/frame-selection.js";
+import { MAX_SELECT_TERMS, planPipedFrames, progressions, sampledFrames, selectExpression, TAIL_FRAMES } from "../../src/video/frame-selection.js";
 import { anomalyFilters } from "../../src/video/testing.js";
 import { RollingRate, backoffDelay, declaredFpsFromStreamLine, fileFrameTimestamp, parseFrameRate } from "../../src/video/timing.js";
 
@@ -117,11 +117,11 @@ describe("ffmpeg details", () => {
     expect(videoFilters(undefined)).toEqual([]);
     expect(videoFilters({ width: 320 })).toEqual(["-vf", "scale=320:-1"]);
     expect(videoFilters({ width: 320, height: 200 })).toEqual(["-vf", "scale=320:200"]);
-    expect(videoFilters(undefined, everyNth(30))).toEqual(["-vf", "select=not(mod(n\\,30))"]);
-    expect(videoFilters({ height: 240 }, everyNth(15))).toEqual(["-vf", "select=not(mod(n\\,15)),scale=-1:240"]);
-    expect(videoFilters(undefined, everyNth(1))).toEqual([]);
+    expect(videoFilters(undefined, sampledFrames(30).expression)).toEqual(["-vf", "select=not(mod(n\\,30))"]);
+    expect(videoFilters({ height: 240 }, sampledFrames(15).expression)).toEqual(["-vf", "select=not(mod(n\\,15)),scale=-1:240"]);
+    expect(videoFilters(undefined, sampledFrames(1).expression)).toEqual([]);
     expect(() => videoFilters({ width: 0 })).toThrow(RangeError);
-    expect(() => everyNth(0)).toThrow(RangeError);
+    expect(() => sampledFrames(0)).toThrow(RangeError);
   });
 
   it("picks a codec by extension and by what the build has", () => {
@@ -208,6 +208,49 @@ describe("frames piped under a pixel demand", () => {
     )!;
     expect(inTail.expression).toBe("eq(n\\,0)+gte(n\\,32)");
     expect([0, 1, 9].map((k) => inTail.frameNumber(k))).toEqual([1, 33, 41]);
+  });
+
+  it("samples from the first frame after the start frame, keeping each frame's number from the start", () => {
+    const numbers = (piped: { frameNumber(k: number): number }) => [0, 1, 2].map((k) => piped.frameNumber(k));
+    expect(numbers(sampledFrames(1))).toEqual([1, 2, 3]);
+    expect(sampledFrames(1, 12)).toMatchObject({ expression: "gte(n\\,12)" });
+    expect(numbers(sampledFrames(1, 12))).toEqual([13, 14, 15]);
+    // every 3rd frame: 1, 4, …, 13, 16, …
+    expect(sampledFrames(3, 12)).toMatchObject({ expression: "gte(n\\,12)*not(mod(n\\,3))" });
+    expect(numbers(sampledFrames(3, 12))).toEqual([13, 16, 19]);
+    expect(numbers(sampledFrames(3, 13))).toEqual([16, 19, 22]);
+    expect(numbers(sampledFrames(3, 15))).toEqual([16, 19, 22]);
+    expect(sampledFrames(3, 15).expression).toBe("gte(n\\,15)*not(mod(n\\,3))");
+  });
+
+  it("plans the piping after the start frame: the demand is given from frame N + 1, nothing at or before N is piped", () => {
+    // frames 31, 61 and 91 demanded after frame 20 of 100
+    const demanded = Array.from({ length: 80 }, (_, i) => (21 + i) % 30 === 1);
+    const plan = planPipedFrames(demanded, 100, 20)!;
+    expect(plan.expression).toBe("between(n\\,30\\,90)*not(mod(n-30\\,30))+gte(n\\,92)");
+    expect([0, 1, 2, 3, 10].map((k) => plan.frameNumber(k))).toEqual([31, 61, 91, 93, 100]);
+    // a start frame inside the tail: the tail begins after it
+    const late = planPipedFrames(
+      Array.from({ length: 5 }, () => false),
+      100,
+      95,
+    );
+    expect(late).toBeNull(); // the five frames left are all piped
+    expect(
+      planPipedFrames(
+        Array.from({ length: 80 }, () => false),
+        100,
+        20,
+      ),
+    ).toMatchObject({ expression: "gte(n\\,92)" });
+    // worth it is measured on the frames left: 8 of 10 is not
+    expect(
+      planPipedFrames(
+        Array.from({ length: 10 }, () => false),
+        100,
+        90,
+      ),
+    ).toBeNull();
   });
 
   it("pipes every frame when over half of them would be piped", () => {

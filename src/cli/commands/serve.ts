@@ -2,11 +2,15 @@
  * `sightline serve`: the HTTP server on one host and port until SIGINT/SIGTERM, then a graceful
  * shutdown (pipelines finish their tick and stop, event streams end, uploads are deleted, models
  * are released). The log (JSON lines on stdout, `--log-level`) says when pipelines start, fail
- * and end.
+ * and end. With `--redis`, sessions live in Redis (docs/reference/http.md#sessions-with-redis):
+ * the connection is opened, and Redis checked, before the server listens.
  */
 import { InvalidArgumentError } from "commander";
+import type { FastifyBaseLogger } from "fastify";
 import { createServer, DEFAULT_SERVER_OPTIONS } from "../../server/index.js";
 import { isLoopbackHost, parseAllowedHost } from "../../server/host-check.js";
+import { connectRedis, parseRedisUrl, RedisError, type RedisConnection } from "../../service/redis.js";
+import { UsageError } from "../failure.js";
 import { createServices, type ModelCliOptions } from "../models.js";
 
 export interface ServeOptions extends ModelCliOptions {
@@ -37,6 +41,8 @@ export interface ServeOptions extends ModelCliOptions {
   maxImageDownloadMb: number;
   maxImagesPerRequest: number;
   maxInflightMemoryMb: number;
+  /** Redis URL (`--redis`, SIGHTLINE_REDIS_URL): sessions live there, shared by every replica. */
+  redis?: string;
 }
 
 const MIB = 1024 * 1024;
@@ -69,7 +75,34 @@ export function allowedHostsOption(text: string, previous: string[] = []): strin
   return [...previous, ...entries];
 }
 
+/** Logs the Redis connection going down and coming back, once per change, in the server's log once there is one. */
+class RedisStatusLog {
+  log: FastifyBaseLogger | null = null;
+  url = "";
+  private down = false;
+
+  readonly onStatus = (status: "reconnecting" | "ready", error?: Error): void => {
+    if (!this.log || (status === "reconnecting") === this.down) return;
+    this.down = status === "reconnecting";
+    if (this.down) this.log.warn({ redis: this.url, error: error?.message }, "redis connection lost; reconnecting");
+    else this.log.info({ redis: this.url }, "redis connection back");
+  };
+}
+
+/** `--redis`: a malformed URL is a usage error (exit 2); an unreachable or too old Redis fails the start (exit 1). */
+async function openRedis(url: string, onStatus: RedisStatusLog["onStatus"]): Promise<RedisConnection> {
+  try {
+    parseRedisUrl(url);
+  } catch (error) {
+    if (error instanceof RedisError) throw new UsageError(`--redis: ${error.message}`);
+    throw error;
+  }
+  return connectRedis(url, { name: "serve", onStatus });
+}
+
 export async function serveCommand(options: ServeOptions): Promise<number> {
+  const redisLog = new RedisStatusLog();
+  const redis = options.redis === undefined ? undefined : await openRedis(options.redis, redisLog.onStatus);
   // One Services for every request, session and pipeline: each model loads once.
   const services = createServices(options);
   const loopback = isLoopbackHost(options.host);
@@ -97,7 +130,12 @@ export async function serveCommand(options: ServeOptions): Promise<number> {
     maxImageDownloadBytes: Math.round(options.maxImageDownloadMb * MIB),
     maxImagesPerRequest: options.maxImagesPerRequest,
     maxInflightMemoryBytes: Math.round(options.maxInflightMemoryMb * MIB),
+    redis,
   });
+  if (redis) {
+    redisLog.log = server.app.log;
+    redisLog.url = redis.url;
+  }
 
   let address: string;
   try {
@@ -106,9 +144,11 @@ export async function serveCommand(options: ServeOptions): Promise<number> {
     process.stderr.write(`sightline: cannot listen on ${options.host}:${options.port}: ${(error as Error).message}\n`);
     await server.close();
     await services.close();
+    await redis?.close();
     return 1;
   }
   process.stderr.write(`sightline: serving workflows on ${address}\n`);
+  if (redis) process.stderr.write(`sightline: sessions in Redis at ${redis.url} (${redis.server.server} ${redis.server.version})\n`);
   if (!loopback && !options.apiKey) {
     process.stderr.write("sightline: warning: listening beyond this machine without an API key (set --api-key or SIGHTLINE_API_KEY)\n");
   }
@@ -123,6 +163,7 @@ export async function serveCommand(options: ServeOptions): Promise<number> {
   process.stderr.write(`sightline: ${signal} — stopping pipelines and closing\n`);
   await server.close();
   await services.close();
+  await redis?.close();
   return 0;
 }
 

@@ -1,13 +1,16 @@
 /**
  * A folder of images played like a video file: natural order (`frame2` before `frame10`), every
- * image a frame, timestamps start + (i−1)/fps. An image that cannot be decoded is reported with
- * its frame number and skipped, so frame numbers keep matching positions in the folder.
+ * image a frame, timestamps start + (i−1)/fps with the start taken from the folder's mtime (see
+ * `recordingStartMs`). An image that cannot be decoded is reported with its frame number and
+ * skipped, so frame numbers keep matching positions in the folder. Started after frame N
+ * (`startAfterFrame`), images 1…N are not read.
  */
 import { readdir, readFile } from "node:fs/promises";
 import { extname, join } from "node:path";
 import { decodeImage } from "../../images/codec.js";
 import { fileFrameTimestamp, samplingStride } from "../timing.js";
-import { DEFAULT_FOLDER_FPS, QueuedSource } from "./source.js";
+import { sampledFrames } from "../frame-selection.js";
+import { DEFAULT_FOLDER_FPS, QueuedSource, recordingStartMs } from "./source.js";
 import type { RawFrame } from "../ppm.js";
 
 /** What sharp decodes (BMP is not among them). */
@@ -47,13 +50,18 @@ export class ImageFolderSource extends QueuedSource {
     this.declaredFps = fps;
     const every = samplingStride(fps, this.options.sampleFps);
     this.totalFrames = Math.ceil(names.length / every);
+    const sampled = sampledFrames(every, this.startAfter);
+    // nothing after the start frame: a resumed run that had finished
+    if (sampled.frameNumber(0) > names.length) {
+      this.end();
+      return;
+    }
+    const startMs = await recordingStartMs(this.reference, names.length, fps);
     this.state = "running";
     this.emit({ ...this.base(), type: "connected", attempt: 0 });
-    const startMs = Date.now();
-    for (let index = 0; index < names.length; index += every) {
+    for (let frameNumber = sampled.frameNumber(0); frameNumber <= names.length; frameNumber += every) {
       if (this.stopping) return;
-      const name = names[index];
-      const frameNumber = index + 1;
+      const name = names[frameNumber - 1];
       let raw: RawFrame;
       try {
         raw = await this.decode(join(this.reference, name));

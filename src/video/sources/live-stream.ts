@@ -2,7 +2,9 @@
  * A live source (RTSP/HTTP/HLS/… URL or a v4l2 webcam). ffmpeg is read as fast as it decodes,
  * so it never falls behind real time; only the freshest frame is kept and every frame replaced
  * unseen counts as dropped. A stall or an exit restarts ffmpeg after an exponential backoff;
- * the source ends only when stopped or when `maxAttempts` reconnections in a row fail.
+ * the source ends only when stopped or when `maxAttempts` reconnections in a row fail. Frames are
+ * numbered in decoding order from 1, or from N + 1 when started after frame N (`startAfterFrame`:
+ * a resumed source continues its numbering; the frames of the gap were never seen).
  */
 import { describeExit, isErrorLevel, type FfmpegTools, type LogLine } from "../ffmpeg.js";
 import { PpmStreamError } from "../ppm.js";
@@ -80,7 +82,7 @@ export class LiveStreamSource extends FrameSource {
       // Failed connection attempts are told by `reconnecting` events; what ffmpeg says while we
       // are killing it is our own doing.
       if (isErrorLevel(line.level) && this.state === "running" && !stalled && !this.stopping) {
-        this.reportError(this.framesDecoded + 1, line.message);
+        this.reportError(this.startAfter + this.framesDecoded + 1, line.message);
       }
     };
     const decoder = new FfmpegDecoder(
@@ -109,7 +111,7 @@ export class LiveStreamSource extends FrameSource {
           this.emit({ ...this.base(), type: "connected", attempt });
         }
         frames++;
-        const frame = this.stamp(raw, this.framesDecoded + 1, new Date(), false);
+        const frame = this.stamp(raw, this.startAfter + this.framesDecoded + 1, new Date(), false);
         if (this.freshest) this.framesDropped++;
         this.freshest = frame;
         this.changed();

@@ -1,6 +1,7 @@
 /** From a user's reference (and options) to a running-ready source of the right kind. */
 import type { FfmpegTools } from "../ffmpeg.js";
-import { classifyReference } from "../reference.js";
+import { RuntimeInputError } from "../../errors/index.js";
+import { classifyReference, shownReference } from "../reference.js";
 import type { SourceKind } from "../status.js";
 import { ImageFolderSource } from "./image-folder.js";
 import { LiveStreamSource } from "./live-stream.js";
@@ -35,9 +36,26 @@ export interface VideoSourceSpec {
   fps?: number;
   /** Live sources: stall timeout and backoff. */
   reconnect?: Partial<ReconnectOptions>;
+  /**
+   * Start after frame N — the last frame a run already processed — to resume it (default 0: from
+   * the start). Files and image folders deliver none of frames 1…N, and every later frame exactly
+   * as a run from the start has it: number, timestamp, metadata, pixels, with every other option
+   * here. N at or past the end: the source ends at once, normally, with no frame. Live streams
+   * and webcams number their frames from N + 1 (timestamps stay the wall clock). A whole number ≥ 0.
+   */
+  startAfterFrame?: number;
 }
 
-export type SourceDefaults = Omit<VideoSourceSpec, "reference" | "name" | "kind">;
+/** Options for every source of a run; where to start is a source's own (`startAfterFrame`). */
+export type SourceDefaults = Omit<VideoSourceSpec, "reference" | "name" | "kind" | "startAfterFrame">;
+
+/** Throws `RuntimeInputError` naming the source (`id` is its `video_identifier`) for a spec no source can start from. */
+export function checkSourceSpec(spec: VideoSourceSpec, id: string): void {
+  const after = spec.startAfterFrame;
+  if (after !== undefined && !(Number.isInteger(after) && after >= 0)) {
+    throw new RuntimeInputError(`video source ${id} (${shownReference(spec)}): startAfterFrame must be a whole number ≥ 0, got ${after}`);
+  }
+}
 
 export function needsFfmpeg(kind: SourceKind): boolean {
   return kind !== "image-folder";

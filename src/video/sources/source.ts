@@ -4,6 +4,7 @@
  * processing; a full queue pauses the decoder, so nothing is dropped); live sources keep only the
  * freshest frame.
  */
+import { stat } from "node:fs/promises";
 import type { VideoMetadata } from "../../images/index.js";
 import type { FfmpegTools } from "../ffmpeg.js";
 import type { RawFrame } from "../ppm.js";
@@ -65,6 +66,12 @@ export interface SourceOptions {
   pixelDemand?: () => (frame: FrameInfo) => boolean;
   /** Image folders: frame rate used for timestamps. */
   fps?: number;
+  /**
+   * The frames already processed (a resumed run): files and folders deliver none of frames 1…N
+   * and every later frame as a run from the start has it; live sources number their frames from
+   * N + 1. A whole number ≥ 0 (checked by `checkSourceSpec`). Default 0.
+   */
+  startAfterFrame?: number;
   reconnect?: Partial<ReconnectOptions>;
   /** Required for every kind but image folders. */
   tools?: FfmpegTools | null;
@@ -101,6 +108,8 @@ export abstract class FrameSource {
   protected framesDelivered = 0;
   protected framesDropped = 0;
   protected framesWithoutPixels = 0;
+  /** `startAfterFrame`: the frame before the first this run may deliver. */
+  protected readonly startAfter: number;
   protected reconnects = 0;
   protected errors = 0;
   protected declaredFps: number | null = null;
@@ -116,6 +125,7 @@ export abstract class FrameSource {
     this.kind = options.kind;
     this.reference = options.reference;
     this.shown = shownReference(options);
+    this.startAfter = options.startAfterFrame ?? 0;
     this.onEvent = options.onEvent ?? (() => undefined);
   }
 
@@ -278,5 +288,20 @@ export abstract class QueuedSource extends FrameSource {
 
   protected override async interrupt(): Promise<void> {
     this.space.notify();
+  }
+}
+
+/**
+ * Upstream stamps frame i of a file at `(mtime − frames/fps) + (i−1)/fps`: as if the recording
+ * ended when the file was last written. An image folder is dated by its own mtime, which changes
+ * when images are added, removed or renamed — so a run resumed after frame N stamps every later
+ * frame as a run from the start did. Remote files (no mtime) start now.
+ */
+export async function recordingStartMs(reference: string, totalFrames: number | null, fps: number): Promise<number> {
+  try {
+    const { mtimeMs } = await stat(reference);
+    return totalFrames === null ? mtimeMs : mtimeMs - (totalFrames * 1000) / fps;
+  } catch {
+    return Date.now();
   }
 }

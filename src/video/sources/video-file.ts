@@ -1,20 +1,21 @@
 /**
  * A local video file: every frame, in order, never dropped. Frame i (1-based) is stamped
  * start + (i−1)/fps with the container's declared fps, as upstream's InferencePipeline does
- * (start = file mtime − duration, see `fileStartMs`). Since a frame's metadata is known before it
+ * (start = file mtime − duration, see `recordingStartMs`). Since a frame's metadata is known before it
  * is decoded, a pixel demand (`SourceOptions.pixelDemand`) can say up front which frames some
  * step will read: ffmpeg then pipes only those, and the others are passed on without pixels.
+ * Started after frame N (`startAfterFrame`), it pipes none of frames 1…N (see frame-selection.ts)
+ * and every later frame is the frame of a run from the start: number, timestamp, pixels.
  */
-import { stat } from "node:fs/promises";
 import { FfmpegProcess, isErrorLevel, type FfmpegTools } from "../ffmpeg.js";
 import { FrameNotDecodedError, SourceConnectionError } from "../errors.js";
-import { everyNth, planPipedFrames, type PipedFrames } from "../frame-selection.js";
+import { planPipedFrames, sampledFrames, type PipedFrames } from "../frame-selection.js";
 import { PpmStreamError, type RawFrame } from "../ppm.js";
 import { Y4mStreamError } from "../y4m.js";
 import type { ColourMatrix } from "../yuv.js";
 import { fileFrameTimestamp, parseFrameRate, samplingStride } from "../timing.js";
 import { FfmpegDecoder } from "./ffmpeg-decoder.js";
-import { QueuedSource } from "./source.js";
+import { QueuedSource, recordingStartMs } from "./source.js";
 
 /** Frames planned between two turns of the event loop (see `planPiping`). */
 const PLAN_CHUNK_FRAMES = 4096;
@@ -111,54 +112,55 @@ export class VideoFileSource extends QueuedSource {
     const fps = probe.fps ?? FALLBACK_FPS;
     const every = samplingStride(fps, this.options.sampleFps);
     this.totalFrames = probe.totalFrames === null ? null : Math.ceil(probe.totalFrames / every);
-    const startMs = await fileStartMs(this.reference, probe.totalFrames, fps);
+    const sampled = sampledFrames(every, this.startAfter);
+    if (probe.framesDeclared && sampled.frameNumber(0) > probe.totalFrames!) {
+      // nothing after the start frame (a resumed run that had finished): no need to decode the file
+      this.end();
+      return;
+    }
+    const startMs = await recordingStartMs(this.reference, probe.totalFrames, fps);
     if (this.stopping) return;
     const timestamp = (frameNumber: number) => fileFrameTimestamp(startMs, frameNumber, fps);
-    const piped = every === 1 ? await this.planPiping(probe, timestamp) : null;
+    const planned = every === 1 ? await this.planPiping(probe, timestamp) : null;
     if (this.stopping) return;
+    const piped = planned ?? sampled;
+    /** The first frame not delivered yet. */
+    let next = this.startAfter + 1;
+    let pipedCount = 0;
+    // ffmpeg logs while decoding the frame after the last one we have read (or a few later: the
+    // pipe holds some), so this names the earliest frame the damage can be in.
+    const damagedFrom = () => (planned ? next : piped.frameNumber(pipedCount));
     const decoder = new FfmpegDecoder(
       this.tools,
       {
         input: ffmpegInput(this.reference),
         inputArgs: [...decoderThreads(probe), ...(this.options.inputArgs ?? [])],
         scale: this.options.scale,
-        select: piped?.expression ?? everyNth(every),
+        select: piped.expression,
         format: "y4m",
         matrix: probe.matrix,
         logLevel: "warning",
       },
       (line) => {
-        // ffmpeg logs while decoding the frame after the last one we have read (or a few later:
-        // the pipe holds some), so this names the earliest frame the damage can be in.
         // What ffmpeg says while we are killing it (a stop) is our own doing.
-        if (isErrorLevel(line.level) && !this.stopping) this.reportError(this.framesDecoded * every + 1, line.message);
+        if (isErrorLevel(line.level) && !this.stopping) this.reportError(damagedFrom(), line.message);
       },
     );
     this.decoder = decoder;
     this.state = "running";
     this.emit({ ...this.base(), type: "connected", attempt: 0 });
     let readToEnd = false;
-    let pipedCount = 0;
     try {
       for await (const raw of decoder.frames()) {
-        if (!piped) {
-          const frameNumber = this.framesDecoded * every + 1;
-          if (!(await this.put(this.stamp(raw, frameNumber, timestamp(frameNumber), true)))) break;
-          continue;
-        }
-        // The frames skipped before this one are known to exist now: they go first, without pixels.
         const frameNumber = piped.frameNumber(pipedCount++);
-        let next = this.framesDecoded + 1;
-        for (; next < frameNumber; next++) {
-          if (!(await this.put(this.stamp(this.withoutPixels(raw, next), next, timestamp(next), true)))) break;
-        }
-        if (next < frameNumber || !(await this.put(this.stamp(raw, frameNumber, timestamp(frameNumber), true)))) break;
+        // With a pixel demand, the frames skipped before this one are known to exist now: they go first, without pixels.
+        if (!(await this.deliver(raw, planned ? next : frameNumber, frameNumber, timestamp))) break;
+        next = frameNumber + 1;
       }
       readToEnd = !this.stopping;
-      if (readToEnd && piped && this.framesDecoded < (probe.totalFrames ?? 0)) {
+      if (readToEnd && planned && next <= (probe.totalFrames ?? 0)) {
         // Frames are passed on without pixels only once a later frame proves they exist.
-        const next = this.framesDecoded + 1;
-        const expected = piped.frameNumber(pipedCount);
+        const expected = planned.frameNumber(pipedCount);
         const unseen = expected > next ? `; frames ${next}–${expected - 1}, whose pixels no step reads, may exist but were not seen and are not processed` : "";
         this.reportError(next, `the file ended before frame ${expected} (it declares ${probe.totalFrames})${unseen}`);
       }
@@ -166,30 +168,39 @@ export class VideoFileSource extends QueuedSource {
       if (!this.stopping) {
         const message =
           error instanceof PpmStreamError || error instanceof Y4mStreamError ? `unexpected decoder output: ${error.message}` : (error as Error).message;
-        this.reportError(this.framesDecoded * every + 1, message);
+        this.reportError(damagedFrom(), message);
       }
     }
     const exit = readToEnd ? await decoder.process.exited : await decoder.process.kill();
     if (this.stopping) return;
-    if (decoder.pendingBytes > 0) this.reportError(this.framesDecoded * every + 1, "the file ends in the middle of a frame");
+    if (decoder.pendingBytes > 0) this.reportError(damagedFrom(), "the file ends in the middle of a frame");
     if (exit.code !== 0 && exit.code !== null) {
-      this.reportError(this.framesDecoded * every + 1, `decoding stopped: ffmpeg exited with code ${exit.code}: ${decoder.process.lastMessages.at(-1) ?? ""}`);
+      this.reportError(damagedFrom(), `decoding stopped: ffmpeg exited with code ${exit.code}: ${decoder.process.lastMessages.at(-1) ?? ""}`);
     }
     this.end();
   }
 
+  /** Frames `from`…`last`: `raw` as frame `last`, and the ones before it without pixels. False once the source is stopping. */
+  private async deliver(raw: RawFrame, from: number, last: number, timestamp: (frameNumber: number) => Date): Promise<boolean> {
+    for (let frameNumber = from; frameNumber < last; frameNumber++) {
+      if (!(await this.put(this.stamp(this.withoutPixels(raw, frameNumber), frameNumber, timestamp(frameNumber), true)))) return false;
+    }
+    return this.put(this.stamp(raw, last, timestamp(last), true));
+  }
+
   /**
-   * With a pixel demand, the frames some step reads the pixels of (and the last few declared
-   * frames and any after them: the end is always seen); null to pipe every frame — no demand, a
-   * length the container does not state (an estimate from the duration could be frames off), or
-   * too little to skip.
+   * With a pixel demand, the frames after the start frame that some step reads the pixels of
+   * (and the last few declared frames and any after them: the end is always seen); null to pipe
+   * every frame — no demand, a length the container does not state (an estimate from the
+   * duration could be frames off), or too little to skip. The demand's forecast starts from the
+   * engine's state now, which is the state after the start frame.
    */
   private async planPiping(probe: FileProbe, timestamp: (frameNumber: number) => Date): Promise<PipedFrames | null> {
     const total = probe.totalFrames;
     if (!this.options.pixelDemand || !probe.framesDeclared || total === null) return null;
     const demanded = this.options.pixelDemand();
     const plan: boolean[] = [];
-    for (let frameNumber = 1; frameNumber <= total; frameNumber++) {
+    for (let frameNumber = this.startAfter + 1; frameNumber <= total; frameNumber++) {
       // ~5 µs a frame: an hour of video takes half a second, which other streams should not wait for
       if (frameNumber % PLAN_CHUNK_FRAMES === 0) {
         await new Promise(setImmediate);
@@ -198,7 +209,7 @@ export class VideoFileSource extends QueuedSource {
       const metadata = this.frameMetadata(frameNumber, timestamp(frameNumber), true, null);
       plan.push(demanded({ width: probe.width, height: probe.height, metadata }));
     }
-    return planPipedFrames(plan, total);
+    return planPipedFrames(plan, total, this.startAfter);
   }
 
   /** Frame `frameNumber`, skipped by the decoder, the size of `piped` (a file's frames all have one size). */
@@ -220,18 +231,5 @@ export class VideoFileSource extends QueuedSource {
   protected override async interrupt(): Promise<void> {
     await super.interrupt();
     await this.decoder?.process.kill();
-  }
-}
-
-/**
- * Upstream stamps frame i of a file at `(mtime − frames/fps) + (i−1)/fps`: as if the recording
- * ended when the file was last written. Remote files (no mtime) start now.
- */
-async function fileStartMs(reference: string, totalFrames: number | null, fps: number): Promise<number> {
-  try {
-    const { mtimeMs } = await stat(reference);
-    return totalFrames === null ? mtimeMs : mtimeMs - (totalFrames * 1000) / fps;
-  } catch {
-    return Date.now();
   }
 }
