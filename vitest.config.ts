@@ -16,6 +16,7 @@ const UNIT = [
   "test/ui/run-state.test.ts",
   "test/server/units.test.ts",
   "test/state/**/*.test.ts",
+  "test/service/file-store.test.ts",
   "test/video/units.test.ts",
 ];
 
@@ -25,7 +26,12 @@ export default defineConfig({
     hookTimeout: 120_000,
     projects: [
       { extends: true, test: { name: "unit", include: UNIT } },
-      { extends: true, test: { name: "integration", include: ["test/**/*.test.ts"], exclude: UNIT, globalSetup: ["test/global-setup.ts"] } },
+      // Two files at a time: they spend most of their time waiting on child processes (the CLI,
+      // ffmpeg, Chromium, Python), and vitest's default on 2 cores is one (available cores − 1).
+      {
+        extends: true,
+        test: { name: "integration", include: ["test/**/*.test.ts"], exclude: UNIT, globalSetup: ["test/global-setup.ts"], maxWorkers: 2 },
+      },
     ],
   },
 });

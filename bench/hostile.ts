@@ -38,9 +38,13 @@ interface Served {
 }
 
 async function serve(modelDir: string): Promise<Served> {
-  const child = spawn(process.execPath, [join(ROOT, "dist/cli/main.js"), "serve", "--port", "0", "--log-level", "warn", "--model", `ViT-B-32=${modelDir}`], {
-    stdio: ["ignore", "ignore", "pipe"],
-  });
+  const child = spawn(
+    process.execPath,
+    [join(ROOT, "dist/cli/main.js"), "serve", "--port", "0", "--no-data-dir", "--log-level", "warn", "--model", `ViT-B-32=${modelDir}`],
+    {
+      stdio: ["ignore", "ignore", "pipe"],
+    },
+  );
   let stderr = "";
   const url = await new Promise<string>((resolve, reject) => {
     child.stderr.setEncoding("utf8").on("data", (chunk: string) => {

@@ -321,6 +321,13 @@ addModelOptions(
         "keep sessions and stream pipelines in Redis ≥ 6 or Valkey (redis://[user:password@]host[:port][/db]), so every replica on it answers every session and pipeline; `sightline worker` processes run the pipelines",
       ).env("SIGHTLINE_REDIS_URL"),
     )
+    .option(
+      "--data-dir <dir>",
+      "keep pipelines in this folder, so that they resume after a restart or a crash; one server per folder (default: $XDG_STATE_HOME/sightline, else ~/.local/state/sightline)",
+    )
+    .option("--no-data-dir", "keep pipelines in memory only: they end with the server")
+    .option("--checkpoint-every <ticks>", "checkpoint a running pipeline every this many ticks", positiveInteger, SERVE_DEFAULTS.checkpointEvery)
+    .option("--checkpoint-interval-s <n>", "… or after this many seconds, whichever comes first", positiveNumber, SERVE_DEFAULTS.checkpointIntervalS)
     .option("--allow-local-video", "let pipelines open server-side files and devices (default: only on a loopback host)")
     .option("--no-allow-local-video", "only stream URLs and uploads as pipeline sources")
     .option(

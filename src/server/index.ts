@@ -43,9 +43,10 @@ import { DEFAULT_IMAGE_LIMITS } from "../images/codec.js";
 import { ConcurrencyLimiter, MemoryBudget } from "./limits.js";
 import { registerMetricsRoutes, ServerMetrics } from "./metrics.js";
 import { LocalPipelineService } from "../service/local-service.js";
+import { FilePipelineStore } from "../service/file-store.js";
 import { MemoryPipelineStore } from "../service/memory-store.js";
 import { RedisPipelineService } from "../service/redis-service.js";
-import type { EngineMaker, PipelineService, ServiceLog } from "../service/types.js";
+import type { EngineMaker, PipelineService } from "../service/types.js";
 import { registerPipelineRoutes } from "./pipelines.js";
 import { ImageAdmission } from "./request-images.js";
 import { SessionStore } from "./session-store.js";
@@ -87,6 +88,17 @@ export interface ServerOptions {
   maxSessions?: number;
   /** Pipelines held at most (default 8). */
   maxPipelines?: number;
+  /**
+   * Keeps pipelines in this folder, so that they survive restarts and crashes: created if
+   * missing, locked to this server and read when the server gets ready, every pipeline in it
+   * resumed right after (docs/guides/service.md#the-data-folder). Default none: pipelines live
+   * in memory, as long as the server.
+   */
+  dataDir?: string;
+  /** A running pipeline is checkpointed every this many ticks (default 100) … */
+  checkpointEveryTicks?: number;
+  /** … or this often, ms (default 10 s), whichever comes first; and when paused or stopped. */
+  checkpointIntervalMs?: number;
   /** Frame results a pipeline keeps for `consume` (default and maximum, default 256). */
   pipelineResultsBuffer?: number;
   /** Whether pipelines may open server-side paths and devices (default false; see `video-references.ts`). */
@@ -159,7 +171,11 @@ export const DEFAULT_SERVER_OPTIONS = {
 
 export interface SightlineServer {
   app: FastifyInstance;
-  /** Stops pipelines (finishing their current tick), ends event streams, closes the listener, deletes uploads. Idempotent. */
+  /**
+   * Stops pipelines (finishing their current tick; with a data folder, checkpointed to resume at
+   * the next start, and the folder unlocked), ends event streams, closes the listener, deletes
+   * uploads. Idempotent.
+   */
   close(): Promise<void>;
 }
 
@@ -211,6 +227,23 @@ export function createServer(options: ServerOptions = {}): SightlineServer {
     now: options.now,
   };
   const redis = options.redis ?? null;
+  // With Redis, pipelines run on `sightline worker` processes and the data folder is not used.
+  const pipelineEngines: EngineMaker = (specification, snapshot) => engines.engine(specification, { isolateElementErrors: true, snapshot });
+  const maxPipelines = options.maxPipelines ?? defaults.maxPipelines;
+  const dataDir = !options.redis && options.dataDir ? new FilePipelineStore(options.dataDir, app.log) : null;
+  let local: LocalPipelineService | null = null;
+  const pipelines: PipelineService = options.redis
+    ? new RedisPipelineService({ redis: options.redis, engines: pipelineEngines, maxPipelines, log: app.log })
+    : (local = new LocalPipelineService({
+        store: dataDir ?? new MemoryPipelineStore(),
+        durable: dataDir !== null,
+        engines: pipelineEngines,
+        maxPipelines,
+        onFrameError: (error) => metrics.countStepError(error, "pipeline"),
+        log: app.log,
+        checkpointEveryTicks: options.checkpointEveryTicks,
+        checkpointIntervalMs: options.checkpointIntervalMs,
+      }));
   const context: ServerContext = {
     limits,
     engines,
@@ -220,7 +253,7 @@ export function createServer(options: ServerOptions = {}): SightlineServer {
     memory: new MemoryBudget(options.maxInflightMemoryBytes ?? defaults.maxInflightMemoryBytes),
     redis,
     sessions: new SessionStore(redis ? new RedisSessionBackend({ ...sessionOptions, redis }) : new MemorySessionBackend(sessionOptions), sessionOptions),
-    pipelines: pipelineService(options, engines, metrics, app.log),
+    pipelines,
     uploads: new UploadStore({
       maxBytes: options.maxUploadBytes ?? defaults.maxUploadBytes,
       maxCount: options.maxUploads ?? defaults.maxUploads,
@@ -260,6 +293,14 @@ export function createServer(options: ServerOptions = {}): SightlineServer {
   // Abandoned sessions go even when nobody asks about sessions.
   const sweeper = setInterval(() => context.sessions.sweep(), Math.min(sessionTtlMs, 60_000));
   sweeper.unref();
+  // Before the first request: the folder is locked and read (a folder in use fails `listen`);
+  // its pipelines then resume in the background, `starting` until each runs.
+  if (dataDir && local) {
+    app.addHook("onReady", async () => {
+      await dataDir.open();
+      await local.resumeAll();
+    });
+  }
   // Before the listener closes: event streams are open requests that would keep it waiting.
   app.addHook("preClose", async () => {
     await context.pipelines.close();
@@ -282,20 +323,6 @@ export function createServer(options: ServerOptions = {}): SightlineServer {
 }
 
 /** Pipelines in this process on the memory store, or — with `redis` — on workers through Redis. */
-function pipelineService(options: ServerOptions, engines: EngineFactory, metrics: ServerMetrics, log: ServiceLog): PipelineService {
-  const pipelineEngines: EngineMaker = (specification, snapshot) => engines.engine(specification, { isolateElementErrors: true, snapshot });
-  const maxPipelines = options.maxPipelines ?? DEFAULT_SERVER_OPTIONS.maxPipelines;
-  if (options.redis) return new RedisPipelineService({ redis: options.redis, engines: pipelineEngines, maxPipelines, log });
-  return new LocalPipelineService({
-    store: new MemoryPipelineStore(),
-    durable: false,
-    engines: pipelineEngines,
-    maxPipelines,
-    onFrameError: (error) => metrics.countStepError(error, "pipeline"),
-    log,
-  });
-}
-
 /**
  * Requests are logged once, at debug, by path: at info the log is about pipelines, and a query
  * string may hold `api_key`.

@@ -5,11 +5,12 @@
  * independent: starting, failing or terminating one never touches another.
  */
 import { randomUUID } from "node:crypto";
-import { RuntimeInputError } from "../errors/index.js";
+import { RuntimeInputError, toErrorBody, type WorkflowErrorBody } from "../errors/index.js";
 import { HttpError, tooManyRequests } from "../errors/http.js";
-import { PipelineRunner } from "./runner.js";
+import { pipelineReport, PipelineRunner, ZERO_COUNTS } from "./runner.js";
 import type { WorkflowEngine } from "../executor/engine.js";
 import type { EngineSnapshot } from "../state/store.js";
+import type { PipelineStatus } from "../video/index.js";
 import type {
   Checkpoint,
   Consumed,
@@ -47,19 +48,53 @@ export function pipelineNotFound(id: string): HttpError {
 
 export class LocalPipelineService implements PipelineService {
   private readonly runners = new Map<string, PipelineRunner>();
+  /** Pipelines that could not resume at start, why, and how far they had got. */
+  private readonly unresumable = new Map<string, { failure: WorkflowErrorBody; checkpoint?: Checkpoint }>();
   private closing = false;
+  /** Pipelines `resumeAll` has not resumed yet, each with its resumption. */
+  private readonly pending = new Map<string, Promise<void>>();
+  private resuming: Promise<void> = Promise.resolve();
 
   constructor(private readonly options: LocalServiceOptions) {}
 
-  /** Resumes every stored pipeline whose run had not ended, paused ones paused; a pipeline that cannot resume ends failed, alone. */
+  /**
+   * Resumes every stored pipeline whose run had not ended, paused ones paused, one after another
+   * in the background: it returns once each is listed (its status says `starting` until it runs;
+   * a request to pause, resume, terminate, consume or watch it waits for it), so that a server
+   * answers while its models load. A pipeline that cannot resume (its definition no longer
+   * compiles, its checkpoint is damaged) fails alone: its status says failed and why until it is
+   * terminated, and the next start tries again.
+   */
   async resumeAll(): Promise<void> {
+    let previous = this.resuming;
     for (const record of await this.options.store.list()) {
-      if (await this.options.store.loadFinalReport(record.id)) continue;
-      try {
-        await this.launch(record);
-      } catch (error) {
-        this.options.log?.error({ pipeline_id: record.id, reason: (error as Error).message }, "pipeline could not resume");
-      }
+      if (this.pending.has(record.id) || this.runners.has(record.id) || (await this.options.store.loadFinalReport(record.id))) continue;
+      const resumed = previous.then(() => this.resumeOne(record.id));
+      this.pending.set(record.id, resumed);
+      previous = resumed;
+    }
+    this.resuming = previous;
+  }
+
+  /** Settles when every pipeline `resumeAll` found runs (or has failed to resume). */
+  get resumed(): Promise<void> {
+    return this.resuming;
+  }
+
+  /** Never throws: a pipeline that cannot resume is recorded as such. */
+  private async resumeOne(id: string): Promise<void> {
+    let checkpoint: Checkpoint | undefined;
+    try {
+      // As it is now: a request may have paused it meanwhile.
+      const record = await this.options.store.get(id);
+      if (!record || this.closing) return;
+      checkpoint = await this.options.store.loadCheckpoint(id);
+      await this.launch(record, checkpoint);
+    } catch (error) {
+      this.options.log?.error({ pipeline_id: id, reason: (error as Error).message }, "pipeline could not resume");
+      this.unresumable.set(id, { failure: toErrorBody(error), checkpoint });
+    } finally {
+      this.pending.delete(id);
     }
   }
 
@@ -72,8 +107,7 @@ export class LocalPipelineService implements PipelineService {
     return record.id;
   }
 
-  private async launch(record: PipelineRecord): Promise<void> {
-    const checkpoint = await this.options.store.loadCheckpoint(record.id);
+  private async launch(record: PipelineRecord, checkpoint: Checkpoint | undefined): Promise<void> {
     const engine = await this.readyEngine(record, checkpoint?.engine);
     const runner = await this.runner(record, engine, checkpoint);
     this.runners.set(record.id, runner);
@@ -96,7 +130,9 @@ export class LocalPipelineService implements PipelineService {
     });
   }
 
+  /** The pipeline's record, once it has resumed if it was resuming; 404 when there is none. */
   private async record(id: string): Promise<PipelineRecord> {
+    await this.pending.get(id);
     const record = await this.options.store.get(id);
     if (!record) throw pipelineNotFound(id);
     return record;
@@ -110,7 +146,19 @@ export class LocalPipelineService implements PipelineService {
   async report(id: string): Promise<PipelineReport> {
     const runner = this.runners.get(id);
     if (runner) return runner.report();
-    await this.record(id);
+    const resuming = this.pending.has(id) ? await this.options.store.get(id) : undefined;
+    if (resuming) return pipelineReport(resuming, statusWithoutRun("starting", null), await this.options.store.resultCounts(id), []);
+    const record = await this.record(id);
+    const unresumable = this.unresumable.get(id);
+    if (unresumable) {
+      const { failure, checkpoint } = unresumable;
+      return pipelineReport(
+        record,
+        statusWithoutRun("failed", failure, checkpoint),
+        await this.options.store.resultCounts(id),
+        checkpoint?.source_events ?? [],
+      );
+    }
     const final = await this.options.store.loadFinalReport(id);
     if (!final) throw pipelineNotFound(id);
     const results = await this.options.store.resultCounts(id);
@@ -138,6 +186,7 @@ export class LocalPipelineService implements PipelineService {
     await this.record(id);
     const runner = this.runners.get(id);
     this.runners.delete(id);
+    this.unresumable.delete(id);
     await this.options.store.remove(id);
     await runner?.terminate();
   }
@@ -158,6 +207,8 @@ export class LocalPipelineService implements PipelineService {
   async close(): Promise<void> {
     if (this.closing) return;
     this.closing = true;
+    // Pipelines not resumed yet stay as they are on disk; the one resuming now is stopped below.
+    await this.resuming;
     const all = [...this.runners.values()];
     this.runners.clear();
     await Promise.allSettled(all.map((runner) => (this.options.durable ? runner.suspend() : runner.terminate())));
@@ -167,6 +218,21 @@ export class LocalPipelineService implements PipelineService {
 
 export function summaryOf(record: PipelineRecord, report: PipelineReport): Omit<PipelineSummary, "worker"> {
   return { pipeline_id: record.id, state: report.state, created_at: record.created_at };
+}
+
+/** The status of a pipeline not running in this process: resuming (`starting`), or failed to resume and why; its counters as of `checkpoint`. */
+function statusWithoutRun(state: "starting" | "failed", failure: WorkflowErrorBody | null, checkpoint?: Checkpoint): PipelineStatus {
+  const unmeasured = { count: 0, mean_ms: null, p50_ms: null, p99_ms: null };
+  return {
+    state,
+    ...(checkpoint?.counts ?? ZERO_COUNTS),
+    dropped: 0,
+    fps: 0,
+    elapsed_s: checkpoint?.elapsed_s ?? 0,
+    sources: [],
+    latency: { wait: unmeasured, inference: unmeasured, end_to_end: unmeasured },
+    failure,
+  };
 }
 
 /** Compiles and readies a pipeline's engine (custom code included); a compile error is thrown before anything starts. */

@@ -20,15 +20,15 @@ export function emptyResults(): ResultsState {
   return { frames: [], last_frames: {}, dropped_since_consume: 0, dropped_total: 0 };
 }
 
-/** Adds the records not stored before; returns whether anything changed. */
-export function appendResults(state: ResultsState, records: readonly FrameRecord[], capacity: number): boolean {
-  let changed = false;
+/** Adds the records not stored before; returns those, in order (a durable store writes them). */
+export function appendResults(state: ResultsState, records: readonly FrameRecord[], capacity: number): FrameRecord[] {
+  const added: FrameRecord[] = [];
   for (const record of records) {
     const last = state.last_frames[record.source_index];
     if (last !== undefined && record.frame_number <= last) continue;
     state.last_frames[record.source_index] = record.frame_number;
     state.frames.push(record);
-    changed = true;
+    added.push(record);
   }
   const excess = state.frames.length - capacity;
   if (excess > 0) {
@@ -36,7 +36,7 @@ export function appendResults(state: ResultsState, records: readonly FrameRecord
     state.dropped_since_consume += excess;
     state.dropped_total += excess;
   }
-  return changed;
+  return added;
 }
 
 /** Takes every unconsumed result, without the excluded output keys. */

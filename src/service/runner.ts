@@ -10,7 +10,16 @@ import { serialiseValue } from "../executor/serialise.js";
 import type { WorkflowEngine } from "../executor/engine.js";
 import type { WorkflowImage } from "../images/index.js";
 import { frameRecord } from "../video/frame-record.js";
-import { isLiveKind, resolveKinds, VideoPipeline, type FrameRecord, type FrameResult, type PipelineState, type PipelineStatus } from "../video/index.js";
+import {
+  isLiveKind,
+  resolveKinds,
+  VideoPipeline,
+  type FrameRecord,
+  type FrameResult,
+  type PipelineState,
+  type PipelineStatus,
+  type VideoSourceSpec,
+} from "../video/index.js";
 import { shownReference } from "../video/reference.js";
 import type { Checkpoint, FrameErrorCounter, PipelineEvent, PipelineRecord, PipelineStore, RunCounts, ServiceLog, TimedSourceEvent } from "./types.js";
 import { upstreamReportKeys, type PipelineReport } from "./upstream-report.js";
@@ -49,11 +58,10 @@ export interface RunnerOptions {
 /** How a run ended: by itself (`finished`, `failed`), terminated, or stopped to resume elsewhere (`suspended`). */
 export type RunEnd = "finished" | "failed" | "terminated" | "suspended";
 
-const ZERO_COUNTS: RunCounts = { ticks: 0, frames: 0, flagged: 0, errors: 0 };
+export const ZERO_COUNTS: RunCounts = { ticks: 0, frames: 0, flagged: 0, errors: 0 };
 
 export class PipelineRunner {
   readonly id: string;
-  readonly createdAt: Date;
   private readonly pipeline: VideoPipeline;
   private readonly store: PipelineStore;
   private readonly engine: WorkflowEngine;
@@ -62,8 +70,6 @@ export class PipelineRunner {
   private readonly sourceEvents: TimedSourceEvent[];
   /** Each source's frame size (by position), from its first processed frame. */
   private readonly frameSizes: Array<{ width: number; height: number } | undefined> = [];
-  /** The sources' names and references as shown (passwords masked, uploads as `upload:<id>`), in order. */
-  private readonly sources: ReadonlyArray<{ name: string; reference: string }>;
   private readonly listeners = new Set<(event: PipelineEvent) => void>();
   private stopping: "terminated" | "suspended" | null = null;
   private ticksSinceCheckpoint = 0;
@@ -80,7 +86,6 @@ export class PipelineRunner {
   ) {
     const { record, checkpoint, store, engine } = options;
     this.id = record.id;
-    this.createdAt = new Date(record.created_at);
     this.store = store;
     this.engine = engine;
     this.every = { ticks: options.checkpointEveryTicks ?? CHECKPOINT_EVERY_TICKS, ms: options.checkpointIntervalMs ?? CHECKPOINT_INTERVAL_MS };
@@ -88,7 +93,6 @@ export class PipelineRunner {
     this.positions = record.spec.videos.map((_, index) => checkpoint?.positions[index] ?? null);
     this.sourceEvents = [...(checkpoint?.source_events ?? []), ...resumedEvents].slice(-SOURCE_EVENTS_KEPT);
     const spec = record.spec;
-    this.sources = spec.videos.map((video, index) => ({ name: video.name ?? String(index), reference: shownReference(video) }));
     this.pipeline = new VideoPipeline({
       engine,
       videos: spec.videos.map((video, index) => (startAfter[index] === undefined ? video : { ...video, startAfterFrame: startAfter[index] })),
@@ -105,7 +109,11 @@ export class PipelineRunner {
       onTick: (_tick, results) => this.record(results),
     });
     options.log?.info(
-      { pipeline_id: this.id, sources: this.sources.map((source) => source.reference), ...(checkpoint ? { resumed_after: checkpoint.positions } : {}) },
+      {
+        pipeline_id: this.id,
+        sources: shownSources(spec.videos).map((source) => source.reference),
+        ...(checkpoint ? { resumed_after: checkpoint.positions } : {}),
+      },
       checkpoint ? "pipeline resumed" : "pipeline started",
     );
     // A failed run is recorded in the status (`state: "failed"`, `failure`); nothing to rethrow to.
@@ -238,15 +246,7 @@ export class PipelineRunner {
     const status = this.pipeline.status();
     const results = await this.store.resultCounts(this.id);
     const carried = { ...status, ...this.counts(status), elapsed_s: this.base.elapsed_s + status.elapsed_s };
-    return {
-      pipeline_id: this.id,
-      created_at: this.createdAt.toISOString(),
-      ...carried,
-      buffered_results: results.buffered,
-      results_dropped: results.dropped,
-      source_events: [...this.sourceEvents],
-      ...upstreamReportKeys({ status: carried, sources: this.sources, events: this.sourceEvents, frameSizes: this.frameSizes, startedAt: this.createdAt }),
-    };
+    return pipelineReport(this.options.record, carried, results, this.sourceEvents, this.frameSizes);
   }
 
   /** Live events until the run ends; returns the unsubscribe function. */
@@ -290,4 +290,29 @@ async function thumbnailsOf(results: readonly FrameResult[]): Promise<Array<stri
   // fails is left out rather than failing the pipeline.
   const none = Promise.resolve(undefined);
   return Promise.all(results.map((result) => (result.flagged && result.frame.bytes > 0 ? thumbnailDataUrl(result.frame.image).catch(() => undefined) : none)));
+}
+
+/** The sources' names and references as shown (passwords masked, uploads as `upload:<id>`), in order. */
+function shownSources(videos: readonly VideoSourceSpec[]): Array<{ name: string; reference: string }> {
+  return videos.map((video, index) => ({ name: video.name ?? String(index), reference: shownReference(video) }));
+}
+
+/** A pipeline's status report: its run's status (counters carried on), the results held, its latest source events, and upstream's keys made from them. */
+export function pipelineReport(
+  record: PipelineRecord,
+  status: PipelineStatus,
+  results: { buffered: number; dropped: number },
+  events: readonly TimedSourceEvent[],
+  frameSizes: ReadonlyArray<{ width: number; height: number } | undefined> = [],
+): PipelineReport {
+  const startedAt = new Date(record.created_at);
+  return {
+    pipeline_id: record.id,
+    created_at: startedAt.toISOString(),
+    ...status,
+    buffered_results: results.buffered,
+    results_dropped: results.dropped,
+    source_events: [...events],
+    ...upstreamReportKeys({ status, sources: shownSources(record.spec.videos), events, frameSizes, startedAt }),
+  };
 }

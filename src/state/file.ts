@@ -38,7 +38,7 @@ export class StateFile {
    */
   async resume<T>(start: (snapshot: EngineSnapshot | undefined) => T): Promise<T> {
     await this.checkFolder();
-    await this.removeStaleTemporaries();
+    await removeStaleTemporaries(dirname(this.path), basename(this.path));
     const snapshot = await this.load();
     try {
       return start(snapshot);
@@ -70,45 +70,12 @@ export class StateFile {
     await this.write(null);
   }
 
-  /** Writes `text` through this process's temporary file, or with null only creates and removes that file. */
+  /** Writes `text` atomically, or with null only checks that the folder takes the file. */
   private async write(text: string | null): Promise<void> {
-    const temporary = `${this.path}.${process.pid}.tmp`;
     try {
-      await writeFile(temporary, text ?? "", { flush: true });
-      if (text === null) await rm(temporary);
-      else await rename(temporary, this.path);
+      await (text === null ? checkWritable(this.path) : writeAtomically(this.path, text));
     } catch (error) {
-      await rm(temporary, { force: true }).catch(() => undefined);
-      throw new SnapshotError(`Cannot save the state file ${this.path}: ${this.reason(error as NodeJS.ErrnoException)}`);
-    }
-  }
-
-  private reason(error: NodeJS.ErrnoException): string {
-    const folder = dirname(this.path);
-    const said: Record<string, string> = {
-      ENOENT: `the folder ${folder} does not exist`,
-      ENOTDIR: `${folder} is not a folder`,
-      EACCES: `no permission to write in the folder ${folder}`,
-      EPERM: `no permission to write in the folder ${folder}`,
-      EROFS: `the folder ${folder} is on a read-only file system`,
-      ENOSPC: "no space left on the device",
-      EDQUOT: "the disk quota is exhausted",
-      EISDIR: `${this.path} is a folder`,
-    };
-    const code = error.code ?? "";
-    return `${said[code] ?? error.message} (${code || error.name})`;
-  }
-
-  /**
-   * Removes `<file>.<pid>.tmp` files a killed process left (SIGKILL in the middle of a save):
-   * those of processes no longer running, and this process id's, whose earlier owner is gone.
-   */
-  private async removeStaleTemporaries(): Promise<void> {
-    const pattern = new RegExp(`^${escapeRegExp(basename(this.path))}\\.(\\d+)\\.tmp$`);
-    const folder = dirname(this.path);
-    for (const name of await readdir(folder)) {
-      const pid = Number(pattern.exec(name)?.[1] ?? Number.NaN);
-      if (Number.isInteger(pid) && (pid === process.pid || !isRunning(pid))) await rm(join(folder, name), { force: true });
+      throw new SnapshotError(`Cannot save the state file ${this.path}: ${writeFailureReason(this.path, error as NodeJS.ErrnoException)}`);
     }
   }
 
@@ -134,7 +101,69 @@ export function resumeFrom<T>(file: StateFile | null, start: (snapshot: EngineSn
   return file ? file.resume(start) : Promise.resolve(start(undefined));
 }
 
-function isRunning(pid: number): boolean {
+/** This process's temporary file for `path`: `<path>.<pid>.tmp`. */
+function temporaryOf(path: string): string {
+  return `${path}.${process.pid}.tmp`;
+}
+
+/**
+ * Writes `text` to `path` atomically: into this process's temporary file (flushed to the disk),
+ * then renamed over `path`, so that a process killed at any moment leaves the old file or the new
+ * one, never a torn one. The temporary file is removed when anything fails; the error is thrown.
+ */
+export async function writeAtomically(path: string, text: string): Promise<void> {
+  const temporary = temporaryOf(path);
+  try {
+    await writeFile(temporary, text, { flush: true });
+    await rename(temporary, path);
+  } catch (error) {
+    await rm(temporary, { force: true }).catch(() => undefined);
+    throw error;
+  }
+}
+
+/** Creates and removes `path`'s temporary file: a folder that cannot take the file is said before any work. */
+export async function checkWritable(path: string): Promise<void> {
+  const temporary = temporaryOf(path);
+  try {
+    await writeFile(temporary, "");
+  } finally {
+    await rm(temporary, { force: true }).catch(() => undefined);
+  }
+}
+
+/** Why writing `path` failed, in a user's words, with the system's code. */
+export function writeFailureReason(path: string, error: NodeJS.ErrnoException): string {
+  const folder = dirname(path);
+  const said: Record<string, string> = {
+    ENOENT: `the folder ${folder} does not exist`,
+    ENOTDIR: `${folder} is not a folder`,
+    EACCES: `no permission to write in the folder ${folder}`,
+    EPERM: `no permission to write in the folder ${folder}`,
+    EROFS: `the folder ${folder} is on a read-only file system`,
+    ENOSPC: "no space left on the device",
+    EDQUOT: "the disk quota is exhausted",
+    EISDIR: `${path} is a folder`,
+  };
+  const code = error.code ?? "";
+  return `${said[code] ?? error.message} (${code || error.name})`;
+}
+
+/**
+ * Removes the `<file>.<pid>.tmp` files a killed process left in `folder` (SIGKILL in the middle
+ * of a save) — only `<name>.<pid>.tmp` when `name` is given: those of processes no longer
+ * running, and this process id's, whose earlier owner is gone.
+ */
+export async function removeStaleTemporaries(folder: string, name?: string): Promise<void> {
+  const pattern = new RegExp(`^${name === undefined ? ".+" : escapeRegExp(name)}\\.(\\d+)\\.tmp$`);
+  for (const entry of await readdir(folder)) {
+    const pid = Number(pattern.exec(entry)?.[1] ?? Number.NaN);
+    if (Number.isInteger(pid) && (pid === process.pid || !isRunning(pid))) await rm(join(folder, entry), { force: true });
+  }
+}
+
+/** Whether a process with this id runs on this machine. */
+export function isRunning(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

@@ -252,7 +252,11 @@ export class VideoPipeline {
       const { tick } = read;
       const tickReady = performance.now();
       this.latency.wait.add(tickReady - waitStarted);
-      if (this.paused) await this.paused.promise;
+      if (this.paused) {
+        await this.paused.promise;
+        // Stopped while paused: the tick in hand stays unprocessed (a file resumed later reads it again).
+        if (this.state === "stopping") return;
+      }
       if (budget > 0) fill();
       let tickDone = () => {};
       this.ticking = new Promise((resolve) => (tickDone = resolve));

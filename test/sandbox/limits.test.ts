@@ -134,7 +134,7 @@ describe("memory limit", () => {
   });
 
   it("counts the inputs: an image larger than the limit fails the call, not the host", async () => {
-    const block = await sandbox(counting(""), { limits: { memoryBytes: 4 * 1024 * 1024 } });
+    const block = await sandbox(counting(""), { limits: { ...limits, memoryBytes: 4 * 1024 * 1024 } });
     const error = await rejection(block.run({ big: new Uint8Array(24 * 1024 * 1024) }, CALL));
     expect(limitOf(error)).toBe("memory");
     expect((await block.run({}, CALL)).output).toEqual({ calls: 1 });
@@ -162,6 +162,11 @@ describe("stack limit", () => {
     expect((await block.run({}, CALL)).output).toEqual({ caught: "InternalError: stack overflow" });
   });
 
+  // Generous time (within the test's 60 s), so that the stack check is what stops these: JSON.stringify
+  // spends seconds before its stack check fires (its cycle check grows with the square of the depth,
+  // and does not look at the time limit: on a loaded machine the 5 s wall-time limit stopped it first).
+  const deepLimits = { timeMs: 50_000 };
+
   it.each([
     ["JSON.stringify of deeply nested arrays", `let a = []; for (let i = 0; i < 3e5; i++) a = [a]; JSON.stringify(a);`],
     ["JSON.parse of deeply nested text", `JSON.parse("[".repeat(3e5) + "]".repeat(3e5));`],
@@ -170,7 +175,7 @@ describe("stack limit", () => {
     ["recursion through toString", `const o = { toString() { return String(this); } }; String(o);`],
     ["recursion through a Proxy trap", `const p = new Proxy({}, { get(t, k, r) { return r[k]; } }); p.x;`],
   ])("stops %s inside QuickJS, without crashing its worker", async (_what, body) => {
-    const block = await sandbox(`function run() { ${body} return {}; }`);
+    const block = await sandbox(`function run() { ${body} return {}; }`, { limits: deepLimits });
     const error = await rejection(block.run({}, CALL));
     // QuickJS's own check fires (a stack error or an exception), never a crash of the worker.
     expect(error instanceof SandboxLimitError ? error.limit : error).toSatisfy((what: unknown) => what === "stack" || what instanceof SandboxExecutionError);

@@ -37,9 +37,17 @@ export interface ServeProcess {
   stderr(): string;
 }
 
-/** `sightline serve --port 0 …args` as a user runs it: the built CLI in a child process. */
+/**
+ * `sightline serve --port 0 …args` as a user runs it: the built CLI in a child process. Without a
+ * `--data-dir` of the test's own, `--no-data-dir`: test files run at once, and the default data
+ * folder takes one server at a time.
+ */
 export function startServeCli(args: readonly string[], env: Record<string, string> = {}): ServeProcess {
-  const child = spawn(process.execPath, [CLI, "serve", "--port", "0", ...args], { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+  const storage = args.some((arg) => /^--(no-)?data-dir(=|$)/.test(arg)) ? [] : ["--no-data-dir"];
+  const child = spawn(process.execPath, [CLI, "serve", "--port", "0", ...storage, ...args], {
+    env: { ...process.env, ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   let stdout = "";
   let stderr = "";
   child.stdout.setEncoding("utf8").on("data", (chunk: string) => (stdout += chunk));

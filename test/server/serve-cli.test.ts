@@ -20,7 +20,7 @@ describe("sightline serve", () => {
   });
 
   it("refuses a bad --dtype at start", async () => {
-    const result = await runCli(["serve", "--port", "0", "--dtype", "fp64"]);
+    const result = await runCli(["serve", "--port", "0", "--no-data-dir", "--dtype", "fp64"]);
     expect(result.code).toBe(2); // a wrong command line (docs/reference/cli.md#output-and-exit-codes)
     expect(result.stderr).toMatch(/dtype/);
   });

@@ -6,12 +6,16 @@
  * and so do pipelines, run by `sightline worker` (docs/guides/service.md#redis-and-workers):
  * the connection is opened, and Redis checked, before the server listens.
  */
+import { homedir } from "node:os";
+import { isAbsolute, join } from "node:path";
 import { InvalidArgumentError } from "commander";
 import type { FastifyBaseLogger } from "fastify";
 import { createServer, DEFAULT_SERVER_OPTIONS } from "../../server/index.js";
 import { isLoopbackHost, parseAllowedHost } from "../../server/host-check.js";
 import { connectRedis, parseRedisUrl, RedisError, type RedisConnection } from "../../service/redis.js";
 import { UsageError } from "../failure.js";
+import { DataDirError } from "../../service/data-dir-lock.js";
+import { CHECKPOINT_EVERY_TICKS, CHECKPOINT_INTERVAL_MS } from "../../service/runner.js";
 import { createServices, type ModelCliOptions } from "../models.js";
 
 export interface ServeOptions extends ModelCliOptions {
@@ -25,6 +29,10 @@ export interface ServeOptions extends ModelCliOptions {
   sessionTtlS: number;
   maxSessions: number;
   maxPipelines: number;
+  /** Where pipelines are kept (docs/guides/service.md#the-data-folder); undefined: the default folder; false (`--no-data-dir`): memory only. */
+  dataDir?: string | false;
+  checkpointEvery: number;
+  checkpointIntervalS: number;
   /** Undefined: allowed exactly when the host is a loopback address. */
   allowLocalVideo?: boolean;
   /** Host names answered besides the loopback ones (docs/reference/http.md#host-check). */
@@ -101,6 +109,12 @@ export async function openRedis(url: string, name: string, onStatus?: RedisStatu
   return connectRedis(url, { name, onStatus });
 }
 
+/** The default data folder: `$XDG_STATE_HOME/sightline`, else `~/.local/state/sightline` (the XDG base directory rule). */
+export function defaultDataDir(env: Readonly<Record<string, string | undefined>> = process.env): string {
+  const stateHome = env.XDG_STATE_HOME && isAbsolute(env.XDG_STATE_HOME) ? env.XDG_STATE_HOME : join(homedir(), ".local", "state");
+  return join(stateHome, "sightline");
+}
+
 export async function serveCommand(options: ServeOptions): Promise<number> {
   const redisLog = new RedisStatusLog();
   const redis = options.redis === undefined ? undefined : await openRedis(options.redis, "serve", redisLog.onStatus);
@@ -108,6 +122,7 @@ export async function serveCommand(options: ServeOptions): Promise<number> {
   const services = createServices(options);
   const loopback = isLoopbackHost(options.host);
   const allowLocalVideo = options.allowLocalVideo ?? loopback;
+  const dataDir = options.dataDir === false ? undefined : (options.dataDir ?? defaultDataDir());
   const server = createServer({
     services,
     apiKey: options.apiKey ?? null,
@@ -118,6 +133,9 @@ export async function serveCommand(options: ServeOptions): Promise<number> {
     sessionTtlMs: options.sessionTtlS * 1000,
     maxSessions: options.maxSessions,
     maxPipelines: options.maxPipelines,
+    dataDir,
+    checkpointEveryTicks: options.checkpointEvery,
+    checkpointIntervalMs: options.checkpointIntervalS * 1000,
     allowLocalVideo,
     allowedHosts: options.allowedHosts,
     maxUploadBytes: Math.round(options.maxUploadMb * MIB),
@@ -142,7 +160,9 @@ export async function serveCommand(options: ServeOptions): Promise<number> {
   try {
     address = await server.app.listen({ host: options.host, port: options.port });
   } catch (error) {
-    process.stderr.write(`sightline: cannot listen on ${options.host}:${options.port}: ${(error as Error).message}\n`);
+    // The data folder is opened (and its pipelines resumed) before the server listens.
+    const problem = error instanceof DataDirError ? error.message : `cannot listen on ${options.host}:${options.port}: ${(error as Error).message}`;
+    process.stderr.write(`sightline: ${problem}\n`);
     await server.close();
     await services.close();
     await redis?.close();
@@ -153,6 +173,7 @@ export async function serveCommand(options: ServeOptions): Promise<number> {
     process.stderr.write(
       `sightline: sessions and pipelines in Redis at ${redis.url} (${redis.server.server} ${redis.server.version}); pipelines run on sightline worker processes\n`,
     );
+  else process.stderr.write(dataDir ? `sightline: pipelines kept in ${dataDir}\n` : "sightline: pipelines kept in memory only (--no-data-dir)\n");
   if (!loopback && !options.apiKey) {
     process.stderr.write("sightline: warning: listening beyond this machine without an API key (set --api-key or SIGHTLINE_API_KEY)\n");
   }
@@ -164,7 +185,11 @@ export async function serveCommand(options: ServeOptions): Promise<number> {
     process.once("SIGINT", () => resolve("SIGINT"));
     process.once("SIGTERM", () => resolve("SIGTERM"));
   });
-  process.stderr.write(`sightline: ${signal} — stopping pipelines and closing\n`);
+  process.stderr.write(
+    dataDir
+      ? `sightline: ${signal} — checkpointing pipelines (they resume at the next start) and closing\n`
+      : `sightline: ${signal} — stopping pipelines and closing\n`,
+  );
   await server.close();
   await services.close();
   await redis?.close();
@@ -182,6 +207,8 @@ export const SERVE_DEFAULTS = {
   sessionTtlS: DEFAULT_SERVER_OPTIONS.sessionTtlMs / 1000,
   maxSessions: DEFAULT_SERVER_OPTIONS.maxSessions,
   maxPipelines: DEFAULT_SERVER_OPTIONS.maxPipelines,
+  checkpointEvery: CHECKPOINT_EVERY_TICKS,
+  checkpointIntervalS: CHECKPOINT_INTERVAL_MS / 1000,
   maxUploadMb: DEFAULT_SERVER_OPTIONS.maxUploadBytes / MIB,
   maxUploads: DEFAULT_SERVER_OPTIONS.maxUploads,
   maxCustomSteps: DEFAULT_SERVER_OPTIONS.maxCustomSteps,
