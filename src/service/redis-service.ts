@@ -33,7 +33,7 @@ import type {
 import type { PipelineReport, ReportState } from "./upstream-report.js";
 
 /** How long pause, resume and terminate wait for the worker holding the pipeline (it may be dying: then for the lease to pass). */
-export const ACK_TIMEOUT_MS = 30_000;
+const ACK_TIMEOUT_MS = 30_000;
 /** A live view's read blocks this long before it looks for the pipeline's end… */
 const LIVE_READ_BLOCK_MS = 1000;
 /** … and is given up this much later if Redis has not answered it. */
@@ -81,7 +81,7 @@ export class RedisPipelineService implements PipelineService {
     this.store = new RedisPipelineStore(client, options.redis.prefix);
     this.cluster = new ClusterState(client, this.store.keys);
     this.queue = new Queue(PIPELINE_QUEUE, { connection: client, prefix: this.store.keys.bullPrefix });
-    this.queue.on("error", () => undefined); // answered to the request that met it, as a 503
+    this.queue.on("error", () => undefined); // a failed command rejects the request that sent it; nothing to log twice
   }
 
   start(spec: PipelineSpec): Promise<string> {
