@@ -33,9 +33,11 @@ import type {
 import type { PipelineReport, ReportState } from "./upstream-report.js";
 
 /** How long pause, resume and terminate wait for the worker holding the pipeline (it may be dying: then for the lease to pass). */
-export const ACK_TIMEOUT_MS = 30_000;
-/** A live view's read blocks this long before it looks for the pipeline's end. */
+const ACK_TIMEOUT_MS = 30_000;
+/** A live view's read blocks this long before it looks for the pipeline's end… */
 const LIVE_READ_BLOCK_MS = 1000;
+/** … and is given up this much later if Redis has not answered it. */
+const LIVE_READ_GRACE_MS = 2000;
 const POLL_MS = 50;
 
 export interface RedisServiceOptions {
@@ -47,6 +49,12 @@ export interface RedisServiceOptions {
   maxPipelines: number;
   log?: ServiceLog;
   ackTimeoutMs?: number;
+}
+
+/** One subscriber's reading of a results stream, on a connection of its own (`XREAD BLOCK` holds it). */
+interface LiveView {
+  active: boolean;
+  reader: Redis | null;
 }
 
 /** What a report or a list entry is made of: a pipeline's report and who runs it. */
@@ -73,7 +81,7 @@ export class RedisPipelineService implements PipelineService {
     this.store = new RedisPipelineStore(client, options.redis.prefix);
     this.cluster = new ClusterState(client, this.store.keys);
     this.queue = new Queue(PIPELINE_QUEUE, { connection: client, prefix: this.store.keys.bullPrefix });
-    this.queue.on("error", () => undefined); // answered to the request that met it, as a 503
+    this.queue.on("error", () => undefined); // a failed command rejects the request that sent it; nothing to log twice
   }
 
   start(spec: PipelineSpec): Promise<string> {
@@ -163,30 +171,33 @@ export class RedisPipelineService implements PipelineService {
     return this.reachable(async () => {
       await this.record(id);
       if (await this.store.loadFinalReport(id)) return { unsubscribe: () => undefined, ended: true };
-      const reader = this.options.redis.client.duplicate();
-      this.readers.add(reader);
-      let active = true;
+      const live: LiveView = { active: true, reader: null };
       const stop = () => {
-        active = false;
-        this.readers.delete(reader);
-        reader.disconnect();
+        live.active = false;
+        this.dropReader(live);
       };
-      void this.follow(id, reader, (await this.store.tally(id)).appended, listener, () => active)
+      void this.follow(id, (await this.store.tally(id)).appended, listener, live)
         .catch(() => undefined)
         .finally(stop);
       return { unsubscribe: stop, ended: false };
     });
   }
 
-  private async follow(id: string, reader: Redis, after: number, listener: (event: PipelineEvent) => void, active: () => boolean): Promise<void> {
+  private async follow(id: string, after: number, listener: (event: PipelineEvent) => void, live: LiveView): Promise<void> {
     const key = this.store.keys.results(id);
-    while (active()) {
-      const entries = await RedisPipelineStore.readAfter(reader, key, after, LIVE_READ_BLOCK_MS);
+    while (live.active) {
+      if (!live.reader) this.readers.add((live.reader = this.options.redis.client.duplicate()));
+      const entries = await withinMs(RedisPipelineStore.readAfter(live.reader, key, after, LIVE_READ_BLOCK_MS), LIVE_READ_BLOCK_MS + LIVE_READ_GRACE_MS);
+      if (!entries) {
+        // A blocking read interrupted by a reconnection may never answer (ioredis sends it again): a new connection reads on.
+        this.dropReader(live);
+        continue;
+      }
       for (const entry of entries) {
         after = entry.n;
-        if (active()) listener({ type: "frame", record: entry.record, ...(entry.thumbnail ? { thumbnail: entry.thumbnail } : {}) });
+        if (live.active) listener({ type: "frame", record: entry.record, ...(entry.thumbnail ? { thumbnail: entry.thumbnail } : {}) });
       }
-      if (entries.length > 0 || !active()) continue;
+      if (entries.length > 0 || !live.active) continue;
       const final = await this.store.loadFinalReport(id);
       if (final) {
         listener({ type: "end", report: await this.withResultCounts(final) });
@@ -195,6 +206,13 @@ export class RedisPipelineService implements PipelineService {
       // terminated: the event stream's own status poll ends it
       if (!(await this.store.get(id))) return;
     }
+  }
+
+  private dropReader(live: LiveView): void {
+    if (!live.reader) return;
+    this.readers.delete(live.reader);
+    live.reader.disconnect();
+    live.reader = null;
   }
 
   /** The cluster's figures; while Redis is unreachable, only this process's outages. */
@@ -278,6 +296,18 @@ export class RedisPipelineService implements PipelineService {
       throw new RedisError(`Redis at ${this.options.redis.url} is unreachable; the workers keep their pipelines running. Retry shortly.`);
     }
     return body();
+  }
+}
+
+/** The promise's value, or undefined if it has not settled within `ms`. */
+async function withinMs<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), ms)));
+  promise.catch(() => undefined); // abandoned when late
+  try {
+    return await Promise.race([promise, late]);
+  } finally {
+    clearTimeout(timer);
   }
 }
 

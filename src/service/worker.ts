@@ -155,7 +155,7 @@ export class PipelineWorker {
     this.options.log.info({ worker: this.id, max_pipelines: this.settings.maxPipelines, lease_ms: this.settings.leaseMs }, "worker started");
   }
 
-  /** What `/metrics` of the worker shows. */
+  /** Its heartbeat: load and health, as the other workers and the control plane (and its own `/metrics`) see them. */
   snapshot(): WorkerBeat {
     let buffered = 0;
     for (const held of this.held.values()) buffered += held.store?.pending ?? 0;

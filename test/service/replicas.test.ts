@@ -14,6 +14,7 @@ import {
   eventually,
   initialise,
   listPipelines,
+  sample,
   startControlPlane,
   startWorkerCli,
   status,
@@ -66,10 +67,14 @@ describe("a pipeline started on one replica, driven through the other", () => {
       frames: 0,
       sources_metadata: [{ source_id: 0, state: "INITIALISING", source_reference: video }],
     });
+    const metrics = (await call(one(), "GET", "/metrics")).text;
+    expect(sample(metrics, "sightline_pipelines_by_state", { state: "waiting" })).toBe(1);
+    expect(sample(metrics, "sightline_redis_connected")).toBe(1);
+    expect(metrics).not.toContain("sightline_worker_pipelines{");
   });
 
   it("runs once a worker is there; its frame events, flagged ones with a thumbnail, reach the other replica", async () => {
-    worker = startWorkerCli(redis.url, ["--lease-ms", "3000"]);
+    worker = startWorkerCli(redis.url, ["--lease-ms", "3000", "--checkpoint-every", "10"]);
     const workerId = await worker.id;
     await eventually(
       "the worker to run it",
@@ -88,6 +93,14 @@ describe("a pipeline started on one replica, driven through the other", () => {
       else expect(frame.thumbnail).toBeUndefined();
     }
     expect(events[0]).toMatchObject({ event: "status", data: { pipeline_id: id } });
+    const metrics = (await call(one(), "GET", "/metrics")).text;
+    expect(sample(metrics, "sightline_pipelines_by_state", { state: "running" })).toBe(1);
+    expect(sample(metrics, "sightline_worker_pipelines", { worker: workerId })).toBe(1);
+    expect(sample(metrics, "sightline_worker_capacity", { worker: workerId })).toBe(8);
+    expect(sample(metrics, "sightline_takeovers_total")).toBe(0);
+    // checkpointed every 10 s at the latest: an age, never negative
+    const snapshotAge = async () => sample((await call(one(), "GET", "/metrics")).text, "sightline_pipeline_snapshot_age_seconds", { pipeline: id });
+    await eventually("a checkpoint", snapshotAge, (age) => age >= 0);
   });
 
   it("pauses through the other replica: both say paused, and no frame is processed", async () => {

@@ -171,7 +171,7 @@ export async function serveCommand(options: ServeOptions): Promise<number> {
   process.stderr.write(`sightline: serving workflows on ${address}\n`);
   if (redis)
     process.stderr.write(
-      `sightline: sessions and pipelines in Redis at ${redis.url} (${redis.server.server} ${redis.server.version}); pipelines run on sightline worker processes\n`,
+      `sightline: sessions in Redis at ${redis.url} (${redis.server.server} ${redis.server.version}), pipelines too (run by sightline worker)\n`,
     );
   else process.stderr.write(dataDir ? `sightline: pipelines kept in ${dataDir}\n` : "sightline: pipelines kept in memory only (--no-data-dir)\n");
   if (!loopback && !options.apiKey) {
