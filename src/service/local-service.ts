@@ -7,10 +7,9 @@
 import { randomUUID } from "node:crypto";
 import { RuntimeInputError, toErrorBody, type WorkflowErrorBody } from "../errors/index.js";
 import { HttpError, tooManyRequests } from "../errors/http.js";
-import { pipelineReport, PipelineRunner, ZERO_COUNTS } from "./runner.js";
+import { pipelineReport, PipelineRunner, restingStatus } from "./runner.js";
 import type { WorkflowEngine } from "../executor/engine.js";
 import type { EngineSnapshot } from "../state/store.js";
-import type { PipelineStatus } from "../video/index.js";
 import type {
   Checkpoint,
   Consumed,
@@ -147,17 +146,12 @@ export class LocalPipelineService implements PipelineService {
     const runner = this.runners.get(id);
     if (runner) return runner.report();
     const resuming = this.pending.has(id) ? await this.options.store.get(id) : undefined;
-    if (resuming) return pipelineReport(resuming, statusWithoutRun("starting", null), await this.options.store.resultCounts(id), []);
+    if (resuming) return pipelineReport(resuming, restingStatus("starting", null), await this.options.store.resultCounts(id), []);
     const record = await this.record(id);
     const unresumable = this.unresumable.get(id);
     if (unresumable) {
       const { failure, checkpoint } = unresumable;
-      return pipelineReport(
-        record,
-        statusWithoutRun("failed", failure, checkpoint),
-        await this.options.store.resultCounts(id),
-        checkpoint?.source_events ?? [],
-      );
+      return pipelineReport(record, restingStatus("failed", failure, checkpoint), await this.options.store.resultCounts(id), checkpoint?.source_events ?? []);
     }
     const final = await this.options.store.loadFinalReport(id);
     if (!final) throw pipelineNotFound(id);
@@ -218,21 +212,6 @@ export class LocalPipelineService implements PipelineService {
 
 export function summaryOf(record: PipelineRecord, report: PipelineReport): Omit<PipelineSummary, "worker"> {
   return { pipeline_id: record.id, state: report.state, created_at: record.created_at };
-}
-
-/** The status of a pipeline not running in this process: resuming (`starting`), or failed to resume and why; its counters as of `checkpoint`. */
-function statusWithoutRun(state: "starting" | "failed", failure: WorkflowErrorBody | null, checkpoint?: Checkpoint): PipelineStatus {
-  const unmeasured = { count: 0, mean_ms: null, p50_ms: null, p99_ms: null };
-  return {
-    state,
-    ...(checkpoint?.counts ?? ZERO_COUNTS),
-    dropped: 0,
-    fps: 0,
-    elapsed_s: checkpoint?.elapsed_s ?? 0,
-    sources: [],
-    latency: { wait: unmeasured, inference: unmeasured, end_to_end: unmeasured },
-    failure,
-  };
 }
 
 /** Compiles and readies a pipeline's engine (custom code included); a compile error is thrown before anything starts. */

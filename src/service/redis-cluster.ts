@@ -7,11 +7,10 @@
  */
 import type { Redis } from "ioredis";
 import type { WorkflowErrorBody } from "../errors/index.js";
-import type { LatencySummary, PipelineStatus } from "../video/index.js";
-import { shownReference } from "../video/reference.js";
 import { LuaScript, type CheckpointSummary, type RedisKeys } from "./redis-store.js";
 import type { PipelineRecord } from "./types.js";
-import { upstreamReportKeys, type PipelineReport, type ReportState } from "./upstream-report.js";
+import { pipelineReport, restingStatus } from "./runner.js";
+import type { PipelineReport, ReportState } from "./upstream-report.js";
 
 /** What a worker heartbeats about itself. */
 export interface WorkerBeat {
@@ -188,8 +187,6 @@ export class ClusterState {
   }
 }
 
-const NO_LATENCY: LatencySummary = { count: 0, mean_ms: null, p50_ms: null, p99_ms: null };
-
 /**
  * The report of a pipeline no process is running: waiting for a worker (or starting on one), or
  * failed before its run began — its counters as of the last checkpoint, its sources not open.
@@ -200,27 +197,6 @@ export function restingReport(
   state: ReportState,
   failure: WorkflowErrorBody | null = null,
 ): PipelineReport {
-  const sources = record.spec.videos.map((video, index) => ({ name: video.name ?? String(index), reference: shownReference(video) }));
-  const events = summary?.source_events ?? [];
-  const status: PipelineStatus = {
-    state: "starting",
-    ...(summary?.counts ?? { ticks: 0, frames: 0, flagged: 0, errors: 0 }),
-    dropped: 0,
-    fps: 0,
-    elapsed_s: summary?.elapsed_s ?? 0,
-    sources: [],
-    latency: { wait: NO_LATENCY, inference: NO_LATENCY, end_to_end: NO_LATENCY },
-    failure,
-  };
-  const createdAt = new Date(record.created_at);
-  return {
-    pipeline_id: record.id,
-    created_at: record.created_at,
-    ...status,
-    state,
-    buffered_results: 0,
-    results_dropped: 0,
-    source_events: [...events],
-    ...upstreamReportKeys({ status, sources, events, frameSizes: [], startedAt: createdAt }),
-  };
+  const report = pipelineReport(record, restingStatus("starting", failure, summary), { buffered: 0, dropped: 0 }, summary?.source_events ?? []);
+  return { ...report, state };
 }

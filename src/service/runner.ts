@@ -6,6 +6,7 @@
  * paused or handed over. Whether the store is memory, a folder or Redis is not its concern.
  */
 import sharp from "sharp";
+import type { WorkflowErrorBody } from "../errors/index.js";
 import { serialiseValue } from "../executor/serialise.js";
 import type { WorkflowEngine } from "../executor/engine.js";
 import type { WorkflowImage } from "../images/index.js";
@@ -295,6 +296,29 @@ async function thumbnailsOf(results: readonly FrameResult[]): Promise<Array<stri
 /** The sources' names and references as shown (passwords masked, uploads as `upload:<id>`), in order. */
 function shownSources(videos: readonly VideoSourceSpec[]): Array<{ name: string; reference: string }> {
   return videos.map((video, index) => ({ name: video.name ?? String(index), reference: shownReference(video) }));
+}
+
+const NO_LATENCY = { count: 0, mean_ms: null, p50_ms: null, p99_ms: null };
+
+/**
+ * The status of a pipeline no runner in this process holds (resuming, waiting for a worker, or
+ * failed before its run began): its counters as of its last checkpoint, its sources not open.
+ */
+export function restingStatus(
+  state: PipelineStatus["state"],
+  failure: WorkflowErrorBody | null,
+  progress?: Pick<Checkpoint, "counts" | "elapsed_s">,
+): PipelineStatus {
+  return {
+    state,
+    ...(progress?.counts ?? ZERO_COUNTS),
+    dropped: 0,
+    fps: 0,
+    elapsed_s: progress?.elapsed_s ?? 0,
+    sources: [],
+    latency: { wait: NO_LATENCY, inference: NO_LATENCY, end_to_end: NO_LATENCY },
+    failure,
+  };
 }
 
 /** A pipeline's status report: its run's status (counters carried on), the results held, its latest source events, and upstream's keys made from them. */
