@@ -3,7 +3,8 @@
 import { Command, InvalidArgumentError, Option, type CommanderError } from "commander";
 import { blocksCommand, schemaCommand } from "./commands/blocks.js";
 import { runInputsCommand } from "./commands/run-inputs.js";
-import { runVideoCommand } from "./commands/run-video.js";
+import { runRedisCommand } from "./commands/run-redis.js";
+import { runVideoCommand, type VideoRunOptions } from "./commands/run-video.js";
 import { allowedHostsOption, nonNegativeInteger, parsePort, SERVE_DEFAULTS, serveCommand, type ServeOptions } from "./commands/serve.js";
 import { isLiveKind, parseVideoArgument, resolveKinds, type VideoOutputSpec } from "../video/index.js";
 import { validateCommand } from "./commands/validate.js";
@@ -14,7 +15,7 @@ import { CHECKPOINT_EVERY_TICKS } from "../service/runner.js";
 import { parseParam, positiveInteger } from "./io.js";
 import { addModelOptions, createServices, modelSettings, parseEmbedModel, type EmbedModel, type ModelCliOptions } from "./models.js";
 import { embedCommand, type EmbedItem } from "./commands/embed.js";
-import { EXIT, reportFailure, type FailureOutput } from "./failure.js";
+import { EXIT, reportFailure, UsageError, type FailureOutput } from "./failure.js";
 import { demoCommand, type DemoOptions } from "./commands/demo.js";
 import { DTYPES, MODEL_FAMILIES } from "../models/index.js";
 import { listCommand, pullCommand } from "./commands/models.js";
@@ -151,6 +152,7 @@ interface RunCliOptions extends ModelCliOptions, ImageLimitOptions {
   flagOutput: string[];
   imageInput: string;
   quiet: boolean;
+  redis?: string;
 }
 
 const runCommand = program
@@ -189,8 +191,10 @@ const runCommand = program
   .option("--quiet", "--video: no progress line or summary on stderr", false)
   .option("--state <file>", "load block state from this file at start and save it there (atomically)")
   .option("--state-every <n>", "save the state every N runs (and on exit)", positiveInteger, 100)
-  .addOption(
-    new Option("--state-scope <scope>", "stream: state per stream; step: one state per step (upstream)").choices(["stream", "step"]).default("stream"),
+  .addOption(new Option("--state-scope <scope>", "stream: state per stream; step: one state per step (upstream)").choices(["stream", "step"]).default("stream"))
+  .option(
+    "--redis <url>",
+    "--video: run each source as a pipeline of the `sightline worker` processes on this Redis (redis://[user:password@]host[:port][/db]); same output as the local run",
   );
 addImageLimitOptions(runCommand);
 addModelOptions(runCommand).action(
@@ -217,8 +221,20 @@ addModelOptions(runCommand).action(
   ),
 );
 
+/** What `run --redis` cannot do, since the results come from other processes as JSON. */
+function refuseWithRedis(options: RunCliOptions): void {
+  const refused: Array<[boolean, string, string]> = [
+    [options.inputs !== undefined, "--inputs", "--redis runs --video sources on workers; run --inputs here"],
+    [options.out !== undefined, "--out", "image outputs reach this command as base64 in the lines; redirect standard output to keep the lines"],
+    [options.videoOutput.length > 0, "--video-output", "the workers do not send frames back"],
+    [options.state !== undefined, "--state", "each pipeline's block state is checkpointed in Redis"],
+    [options.stateScope === "step", "--state-scope step", "one state shared by every source would tie the sources to one worker"],
+  ];
+  for (const [given, option, why] of refused) if (given) throw new UsageError(`${option} cannot be combined with --redis: ${why}`);
+}
+
 async function runWith(workflow: string, options: RunCliOptions, engine: CompileOptions): Promise<number> {
-  if (options.inputs !== undefined) {
+  if (options.inputs !== undefined && options.redis === undefined) {
     return runInputsCommand(workflow, {
       inputs: options.inputs,
       params: options.param,
@@ -228,21 +244,28 @@ async function runWith(workflow: string, options: RunCliOptions, engine: Compile
       engine,
     });
   }
-  return runVideoCommand(workflow, {
+  const video: VideoRunOptions = {
     videos: options.video,
     params: options.param,
     maxFps: options.maxFps,
     sampleFps: options.sampleFps,
     frameSize: options.frameSize,
     decodeEveryFrame: options.decodeEveryFrame,
-    out: options.out,
-    videoOutputs: options.videoOutput,
     flagOutputs: options.flagOutput,
     imageInput: options.imageInput,
-    state: options.state,
-    stateEvery: options.stateEvery,
     quiet: options.quiet,
     engine,
+  };
+  if (options.redis !== undefined) {
+    refuseWithRedis(options);
+    return runRedisCommand(workflow, { ...video, redis: options.redis });
+  }
+  return runVideoCommand(workflow, {
+    ...video,
+    out: options.out,
+    videoOutputs: options.videoOutput,
+    state: options.state,
+    stateEvery: options.stateEvery,
   });
 }
 

@@ -39,6 +39,7 @@ const LIVE_READ_BLOCK_MS = 1000;
 /** … and is given up this much later if Redis has not answered it. */
 const LIVE_READ_GRACE_MS = 2000;
 const POLL_MS = 50;
+const ENDED: ReadonlySet<ReportState> = new Set(["finished", "failed"]);
 
 export interface RedisServiceOptions {
   /** The server's connection; the caller closes it. */
@@ -247,7 +248,9 @@ export class RedisPipelineService implements PipelineService {
       const final = finals[index];
       if (final) return { report: final, worker: null };
       const status = statuses[index];
-      if (status) return { report: status.report, worker: status.worker };
+      // A run that has ended is not over until its final report is in Redis: the worker writes
+      // it after the last results, so "finished" never comes before a result `consume` lacks.
+      if (status) return { report: ENDED.has(status.report.state) ? { ...status.report, state: "running" } : status.report, worker: status.worker };
       return { report: restingReport(record, summaries[index], "waiting"), worker: null };
     });
   }

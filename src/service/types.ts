@@ -19,6 +19,12 @@ export interface PipelineSpec {
   videos: VideoSourceSpec[];
   params: Record<string, unknown>;
   maxFps?: number;
+  /** Files and folders: about this many frames per second of video (`run --sample-fps`). */
+  sampleFps?: number;
+  /** Frames scaled by the decoder (`run --frame-size`). */
+  frameSize?: { width?: number; height?: number };
+  /** See the video pipeline's `decodeEveryFrame` (`run --decode-every-frame`). */
+  decodeEveryFrame?: boolean;
   imageInputName: string;
   videoMetadataInputName: string;
   /** Boolean outputs that flag a frame (default: `is_outlier`). */

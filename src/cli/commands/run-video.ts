@@ -16,7 +16,8 @@ import { readDefinition } from "../io.js";
 import { ProgressLine, runFailures, summaryText } from "../progress.js";
 import { checkCommandLineNames, reportWarnings } from "../workflow-names.js";
 
-export interface RunVideoOptions {
+/** What a run on video is, wherever its sources are read (here, or on workers with `--redis`). */
+export interface VideoRunOptions {
   videos: string[];
   params: Record<string, unknown>;
   maxFps?: number;
@@ -24,17 +25,20 @@ export interface RunVideoOptions {
   frameSize?: { width?: number; height?: number };
   /** See `PipelineOptions.decodeEveryFrame`. */
   decodeEveryFrame?: boolean;
-  out?: string;
-  videoOutputs: VideoOutputSpec[];
   /** Boolean outputs that flag a frame; empty: the pipeline's default (`isFlagOutput`). */
   flagOutputs?: readonly string[];
   imageInput: string;
+  quiet: boolean;
+  engine: CompileOptions;
+}
+
+export interface RunVideoOptions extends VideoRunOptions {
+  out?: string;
+  videoOutputs: VideoOutputSpec[];
   state?: string;
   stateEvery: number;
-  quiet: boolean;
   /** Print the result lines on stdout (default true). */
   printLines?: boolean;
-  engine: CompileOptions;
 }
 
 function describeEvent(event: SourceEvent): string | null {
