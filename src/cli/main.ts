@@ -1,24 +1,19 @@
 #!/usr/bin/env node
 /** The `sightline` command line. Each command lives in `commands/`; this file only parses arguments. */
 import { Command, InvalidArgumentError, Option, type CommanderError } from "commander";
-import { blocksCommand, schemaCommand } from "./commands/blocks.js";
-import { runInputsCommand } from "./commands/run-inputs.js";
-import { runRedisCommand } from "./commands/run-redis.js";
-import { runVideoCommand, type VideoRunOptions } from "./commands/run-video.js";
-import { allowedHostsOption, nonNegativeInteger, parsePort, SERVE_DEFAULTS, serveCommand, type ServeOptions } from "./commands/serve.js";
+import type { VideoRunOptions } from "./commands/run-video.js";
+import type { ServeOptions } from "./commands/serve.js";
+import { allowedHostsOption, nonNegativeInteger, parsePort, SERVE_DEFAULTS } from "./commands/serve-options.js";
 import { isLiveKind, parseVideoArgument, resolveKinds, type VideoOutputSpec } from "../video/index.js";
-import { validateCommand } from "./commands/validate.js";
-import { workerCommand, type WorkerCliOptions } from "./commands/worker.js";
+import type { WorkerCliOptions } from "./commands/worker.js";
 import { LOG_LEVELS } from "./log.js";
-import { WORKER_DEFAULTS } from "../service/worker.js";
-import { CHECKPOINT_EVERY_TICKS } from "../service/runner.js";
+import { CHECKPOINT_EVERY_TICKS, WORKER_DEFAULTS } from "../service/defaults.js";
 import { parseParam, positiveInteger } from "./io.js";
 import { addModelOptions, createServices, modelSettings, parseEmbedModel, type EmbedModel, type ModelCliOptions } from "./models.js";
-import { embedCommand, type EmbedItem } from "./commands/embed.js";
+import type { EmbedItem } from "./commands/embed.js";
 import { EXIT, reportFailure, UsageError, type FailureOutput } from "./failure.js";
-import { demoCommand, type DemoOptions } from "./commands/demo.js";
+import type { DemoOptions } from "./commands/demo.js";
 import { DTYPES, MODEL_FAMILIES } from "../models/index.js";
-import { listCommand, pullCommand } from "./commands/models.js";
 import type { CompileOptions } from "../index.js";
 import { DEFAULT_IMAGE_LIMITS } from "../images/codec.js";
 
@@ -71,7 +66,13 @@ program
   .description('Check a workflow definition: prints {"status":"ok","warnings":[…]} or the error body (exit 1)')
   .argument("<workflow>", "workflow definition (JSON file)")
   .option("--strict", STRICT_HELP, false)
-  .action(exitWith("validate", (workflow: string, options: { strict: boolean }) => validateCommand(workflow, options), WITH_ERROR_BODY));
+  .action(
+    exitWith(
+      "validate",
+      async (workflow: string, options: { strict: boolean }) => (await import("./commands/validate.js")).validateCommand(workflow, options),
+      WITH_ERROR_BODY,
+    ),
+  );
 
 function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
@@ -235,6 +236,7 @@ function refuseWithRedis(options: RunCliOptions): void {
 
 async function runWith(workflow: string, options: RunCliOptions, engine: CompileOptions): Promise<number> {
   if (options.inputs !== undefined && options.redis === undefined) {
+    const { runInputsCommand } = await import("./commands/run-inputs.js");
     return runInputsCommand(workflow, {
       inputs: options.inputs,
       params: options.param,
@@ -258,8 +260,10 @@ async function runWith(workflow: string, options: RunCliOptions, engine: Compile
   };
   if (options.redis !== undefined) {
     refuseWithRedis(options);
+    const { runRedisCommand } = await import("./commands/run-redis.js");
     return runRedisCommand(workflow, { ...video, redis: options.redis });
   }
+  const { runVideoCommand } = await import("./commands/run-video.js");
   return runVideoCommand(workflow, {
     ...video,
     out: options.out,
@@ -285,11 +289,12 @@ addModelOptions(
     .option("--text <string>", "a text to embed; repeatable", (text: string) => void embedItems.push({ type: "text", input: text })),
   false,
 ).action(
-  exitWith("embed", (options: Omit<ModelCliOptions, "model"> & ImageLimitOptions & { model: EmbedModel }) => {
+  exitWith("embed", async (options: Omit<ModelCliOptions, "model"> & ImageLimitOptions & { model: EmbedModel }) => {
     const { model, maxImagePixels, maxAspectRatio, ...rest } = options;
     const images = embedItems.filter((item) => item.type === "image").length;
     const defaults = { workload: images > 1 ? "throughput" : "latency" } as const;
     const imageLoading = { allowLocalFiles: true, allowUrls: true, maxImagePixels, maxAspectRatio };
+    const { embedCommand } = await import("./commands/embed.js");
     return embedCommand(embedItems, model.version, modelSettings({ ...rest, model: model.folders }, defaults), imageLoading);
   }),
 );
@@ -300,9 +305,15 @@ addModelOptions(
     .command("pull")
     .description("Download a model version's files (every tower, one precision) into the cache")
     .argument("<version>", MODEL_FAMILIES.flatMap((family) => Object.keys(family.versions.hub)).join(", ")),
-).action(exitWith("models pull", (version: string, options: ModelCliOptions) => pullCommand(version, modelSettings(options))));
+).action(
+  exitWith("models pull", async (version: string, options: ModelCliOptions) =>
+    (await import("./commands/models.js")).pullCommand(version, modelSettings(options)),
+  ),
+);
 addModelOptions(models.command("list").description("What is in the model cache, with sizes").option("--json", "as JSON", false)).action(
-  exitWith("models list", (options: ModelCliOptions & { json: boolean }) => listCommand(modelSettings(options), options.json)),
+  exitWith("models list", async (options: ModelCliOptions & { json: boolean }) =>
+    (await import("./commands/models.js")).listCommand(modelSettings(options), options.json),
+  ),
 );
 
 addModelOptions(
@@ -312,18 +323,18 @@ addModelOptions(
     .option("--video <file>", "video to watch (default: a sample made with ffmpeg)")
     .option("--out <dir>", "where results, grid images and the grid video go", "demo-output")
     .addOption(new Option("--download-dtype <precision>", "precision to download ViT-B-32 in, if it is not cached").choices([...DTYPES]).default("q8")),
-).action(exitWith("demo", (options: DemoOptions) => demoCommand(options)));
+).action(exitWith("demo", async (options: DemoOptions) => (await import("./commands/demo.js")).demoCommand(options)));
 
 program
   .command("blocks")
   .description("List the blocks sightline can run")
   .option("--json", "the full description (JSON Schema of every block, kinds, connections)", false)
-  .action(exitWith("blocks", (options: { json: boolean }) => blocksCommand(options)));
+  .action(exitWith("blocks", async (options: { json: boolean }) => (await import("./commands/blocks.js")).blocksCommand(options)));
 
 program
   .command("schema")
   .description("Print the JSON Schema of a workflow definition")
-  .action(exitWith("schema", () => schemaCommand()));
+  .action(exitWith("schema", async () => (await import("./commands/blocks.js")).schemaCommand()));
 
 addModelOptions(
   addRequestImageOptions(program.command("serve"))
@@ -364,7 +375,7 @@ addModelOptions(
     .option("--max-custom-steps <n>", "steps of custom blocks a definition may have (400 beyond)", nonNegativeInteger, SERVE_DEFAULTS.maxCustomSteps)
     .option("--max-sandbox-workers <n>", "threads running custom blocks' code, shared by every request", positiveInteger, SERVE_DEFAULTS.maxSandboxWorkers)
     .addOption(logLevelOption("log level: info logs pipelines starting, failing and ending; debug adds every request")),
-).action(exitWith("serve", (options: ServeOptions) => serveCommand(options)));
+).action(exitWith("serve", async (options: ServeOptions) => (await import("./commands/serve.js")).serveCommand(options)));
 
 addModelOptions(
   program
@@ -400,7 +411,7 @@ addModelOptions(
     .option("--max-custom-steps <n>", "steps of custom blocks a definition may have", nonNegativeInteger, SERVE_DEFAULTS.maxCustomSteps)
     .option("--max-sandbox-workers <n>", "threads running custom blocks' code", positiveInteger, SERVE_DEFAULTS.maxSandboxWorkers)
     .addOption(logLevelOption("log level: info logs pipelines taken, handed over and ending, and Redis outages")),
-).action(exitWith("worker", (options: WorkerCliOptions) => workerCommand(options)));
+).action(exitWith("worker", async (options: WorkerCliOptions) => (await import("./commands/worker.js")).workerCommand(options)));
 
 // A closed pipe on stdout (e.g. `| head`) means nobody reads the results any more: stop quietly.
 process.stdout.on("error", (error: NodeJS.ErrnoException) => {

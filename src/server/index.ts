@@ -25,8 +25,8 @@
 import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from "fastify";
 import type { BlockRegistry } from "../block-api/index.js";
 import { Services } from "../block-api/index.js";
-import { DEFAULT_MAX_SANDBOX_WORKERS, provideSandboxPool } from "../blocks/custom/dynamic-block.js";
-import { DEFAULT_MAX_CUSTOM_STEPS, type DynamicBlockFactory } from "../compiler/index.js";
+import { provideSandboxPool } from "../blocks/custom/dynamic-block.js";
+import type { DynamicBlockFactory } from "../compiler/index.js";
 import { httpStatusOf, toErrorBody, WorkflowError } from "../errors/index.js";
 import { getDefaultRegistry } from "../index.js";
 import { checkApiKeyBeforeBody, exemptFromApiKey, requireApiKey } from "./auth.js";
@@ -39,7 +39,6 @@ import { installHostCheck, parseAllowedHost } from "./host-check.js";
 import { registerHostedModelRoutes } from "./hosted-models.js";
 import { registerInfoRoute } from "./info.js";
 import { installJsonParser } from "./json-body.js";
-import { DEFAULT_IMAGE_LIMITS } from "../images/codec.js";
 import { ConcurrencyLimiter, MemoryBudget } from "./limits.js";
 import { registerMetricsRoutes, ServerMetrics } from "./metrics.js";
 import { LocalPipelineService } from "../service/local-service.js";
@@ -59,6 +58,9 @@ import { UploadStore } from "./upload-store.js";
 import { registerUiRoutes } from "./ui.js";
 import { registerUploadRoutes } from "./uploads.js";
 import { registerWorkflowRoutes } from "./workflows.js";
+import { DEFAULT_SERVER_OPTIONS } from "./defaults.js";
+
+export { DEFAULT_SERVER_OPTIONS };
 
 export interface ServerOptions {
   /** Blocks to serve; default the core blocks. */
@@ -144,30 +146,6 @@ export interface ServerOptions {
   /** What the requests in flight may hold in images at once, bytes (default 1 GiB); beyond: 429, or 413 for a request that never fits. */
   maxInflightMemoryBytes?: number;
 }
-
-export const DEFAULT_SERVER_OPTIONS = {
-  maxBodyBytes: 32 * 1024 * 1024,
-  requestTimeoutMs: 60_000,
-  maxConcurrency: 8,
-  maxQueue: 64,
-  sessionTtlMs: 10 * 60_000,
-  maxSessions: 64,
-  maxPipelines: 8,
-  pipelineResultsBuffer: 256,
-  maxUploadBytes: 1024 * 1024 * 1024,
-  maxUploads: 16,
-  sseStatusIntervalMs: 1000,
-  sseHeartbeatMs: 15_000,
-  maxCustomSteps: DEFAULT_MAX_CUSTOM_STEPS,
-  maxSandboxWorkers: DEFAULT_MAX_SANDBOX_WORKERS,
-  maxImagePixels: DEFAULT_IMAGE_LIMITS.maxImagePixels,
-  maxAspectRatio: DEFAULT_IMAGE_LIMITS.maxAspectRatio,
-  maxImageDownloadBytes: DEFAULT_IMAGE_LIMITS.maxBytes,
-  /** Upstream's clients send a few images per request (its CLIP embeds at most 8 at once); 64 leaves room for batches of video frames. */
-  maxImagesPerRequest: 64,
-  /** Four 40-megapixel images at once by the estimate (about 250 MB each), or some eighty 1080p frames. */
-  maxInflightMemoryBytes: 1024 * 1024 * 1024,
-} as const;
 
 export interface SightlineServer {
   app: FastifyInstance;

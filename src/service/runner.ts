@@ -22,15 +22,13 @@ import {
   type VideoSourceSpec,
 } from "../video/index.js";
 import { shownReference } from "../video/reference.js";
+import { CHECKPOINT_EVERY_TICKS, CHECKPOINT_INTERVAL_MS } from "./defaults.js";
 import type { Checkpoint, FrameErrorCounter, PipelineEvent, PipelineRecord, PipelineStore, RunCounts, ServiceLog, TimedSourceEvent } from "./types.js";
 import { upstreamReportKeys, type PipelineReport } from "./upstream-report.js";
 
 /** Source events a report keeps, newest last. */
 const SOURCE_EVENTS_KEPT = 32;
 export const THUMBNAIL_WIDTH = 160;
-/** Default checkpoint cadence: whichever comes first. */
-export const CHECKPOINT_EVERY_TICKS = 100;
-export const CHECKPOINT_INTERVAL_MS = 10_000;
 
 /** A small JPEG data URL of a frame (≤ 160 px wide) for galleries of flagged frames. */
 export async function thumbnailDataUrl(image: WorkflowImage): Promise<string> {

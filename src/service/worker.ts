@@ -24,6 +24,7 @@ import { hostname } from "node:os";
 import { randomUUID } from "node:crypto";
 import { Queue, Worker as BullWorker, type Job } from "bullmq";
 import { toErrorBody } from "../errors/index.js";
+import { WORKER_DEFAULTS } from "./defaults.js";
 import { LeasedStore } from "./leased-store.js";
 import { readyEngine } from "./local-service.js";
 import { ClusterState, restingReport, type ControlMessage, type OwnerStatus, type RedisHealth, type WorkerBeat } from "./redis-cluster.js";
@@ -32,13 +33,6 @@ import { PIPELINE_QUEUE, RedisPipelineStore, summaryOf } from "./redis-store.js"
 import { PipelineRunner, type RunEnd } from "./runner.js";
 import type { Checkpoint, EngineMaker, PipelineRecord, ServiceLog, ServiceStats } from "./types.js";
 import type { PipelineReport } from "./upstream-report.js";
-
-export const WORKER_DEFAULTS = {
-  maxPipelines: 8,
-  leaseMs: 15_000,
-  /** Frame results a pipeline holds while Redis is slow or unreachable. */
-  resultsBuffer: 2048,
-} as const;
 
 /** How often a worker that is not among the least loaded looks for a job they leave unclaimed. */
 const FETCH_DEFER_MS = 250;

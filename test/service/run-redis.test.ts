@@ -19,6 +19,9 @@ let redis: RedisServer;
 let workflow = "";
 const workers: WorkerProcess[] = [];
 const videos: string[] = [];
+/** The same run, local: what every cluster run must print. */
+let local: CliResult;
+const runArgs = () => ["run", workflow, "--video", videos[0], "--video", `named=${videos[1]}`];
 
 beforeAll(async () => {
   for (const [index, frames] of [150, 180].entries()) {
@@ -27,6 +30,8 @@ beforeAll(async () => {
     videos.push(video);
   }
   workflow = writeTemp("workflow.json", STATEFUL_WORKFLOW, scratch());
+  local = await runCli(runArgs());
+  expect(local.code, local.stderr).toBe(0);
   redis = await startRedis();
   for (let i = 0; i < 2; i++) workers.push(startWorkerCli(redis.url, ["--lease-ms", String(LEASE_MS), "--checkpoint-every", "10"]));
   await Promise.all(workers.map((worker) => worker.id));
@@ -50,10 +55,7 @@ async function pipelinesInRedis(): Promise<string> {
 
 describe("run --video … --redis", () => {
   it("spreads the sources over the workers and prints what the local run prints, then leaves nothing in Redis", async () => {
-    const args = ["run", workflow, "--video", videos[0], "--video", `named=${videos[1]}`];
-    const local = await runCli(args);
-    expect(local.code, local.stderr).toBe(0);
-    const cluster = await runCli([...args, "--redis", redis.url]);
+    const cluster = await runCli([...runArgs(), "--redis", redis.url]);
     expect(cluster.code, cluster.stderr).toBe(0);
     expect(cluster.lines).toHaveLength(150 + 180);
     expect(perSource(cluster)).toEqual(perSource(local));
@@ -63,10 +65,8 @@ describe("run --video … --redis", () => {
   });
 
   it("a worker killed mid-run: the other takes its source over and the output is still the local run's", async () => {
-    const args = ["run", workflow, "--video", videos[0], "--video", videos[1], "--max-fps", "30"];
-    const local = await runCli(args);
-    expect(local.code, local.stderr).toBe(0);
-    const running = runCli([...args, "--redis", redis.url]);
+    // slowed down so that the kill lands mid-run; the lines do not depend on the pace
+    const running = runCli([...runArgs(), "--max-fps", "30", "--redis", redis.url]);
     // Both sources are taken (one per worker, the least loaded) once each worker logs a start.
     const victim = workers[0];
     const victimId = await victim.id;

@@ -23,7 +23,7 @@ import { readDefinition } from "../io.js";
 import { ProgressLine, runFailures, summaryText } from "../progress.js";
 import { checkCommandLineNames, reportWarnings } from "../workflow-names.js";
 import type { VideoRunOptions } from "./run-video.js";
-import { openRedis } from "./serve.js";
+import { openRedis } from "../redis.js";
 
 export interface RunRedisOptions extends VideoRunOptions {
   redis: string;

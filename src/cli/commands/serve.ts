@@ -8,15 +8,13 @@
  */
 import { homedir } from "node:os";
 import { isAbsolute, join } from "node:path";
-import { InvalidArgumentError } from "commander";
 import type { FastifyBaseLogger } from "fastify";
-import { createServer, DEFAULT_SERVER_OPTIONS } from "../../server/index.js";
-import { isLoopbackHost, parseAllowedHost } from "../../server/host-check.js";
-import { connectRedis, parseRedisUrl, RedisError, type RedisConnection } from "../../service/redis.js";
-import { UsageError } from "../failure.js";
+import { createServer } from "../../server/index.js";
+import { isLoopbackHost } from "../../server/host-check.js";
 import { DataDirError } from "../../service/data-dir-lock.js";
-import { CHECKPOINT_EVERY_TICKS, CHECKPOINT_INTERVAL_MS } from "../../service/runner.js";
 import { createServices, type ModelCliOptions } from "../models.js";
+import { openRedis } from "../redis.js";
+import { MIB } from "./serve-options.js";
 
 export interface ServeOptions extends ModelCliOptions {
   host: string;
@@ -54,36 +52,6 @@ export interface ServeOptions extends ModelCliOptions {
   redis?: string;
 }
 
-const MIB = 1024 * 1024;
-
-export function parsePort(text: string): number {
-  const value = Number(text);
-  if (!Number.isInteger(value) || value < 0 || value > 65535) throw new InvalidArgumentError("expected a port number 0–65535 (0: any free port)");
-  return value;
-}
-
-export function nonNegativeInteger(text: string): number {
-  const value = Number(text);
-  if (!Number.isInteger(value) || value < 0) throw new InvalidArgumentError("expected an integer >= 0");
-  return value;
-}
-
-/** `--allowed-hosts a.example,b.example:8080`, repeatable: every entry checked at start. */
-export function allowedHostsOption(text: string, previous: string[] = []): string[] {
-  const entries = text
-    .split(",")
-    .map((entry) => entry.trim())
-    .filter((entry) => entry !== "");
-  for (const entry of entries) {
-    try {
-      parseAllowedHost(entry);
-    } catch (error) {
-      throw new InvalidArgumentError((error as Error).message);
-    }
-  }
-  return [...previous, ...entries];
-}
-
 /** Logs the Redis connection going down and coming back, once per change, in the server's log once there is one. */
 class RedisStatusLog {
   log: FastifyBaseLogger | null = null;
@@ -96,17 +64,6 @@ class RedisStatusLog {
     if (this.down) this.log.warn({ redis: this.url, error: error?.message }, "redis connection lost; reconnecting");
     else this.log.info({ redis: this.url }, "redis connection back");
   };
-}
-
-/** `--redis` (`serve`, `worker`): a malformed URL is a usage error (exit 2); an unreachable or too old Redis fails the start (exit 1). */
-export async function openRedis(url: string, name: string, onStatus?: RedisStatusLog["onStatus"]): Promise<RedisConnection> {
-  try {
-    parseRedisUrl(url);
-  } catch (error) {
-    if (error instanceof RedisError) throw new UsageError(`--redis: ${error.message}`);
-    throw error;
-  }
-  return connectRedis(url, { name, onStatus });
 }
 
 /** The default data folder: `$XDG_STATE_HOME/sightline`, else `~/.local/state/sightline` (the XDG base directory rule). */
@@ -195,29 +152,3 @@ export async function serveCommand(options: ServeOptions): Promise<number> {
   await redis?.close();
   return 0;
 }
-
-/** The server's defaults in the CLI's units, for `--help`. */
-export const SERVE_DEFAULTS = {
-  host: "127.0.0.1",
-  port: 9001,
-  maxBodyMb: DEFAULT_SERVER_OPTIONS.maxBodyBytes / MIB,
-  requestTimeoutS: DEFAULT_SERVER_OPTIONS.requestTimeoutMs / 1000,
-  maxConcurrency: DEFAULT_SERVER_OPTIONS.maxConcurrency,
-  maxQueue: DEFAULT_SERVER_OPTIONS.maxQueue,
-  sessionTtlS: DEFAULT_SERVER_OPTIONS.sessionTtlMs / 1000,
-  maxSessions: DEFAULT_SERVER_OPTIONS.maxSessions,
-  maxPipelines: DEFAULT_SERVER_OPTIONS.maxPipelines,
-  checkpointEvery: CHECKPOINT_EVERY_TICKS,
-  checkpointIntervalS: CHECKPOINT_INTERVAL_MS / 1000,
-  maxUploadMb: DEFAULT_SERVER_OPTIONS.maxUploadBytes / MIB,
-  maxUploads: DEFAULT_SERVER_OPTIONS.maxUploads,
-  maxCustomSteps: DEFAULT_SERVER_OPTIONS.maxCustomSteps,
-  maxSandboxWorkers: DEFAULT_SERVER_OPTIONS.maxSandboxWorkers,
-  /** Pipelines starting, failing and ending are logged at info (errors at error); requests at debug. */
-  logLevel: "info",
-  maxImagePixels: DEFAULT_SERVER_OPTIONS.maxImagePixels,
-  maxAspectRatio: DEFAULT_SERVER_OPTIONS.maxAspectRatio,
-  maxImageDownloadMb: DEFAULT_SERVER_OPTIONS.maxImageDownloadBytes / MIB,
-  maxImagesPerRequest: DEFAULT_SERVER_OPTIONS.maxImagesPerRequest,
-  maxInflightMemoryMb: DEFAULT_SERVER_OPTIONS.maxInflightMemoryBytes / MIB,
-} as const;

@@ -16,7 +16,7 @@ import { PROMETHEUS_CONTENT_TYPE, renderMetrics } from "../../server/prometheus.
 import { PipelineWorker } from "../../service/worker.js";
 import { jsonLinesLog, type LogLevel } from "../log.js";
 import { createServices, type ModelCliOptions } from "../models.js";
-import { openRedis } from "./serve.js";
+import { openRedis } from "../redis.js";
 
 export interface WorkerCliOptions extends ModelCliOptions {
   redis: string;
