@@ -6,5 +6,6 @@ export { DEFAULT_RETENTION, EventStore, EventStoreError, isEventId, type EventPi
 export { COCO_FILE, IMAGES_FOLDER, exportCoco, type CocoDataset, type CocoImage, type ExportSummary } from "./export.js";
 export { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from "./query.js";
 export { eventScore } from "./score.js";
-export { jpegDataUrl, snapshotOf, thumbnailJpeg, THUMBNAIL_WIDTH, type Snapshot } from "./snapshot.js";
+export { flaggedFrameEvent } from "./flagged.js";
+export { flaggedPictures, jpegDataUrl, snapshotOf, thumbnailJpeg, THUMBNAIL_WIDTH, type Snapshot } from "./snapshot.js";
 export type * from "./types.js";

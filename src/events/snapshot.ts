@@ -5,6 +5,7 @@
 import sharp from "sharp";
 import { encodeJpeg } from "../images/codec.js";
 import type { WorkflowImage } from "../images/index.js";
+import type { FrameResult } from "../video/pipeline.js";
 
 export const THUMBNAIL_WIDTH = 160;
 /** Good enough to label from, a third of q95's size. */
@@ -32,4 +33,12 @@ export async function snapshotOf(image: WorkflowImage): Promise<Snapshot> {
 
 export function jpegDataUrl(jpeg: Buffer): string {
   return `data:image/jpeg;base64,${jpeg.toString("base64")}`;
+}
+
+/** `picture` of each flagged frame of a tick, by position; undefined for the others. */
+export async function flaggedPictures<T>(results: readonly FrameResult[], picture: (image: WorkflowImage) => Promise<T>): Promise<Array<T | undefined>> {
+  // A frame passed on without pixels (no step read them) has none to show; a picture that
+  // fails is left out rather than failing the pipeline.
+  const none = Promise.resolve(undefined);
+  return Promise.all(results.map((result) => (result.flagged && result.frame.bytes > 0 ? picture(result.frame.image).catch(() => undefined) : none)));
 }

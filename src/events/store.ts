@@ -87,31 +87,35 @@ export class EventStore {
   readonly retention: RetentionLimits;
   private readonly now: () => number;
 
-  private constructor(
+  constructor(
     readonly dir: string,
-    private readonly options: EventStoreOptions,
+    private readonly options: EventStoreOptions = {},
   ) {
     this.retention = options.retention ?? DEFAULT_RETENTION;
     this.now = options.now ?? Date.now;
     this.index = new EventIndex(dir);
   }
 
-  /** Creates the folder if needed (unless read-only), reads and repairs it, and applies retention. */
+  /** A store on `dir`, opened. */
   static async open(dir: string, options: EventStoreOptions = {}): Promise<EventStore> {
     const store = new EventStore(dir, options);
-    try {
-      if (!options.readOnly) {
-        await mkdir(dir, { recursive: true, mode: 0o700 });
-        await removeStaleTemporaries(dir);
-      }
-      await store.load();
-    } catch (error) {
-      if (error instanceof EventStoreError) throw error;
-      const reason = writeFailureReason(join(dir, INDEX_FILE), error as NodeJS.ErrnoException);
-      throw new EventStoreError(`Cannot use the events folder ${dir}: ${reason}`);
-    }
-    if (!options.readOnly) await store.trim();
+    await store.open();
     return store;
+  }
+
+  /** Creates the folder if needed (unless read-only), reads and repairs it, and applies retention; an `EventStoreError` says why it cannot. */
+  async open(): Promise<void> {
+    try {
+      if (!this.options.readOnly) {
+        await mkdir(this.dir, { recursive: true, mode: 0o700 });
+        await removeStaleTemporaries(this.dir);
+      }
+      await this.load();
+    } catch (error) {
+      const reason = writeFailureReason(join(this.dir, INDEX_FILE), error as NodeJS.ErrnoException);
+      throw new EventStoreError(`Cannot use the events folder ${this.dir}: ${reason}`);
+    }
+    if (!this.options.readOnly) await this.trim();
   }
 
   private async load(): Promise<void> {

@@ -15,6 +15,7 @@ import { isLoopbackHost, parseAllowedHost } from "../../server/host-check.js";
 import { connectRedis, parseRedisUrl, RedisError, type RedisConnection } from "../../service/redis.js";
 import { UsageError } from "../failure.js";
 import { DataDirError } from "../../service/data-dir-lock.js";
+import { EventStoreError, type RetentionLimits } from "../../events/index.js";
 import { CHECKPOINT_EVERY_TICKS, CHECKPOINT_INTERVAL_MS } from "../../service/runner.js";
 import { createServices, type ModelCliOptions } from "../models.js";
 
@@ -52,6 +53,8 @@ export interface ServeOptions extends ModelCliOptions {
   maxInflightMemoryMb: number;
   /** Redis URL (`--redis`, SIGHTLINE_REDIS_URL): sessions and pipelines live there, shared by every replica. */
   redis?: string;
+  /** What the event record keeps (docs/reference/events.md#retention). */
+  eventRetention?: RetentionLimits;
 }
 
 const MIB = 1024 * 1024;
@@ -136,6 +139,7 @@ export async function serveCommand(options: ServeOptions): Promise<number> {
     dataDir,
     checkpointEveryTicks: options.checkpointEvery,
     checkpointIntervalMs: options.checkpointIntervalS * 1000,
+    eventRetention: options.eventRetention,
     allowLocalVideo,
     allowedHosts: options.allowedHosts,
     maxUploadBytes: Math.round(options.maxUploadMb * MIB),
@@ -161,7 +165,10 @@ export async function serveCommand(options: ServeOptions): Promise<number> {
     address = await server.app.listen({ host: options.host, port: options.port });
   } catch (error) {
     // The data folder is opened (and its pipelines resumed) before the server listens.
-    const problem = error instanceof DataDirError ? error.message : `cannot listen on ${options.host}:${options.port}: ${(error as Error).message}`;
+    const problem =
+      error instanceof DataDirError || error instanceof EventStoreError
+        ? error.message
+        : `cannot listen on ${options.host}:${options.port}: ${(error as Error).message}`;
     process.stderr.write(`sightline: ${problem}\n`);
     await server.close();
     await services.close();
