@@ -25,8 +25,10 @@ const LAYERS = {
   blocks: ["block-api", "definition", "errors", "images", "kinds", "maths", "models", "query", "sandbox"],
   // I/O at the edges
   video: ["definition", "errors", "executor", "images", "wasm", "library"],
+  // the event record: flagged frames on disk with their snapshots (read by service, server, cli)
+  events: ["errors", "images", "state", "video"],
   // pipelines as a service: durable records, checkpoints, results, the runner, Redis coordination
-  service: ["block-api", "compiler", "definition", "errors", "executor", "images", "state", "video", "library"],
+  service: ["block-api", "compiler", "definition", "errors", "events", "executor", "images", "state", "video", "library"],
   server: [
     "block-api",
     "blocks",
@@ -34,6 +36,7 @@ const LAYERS = {
     "definition",
     "describe",
     "errors",
+    "events",
     "executor",
     "images",
     "kinds",
@@ -51,6 +54,7 @@ const LAYERS = {
     "definition",
     "describe",
     "errors",
+    "events",
     "executor",
     "images",
     "kinds",

@@ -23,6 +23,12 @@ export function positiveInteger(text: string): number {
   return value;
 }
 
+export function positiveNumber(text: string): number {
+  const value = Number(text);
+  if (!(value > 0) || !Number.isFinite(value)) throw new InvalidArgumentError("expected a positive number");
+  return value;
+}
+
 export function printJson(value: unknown, stream: NodeJS.WritableStream = process.stdout): void {
   stream.write(`${JSON.stringify(value)}\n`);
 }

@@ -8,7 +8,8 @@ import { isLiveKind, parseVideoArgument, resolveKinds, type VideoOutputSpec } fr
 import type { WorkerCliOptions } from "./commands/worker.js";
 import { LOG_LEVELS } from "./log.js";
 import { CHECKPOINT_EVERY_TICKS, WORKER_DEFAULTS } from "../service/defaults.js";
-import { parseParam, positiveInteger } from "./io.js";
+import { parseParam, positiveInteger, positiveNumber } from "./io.js";
+import { addEventRetentionOptions, eventsExportCommand, isoDate, retentionOf, type EventsExportOptions, type RetentionCliOptions } from "./commands/events.js";
 import { addModelOptions, createServices, modelSettings, parseEmbedModel, type EmbedModel, type ModelCliOptions } from "./models.js";
 import type { EmbedItem } from "./commands/embed.js";
 import { EXIT, reportFailure, UsageError, type FailureOutput } from "./failure.js";
@@ -94,12 +95,6 @@ function frameSize(text: string): { width?: number; height?: number } {
   return { width, height };
 }
 
-function positiveNumber(text: string): number {
-  const value = Number(text);
-  if (!(value > 0) || !Number.isFinite(value)) throw new InvalidArgumentError("expected a positive number");
-  return value;
-}
-
 // Image limits, checked from an image's header before it is decoded (docs/reference/workflows.md#image-limits);
 // `serve` adds the limits of a request's images (docs/reference/http.md#limits).
 interface ImageLimitOptions {
@@ -154,6 +149,7 @@ interface RunCliOptions extends ModelCliOptions, ImageLimitOptions {
   imageInput: string;
   quiet: boolean;
   redis?: string;
+  events?: string;
 }
 
 const runCommand = program
@@ -188,6 +184,7 @@ const runCommand = program
       .argParser(collect)
       .default([], "outputs named is_outlier or …_is_outlier"),
   )
+  .option("--events <dir>", "--video: keep each flagged frame in DIR as an event (snapshot, thumbnail, outputs), as serve keeps its pipelines'")
   .option("--image-input <name>", "--video: the workflow input that receives the frames", "image")
   .option("--quiet", "--video: no progress line or summary on stderr", false)
   .option("--state <file>", "load block state from this file at start and save it there (atomically)")
@@ -198,10 +195,11 @@ const runCommand = program
     "--video: run each source as a pipeline of the `sightline worker` processes on this Redis (redis://[user:password@]host[:port][/db]); same output as the local run",
   );
 addImageLimitOptions(runCommand);
+addEventRetentionOptions(runCommand);
 addModelOptions(runCommand).action(
   exitWith(
     "run",
-    async (workflow: string, options: RunCliOptions) => {
+    async (workflow: string, options: RunCliOptions & RetentionCliOptions) => {
       if ((options.inputs === undefined) === (options.video.length === 0)) {
         program.error("error: run needs exactly one of --inputs <file> or --video <ref>");
       }
@@ -230,11 +228,12 @@ function refuseWithRedis(options: RunCliOptions): void {
     [options.videoOutput.length > 0, "--video-output", "the workers do not send frames back"],
     [options.state !== undefined, "--state", "each pipeline's block state is checkpointed in Redis"],
     [options.stateScope === "step", "--state-scope step", "one state shared by every source would tie the sources to one worker"],
+    [options.events !== undefined, "--events", "the workers keep no events yet (docs/reference/events.md#with-redis)"],
   ];
   for (const [given, option, why] of refused) if (given) throw new UsageError(`${option} cannot be combined with --redis: ${why}`);
 }
 
-async function runWith(workflow: string, options: RunCliOptions, engine: CompileOptions): Promise<number> {
+async function runWith(workflow: string, options: RunCliOptions & RetentionCliOptions, engine: CompileOptions): Promise<number> {
   if (options.inputs !== undefined && options.redis === undefined) {
     const { runInputsCommand } = await import("./commands/run-inputs.js");
     return runInputsCommand(workflow, {
@@ -270,6 +269,7 @@ async function runWith(workflow: string, options: RunCliOptions, engine: Compile
     videoOutputs: options.videoOutput,
     state: options.state,
     stateEvery: options.stateEvery,
+    events: options.events === undefined ? undefined : { dir: options.events, retention: retentionOf(options) },
   });
 }
 
@@ -337,7 +337,7 @@ program
   .action(exitWith("schema", async () => (await import("./commands/blocks.js")).schemaCommand()));
 
 addModelOptions(
-  addRequestImageOptions(program.command("serve"))
+  addEventRetentionOptions(addRequestImageOptions(program.command("serve")))
     .description("Serve workflows over HTTP (Roboflow-compatible routes, sessions, stream pipelines, metrics) until SIGINT/SIGTERM")
     .option("--host <host>", "address to listen on", SERVE_DEFAULTS.host)
     .option("--port <port>", "port (0: any free port)", parsePort, SERVE_DEFAULTS.port)
@@ -375,7 +375,25 @@ addModelOptions(
     .option("--max-custom-steps <n>", "steps of custom blocks a definition may have (400 beyond)", nonNegativeInteger, SERVE_DEFAULTS.maxCustomSteps)
     .option("--max-sandbox-workers <n>", "threads running custom blocks' code, shared by every request", positiveInteger, SERVE_DEFAULTS.maxSandboxWorkers)
     .addOption(logLevelOption("log level: info logs pipelines starting, failing and ending; debug adds every request")),
-).action(exitWith("serve", async (options: ServeOptions) => (await import("./commands/serve.js")).serveCommand(options)));
+).action(
+  exitWith("serve", async (options: ServeOptions & RetentionCliOptions) =>
+    (await import("./commands/serve.js")).serveCommand({ ...options, eventRetention: retentionOf(options) }),
+  ),
+);
+
+program
+  .command("events")
+  .description("The event record: flagged frames kept by serve (in its data folder) and run --events")
+  .command("export")
+  .description("Write a selection of events as a COCO dataset (annotations.json + images/) for labelling and re-training")
+  .option("--data-dir <dir>", "a server's data folder (its events/ folder is read)")
+  .option("--events <dir>", "a run's events folder (sightline run --events DIR)")
+  .requiredOption("--out <dir>", "the dataset's folder (created if needed)")
+  .option("--pipeline-id <id>", "only this pipeline's events (or this run's)")
+  .option("--source <name>", "only this source's events")
+  .option("--since <date>", "only events recorded at or after this ISO 8601 time", isoDate)
+  .option("--until <date>", "only events recorded before this ISO 8601 time", isoDate)
+  .action(exitWith("events export", (options: EventsExportOptions) => eventsExportCommand(options)));
 
 addModelOptions(
   program

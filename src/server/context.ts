@@ -1,4 +1,5 @@
 /** What the route groups share: the resolved options and the server's long-lived parts. */
+import type { EventStore } from "../events/index.js";
 import type { PipelineService } from "../service/types.js";
 import type { EngineFactory } from "./engines.js";
 import type { ConcurrencyLimiter, MemoryBudget } from "./limits.js";
@@ -33,4 +34,6 @@ export interface ServerContext {
   pipelines: PipelineService;
   uploads: UploadStore;
   metrics: ServerMetrics;
+  /** Where the pipelines' flagged frames are kept (docs/reference/events.md); null with Redis (workers keep none). */
+  events: EventStore | null;
 }

@@ -22,16 +22,22 @@
  * sends `api_key` (and `excluded_fields`) that way to list pipelines, read their status and
  * consume their results.
  */
+import { randomUUID } from "node:crypto";
+import { rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from "fastify";
 import type { BlockRegistry } from "../block-api/index.js";
 import { Services } from "../block-api/index.js";
 import { provideSandboxPool } from "../blocks/custom/dynamic-block.js";
 import type { DynamicBlockFactory } from "../compiler/index.js";
 import { httpStatusOf, toErrorBody, WorkflowError } from "../errors/index.js";
+import { EventStore, type RetentionLimits } from "../events/index.js";
 import { getDefaultRegistry } from "../index.js";
 import { checkApiKeyBeforeBody, exemptFromApiKey, requireApiKey } from "./auth.js";
 import { answerParserError, MAX_PARAM_LENGTH, routerError } from "./client-errors.js";
 import { registerClipRoutes } from "./clip.js";
+import { registerEventRoutes } from "./events.js";
 import type { ServerContext, ServerLimits } from "./context.js";
 import { EngineFactory } from "./engines.js";
 import { HttpError, notFound, withoutEmptyInner } from "./errors.js";
@@ -97,6 +103,12 @@ export interface ServerOptions {
    * in memory, as long as the server.
    */
   dataDir?: string;
+  /**
+   * How long and how much of the pipelines' flagged frames the event record keeps (default 30
+   * days, 2 GiB; docs/reference/events.md#retention). The record is `<dataDir>/events`; without
+   * a data folder, a private temporary folder deleted on close; with `redis`, none.
+   */
+  eventRetention?: RetentionLimits;
   /** A running pipeline is checkpointed every this many ticks (default 100) … */
   checkpointEveryTicks?: number;
   /** … or this often, ms (default 10 s), whichever comes first; and when paused or stopped. */
@@ -209,6 +221,8 @@ export function createServer(options: ServerOptions = {}): SightlineServer {
   const pipelineEngines: EngineMaker = (specification, snapshot) => engines.engine(specification, { isolateElementErrors: true, snapshot });
   const maxPipelines = options.maxPipelines ?? defaults.maxPipelines;
   const dataDir = !options.redis && options.dataDir ? new FilePipelineStore(options.dataDir, app.log) : null;
+  const eventsDir = options.dataDir ? join(options.dataDir, "events") : join(tmpdir(), `sightline-events-${randomUUID()}`);
+  const events = redis ? null : new EventStore(eventsDir, { retention: options.eventRetention, log: app.log });
   let local: LocalPipelineService | null = null;
   const pipelines: PipelineService = options.redis
     ? new RedisPipelineService({ redis: options.redis, engines: pipelineEngines, maxPipelines, log: app.log })
@@ -221,6 +235,7 @@ export function createServer(options: ServerOptions = {}): SightlineServer {
         log: app.log,
         checkpointEveryTicks: options.checkpointEveryTicks,
         checkpointIntervalMs: options.checkpointIntervalMs,
+        events: events ?? undefined,
       }));
   const context: ServerContext = {
     limits,
@@ -232,6 +247,7 @@ export function createServer(options: ServerOptions = {}): SightlineServer {
     redis,
     sessions: new SessionStore(redis ? new RedisSessionBackend({ ...sessionOptions, redis }) : new MemorySessionBackend(sessionOptions), sessionOptions),
     pipelines,
+    events,
     uploads: new UploadStore({
       maxBytes: options.maxUploadBytes ?? defaults.maxUploadBytes,
       maxCount: options.maxUploads ?? defaults.maxUploads,
@@ -266,22 +282,30 @@ export function createServer(options: ServerOptions = {}): SightlineServer {
   registerSessionRoutes(app, context);
   registerPipelineRoutes(app, context);
   registerUploadRoutes(app, context);
+  registerEventRoutes(app, context);
   registerMetricsRoutes(app, context);
 
   // Abandoned sessions go even when nobody asks about sessions.
   const sweeper = setInterval(() => context.sessions.sweep(), Math.min(sessionTtlMs, 60_000));
   sweeper.unref();
-  // Before the first request: the folder is locked and read (a folder in use fails `listen`);
-  // its pipelines then resume in the background, `starting` until each runs.
-  if (dataDir && local) {
-    app.addHook("onReady", async () => {
-      await dataDir.open();
-      await local.resumeAll();
-    });
-  }
+  // Events older than the retention go even when no pipeline flags anything.
+  const eventSweeper = setInterval(
+    () => void events?.trim().catch((error: Error) => app.log.warn({ reason: error.message }, "event retention failed")),
+    60_000,
+  );
+  eventSweeper.unref();
+  // Before the first request: the folder is locked and read (a folder in use fails `listen`), then
+  // the events in it; its pipelines then resume in the background, `starting` until each runs.
+  app.addHook("onReady", async () => {
+    await dataDir?.open();
+    await events?.open();
+    await local?.resumeAll();
+  });
   // Before the listener closes: event streams are open requests that would keep it waiting.
   app.addHook("preClose", async () => {
     await context.pipelines.close();
+    await events?.close();
+    if (events && !dataDir) await rm(eventsDir, { recursive: true, force: true });
   });
 
   let closing: Promise<void> | null = null;
@@ -290,6 +314,7 @@ export function createServer(options: ServerOptions = {}): SightlineServer {
     close() {
       closing ??= (async () => {
         clearInterval(sweeper);
+        clearInterval(eventSweeper);
         await app.close();
         await context.sessions.clear();
         await context.uploads.close();

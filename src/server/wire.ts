@@ -37,3 +37,6 @@ export interface WorkflowExample {
   name: string;
   definition: unknown;
 }
+
+/** `GET /events` (an `EventPage<EventSummaryJson>`) and `GET /events/{id}` (an `EventJson`): docs/reference/events.md#http. */
+export type { EventJson, EventPage, EventSummaryJson } from "../events/types.js";

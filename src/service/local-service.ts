@@ -8,6 +8,7 @@ import { randomUUID } from "node:crypto";
 import { RuntimeInputError, toErrorBody, type WorkflowErrorBody } from "../errors/index.js";
 import { HttpError, tooManyRequests } from "../errors/http.js";
 import { pipelineReport, PipelineRunner, restingStatus } from "./runner.js";
+import type { EventStore } from "../events/index.js";
 import type { WorkflowEngine } from "../executor/engine.js";
 import type { EngineSnapshot } from "../state/store.js";
 import type {
@@ -36,6 +37,8 @@ export interface LocalServiceOptions {
   checkpointIntervalMs?: number;
   /** On close: checkpoint and stop (durable stores), or terminate (memory). */
   durable: boolean;
+  /** Where flagged frames become events (docs/reference/events.md); none: no events. */
+  events?: EventStore;
 }
 
 /** Upstream's error for an unknown pipeline id. */
@@ -118,8 +121,8 @@ export class LocalPipelineService implements PipelineService {
   }
 
   private runner(record: PipelineRecord, engine: WorkflowEngine, checkpoint?: Checkpoint): Promise<PipelineRunner> {
-    const { store, onFrameError, log, checkpointEveryTicks, checkpointIntervalMs } = this.options;
-    return PipelineRunner.start({ record, checkpoint, store, engine, onFrameError, log, checkpointEveryTicks, checkpointIntervalMs });
+    const { store, onFrameError, log, checkpointEveryTicks, checkpointIntervalMs, events } = this.options;
+    return PipelineRunner.start({ record, checkpoint, store, engine, onFrameError, log, checkpointEveryTicks, checkpointIntervalMs, events });
   }
 
   private makeRoom(): Promise<void> {

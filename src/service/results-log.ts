@@ -9,9 +9,9 @@
  *
  * Not safe for concurrent calls: the store runs one pipeline's calls one after another.
  */
-import { appendFile, open, readFile, truncate } from "node:fs/promises";
+import { appendFile, open, readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { writeAtomically } from "../state/file.js";
+import { parseJsonLine, readCompleteLines, writeAtomically } from "../state/file.js";
 import type { FrameRecord } from "../video/index.js";
 import { appendResults, emptyResults, takeResults, type ResultsState } from "./results-buffer.js";
 import type { Consumed } from "./types.js";
@@ -78,13 +78,8 @@ export function parseResultsLog(text: string): { lines: ResultsLogLine[]; unread
 }
 
 function parseLine(raw: string): ResultsLogLine | null {
-  let value: unknown;
-  try {
-    value = JSON.parse(raw);
-  } catch {
-    return null;
-  }
-  if (typeof value !== "object" || value === null) return null;
+  const value = parseJsonLine(raw);
+  if (value === null) return null;
   const line = value as Partial<{ seq: unknown; result: Partial<FrameRecord>; compacted: { last_seq?: unknown; last_frames?: unknown } }>;
   if (typeof line.seq === "number" && typeof line.result?.source_index === "number" && typeof line.result.frame_number === "number") {
     return line as ResultsLogLine;
@@ -119,7 +114,7 @@ export class ResultsLog {
   /** Rebuilds the results from the folder's files; `problems` says what could not be read (and was left out). */
   static async open(folder: string, capacity: number): Promise<{ log: ResultsLog; problems: string[] }> {
     const problems: string[] = [];
-    const text = await readLogCuttingTornLine(join(folder, RESULTS_LOG));
+    const text = await readCompleteLines(join(folder, RESULTS_LOG));
     const { lines, unreadable } = parseResultsLog(text);
     if (unreadable > 0) problems.push(`${unreadable} unreadable line(s) of ${RESULTS_LOG} left out`);
     let cursor = NO_CURSOR;
@@ -180,21 +175,6 @@ export class ResultsLog {
     await writeAtomically(this.logPath, lines.map((line) => `${JSON.stringify(line)}\n`).join(""));
     this.lines = lines.length;
   }
-}
-
-/** The log's complete lines; a last line without its newline (the process was killed mid-write) is cut off the file. */
-async function readLogCuttingTornLine(path: string): Promise<string> {
-  let bytes: Buffer;
-  try {
-    bytes = await readFile(path);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") return "";
-    throw error;
-  }
-  const end = bytes.lastIndexOf(0x0a) + 1;
-  // Appending after a torn line would glue the next result to it.
-  if (end < bytes.length) await truncate(path, end);
-  return bytes.subarray(0, end).toString("utf8");
 }
 
 function parseCursor(text: string): ResultsCursor {

@@ -5,8 +5,8 @@
  * crash are stored once), and a checkpoint between ticks every so often and whenever the run is
  * paused or handed over. Whether the store is memory, a folder or Redis is not its concern.
  */
-import sharp from "sharp";
 import type { WorkflowErrorBody } from "../errors/index.js";
+import { flaggedFrameEvent, flaggedPictures, jpegDataUrl, snapshotOf, thumbnailJpeg, type EventStore, type Snapshot } from "../events/index.js";
 import { serialiseValue } from "../executor/serialise.js";
 import type { WorkflowEngine } from "../executor/engine.js";
 import type { WorkflowImage } from "../images/index.js";
@@ -28,15 +28,10 @@ import { upstreamReportKeys, type PipelineReport } from "./upstream-report.js";
 
 /** Source events a report keeps, newest last. */
 const SOURCE_EVENTS_KEPT = 32;
-export const THUMBNAIL_WIDTH = 160;
 
 /** A small JPEG data URL of a frame (≤ 160 px wide) for galleries of flagged frames. */
 export async function thumbnailDataUrl(image: WorkflowImage): Promise<string> {
-  const jpeg = await sharp(image.data, { raw: { width: image.width, height: image.height, channels: 3 } })
-    .resize({ width: Math.min(THUMBNAIL_WIDTH, image.width) })
-    .jpeg({ quality: 70 })
-    .toBuffer();
-  return `data:image/jpeg;base64,${jpeg.toString("base64")}`;
+  return jpegDataUrl(await thumbnailJpeg(image));
 }
 
 export interface RunnerOptions {
@@ -52,6 +47,8 @@ export interface RunnerOptions {
   checkpointIntervalMs?: number;
   /** Flagged frames' thumbnails go to the store with their results (Redis: for the live view of every replica). */
   storeThumbnails?: boolean;
+  /** Flagged frames become events there (docs/reference/events.md), each before the checkpoint that covers its frame. */
+  events?: EventStore;
 }
 
 /** How a run ended: by itself (`finished`, `failed`), terminated, or stopped to resume elsewhere (`suspended`). */
@@ -270,7 +267,9 @@ export class PipelineRunner {
       records.push(frameRecord(result, (await serialiseValue(result.outputs)) as Record<string, unknown>));
       if (result.error) this.options.onFrameError?.(result.error);
     }
-    const thumbnails = this.options.storeThumbnails || this.listeners.size > 0 ? await thumbnailsOf(results) : [];
+    const snapshots = this.options.events ? await flaggedPictures(results, snapshotOf) : [];
+    const thumbnails = await this.thumbnails(results, snapshots);
+    await this.recordEvents(results, records, snapshots);
     // Stored before the checkpoint that covers them: a checkpoint never runs ahead of the results.
     await this.store.appendResults(this.id, records, this.options.storeThumbnails ? thumbnails : undefined);
     for (const [index, record] of records.entries()) {
@@ -284,14 +283,32 @@ export class PipelineRunner {
       await this.store.saveCheckpoint(this.id, this.checkpoint());
     }
   }
-}
 
-/** A thumbnail of each flagged frame, by position. */
-async function thumbnailsOf(results: readonly FrameResult[]): Promise<Array<string | undefined>> {
-  // A frame passed on without pixels (no step read them) has none to show; a thumbnail that
-  // fails is left out rather than failing the pipeline.
-  const none = Promise.resolve(undefined);
-  return Promise.all(results.map((result) => (result.flagged && result.frame.bytes > 0 ? thumbnailDataUrl(result.frame.image).catch(() => undefined) : none)));
+  /** Flagged frames' thumbnails, by position, when a live view or the store wants them: the events' own when there are events. */
+  private async thumbnails(results: readonly FrameResult[], snapshots: ReadonlyArray<Snapshot | undefined>): Promise<Array<string | undefined>> {
+    if (!this.options.storeThumbnails && this.listeners.size === 0) return [];
+    if (this.options.events) return snapshots.map((snapshot) => snapshot && jpegDataUrl(snapshot.thumbnail));
+    return flaggedPictures(results, thumbnailDataUrl);
+  }
+
+  /**
+   * Each flagged frame becomes an event (once: frames run again after a crash find theirs). An
+   * event that cannot be written (the disk is full) is logged and the pipeline goes on: the
+   * record serves the stream, not the other way round.
+   */
+  private async recordEvents(results: readonly FrameResult[], records: readonly FrameRecord[], snapshots: ReadonlyArray<Snapshot | undefined>): Promise<void> {
+    const events = this.options.events;
+    if (!events) return;
+    for (const [index, result] of results.entries()) {
+      if (!result.flagged) continue;
+      const event = flaggedFrameEvent(this.id, result, records[index].outputs, this.options.record.spec.flagOutputs, snapshots[index]);
+      await events
+        .record(event)
+        .catch((error: Error) =>
+          this.options.log?.warn({ pipeline_id: this.id, frame_number: event.frame_number, reason: error.message }, "event not recorded"),
+        );
+    }
+  }
 }
 
 /** The sources' names and references as shown (passwords masked, uploads as `upload:<id>`), in order. */

@@ -6,7 +6,7 @@
  * snapshot or the new one, never a torn file. A save that fails removes its temporary file and
  * says which file and why.
  */
-import { readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { readdir, readFile, rename, rm, truncate, writeFile } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { SnapshotError, type EngineSnapshot } from "./store.js";
 
@@ -107,14 +107,14 @@ function temporaryOf(path: string): string {
 }
 
 /**
- * Writes `text` to `path` atomically: into this process's temporary file (flushed to the disk),
+ * Writes `data` to `path` atomically: into this process's temporary file (flushed to the disk),
  * then renamed over `path`, so that a process killed at any moment leaves the old file or the new
  * one, never a torn one. The temporary file is removed when anything fails; the error is thrown.
  */
-export async function writeAtomically(path: string, text: string): Promise<void> {
+export async function writeAtomically(path: string, data: string | Uint8Array): Promise<void> {
   const temporary = temporaryOf(path);
   try {
-    await writeFile(temporary, text, { flush: true });
+    await writeFile(temporary, data, { flush: true });
     await rename(temporary, path);
   } catch (error) {
     await rm(temporary, { force: true }).catch(() => undefined);
@@ -175,4 +175,32 @@ export function isRunning(pid: number): boolean {
 
 function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}
+
+/**
+ * The complete lines of an append-only log (empty when it does not exist). A last line without
+ * its newline — the process was killed mid-write — is left out, and cut off the file unless
+ * `readOnly`: appending after a torn line would glue the next line to it.
+ */
+export async function readCompleteLines(path: string, readOnly = false): Promise<string> {
+  let bytes: Buffer;
+  try {
+    bytes = await readFile(path);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return "";
+    throw error;
+  }
+  const end = bytes.lastIndexOf(0x0a) + 1;
+  if (!readOnly && end < bytes.length) await truncate(path, end);
+  return bytes.subarray(0, end).toString("utf8");
+}
+
+/** A log line's object; null when the line is not a JSON object (a damaged line is skipped, not fatal). */
+export function parseJsonLine(raw: string): Record<string, unknown> | null {
+  try {
+    const value: unknown = JSON.parse(raw);
+    return typeof value === "object" && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : null;
+  } catch {
+    return null;
+  }
 }

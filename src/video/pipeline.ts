@@ -16,7 +16,7 @@ import { WorkflowImage } from "../images/index.js";
 import type { VideoSourceSpec } from "./sources/open.js";
 import type { FrameInfo } from "./sources/source.js";
 import type { LatencySummary, PipelineState, PipelineStatus, SourceEvent, SourceStats } from "./status.js";
-import { isFlagOutput } from "./flags.js";
+import { firedFlags } from "./flags.js";
 
 /**
  * Default of `readAheadFrames`, frames with pixels: when every frame is piped, enough for a
@@ -112,14 +112,7 @@ export class LatencyStats {
  * (an output holding a step's every output, `$steps.x.*`); default: those `isFlagOutput` names.
  */
 export function isFlagged(outputs: Record<string, unknown>, names?: readonly string[]): boolean {
-  const flags = names === undefined ? isFlagOutput : (name: string) => names.includes(name);
-  for (const [key, value] of Object.entries(outputs)) {
-    if (value === true && flags(key)) return true;
-    if (typeof value === "object" && value !== null && !Array.isArray(value)) {
-      for (const [inner, innerValue] of Object.entries(value)) if (innerValue === true && flags(inner)) return true;
-    }
-  }
-  return false;
+  return firedFlags(outputs, names).length > 0;
 }
 
 export class VideoPipeline {

@@ -73,3 +73,17 @@ export function customStepsWorkflow(steps: number, code: { run?: string; init?: 
     outputs: Array.from({ length: steps }, (_, index) => ({ type: "JsonField", name: `out_${index}`, selector: `$steps.double_${index}.doubled` })),
   };
 }
+
+/** A custom JavaScript block (`dynamic_blocks_definitions` entry) that reads `$inputs.image`; `outputs` by name, with their kinds. */
+export function imageBlockDefinition(blockType: string, outputs: Record<string, string[]>, runFunctionCode: string): Record<string, unknown> {
+  return {
+    type: "DynamicBlockDefinition",
+    manifest: {
+      type: "ManifestDescription",
+      block_type: blockType,
+      inputs: { image: { type: "DynamicInputDefinition", selector_types: ["input_image"] } },
+      outputs: Object.fromEntries(Object.entries(outputs).map(([name, kind]) => [name, { type: "DynamicOutputDefinition", kind }])),
+    },
+    code: { type: "JavaScriptCode", run_function_code: runFunctionCode },
+  };
+}

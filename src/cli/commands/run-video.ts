@@ -6,10 +6,12 @@
  * run as a whole (whose error body is also the last line of stdout) — goes to standard error; the
  * exit code says whether anything failed (docs/reference/cli.md#output-and-exit-codes).
  */
+import { randomUUID } from "node:crypto";
+import { EventStore, flaggedFrameEvent, flaggedPictures, snapshotOf, type RetentionLimits } from "../../events/index.js";
 import { serialiseValue } from "../../executor/serialise.js";
 import { compile, type CompileOptions } from "../../index.js";
 import { resumeFrom, StateFile } from "../../state/file.js";
-import { parseVideoArgument, ResultSinks, type SourceEvent, type VideoOutputSpec } from "../../video/index.js";
+import { parseVideoArgument, ResultSinks, type FrameResult, type SourceEvent, type VideoOutputSpec } from "../../video/index.js";
 import { VideoPipeline } from "../../video/pipeline.js";
 import { EXIT, ErrorLog, cleanUp, reportFailure, signalExitCode } from "../failure.js";
 import { readDefinition } from "../io.js";
@@ -39,6 +41,8 @@ export interface RunVideoOptions extends VideoRunOptions {
   stateEvery: number;
   /** Print the result lines on stdout (default true). */
   printLines?: boolean;
+  /** Keep flagged frames as events in this folder (docs/reference/events.md#sightline-run---events). */
+  events?: { dir: string; retention: RetentionLimits };
 }
 
 function describeEvent(event: SourceEvent): string | null {
@@ -76,6 +80,7 @@ export async function runVideoCommand(workflowPath: string, options: RunVideoOpt
   const definition = await readDefinition(workflowPath);
   const engine = await resumeFrom(stateFile, (snapshot) => compile(definition, { ...options.engine, isolateElementErrors: true, snapshot }));
   let sinks: ResultSinks;
+  let events: EventStore | null = null;
   try {
     checkCommandLineNames(engine.plan, { params: options.params, imageInput: options.imageInput, videoOutputs: options.videoOutputs, flagOutputs });
     sinks = await ResultSinks.open({
@@ -85,10 +90,14 @@ export async function runVideoCommand(workflowPath: string, options: RunVideoOpt
       videoOutputs: options.videoOutputs,
       sources: specs.map((spec, index) => spec.name ?? String(index)),
     });
+    if (options.events) events = await EventStore.open(options.events.dir, { retention: options.events.retention });
   } catch (error) {
     await engine.close();
     throw error;
   }
+  // The events' pipeline id: this run's, so that its events can be told from another run's.
+  const runId = randomUUID();
+  if (events) log(`sightline: flagged frames kept as events of run ${runId} in ${events.dir}`);
   reportWarnings("run", engine.plan);
 
   const errors = new ErrorLog(log, "the summary counts every failed frame");
@@ -113,6 +122,7 @@ export async function runVideoCommand(workflowPath: string, options: RunVideoOpt
         results.map((r) => r.error),
       );
       for (const result of results) if (result.error) errors.report(`source ${result.frame.source}, frame ${result.frame.frameNumber}`, result.error);
+      if (events) await recordEvents(events, runId, results, flagOutputs);
       await stateFile?.ranOnce(engine);
       if (!options.quiet) progress.update(() => pipeline.status());
     },
@@ -136,7 +146,7 @@ export async function runVideoCommand(workflowPath: string, options: RunVideoOpt
   } finally {
     process.off("SIGINT", stop);
     process.off("SIGTERM", stop);
-    const closed = await cleanUp("run", [() => sinks.close(), async () => stateFile?.save(engine), () => engine.close()]);
+    const closed = await cleanUp("run", [() => sinks.close(), async () => stateFile?.save(engine), async () => events?.close(), () => engine.close()]);
     failed ||= !closed || stateFile?.failed === true;
     progress.clear();
     if (!options.quiet) process.stderr.write(`${summaryText(pipeline.status())}\n`);
@@ -144,4 +154,14 @@ export async function runVideoCommand(workflowPath: string, options: RunVideoOpt
   if (signal) return signalExitCode(signal);
   const { errors: failedFrames, failedSources } = runFailures(pipeline.status());
   return failed || failedFrames > 0 || failedSources > 0 ? EXIT.failed : EXIT.ok;
+}
+
+/** The tick's flagged frames as events of the run; a write that fails fails the run (as an output that cannot be written does). */
+async function recordEvents(events: EventStore, runId: string, results: readonly FrameResult[], flagOutputs: readonly string[] | undefined): Promise<void> {
+  const snapshots = await flaggedPictures(results, snapshotOf);
+  for (const [index, result] of results.entries()) {
+    if (!result.flagged) continue;
+    const outputs = (await serialiseValue(result.outputs)) as Record<string, unknown>;
+    await events.record(flaggedFrameEvent(runId, result, outputs, flagOutputs, snapshots[index]));
+  }
 }

@@ -12,6 +12,7 @@ import type { FastifyBaseLogger } from "fastify";
 import { createServer } from "../../server/index.js";
 import { isLoopbackHost } from "../../server/host-check.js";
 import { DataDirError } from "../../service/data-dir-lock.js";
+import { EventStoreError, type RetentionLimits } from "../../events/index.js";
 import { createServices, type ModelCliOptions } from "../models.js";
 import { openRedis } from "../redis.js";
 import { MIB } from "./serve-options.js";
@@ -50,6 +51,8 @@ export interface ServeOptions extends ModelCliOptions {
   maxInflightMemoryMb: number;
   /** Redis URL (`--redis`, SIGHTLINE_REDIS_URL): sessions and pipelines live there, shared by every replica. */
   redis?: string;
+  /** What the event record keeps (docs/reference/events.md#retention). */
+  eventRetention?: RetentionLimits;
 }
 
 /** Logs the Redis connection going down and coming back, once per change, in the server's log once there is one. */
@@ -93,6 +96,7 @@ export async function serveCommand(options: ServeOptions): Promise<number> {
     dataDir,
     checkpointEveryTicks: options.checkpointEvery,
     checkpointIntervalMs: options.checkpointIntervalS * 1000,
+    eventRetention: options.eventRetention,
     allowLocalVideo,
     allowedHosts: options.allowedHosts,
     maxUploadBytes: Math.round(options.maxUploadMb * MIB),
@@ -118,7 +122,10 @@ export async function serveCommand(options: ServeOptions): Promise<number> {
     address = await server.app.listen({ host: options.host, port: options.port });
   } catch (error) {
     // The data folder is opened (and its pipelines resumed) before the server listens.
-    const problem = error instanceof DataDirError ? error.message : `cannot listen on ${options.host}:${options.port}: ${(error as Error).message}`;
+    const problem =
+      error instanceof DataDirError || error instanceof EventStoreError
+        ? error.message
+        : `cannot listen on ${options.host}:${options.port}: ${(error as Error).message}`;
     process.stderr.write(`sightline: ${problem}\n`);
     await server.close();
     await services.close();

@@ -1,0 +1,243 @@
+/**
+ * The event record end to end (issue 17 "Done when": events), with the built CLI: a generated
+ * video with red frames planted at known frame numbers, a model-free workflow that flags red
+ * frames from their pixels, `sightline serve --data-dir` — the events API lists exactly the
+ * planted frames with their snapshots, and again after a SIGTERM and after a SIGKILL mid-run
+ * (the frames run again after the kill are not recorded twice); the export route's archive
+ * opens with `tar` and holds a COCO dataset; `sightline run --video --events DIR` writes the same
+ * layout, which `sightline events export` reads. No timing is asserted.
+ */
+import { execFile } from "node:child_process";
+import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import sharp from "sharp";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { CocoDataset, EventJson, EventPage, EventSummaryJson } from "../../src/events/index.js";
+import { makeTestVideo } from "../../src/video/testing.js";
+import { runCli } from "../helpers/cli.js";
+import { imageBlockDefinition } from "../helpers/workflows.js";
+import { call, startServeCli, type ServeProcess } from "../server/helpers.js";
+import { eventually } from "../service/helpers.js";
+import { scratchDir } from "../video/helpers.js";
+
+/** Flags a frame whose mean colour is red; its score is the mean red. */
+const RED_FRAMES = {
+  version: "1.0",
+  inputs: [{ type: "WorkflowImage", name: "image" }],
+  dynamic_blocks_definitions: [
+    imageBlockDefinition(
+      "RedFrame",
+      { is_outlier: ["boolean"], score: ["float"] },
+      [
+        "function run({ image }) {",
+        "  const sums = [0, 0, 0];",
+        "  for (let i = 0; i < image.data.length; i++) sums[i % 3] += image.data[i];",
+        "  const n = image.data.length / 3;",
+        "  const red = sums[0] / n;",
+        "  return { is_outlier: red > 180 && sums[1] / n < 90, score: red };",
+        "}",
+      ].join("\n"),
+    ),
+  ],
+  steps: [
+    { type: "RedFrame", name: "red", image: "$inputs.image" },
+    { type: "PropertyDefinition", name: "frame", data: "$inputs.image", operations: [{ type: "ExtractFrameMetadata", property_name: "frame_number" }] },
+  ],
+  outputs: [
+    { type: "JsonField", name: "red", selector: "$steps.red.*" },
+    { type: "JsonField", name: "frame_number", selector: "$steps.frame.output" },
+  ],
+};
+
+const FRAMES = 60;
+const PLANTED = [9, 10, 11, 30, 47, 48];
+/** Paces the SIGKILL run so that the kill finds it mid-way. */
+const MAX_FPS = 15;
+
+const scratch = scratchDir("events-api");
+let video: string;
+const servers: ServeProcess[] = [];
+
+beforeAll(async () => {
+  video = join(scratch(), "planted.mp4");
+  await makeTestVideo(video, {
+    frames: FRAMES,
+    fps: 10,
+    background: "gray",
+    anomalies: [
+      { from: 9, to: 11, color: "red" },
+      { from: 30, color: "red" },
+      { from: 47, to: 48, color: "red" },
+    ],
+  });
+});
+
+afterAll(() => {
+  for (const server of servers) server.child.kill("SIGKILL");
+});
+
+async function serve(dataDir: string): Promise<{ server: ServeProcess; url: string }> {
+  const server = startServeCli(["--data-dir", dataDir, "--checkpoint-every", "5"]);
+  servers.push(server);
+  return { server, url: await server.address };
+}
+
+async function ok(url: string, path: string, init: { method?: string; json?: unknown } = {}): Promise<Record<string, unknown>> {
+  const answer = await call(url, init.method ?? "GET", path, init.json === undefined ? {} : { json: init.json });
+  expect(answer.status, `${path}: ${answer.text}`).toBe(200);
+  return answer.body as Record<string, unknown>;
+}
+
+async function initialise(url: string, maxFps?: number): Promise<string> {
+  const body = await ok(url, "/inference_pipelines/initialise", {
+    method: "POST",
+    json: { video_reference: `cam=${video}`, workflow_specification: RED_FRAMES, ...(maxFps ? { max_fps: maxFps } : {}) },
+  });
+  return (body.context as { pipeline_id: string }).pipeline_id;
+}
+
+const state = async (url: string, id: string) => ((await ok(url, `/inference_pipelines/${id}/status`)).report as { state: string }).state;
+
+/** Every event of the pipeline, page by page (3 at a time, to walk the cursor), oldest first. */
+async function eventsOf(url: string, pipelineId: string): Promise<EventSummaryJson[]> {
+  const all: EventSummaryJson[] = [];
+  let cursor: string | null = null;
+  do {
+    const page = (await ok(url, `/events?pipeline_id=${pipelineId}&limit=3${cursor ? `&cursor=${cursor}` : ""}`)) as unknown as EventPage<EventSummaryJson>;
+    all.push(...page.events);
+    cursor = page.next_cursor;
+  } while (cursor);
+  return all.reverse();
+}
+
+/** The events are exactly the planted frames, each with a JPEG snapshot and thumbnail of the frame. */
+async function expectPlanted(url: string, pipelineId: string): Promise<void> {
+  const events = await eventsOf(url, pipelineId);
+  expect(events.map((event) => event.frame_number)).toEqual(PLANTED);
+  for (const event of events) {
+    expect(event).toMatchObject({ pipeline_id: pipelineId, source: "cam", source_index: 0, flags: ["red.is_outlier"], score_output: "red.score" });
+    expect(event.score).toBeGreaterThan(180);
+    const image = await fetch(`${url}${event.image_url}`);
+    expect(image.headers.get("content-type")).toBe("image/jpeg");
+    const pixels = await sharp(Buffer.from(await image.arrayBuffer()))
+      .raw()
+      .toBuffer({ resolveWithObject: true });
+    expect([pixels.info.width, pixels.info.height]).toEqual([64, 48]);
+    expect(pixels.data[0], "the snapshot is the red frame").toBeGreaterThan(180);
+    const thumbnail = await fetch(`${url}${event.thumbnail_url}`);
+    expect((await sharp(Buffer.from(await thumbnail.arrayBuffer())).metadata()).format).toBe("jpeg");
+  }
+  const one = (await ok(url, `/events/${events[0].id}`)) as unknown as EventJson;
+  expect(one.outputs).toMatchObject({ frame_number: PLANTED[0], red: { is_outlier: true } });
+}
+
+describe("serve --data-dir: the events of a pipeline", () => {
+  const dataDir = () => join(scratch(), "data");
+  let url: string;
+  let server: ServeProcess;
+  let finished: string;
+  let killed: string;
+
+  it("lists exactly the planted frames with their snapshots", async () => {
+    ({ server, url } = await serve(dataDir()));
+    finished = await initialise(url);
+    await eventually(
+      "the pipeline to finish",
+      () => state(url, finished),
+      (value) => value === "finished",
+    );
+    await expectPlanted(url, finished);
+  });
+
+  it("answers an unknown id with 404, a malformed query with 400, in the server's error shape", async () => {
+    const unknown = await call(url, "GET", "/events/20260101T000000000Z-00000000");
+    expect(unknown.status).toBe(404);
+    expect(unknown.body).toMatchObject({ error_type: "NotFoundError", message: expect.stringContaining("never recorded, or removed by retention") });
+    expect((await call(url, "GET", "/events/..%2Fetc/image")).status).toBe(404);
+    const malformed = await call(url, "GET", "/events?since=yesterday&limit=0");
+    expect(malformed.status).toBe(400);
+    expect(malformed.body).toMatchObject({ error_type: "BadRequestError", message: expect.stringMatching(/since: expected an ISO 8601 date.*limit/) });
+  });
+
+  it("exports the selection as a tar archive holding a COCO dataset", async () => {
+    const response = await fetch(`${url}/events/export?pipeline_id=${finished}`);
+    expect(response.headers.get("content-type")).toBe("application/x-tar");
+    const out = join(scratch(), "archive");
+    await mkdir(out);
+    await writeFile(join(out, "events.tar"), Buffer.from(await response.arrayBuffer()));
+    await promisify(execFile)("tar", ["-xf", "events.tar"], { cwd: out });
+    const coco = JSON.parse(await readFile(join(out, "annotations.json"), "utf8")) as CocoDataset;
+    expect(coco.images.map((image) => image.sightline.frame_number).sort((a, b) => a - b)).toEqual(PLANTED);
+    for (const image of coco.images) {
+      const metadata = await sharp(await readFile(join(out, "images", image.file_name))).metadata();
+      expect([metadata.format, metadata.width, metadata.height]).toEqual(["jpeg", image.width, image.height]);
+    }
+  });
+
+  it("after a SIGTERM and a start, lists the same events", async () => {
+    const before = await eventsOf(url, finished);
+    server.child.kill("SIGTERM");
+    expect(await server.exited).toBe(0);
+    ({ server, url } = await serve(dataDir()));
+    expect(await eventsOf(url, finished)).toEqual(before);
+    await expectPlanted(url, finished);
+  });
+
+  it("a pipeline killed with SIGKILL mid-run resumes and records each planted frame once", async () => {
+    killed = await initialise(url, MAX_FPS);
+    await eventually(
+      "the first planted frames to be recorded",
+      () => eventsOf(url, killed),
+      (events) => events.length >= 3,
+    );
+    server.child.kill("SIGKILL");
+    await server.exited;
+    const onDisk = (await readdir(join(dataDir(), "events"))).filter((name) => name.endsWith(".json"));
+    expect(onDisk.length).toBeGreaterThanOrEqual(PLANTED.length + 3);
+
+    ({ server, url } = await serve(dataDir()));
+    await eventually(
+      "the resumed pipeline to finish",
+      () => state(url, killed),
+      (value) => value === "finished",
+    );
+    await expectPlanted(url, killed);
+    await expectPlanted(url, finished);
+    const all = (await ok(url, "/events?limit=500")) as unknown as EventPage;
+    expect(all.total).toBe(2 * PLANTED.length);
+    server.child.kill("SIGTERM");
+    expect(await server.exited).toBe(0);
+  });
+});
+
+describe("sightline run --video --events DIR", () => {
+  it("writes the same layout, which sightline events export reads", async () => {
+    const dir = join(scratch(), "run-events");
+    const workflow = join(scratch(), "red.json");
+    await writeFile(workflow, JSON.stringify(RED_FRAMES));
+    const run = await runCli(["run", workflow, "--video", `cam=${video}`, "--events", dir, "--quiet"]);
+    expect(run.code, run.stderr).toBe(0);
+    const runId = /events of run (\S+) in/.exec(run.stderr)![1];
+    const flaggedLines = (run.lines as Array<{ frame_number: number; outputs: { red: { is_outlier: boolean } } }>)
+      .filter((line) => line.outputs.red.is_outlier)
+      .map((line) => line.frame_number);
+    expect(flaggedLines).toEqual(PLANTED);
+
+    const files = await readdir(dir);
+    expect(files).toContain("index.jsonl");
+    for (const kind of [/-[0-9a-f]{8}\.json$/, /-[0-9a-f]{8}\.jpg$/, /\.thumb\.jpg$/])
+      expect(files.filter((name) => kind.test(name)).length, String(kind)).toBe(PLANTED.length);
+
+    const out = join(scratch(), "run-dataset");
+    const exported = await runCli(["events", "export", "--events", dir, "--out", out, "--pipeline-id", runId]);
+    expect(exported.code, exported.stderr).toBe(0);
+    expect(exported.stderr).toContain(`${PLANTED.length} event image(s) written`);
+    const coco = JSON.parse(await readFile(join(out, "annotations.json"), "utf8")) as CocoDataset;
+    expect(coco.images.map((image) => [image.sightline.pipeline_id, image.sightline.frame_number])).toEqual(PLANTED.map((frame) => [runId, frame]));
+
+    const neither = await runCli(["events", "export", "--out", out]);
+    expect(neither.code).toBe(2);
+    expect(neither.stderr).toMatch(/exactly one of --data-dir DIR .* or --events DIR/);
+  });
+});
