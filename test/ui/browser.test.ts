@@ -5,7 +5,7 @@
  * graph; validation messages at the node and the field; the bundled examples; the API key prompt.
  * Screenshots go to `test-artifacts/ui/`. Skipped, saying so, where /usr/bin/chromium is missing.
  */
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type BrowserContext, type Locator, type Page } from "playwright-core";
@@ -15,7 +15,7 @@ import { Services } from "../../src/index.js";
 import { createTinyClipModel } from "../../src/models/index.js";
 import { createServer, type SightlineServer } from "../../src/server/index.js";
 import { makeTestVideo } from "../../src/video/testing.js";
-import { ARTIFACTS, closePage, ensureUiBuilt, freshPage, haveChromium, launchChromium, screenshot, stepNode as testStepNode, WAIT } from "./chromium.js";
+import { closePage, ensureUiBuilt, freshPage, haveChromium, launchChromium, runOnImage, screenshot, stepNode as testStepNode, WAIT } from "./chromium.js";
 
 /** The video's anomalous stretch (1-based frame numbers): full red frames in a moving test pattern. */
 const ANOMALY = { from: 41, to: 50 };
@@ -31,7 +31,6 @@ describe.skipIf(!haveChromium("test/ui/browser.test.ts"))("web UI in Chromium", 
 
   beforeAll(async () => {
     ensureUiBuilt();
-    mkdirSync(ARTIFACTS, { recursive: true });
     scratch = mkdtempSync(join(tmpdir(), "sightline-ui-"));
     const folder = await createTinyClipModel(join(scratch, "tiny-clip"));
     services = new Services({ models: { folders: { "ViT-B-32": folder }, offline: true } });
@@ -190,11 +189,7 @@ describe.skipIf(!haveChromium("test/ui/browser.test.ts"))("web UI in Chromium", 
       .png()
       .toFile(png);
 
-    await page.getByRole("navigation", { name: "Views" }).getByRole("button", { name: "Run" }).click();
-    await page.getByRole("radio", { name: "Image" }).check();
-    await page.getByLabel("Image file").setInputFiles(png);
-    await page.getByRole("button", { name: "Run on image" }).click();
-    const result = page.getByRole("region", { name: "Result" });
+    const result = await runOnImage(page, png);
     const mosaic = result.getByRole("img", { name: "mosaic 1" });
     await mosaic.waitFor(WAIT);
     const source = (await mosaic.getAttribute("src")) ?? "";

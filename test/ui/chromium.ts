@@ -4,14 +4,14 @@
  * CI keeps them as artefacts).
  */
 import { execFileSync } from "node:child_process";
-import { existsSync, readdirSync, statSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { chromium, type BrowserContext, type Page } from "playwright-core";
 import type { TestContext } from "vitest";
 
 export const CHROMIUM = "/usr/bin/chromium";
 const ROOT = resolve(import.meta.dirname, "../..");
-export const ARTIFACTS = join(ROOT, "test-artifacts/ui");
+const ARTIFACTS = join(ROOT, "test-artifacts/ui");
 const UI_SOURCE = join(ROOT, "src/ui");
 const UI_BUILD = join(ROOT, "dist/ui/index.html");
 export const WAIT = { timeout: 60_000 };
@@ -30,8 +30,12 @@ function newest(dir: string): number {
   }, 0);
 }
 
-/** `npm test` builds the UI first; a direct `vitest run` builds it here when it is missing or older than its sources. */
+/**
+ * `npm test` builds the UI first; a direct `vitest run` builds it here when it is missing or older
+ * than its sources. Makes the screenshots' folder too.
+ */
 export function ensureUiBuilt(): void {
+  mkdirSync(ARTIFACTS, { recursive: true });
   if (existsSync(UI_BUILD) && statSync(UI_BUILD).mtimeMs >= newest(UI_SOURCE)) return;
   execFileSync(process.execPath, [join(ROOT, "node_modules/vite/bin/vite.js"), "build", "--config", join(UI_SOURCE, "vite.config.ts")], {
     cwd: ROOT,
@@ -85,4 +89,13 @@ export async function closePage(page: Page | undefined, { task }: Pick<TestConte
 /** A step's node on the canvas. */
 export function stepNode(page: Page, name: string) {
   return page.getByRole("region", { name: `Step ${name}`, exact: true });
+}
+
+/** Runs the edited workflow on the image file at `path` from the Run view; the Result region. */
+export async function runOnImage(page: Page, path: string) {
+  await page.getByRole("navigation", { name: "Views" }).getByRole("button", { name: "Run" }).click();
+  await page.getByRole("radio", { name: "Image" }).check();
+  await page.getByLabel("Image file").setInputFiles(path);
+  await page.getByRole("button", { name: "Run on image" }).click();
+  return page.getByRole("region", { name: "Result" });
 }

@@ -1,22 +1,23 @@
 /**
  * The editor in Chromium (test/ui/chromium.ts) against a real server: auto-layout making every
  * node of the largest bundled example readable at fit-view, new nodes placed in free space,
- * undo/redo. Screenshots go to `test-artifacts/ui/`.
+ * undo/redo, a JavaScript block's code edited in the code editor and then run. Screenshots go to `test-artifacts/ui/`.
  */
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { BrowserContext, Page } from "playwright-core";
+import sharp from "sharp";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createServer, type SightlineServer } from "../../src/server/index.js";
 import {
-  ARTIFACTS,
   canvasSettled,
   closePage,
   ensureUiBuilt,
   freshPage,
   haveChromium,
   launchChromium,
+  runOnImage,
   screenshot,
   stepNode as testStepNode,
   WAIT,
@@ -44,7 +45,6 @@ describe.skipIf(!haveChromium("test/ui/editor.test.ts"))("the editor in Chromium
 
   beforeAll(async () => {
     ensureUiBuilt();
-    mkdirSync(ARTIFACTS, { recursive: true });
     scratch = mkdtempSync(join(tmpdir(), "sightline-editor-"));
     server = createServer({ uploadDir: scratch });
     base = await server.app.listen({ host: "127.0.0.1", port: 0 });
@@ -171,5 +171,46 @@ describe.skipIf(!haveChromium("test/ui/editor.test.ts"))("the editor in Chromium
     await stepNode("cosine_similarity").waitFor({ state: "detached", ...WAIT });
     expect((await draft()).steps.map((step) => step.name)).not.toContain("cosine_similarity");
     await shot("editor-undo-redo");
+  }, 60_000);
+
+  it("edits a JavaScript block's code in the code editor, and the edited block runs", async () => {
+    const greeting = (text: string) => `function run({ image }) {\n  return { greeting: "${text}" };\n}\n`;
+    const manifest = {
+      type: "ManifestDescription",
+      block_type: "Greeting",
+      inputs: { image: { type: "DynamicInputDefinition", selector_types: ["input_image"] } },
+    };
+    const block = { manifest: { ...manifest, outputs: { greeting: { type: "DynamicOutputDefinition", kind: ["string"] } } } };
+    const definition = {
+      version: "1.0",
+      inputs: [{ type: "WorkflowImage", name: "image" }],
+      dynamic_blocks_definitions: [{ type: "DynamicBlockDefinition", ...block, code: { type: "JavaScriptCode", run_function_code: greeting("hello") } }],
+      steps: [{ type: "Greeting", name: "greet", image: "$inputs.image" }],
+      outputs: [{ type: "JsonField", name: "greeting", selector: "$steps.greet.greeting" }],
+    };
+    await page.getByRole("tab", { name: "JSON" }).click();
+    await page.getByLabel("Definition JSON text").fill(JSON.stringify(definition));
+    await stepNode("greet").waitFor(WAIT);
+    await page.getByRole("tab", { name: "Properties" }).click();
+    await stepNode("greet").getByText("greet", { exact: true }).click();
+
+    const section = page.getByRole("region", { name: "Code of Greeting" });
+    expect(await section.getByLabel("Block inputs").textContent()).toContain("image");
+    expect(await section.getByLabel("Block outputs").textContent()).toMatch(/greeting\s*string/);
+    const code = section.getByRole("textbox", { name: "JavaScript code of Greeting" });
+    await code.click();
+    await page.keyboard.press("Control+a");
+    await page.keyboard.insertText(greeting("edited in the browser"));
+    await expect.poll(async () => JSON.stringify(await draft())).toContain("edited in the browser");
+    await page.locator('[role="status"][aria-label="Validation"][aria-busy="false"]').getByText("Valid", { exact: true }).waitFor(WAIT);
+    await shot("editor-code-editor");
+
+    const png = join(scratch, "still.png");
+    await sharp({ create: { width: 32, height: 24, channels: 3, background: { r: 10, g: 120, b: 200 } } })
+      .png()
+      .toFile(png);
+    const answer = (await runOnImage(page, png)).getByRole("heading", { name: "greeting" }).locator("xpath=following-sibling::pre");
+    await answer.waitFor(WAIT);
+    expect(JSON.parse((await answer.textContent()) ?? "null")).toBe("edited in the browser");
   }, 60_000);
 });
