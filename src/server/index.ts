@@ -59,6 +59,7 @@ import { UploadStore } from "./upload-store.js";
 import { registerUiRoutes } from "./ui.js";
 import { registerUploadRoutes } from "./uploads.js";
 import { registerWorkflowRoutes } from "./workflows.js";
+import { FileWorkflowStore, MemoryWorkflowStore, registerWorkflowStoreRoutes } from "./workflow-store.js";
 
 export interface ServerOptions {
   /** Blocks to serve; default the core blocks. */
@@ -289,6 +290,8 @@ export function createServer(options: ServerOptions = {}): SightlineServer {
   registerPipelineRoutes(app, context);
   registerUploadRoutes(app, context);
   registerMetricsRoutes(app, context);
+  // Saved workflows in the data folder (docs/reference/http.md#saved-workflows); with Redis or none, in memory.
+  registerWorkflowStoreRoutes(app, dataDir ? new FileWorkflowStore(dataDir.dir) : new MemoryWorkflowStore());
 
   // Abandoned sessions go even when nobody asks about sessions.
   const sweeper = setInterval(() => context.sessions.sweep(), Math.min(sessionTtlMs, 60_000));

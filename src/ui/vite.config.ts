@@ -7,7 +7,7 @@ import { fileURLToPath } from "node:url";
 import react from "@vitejs/plugin-react";
 import { defineConfig } from "vite";
 
-const API_PREFIXES = ["/workflows", "/inference_pipelines", "/uploads", "/sessions", "/metrics", "/ui/examples"];
+const API_PREFIXES = ["/workflows", "/build", "/inference_pipelines", "/uploads", "/sessions", "/metrics", "/ui/examples"];
 
 export default defineConfig({
   root: fileURLToPath(new URL(".", import.meta.url)),

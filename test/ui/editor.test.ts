@@ -1,7 +1,8 @@
 /**
  * The editor in Chromium (test/ui/chromium.ts) against a real server: auto-layout making every
  * node of the largest bundled example readable at fit-view, new nodes placed in free space,
- * undo/redo, a JavaScript block's code edited in the code editor and then run. Screenshots go to `test-artifacts/ui/`.
+ * undo/redo, a JavaScript block's code edited in the code editor and then run, a workflow saved on
+ * the server from one browser and opened in another. Screenshots go to `test-artifacts/ui/`.
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -212,5 +213,27 @@ describe.skipIf(!haveChromium("test/ui/editor.test.ts"))("the editor in Chromium
     const answer = (await runOnImage(page, png)).getByRole("heading", { name: "greeting" }).locator("xpath=following-sibling::pre");
     await answer.waitFor(WAIT);
     expect(JSON.parse((await answer.textContent()) ?? "null")).toBe("edited in the browser");
+  }, 60_000);
+
+  it("saves a workflow on the server from one browser and opens it in another", async () => {
+    await page.getByLabel("Load example").selectOption(largest.name);
+    await canvasSettled(page);
+    await page.getByLabel("Workflow name").fill("shared hen house");
+    await page.getByRole("button", { name: "Save", exact: true }).click();
+    await page.getByRole("status").filter({ hasText: 'Saved "shared_hen_house" on the server.' }).waitFor(WAIT);
+
+    // Another browser: its own profile, so nothing in common but the server.
+    const other = await launchChromium(join(scratch, "other-profile"));
+    try {
+      const second = await freshPage(other, base);
+      const saved = second.getByLabel("Open saved workflow");
+      await saved.locator("option", { hasText: "shared_hen_house" }).waitFor({ state: "attached", ...WAIT });
+      await saved.selectOption("shared_hen_house");
+      await testStepNode(second, "grid").waitFor(WAIT);
+      expect(await second.getByLabel("Workflow name").inputValue()).toBe("shared_hen_house");
+      await screenshot(second, "editor-saved-workflow-other-browser");
+    } finally {
+      await other.close();
+    }
   }, 60_000);
 });
