@@ -64,6 +64,7 @@ import { UploadStore } from "./upload-store.js";
 import { registerUiRoutes } from "./ui.js";
 import { registerUploadRoutes } from "./uploads.js";
 import { registerWorkflowRoutes } from "./workflows.js";
+import { FileWorkflowStore, MemoryWorkflowStore, registerWorkflowStoreRoutes } from "./workflow-store.js";
 import { DEFAULT_SERVER_OPTIONS } from "./defaults.js";
 
 export { DEFAULT_SERVER_OPTIONS };
@@ -284,6 +285,8 @@ export function createServer(options: ServerOptions = {}): SightlineServer {
   registerUploadRoutes(app, context);
   registerEventRoutes(app, context);
   registerMetricsRoutes(app, context);
+  // Saved workflows in the data folder (docs/reference/http.md#saved-workflows); with Redis or none, in memory.
+  registerWorkflowStoreRoutes(app, dataDir ? new FileWorkflowStore(dataDir.dir) : new MemoryWorkflowStore());
 
   // Abandoned sessions go even when nobody asks about sessions.
   const sweeper = setInterval(() => context.sessions.sweep(), Math.min(sessionTtlMs, 60_000));

@@ -31,6 +31,18 @@ export interface InitialiseRequest {
 
 type Body = { json: unknown } | { file: File };
 
+/** What the UI saves as a workflow's `config`: its id and its definition. */
+export interface SavedWorkflowConfig {
+  id: string;
+  specification: unknown;
+}
+
+export interface SavedWorkflowEntry {
+  createTime: { _seconds: number };
+  updateTime: { _seconds: number };
+  config: Partial<SavedWorkflowConfig>;
+}
+
 export class ApiClient {
   constructor(
     readonly apiKey: string | null,
@@ -125,6 +137,19 @@ export class ApiClient {
   events(id: string): EventSource {
     const query = this.apiKey ? `?api_key=${encodeURIComponent(this.apiKey)}` : "";
     return new EventSource(`/inference_pipelines/${encodeURIComponent(id)}/events${query}`);
+  }
+
+  /** Workflows saved on the server (`/build/api`, docs/reference/http.md#saved-workflows), by id. */
+  async savedWorkflows(): Promise<Record<string, SavedWorkflowEntry>> {
+    return (await this.request<{ data: Record<string, SavedWorkflowEntry> }>("GET", "/build/api")).data;
+  }
+
+  saveWorkflow(id: string, config: SavedWorkflowConfig): Promise<unknown> {
+    return this.request("PUT", `/build/api/${encodeURIComponent(id)}`, { json: config });
+  }
+
+  deleteWorkflow(id: string): Promise<unknown> {
+    return this.request("DELETE", `/build/api/${encodeURIComponent(id)}`);
   }
 
   async examples(): Promise<WorkflowExample[]> {

@@ -5,47 +5,22 @@
  * graph; validation messages at the node and the field; the bundled examples; the API key prompt.
  * Screenshots go to `test-artifacts/ui/`. Skipped, saying so, where /usr/bin/chromium is missing.
  */
-import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
-import { chromium, type BrowserContext, type Locator, type Page } from "playwright-core";
+import { join } from "node:path";
+import { type BrowserContext, type Locator, type Page } from "playwright-core";
 import sharp from "sharp";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { Services } from "../../src/index.js";
 import { createTinyClipModel } from "../../src/models/index.js";
 import { createServer, type SightlineServer } from "../../src/server/index.js";
 import { makeTestVideo } from "../../src/video/testing.js";
+import { closePage, ensureUiBuilt, freshPage, haveChromium, launchChromium, runOnImage, screenshot, stepNode as testStepNode, WAIT } from "./chromium.js";
 
-const CHROMIUM = "/usr/bin/chromium";
-const ROOT = resolve(import.meta.dirname, "../..");
-const ARTIFACTS = join(ROOT, "test-artifacts/ui");
-const UI_SOURCE = join(ROOT, "src/ui");
-const UI_BUILD = join(ROOT, "dist/ui/index.html");
 /** The video's anomalous stretch (1-based frame numbers): full red frames in a moving test pattern. */
 const ANOMALY = { from: 41, to: 50 };
-const WAIT = { timeout: 60_000 };
 
-const haveChromium = existsSync(CHROMIUM);
-if (!haveChromium) console.warn(`test/ui/browser.test.ts: SKIPPED — no Chromium at ${CHROMIUM} (apt-get install chromium; .ci/run installs it).`);
-
-function newest(dir: string): number {
-  return readdirSync(dir, { withFileTypes: true }).reduce((latest, entry) => {
-    const path = join(dir, entry.name);
-    return Math.max(latest, entry.isDirectory() ? newest(path) : statSync(path).mtimeMs);
-  }, 0);
-}
-
-/** `npm test` builds the UI first; a direct `vitest run` builds it here when it is missing or older than its sources. */
-function ensureUiBuilt(): void {
-  if (existsSync(UI_BUILD) && statSync(UI_BUILD).mtimeMs >= newest(UI_SOURCE)) return;
-  execFileSync(process.execPath, [join(ROOT, "node_modules/vite/bin/vite.js"), "build", "--config", join(UI_SOURCE, "vite.config.ts")], {
-    cwd: ROOT,
-    stdio: "inherit",
-  });
-}
-
-describe.skipIf(!haveChromium)("web UI in Chromium", () => {
+describe.skipIf(!haveChromium("test/ui/browser.test.ts"))("web UI in Chromium", () => {
   let scratch: string;
   let services: Services;
   let server: SightlineServer;
@@ -56,7 +31,6 @@ describe.skipIf(!haveChromium)("web UI in Chromium", () => {
 
   beforeAll(async () => {
     ensureUiBuilt();
-    mkdirSync(ARTIFACTS, { recursive: true });
     scratch = mkdtempSync(join(tmpdir(), "sightline-ui-"));
     const folder = await createTinyClipModel(join(scratch, "tiny-clip"));
     services = new Services({ models: { folders: { "ViT-B-32": folder }, offline: true } });
@@ -73,20 +47,7 @@ describe.skipIf(!haveChromium)("web UI in Chromium", () => {
         anomalies: [{ ...ANOMALY, color: "red" }],
       })
     ).path;
-    context = await chromium.launchPersistentContext(join(scratch, "profile"), {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-      ],
-      viewport: { width: 1440, height: 900 },
-    });
+    context = await launchChromium(join(scratch, "profile"));
   });
 
   afterAll(async () => {
@@ -97,21 +58,13 @@ describe.skipIf(!haveChromium)("web UI in Chromium", () => {
   });
 
   beforeEach(async () => {
-    page = await context.newPage();
-    // A fresh start for each test: no draft, saved definitions or key from an earlier one.
-    await page.goto(base);
-    await page.evaluate("localStorage.clear(); sessionStorage.clear()");
-    await page.reload();
-    await page.getByRole("button", { name: "Add CLIP Embedding Model" }).waitFor(WAIT);
+    page = await freshPage(context, base);
   });
 
-  afterEach(async ({ task }) => {
-    if (task.result?.state === "fail") await shot(`failed-${task.name.replace(/\W+/g, "-").slice(0, 48)}`);
-    await page?.close();
-  });
+  afterEach((test) => closePage(page, test));
 
-  const shot = (name: string) => page.screenshot({ path: join(ARTIFACTS, `${name}.png`) });
-  const stepNode = (name: string) => page.getByRole("region", { name: `Step ${name}`, exact: true });
+  const shot = (name: string) => screenshot(page, name);
+  const stepNode = (name: string) => testStepNode(page, name);
   const validation = () => page.getByRole("status", { name: "Validation" });
   /** Validation messages resize nodes: wait for the latest answer before measuring where handles are. */
   const validationSettled = () => page.locator('[role="status"][aria-label="Validation"][aria-busy="false"]').waitFor(WAIT);
@@ -236,11 +189,7 @@ describe.skipIf(!haveChromium)("web UI in Chromium", () => {
       .png()
       .toFile(png);
 
-    await page.getByRole("navigation", { name: "Views" }).getByRole("button", { name: "Run" }).click();
-    await page.getByRole("radio", { name: "Image" }).check();
-    await page.getByLabel("Image file").setInputFiles(png);
-    await page.getByRole("button", { name: "Run on image" }).click();
-    const result = page.getByRole("region", { name: "Result" });
+    const result = await runOnImage(page, png);
     const mosaic = result.getByRole("img", { name: "mosaic 1" });
     await mosaic.waitFor(WAIT);
     const source = (await mosaic.getAttribute("src")) ?? "";

@@ -26,7 +26,8 @@ import {
   uniqueName,
 } from "../../src/ui/editor/editing.js";
 import { availableSelectors, buildGraph, connectionProblem, stepReferences } from "../../src/ui/editor/graph.js";
-import { layoutGraph, LAYOUT } from "../../src/ui/editor/layout.js";
+import { freeSpot, layoutGraph, LAYOUT, wrapLayers, type Rect } from "../../src/ui/editor/layout.js";
+import { amend, record, redo, startHistory, undo } from "../../src/ui/editor/history.js";
 import { locateJsonError } from "../../src/ui/editor/json-text.js";
 import { propertyModels, type JsonSchema } from "../../src/ui/editor/schema.js";
 
@@ -212,6 +213,45 @@ describe("definition → graph", () => {
       "step:grid": { x: w, y: h },
       "output:is_outlier": { x: 3 * w, y: 0 },
     });
+  });
+});
+
+describe("auto-layout and free space", () => {
+  // A chain of eight 100 × 50 layers, 40 apart: 1080 × 50 in one row.
+  const chain = new Map<string, Rect>(Array.from({ length: 8 }, (_, index) => [`n${index}`, { x: index * 140, y: 0, width: 100, height: 50 }]));
+
+  it("keeps a chain in one row for a wide canvas and wraps it into rows of consecutive layers for a squarer one", () => {
+    expect(new Set([...wrapLayers(chain, 30).values()].map((position) => position.y))).toEqual(new Set([0]));
+    const wrapped = wrapLayers(chain, 1.5);
+    const rows = [...new Set([...wrapped.values()].map((position) => position.y))].sort((a, b) => a - b);
+    expect(rows.length).toBeGreaterThan(1);
+    // Row by row, left to right, the definition's order of layers is kept.
+    const order = [...wrapped].sort(([, a], [, b]) => a.y - b.y || a.x - b.x).map(([id]) => id);
+    expect(order).toEqual([...chain.keys()]);
+  });
+
+  it("finds a spot in view clear of nodes and overlays, else right of everything", () => {
+    const view = { x: 0, y: 0, width: 600, height: 400 };
+    const occupied = [{ x: 0, y: 0, width: 300, height: 400 }];
+    const minimap = { x: 400, y: 250, width: 200, height: 150 };
+    const { position, inView } = freeSpot(occupied, [minimap], view, { width: 150, height: 100 });
+    expect(inView).toBe(true);
+    const placed = { ...position, width: 150, height: 100 };
+    expect(placed.x).toBeGreaterThanOrEqual(300);
+    expect(placed.y + placed.height <= minimap.y || placed.x + placed.width <= minimap.x).toBe(true);
+    expect(freeSpot([{ x: 0, y: 0, width: 600, height: 400 }], [], view, { width: 150, height: 100 })).toEqual({ position: { x: 640, y: 20 }, inView: false });
+  });
+
+  it("undoes and redoes recorded snapshots; amendments belong to the snapshot they amend", () => {
+    let history = record(startHistory("a"), "b");
+    history = amend(history, "b+placed");
+    history = record(history, "c");
+    expect(undo(history).present).toBe("b+placed");
+    expect(undo(undo(history)).present).toBe("a");
+    expect(undo(undo(undo(history))).present).toBe("a");
+    expect(redo(undo(undo(history))).present).toBe("b+placed");
+    // A new edit after undoing drops what could be redone.
+    expect(record(undo(history), "d").future).toEqual([]);
   });
 });
 

@@ -4,12 +4,13 @@
  * (`/` or `/editor`, and `/run`). Both views stay mounted, so switching keeps the graph's layout
  * and a running pipeline's live view.
  */
-import { useCallback, useEffect, useMemo, useState } from "react";
+import { useEffect, useMemo, useState } from "react";
 import { ApiClient } from "../api.js";
 import { Editor } from "../editor/Editor.js";
 import type { WorkflowDefinition } from "../editor/definition.js";
 import { RunView } from "../run/RunView.js";
 import { ApiKeyDialog } from "./ApiKeyDialog.js";
+import { useWorkflowDocument } from "./document.js";
 import { useCatalogue, useValidation } from "./hooks.js";
 import { loadDraft, saveDraft, storeApiKey, storedApiKey } from "./storage.js";
 
@@ -19,26 +20,12 @@ const STARTER: WorkflowDefinition = { version: "1.0", inputs: [{ type: "Workflow
 
 const viewOfPath = (path: string): View => (path.replace(/\/+$/, "") === "/run" ? "run" : "editor");
 
-interface EditedDocument {
-  definition: WorkflowDefinition;
-  name: string;
-  /** Incremented when a document is loaded (not when it is edited). */
-  epoch: number;
-}
-
 export function App() {
   const [apiKey, setApiKey] = useState(storedApiKey);
   const [keyState, setKeyState] = useState<"ok" | "needed" | "refused">("ok");
   const client = useMemo(() => new ApiClient(apiKey, () => setKeyState(apiKey ? "refused" : "needed")), [apiKey]);
   const [view, setView] = useState<View>(() => viewOfPath(location.pathname));
-  const [edited, setEdited] = useState<EditedDocument>(() => ({ definition: loadDraft() ?? STARTER, name: "untitled", epoch: 0 }));
-
-  const update = useCallback(
-    (change: (definition: WorkflowDefinition) => WorkflowDefinition) => setEdited((current) => ({ ...current, definition: change(current.definition) })),
-    [],
-  );
-  const load = useCallback((definition: WorkflowDefinition, name: string) => setEdited((current) => ({ definition, name, epoch: current.epoch + 1 })), []);
-  const rename = useCallback((name: string) => setEdited((current) => ({ ...current, name })), []);
+  const edited = useWorkflowDocument(() => loadDraft() ?? STARTER);
 
   useEffect(() => saveDraft(edited.definition), [edited.definition]);
   useEffect(() => {
@@ -80,12 +67,7 @@ export function App() {
         <div className="view" hidden={view !== "editor"}>
           <Editor
             client={client}
-            definition={edited.definition}
-            update={update}
-            load={load}
-            documentEpoch={edited.epoch}
-            name={edited.name}
-            onNameChange={rename}
+            document={edited}
             catalogue={catalogue}
             catalogueError={keyState === "ok" ? catalogueError : null}
             validation={validation}

@@ -1,8 +1,10 @@
-/** Loading (bundled examples, a file, pasted text, saved definitions), saving and downloading definitions. */
-import { useEffect, useId, useState } from "react";
+/**
+ * Loading (bundled examples, a file, pasted text, workflows saved on the server), saving on the
+ * server (`/build/api`, docs/guides/ui.md#saved-workflows) and downloading definitions.
+ */
+import { useCallback, useEffect, useId, useState } from "react";
 import type { ApiClient } from "../api.js";
 import { errorMessage } from "../app/hooks.js";
-import { deleteSavedDefinition, saveDefinition, savedDefinitions } from "../app/storage.js";
 import type { WorkflowExample } from "../wire.js";
 import { EMPTY_DEFINITION, readDefinition, type WorkflowDefinition } from "./definition.js";
 import { locateJsonError } from "./json-text.js";
@@ -14,6 +16,9 @@ export function definitionFromText(text: string): { definition: WorkflowDefiniti
   const read = readDefinition(JSON.parse(text) as unknown);
   return "problem" in read ? { problem: `Not a workflow definition: ${read.problem}` } : read;
 }
+
+/** A workflow name as a saved workflow's id (letters, digits, `_` and `-`). */
+export const workflowId = (name: string) => name.trim().replace(/[^\w-]+/g, "_") || "untitled";
 
 function download(name: string, definition: WorkflowDefinition): void {
   const blob = new Blob([`${JSON.stringify(definition, null, 2)}\n`], { type: "application/json" });
@@ -40,7 +45,7 @@ export function DefinitionToolbar({
   onLoad: (definition: WorkflowDefinition, name: string) => void;
 }) {
   const [examples, setExamples] = useState<WorkflowExample[]>([]);
-  const [saved, setSaved] = useState(() => savedDefinitions());
+  const [saved, setSaved] = useState<Record<string, WorkflowDefinition>>({});
   const [message, setMessage] = useState<{ text: string; error: boolean } | null>(null);
   const [pasting, setPasting] = useState(false);
   const [pasted, setPasted] = useState("");
@@ -56,6 +61,22 @@ export function DefinitionToolbar({
       (error: unknown) => setMessage({ text: `Examples unavailable: ${errorMessage(error)}`, error: true }),
     );
   }, [client]);
+
+  const refreshSaved = useCallback(
+    () =>
+      client.savedWorkflows().then(
+        (entries) => {
+          const definitions = Object.entries(entries).flatMap(([id, entry]): [string, WorkflowDefinition][] => {
+            const read = readDefinition(entry.config.specification);
+            return "definition" in read ? [[id, read.definition]] : [];
+          });
+          setSaved(Object.fromEntries(definitions));
+        },
+        (error: unknown) => setMessage({ text: `Saved workflows unavailable: ${errorMessage(error)}`, error: true }),
+      ),
+    [client],
+  );
+  useEffect(() => void refreshSaved(), [refreshSaved]);
 
   const load = (text: string, source: string): boolean => {
     const read = definitionFromText(text);
@@ -113,17 +134,21 @@ export function DefinitionToolbar({
       <input id={nameId} className="toolbar-name" type="text" value={name} onChange={(event) => onNameChange(event.target.value)} />
       <button
         type="button"
-        onClick={() => {
-          const key = name.trim() || "untitled";
-          saveDefinition(key, definition);
-          setSaved(savedDefinitions());
-          setMessage({ text: `Saved "${key}" in this browser.`, error: false });
+        onClick={async () => {
+          const id = workflowId(name);
+          try {
+            await client.saveWorkflow(id, { id, specification: definition });
+            setMessage({ text: `Saved "${id}" on the server.`, error: false });
+            await refreshSaved();
+          } catch (error) {
+            setMessage({ text: `Not saved: ${errorMessage(error)}`, error: true });
+          }
         }}
       >
         Save
       </button>
       <select
-        aria-label="Open saved definition"
+        aria-label="Open saved workflow"
         value=""
         onChange={(event) => {
           const key = event.target.value;
@@ -140,12 +165,16 @@ export function DefinitionToolbar({
           </option>
         ))}
       </select>
-      {name.trim() in saved && (
+      {workflowId(name) in saved && (
         <button
           type="button"
-          onClick={() => {
-            deleteSavedDefinition(name.trim());
-            setSaved(savedDefinitions());
+          onClick={async () => {
+            try {
+              await client.deleteWorkflow(workflowId(name));
+              await refreshSaved();
+            } catch (error) {
+              setMessage({ text: `Not forgotten: ${errorMessage(error)}`, error: true });
+            }
           }}
         >
           Forget

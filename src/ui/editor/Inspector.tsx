@@ -6,6 +6,8 @@
 import { useEffect, useId, useState } from "react";
 import { lastName, NAME_PATTERN, parseSelector } from "../../definition/selectors.js";
 import type { Catalogue } from "./catalogue.js";
+import { CustomBlockCode } from "./CodeEditor.js";
+import { customBlockCode, setCustomBlockCode } from "./custom-blocks.js";
 import { FieldFrame, JsonField, PropertyField, type SelectorOption } from "./fields.js";
 import type { InputDefinition, OutputDefinition, StepDefinition, WorkflowDefinition } from "./definition.js";
 import { addInput, addOutput, removeNode, renameInput, renameStep, setStepProperty } from "./editing.js";
@@ -68,6 +70,7 @@ function StepInspector({
   const known = new Set(block?.properties.map((property) => property.name) ?? []);
   const extras = Object.keys(step).filter((key) => key !== "type" && key !== "name" && !known.has(key));
   const stepWide = stepProblems(validation, step.name).filter((problem) => problem.property === null || problem.property === "type");
+  const code = customBlockCode(definition, step.type);
   return (
     <div className="inspector-body">
       <header className="inspector-header">
@@ -91,6 +94,7 @@ function StepInspector({
           select(stepNodeId(name));
         }}
       />
+      {code !== null && <CustomBlockCode block={block} code={code} onChange={(next) => update((current) => setCustomBlockCode(current, step.type, next))} />}
       {block?.properties.map((property) => (
         <PropertyField
           key={`${step.name}:${property.name}`}
