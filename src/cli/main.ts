@@ -13,6 +13,9 @@ import { LOG_LEVELS } from "./log.js";
 import { WORKER_DEFAULTS } from "../service/worker.js";
 import { CHECKPOINT_EVERY_TICKS } from "../service/runner.js";
 import { parseParam, positiveInteger } from "./io.js";
+import { addSinkOptions, sinkPolicyOf, type SinkCliOptions } from "./sink-options.js";
+import { provideSinkPolicy } from "../blocks/sinks/service.js";
+import { ANYWHERE } from "../blocks/sinks/policy.js";
 import { addModelOptions, createServices, modelSettings, parseEmbedModel, type EmbedModel, type ModelCliOptions } from "./models.js";
 import { embedCommand, type EmbedItem } from "./commands/embed.js";
 import { EXIT, reportFailure, UsageError, type FailureOutput } from "./failure.js";
@@ -134,7 +137,7 @@ function addRequestImageOptions(command: Command): Command {
     );
 }
 
-interface RunCliOptions extends ModelCliOptions, ImageLimitOptions {
+interface RunCliOptions extends ModelCliOptions, ImageLimitOptions, SinkCliOptions {
   inputs?: string;
   video: string[];
   param: Record<string, unknown>;
@@ -197,6 +200,7 @@ const runCommand = program
     "--video: run each source as a pipeline of the `sightline worker` processes on this Redis (redis://[user:password@]host[:port][/db]); same output as the local run",
   );
 addImageLimitOptions(runCommand);
+addSinkOptions(runCommand, { hosts: "any", directories: "any" });
 addModelOptions(runCommand).action(
   exitWith(
     "run",
@@ -209,6 +213,8 @@ addModelOptions(runCommand).action(
       const kinds = await resolveKinds(options.video.map((argument) => parseVideoArgument(argument)));
       const workload = kinds.length > 0 && kinds.every(({ kind }) => !isLiveKind(kind)) ? "throughput" : "latency";
       const services = createServices(options, { workload });
+      // the user's own machine: sinks reach anything unless the flags restrict them
+      provideSinkPolicy(services, sinkPolicyOf(options, { allowedHosts: ANYWHERE, sinkDirectories: ANYWHERE }));
       const imageLoading = { allowLocalFiles: true, maxImagePixels: options.maxImagePixels, maxAspectRatio: options.maxAspectRatio };
       const engine = { stateScope: options.stateScope, imageLoading, services, strict: options.strict };
       try {
@@ -326,7 +332,7 @@ program
   .action(exitWith("schema", () => schemaCommand()));
 
 addModelOptions(
-  addRequestImageOptions(program.command("serve"))
+  addSinkOptions(addRequestImageOptions(program.command("serve")), { hosts: "none", directories: "<data-dir>/sinks" })
     .description("Serve workflows over HTTP (Roboflow-compatible routes, sessions, stream pipelines, metrics) until SIGINT/SIGTERM")
     .option("--host <host>", "address to listen on", SERVE_DEFAULTS.host)
     .option("--port <port>", "port (0: any free port)", parsePort, SERVE_DEFAULTS.port)
@@ -367,8 +373,7 @@ addModelOptions(
 ).action(exitWith("serve", (options: ServeOptions) => serveCommand(options)));
 
 addModelOptions(
-  program
-    .command("worker")
+  addSinkOptions(program.command("worker"), { hosts: "none", directories: "none" })
     .description("Run stream pipelines that `sightline serve --redis` replicas create, until SIGINT/SIGTERM (then hand them over)")
     .addOption(
       new Option("--redis <url>", "the Redis the serve replicas use (redis://[user:password@]host[:port][/db])")

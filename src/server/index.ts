@@ -22,10 +22,13 @@
  * sends `api_key` (and `excluded_fields`) that way to list pipelines, read their status and
  * consume their results.
  */
+import { join } from "node:path";
 import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from "fastify";
 import type { BlockRegistry } from "../block-api/index.js";
 import { Services } from "../block-api/index.js";
 import { DEFAULT_MAX_SANDBOX_WORKERS, provideSandboxPool } from "../blocks/custom/dynamic-block.js";
+import type { SinkPolicy } from "../blocks/sinks/policy.js";
+import { provideSinkPolicy } from "../blocks/sinks/service.js";
 import { DEFAULT_MAX_CUSTOM_STEPS, type DynamicBlockFactory } from "../compiler/index.js";
 import { httpStatusOf, toErrorBody, WorkflowError } from "../errors/index.js";
 import { getDefaultRegistry } from "../index.js";
@@ -118,6 +121,11 @@ export interface ServerOptions {
    * cluster's). The caller closes it.
    */
   redis?: RedisConnection;
+  /**
+   * What sink blocks may reach (docs/reference/blocks.md#sink-policy); default no outbound host
+   * and files only under `<dataDir>/sinks` (none without `dataDir`). Installed on `services`.
+   */
+  sinks?: SinkPolicy;
   /** Clock for session expiry (tests). */
   now?: () => number;
   /** SSE status-event interval and heartbeat interval, ms (defaults 1 s and 15 s). */
@@ -179,6 +187,11 @@ export interface SightlineServer {
   close(): Promise<void>;
 }
 
+/** The folder sinks may write under by default: `<dataDir>/sinks`, none without a data folder. */
+export function defaultSinkDirectories(dataDir: string | undefined): string[] {
+  return dataDir === undefined ? [] : [join(dataDir, "sinks")];
+}
+
 export function createServer(options: ServerOptions = {}): SightlineServer {
   const defaults = DEFAULT_SERVER_OPTIONS;
   const limits: ServerLimits = {
@@ -193,6 +206,7 @@ export function createServer(options: ServerOptions = {}): SightlineServer {
   const allowedHosts = (options.allowedHosts ?? []).map(parseAllowedHost);
   const services = options.services ?? new Services();
   if (options.maxSandboxWorkers !== undefined) provideSandboxPool(services, options.maxSandboxWorkers);
+  provideSinkPolicy(services, options.sinks ?? { disabled: false, allowedHosts: [], sinkDirectories: defaultSinkDirectories(options.dataDir) });
   const app = Fastify({
     bodyLimit: limits.maxBodyBytes,
     logger: options.logger ?? false,

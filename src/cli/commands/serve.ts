@@ -17,8 +17,10 @@ import { UsageError } from "../failure.js";
 import { DataDirError } from "../../service/data-dir-lock.js";
 import { CHECKPOINT_EVERY_TICKS, CHECKPOINT_INTERVAL_MS } from "../../service/runner.js";
 import { createServices, type ModelCliOptions } from "../models.js";
+import { sinkPolicyOf, type SinkCliOptions } from "../sink-options.js";
+import { defaultSinkDirectories } from "../../server/index.js";
 
-export interface ServeOptions extends ModelCliOptions {
+export interface ServeOptions extends ModelCliOptions, SinkCliOptions {
   host: string;
   port: number;
   apiKey?: string;
@@ -150,6 +152,7 @@ export async function serveCommand(options: ServeOptions): Promise<number> {
     maxImagesPerRequest: options.maxImagesPerRequest,
     maxInflightMemoryBytes: Math.round(options.maxInflightMemoryMb * MIB),
     redis,
+    sinks: sinkPolicyOf(options, { allowedHosts: [], sinkDirectories: defaultSinkDirectories(dataDir) }),
   });
   if (redis) {
     redisLog.log = server.app.log;
