@@ -22,12 +22,11 @@
  * sends `api_key` (and `excluded_fields`) that way to list pipelines, read their status and
  * consume their results.
  */
-import { join } from "node:path";
 import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from "fastify";
 import type { BlockRegistry } from "../block-api/index.js";
 import { Services } from "../block-api/index.js";
 import { DEFAULT_MAX_SANDBOX_WORKERS, provideSandboxPool } from "../blocks/custom/dynamic-block.js";
-import type { SinkPolicy } from "../blocks/sinks/policy.js";
+import { sinkDirectoriesUnder, type SinkPolicy } from "../blocks/sinks/policy.js";
 import { provideSinkPolicy } from "../blocks/sinks/service.js";
 import { DEFAULT_MAX_CUSTOM_STEPS, type DynamicBlockFactory } from "../compiler/index.js";
 import { httpStatusOf, toErrorBody, WorkflowError } from "../errors/index.js";
@@ -187,11 +186,6 @@ export interface SightlineServer {
   close(): Promise<void>;
 }
 
-/** The folder sinks may write under by default: `<dataDir>/sinks`, none without a data folder. */
-export function defaultSinkDirectories(dataDir: string | undefined): string[] {
-  return dataDir === undefined ? [] : [join(dataDir, "sinks")];
-}
-
 export function createServer(options: ServerOptions = {}): SightlineServer {
   const defaults = DEFAULT_SERVER_OPTIONS;
   const limits: ServerLimits = {
@@ -206,7 +200,7 @@ export function createServer(options: ServerOptions = {}): SightlineServer {
   const allowedHosts = (options.allowedHosts ?? []).map(parseAllowedHost);
   const services = options.services ?? new Services();
   if (options.maxSandboxWorkers !== undefined) provideSandboxPool(services, options.maxSandboxWorkers);
-  provideSinkPolicy(services, options.sinks ?? { disabled: false, allowedHosts: [], sinkDirectories: defaultSinkDirectories(options.dataDir) });
+  provideSinkPolicy(services, options.sinks ?? { disabled: false, allowedHosts: [], sinkDirectories: sinkDirectoriesUnder(options.dataDir) });
   const app = Fastify({
     bodyLimit: limits.maxBodyBytes,
     logger: options.logger ?? false,
@@ -404,3 +398,4 @@ export type { FrameEvent, FrameRecord, PipelineReport, StatusEvent, UploadInfo, 
 export type { SessionInfo } from "./session-store.js";
 export { connectRedis, redactRedisUrl, RedisError, type RedisConnection, type RedisConnectOptions } from "../service/redis.js";
 export type { WorkflowInterface } from "./interface.js";
+export type { SinkPolicy } from "../blocks/sinks/policy.js";

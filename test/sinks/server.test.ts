@@ -8,7 +8,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sinkPolicyOf } from "../../src/cli/sink-options.js";
-import { createServer, defaultSinkDirectories, type SightlineServer } from "../../src/server/index.js";
+import { sinkDirectoriesUnder } from "../../src/blocks/sinks/policy.js";
+import { createServer, type SightlineServer } from "../../src/server/index.js";
 import { WebhookReceiver } from "./receiver.js";
 
 const UPSTREAM_WEBHOOK = JSON.parse(
@@ -94,7 +95,7 @@ describe("sinks under serve with --allow-sink-hosts", () => {
   it("sends to an allowed host", async () => {
     const receiver = await WebhookReceiver.start();
     const server = createServer({
-      sinks: sinkPolicyOf({ allowSinkHosts: ["127.0.0.1"], disableSinks: false }, { allowedHosts: [], sinkDirectories: defaultSinkDirectories(undefined) }),
+      sinks: sinkPolicyOf({ allowSinkHosts: ["127.0.0.1"], disableSinks: false }, { allowedHosts: [], sinkDirectories: sinkDirectoriesUnder(undefined) }),
     });
     const base = await listen(server);
     const specification = { ...UPSTREAM_WEBHOOK, steps: [{ ...(UPSTREAM_WEBHOOK.steps as object[])[0], url: `${receiver.url}/hook` }] };

@@ -5,7 +5,7 @@
  * everything; `serve` and `worker` allow no outbound host and one sink folder unless their
  * flags say otherwise. A refusal is a message for the block's outputs, naming the flag to set.
  */
-import { isAbsolute, relative, resolve } from "node:path";
+import { isAbsolute, join, relative, resolve } from "node:path";
 import { z } from "zod";
 
 /** Every host, or every folder. */
@@ -64,6 +64,11 @@ export function hostRefusal(policy: SinkPolicy, destination: Destination, flag =
   if (allowed) return null;
   const written = destination.host.includes(":") ? `[${host}]` : host;
   return `Sink may not connect to host ${written}:${destination.port}: it is not among the allowed sink hosts (${describeList(policy.allowedHosts)}); allow it with ${flag} ${written}`;
+}
+
+/** The folder `serve` lets sinks write under by default: `<dataDir>/sinks`; none without a data folder. */
+export function sinkDirectoriesUnder(dataDir: string | undefined): string[] {
+  return dataDir === undefined ? [] : [join(dataDir, "sinks")];
 }
 
 /** `target` made absolute: relative to the first sink folder when the policy restricts folders, else to the working folder. */

@@ -18,7 +18,7 @@ import { DataDirError } from "../../service/data-dir-lock.js";
 import { CHECKPOINT_EVERY_TICKS, CHECKPOINT_INTERVAL_MS } from "../../service/runner.js";
 import { createServices, type ModelCliOptions } from "../models.js";
 import { sinkPolicyOf, type SinkCliOptions } from "../sink-options.js";
-import { defaultSinkDirectories } from "../../server/index.js";
+import { sinkDirectoriesUnder } from "../../blocks/sinks/policy.js";
 
 export interface ServeOptions extends ModelCliOptions, SinkCliOptions {
   host: string;
@@ -152,7 +152,7 @@ export async function serveCommand(options: ServeOptions): Promise<number> {
     maxImagesPerRequest: options.maxImagesPerRequest,
     maxInflightMemoryBytes: Math.round(options.maxInflightMemoryMb * MIB),
     redis,
-    sinks: sinkPolicyOf(options, { allowedHosts: [], sinkDirectories: defaultSinkDirectories(dataDir) }),
+    sinks: sinkPolicyOf(options, { allowedHosts: [], sinkDirectories: sinkDirectoriesUnder(dataDir) }),
   });
   if (redis) {
     redisLog.log = server.app.log;
