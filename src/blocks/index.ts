@@ -22,6 +22,9 @@ import { detectChangesBlock } from "./sampling/detect-changes.js";
 import { detectOutliersBlock } from "./sampling/detect-outliers.js";
 import { identifyChangesBlock } from "./sampling/identify-changes.js";
 import { identifyOutliersBlock } from "./sampling/identify-outliers.js";
+import { emailNotificationBlock } from "./sinks/email-notification.js";
+import { localFileSinkBlock } from "./sinks/local-file.js";
+import { webhookSinkBlock } from "./sinks/webhook.js";
 import { gridVisualizationBlock } from "./visualizations/grid.js";
 
 export const coreBlocks: BlockPlugin = (registry) => {
@@ -53,5 +56,9 @@ export const coreBlocks: BlockPlugin = (registry) => {
     roboflowObjectDetectionModelBlock,
     // visualizations
     gridVisualizationBlock,
+    // sinks
+    webhookSinkBlock,
+    localFileSinkBlock,
+    emailNotificationBlock,
   );
 };

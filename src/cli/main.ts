@@ -10,6 +10,9 @@ import { LOG_LEVELS } from "./log.js";
 import { CHECKPOINT_EVERY_TICKS, WORKER_DEFAULTS } from "../service/defaults.js";
 import { parseParam, positiveInteger, positiveNumber } from "./io.js";
 import { addEventRetentionOptions, eventsExportCommand, isoDate, retentionOf, type EventsExportOptions, type RetentionCliOptions } from "./commands/events.js";
+import { addSinkOptions, sinkPolicyOf, type SinkCliOptions } from "./sink-options.js";
+import { provideSinkPolicy } from "../blocks/sinks/service.js";
+import { ANYWHERE } from "../blocks/sinks/policy.js";
 import { addModelOptions, createServices, modelSettings, parseEmbedModel, type EmbedModel, type ModelCliOptions } from "./models.js";
 import type { EmbedItem } from "./commands/embed.js";
 import { EXIT, reportFailure, UsageError, type FailureOutput } from "./failure.js";
@@ -130,7 +133,7 @@ function addRequestImageOptions(command: Command): Command {
     );
 }
 
-interface RunCliOptions extends ModelCliOptions, ImageLimitOptions {
+interface RunCliOptions extends ModelCliOptions, ImageLimitOptions, SinkCliOptions {
   inputs?: string;
   video: string[];
   param: Record<string, unknown>;
@@ -196,6 +199,7 @@ const runCommand = program
   );
 addImageLimitOptions(runCommand);
 addEventRetentionOptions(runCommand);
+addSinkOptions(runCommand, { hosts: "any", directories: "any" });
 addModelOptions(runCommand).action(
   exitWith(
     "run",
@@ -208,6 +212,8 @@ addModelOptions(runCommand).action(
       const kinds = await resolveKinds(options.video.map((argument) => parseVideoArgument(argument)));
       const workload = kinds.length > 0 && kinds.every(({ kind }) => !isLiveKind(kind)) ? "throughput" : "latency";
       const services = createServices(options, { workload });
+      // the user's own machine: sinks reach anything unless the flags restrict them
+      provideSinkPolicy(services, sinkPolicyOf(options, { allowedHosts: ANYWHERE, sinkDirectories: ANYWHERE }));
       const imageLoading = { allowLocalFiles: true, maxImagePixels: options.maxImagePixels, maxAspectRatio: options.maxAspectRatio };
       const engine = { stateScope: options.stateScope, imageLoading, services, strict: options.strict };
       try {
@@ -337,7 +343,7 @@ program
   .action(exitWith("schema", async () => (await import("./commands/blocks.js")).schemaCommand()));
 
 addModelOptions(
-  addEventRetentionOptions(addRequestImageOptions(program.command("serve")))
+  addSinkOptions(addEventRetentionOptions(addRequestImageOptions(program.command("serve"))), { hosts: "none", directories: "<data-dir>/sinks" })
     .description("Serve workflows over HTTP (Roboflow-compatible routes, sessions, stream pipelines, metrics) until SIGINT/SIGTERM")
     .option("--host <host>", "address to listen on", SERVE_DEFAULTS.host)
     .option("--port <port>", "port (0: any free port)", parsePort, SERVE_DEFAULTS.port)
@@ -396,8 +402,7 @@ program
   .action(exitWith("events export", (options: EventsExportOptions) => eventsExportCommand(options)));
 
 addModelOptions(
-  program
-    .command("worker")
+  addSinkOptions(program.command("worker"), { hosts: "none", directories: "none" })
     .description("Run stream pipelines that `sightline serve --redis` replicas create, until SIGINT/SIGTERM (then hand them over)")
     .addOption(
       new Option("--redis <url>", "the Redis the serve replicas use (redis://[user:password@]host[:port][/db])")

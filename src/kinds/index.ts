@@ -33,6 +33,7 @@ export const KINDS = [
   kind("roboflow_project", "Roboflow project name", "str"),
   kind("roboflow_api_key", "Roboflow API key", "str"),
   kind("bytes", "This kind represent bytes", "str", "bytes"),
+  kind("secret", "Secret value", "str"),
   kind("numpy_array", "Numpy array", "List[Any]", "np.ndarray"),
   kind("rgb_color", "RGB color", "Union[str, Tuple[int, int, int]]"),
   kind("point", "Single point in 2D", "Tuple[int, int]"),
@@ -93,6 +94,7 @@ export interface KindValueMap {
   integer: number;
   boolean: boolean;
   string: string;
+  secret: string;
   list_of_values: unknown[];
   dictionary: Record<string, unknown>;
   timestamp: Date;

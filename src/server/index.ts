@@ -30,6 +30,8 @@ import Fastify, { LogController, type FastifyInstance, type FastifyReply, type F
 import type { BlockRegistry } from "../block-api/index.js";
 import { Services } from "../block-api/index.js";
 import { provideSandboxPool } from "../blocks/custom/dynamic-block.js";
+import { sinkDirectoriesUnder, type SinkPolicy } from "../blocks/sinks/policy.js";
+import { provideSinkPolicy } from "../blocks/sinks/service.js";
 import type { DynamicBlockFactory } from "../compiler/index.js";
 import { httpStatusOf, toErrorBody, WorkflowError } from "../errors/index.js";
 import { EventStore, type RetentionLimits } from "../events/index.js";
@@ -133,6 +135,11 @@ export interface ServerOptions {
    * cluster's). The caller closes it.
    */
   redis?: RedisConnection;
+  /**
+   * What sink blocks may reach (docs/reference/blocks.md#sink-policy); default no outbound host
+   * and files only under `<dataDir>/sinks` (none without `dataDir`). Installed on `services`.
+   */
+  sinks?: SinkPolicy;
   /** Clock for session expiry (tests). */
   now?: () => number;
   /** SSE status-event interval and heartbeat interval, ms (defaults 1 s and 15 s). */
@@ -184,6 +191,7 @@ export function createServer(options: ServerOptions = {}): SightlineServer {
   const allowedHosts = (options.allowedHosts ?? []).map(parseAllowedHost);
   const services = options.services ?? new Services();
   if (options.maxSandboxWorkers !== undefined) provideSandboxPool(services, options.maxSandboxWorkers);
+  provideSinkPolicy(services, options.sinks ?? { disabled: false, allowedHosts: [], sinkDirectories: sinkDirectoriesUnder(options.dataDir) });
   const app = Fastify({
     bodyLimit: limits.maxBodyBytes,
     logger: options.logger ?? false,
@@ -396,3 +404,4 @@ export type { FrameEvent, FrameRecord, PipelineReport, StatusEvent, UploadInfo, 
 export type { SessionInfo } from "./session-store.js";
 export { connectRedis, redactRedisUrl, RedisError, type RedisConnection, type RedisConnectOptions } from "../service/redis.js";
 export type { WorkflowInterface } from "./interface.js";
+export type { SinkPolicy } from "../blocks/sinks/policy.js";

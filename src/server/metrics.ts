@@ -5,7 +5,8 @@
  * progress / queued, the in-flight memory budget's use, HTTP requests by route and status, step
  * errors by block type; with `--redis`, whether Redis is connected and its round trip, and the
  * cluster's checkpoint ages, takeovers and each worker's load (`serviceFamilies`, which a
- * worker's own `/metrics` shows too).
+ * worker's own `/metrics` shows too); sink deliveries by block type and outcome, and the sinks'
+ * background queue (`sinkFamilies`, the worker's too).
  */
 import type { FastifyInstance } from "fastify";
 import type { WorkflowErrorBody } from "../errors/index.js";
@@ -14,6 +15,7 @@ import type { ServerContext } from "./context.js";
 import type { WorkerBeat } from "../service/redis-cluster.js";
 import type { ServiceStats } from "../service/types.js";
 import type { PipelineReport } from "./wire.js";
+import { sinkServiceKey, type SinkStats } from "../blocks/sinks/service.js";
 import { PROMETHEUS_CONTENT_TYPE, renderMetrics, type MetricFamily, type Sample } from "./prometheus.js";
 
 const LIVE_SOURCE_STATES = new Set(["starting", "running", "reconnecting"]);
@@ -47,6 +49,7 @@ export class ServerMetrics {
     imageMemory: { usedBytes: number; capacityBytes: number };
     /** With `--redis`: whether the connection is up, and one PING's round trip (null while down). */
     redis: { connected: boolean; roundTripMs: number | null } | null;
+    sinks: SinkStats;
   }): MetricFamily[] {
     const single = (name: string, help: string, value: number): MetricFamily => gauge(name, help, value);
     return [
@@ -58,6 +61,7 @@ export class ServerMetrics {
       single("sightline_inflight_image_bytes", "Bytes of the in-flight memory budget the requests' images hold now.", state.imageMemory.usedBytes),
       single("sightline_inflight_image_budget_bytes", "The in-flight memory budget (--max-inflight-memory-mb).", state.imageMemory.capacityBytes),
       ...redisFamilies(state.redis),
+      ...sinkFamilies(state.sinks),
       {
         name: "sightline_http_requests_total",
         type: "counter",
@@ -209,6 +213,19 @@ export function redisFamilies(redis: { connected: boolean; roundTripMs: number |
   return families;
 }
 
+/** Sink blocks' deliveries (docs/reference/blocks.md#sinks): by block type and outcome, and those queued now. */
+export function sinkFamilies(stats: SinkStats): MetricFamily[] {
+  return [
+    {
+      name: "sightline_sink_deliveries_total",
+      type: "counter",
+      help: "Sink deliveries by block type and outcome: sent, failed (receiver or network), dropped (the step's background queue was full), refused (not allowed by the sink flags).",
+      samples: stats.deliveries.map((entry) => ({ labels: { block_type: entry.blockType, outcome: entry.outcome }, value: entry.count })),
+    },
+    gauge("sightline_sink_queued", "Background (fire_and_forget) sink deliveries waiting or in flight.", stats.queued),
+  ];
+}
+
 function latencySamples(pipeline: string, stage: string, summary: LatencySummary): Sample[] {
   const labels = { pipeline, stage };
   const samples: Sample[] = [];
@@ -230,6 +247,7 @@ export function registerMetricsRoutes(app: FastifyInstance, context: ServerConte
         runsQueued: context.runs.queued,
         imageMemory: context.memory,
         redis: context.redis && { connected: context.redis.connected, roundTripMs: await context.redis.roundTripMs() },
+        sinks: context.engines.services.get(sinkServiceKey).stats(),
       }),
     );
     return reply.type(PROMETHEUS_CONTENT_TYPE).send(text);

@@ -5,9 +5,10 @@
  *   excluded_fields?, enable_profiling?, debug?, workflow_id?, disable_sinks?, is_preview?,
  *   session_id?}` → `{outputs: [...]}`. A fresh engine per request, as upstream — unless
  *   `session_id` names a stateful session (see `session-store.ts`); a client that can send only
- *   `inputs` (Roboflow's Python SDK) puts it there (`sessionOf`). `enable_profiling`, `debug`,
- *   `workflow_id`, `disable_sinks` and `is_preview` are accepted and have no effect (no profiler,
- *   no sinks, no usage reporting); the answer therefore never carries `profiler_trace`.
+ *   `inputs` (Roboflow's Python SDK) puts it there (`sessionOf`). `disable_sinks: true` turns
+ *   the run's sink blocks off (docs/reference/blocks.md#sinks). `enable_profiling`, `debug`,
+ *   `workflow_id` and `is_preview` are accepted and have no effect (no profiler, no usage
+ *   reporting); the answer therefore never carries `profiler_trace`.
  * - `POST /workflows/validate` (raw definition) → `{status: "ok"}` or the compile error.
  * - `GET /workflows/definition/schema` → `{schema}`.
  * - `GET|POST /workflows/blocks/describe` (POST `{dynamic_blocks_definitions?,
@@ -37,6 +38,7 @@ import { definitionFetchNotSupported, HttpError, missingApiKey, requestValidatio
 import { describeWorkflowInterface } from "./interface.js";
 import { withDeadline } from "./limits.js";
 import { parseBody } from "./requests.js";
+import { withSinksDisabled } from "../blocks/sinks/service.js";
 import type { RequestImage } from "./request-images.js";
 
 const SpecificationSchema = z.record(z.string(), z.unknown(), { error: "must be a workflow definition (a JSON object)" });
@@ -137,7 +139,8 @@ async function runWorkflow(context: ServerContext, request: FastifyRequest, repl
         context.memory.hold(async (reservation) => {
           const elements = images.flatMap((input) => input.elements);
           const read = await context.images.admit(elements, reservation, signal, (image, error) => elementError(image.label, error));
-          return engine.runSerialised(withImages(inputs, images, read), { signal, excludedFields: body.excluded_fields ?? [] });
+          const execute = () => engine.runSerialised(withImages(inputs, images, read), { signal, excludedFields: body.excluded_fields ?? [] });
+          return body.disable_sinks === true ? withSinksDisabled(execute) : execute();
         }),
       signal,
     );

@@ -16,8 +16,10 @@ import { EventStoreError, type RetentionLimits } from "../../events/index.js";
 import { createServices, type ModelCliOptions } from "../models.js";
 import { openRedis } from "../redis.js";
 import { MIB } from "./serve-options.js";
+import { sinkPolicyOf, type SinkCliOptions } from "../sink-options.js";
+import { sinkDirectoriesUnder } from "../../blocks/sinks/policy.js";
 
-export interface ServeOptions extends ModelCliOptions {
+export interface ServeOptions extends ModelCliOptions, SinkCliOptions {
   host: string;
   port: number;
   apiKey?: string;
@@ -111,6 +113,7 @@ export async function serveCommand(options: ServeOptions): Promise<number> {
     maxImagesPerRequest: options.maxImagesPerRequest,
     maxInflightMemoryBytes: Math.round(options.maxInflightMemoryMb * MIB),
     redis,
+    sinks: sinkPolicyOf(options, { allowedHosts: [], sinkDirectories: sinkDirectoriesUnder(dataDir) }),
   });
   if (redis) {
     redisLog.log = server.app.log;

@@ -11,14 +11,16 @@ import { provideSandboxPool } from "../../blocks/custom/dynamic-block.js";
 import { DEFAULT_IMAGE_LIMITS } from "../../images/codec.js";
 import { getDefaultRegistry } from "../../index.js";
 import { EngineFactory } from "../../server/engines.js";
-import { pipelineFamilies, redisFamilies, serviceFamilies } from "../../server/metrics.js";
+import { pipelineFamilies, redisFamilies, serviceFamilies, sinkFamilies } from "../../server/metrics.js";
 import { PROMETHEUS_CONTENT_TYPE, renderMetrics } from "../../server/prometheus.js";
 import { PipelineWorker } from "../../service/worker.js";
 import { jsonLinesLog, type LogLevel } from "../log.js";
 import { createServices, type ModelCliOptions } from "../models.js";
 import { openRedis } from "../redis.js";
+import { sinkPolicyOf, type SinkCliOptions } from "../sink-options.js";
+import { provideSinkPolicy, type SinkService } from "../../blocks/sinks/service.js";
 
-export interface WorkerCliOptions extends ModelCliOptions {
+export interface WorkerCliOptions extends ModelCliOptions, SinkCliOptions {
   redis: string;
   maxPipelines: number;
   leaseMs: number;
@@ -37,6 +39,8 @@ export async function workerCommand(options: WorkerCliOptions): Promise<number> 
   // One Services for every pipeline: each model loads once.
   const services = createServices(options);
   provideSandboxPool(services, options.maxSandboxWorkers);
+  // a worker has no data folder: sinks write files only under the folders --sink-dir names
+  const sinks = provideSinkPolicy(services, sinkPolicyOf(options, { allowedHosts: [], sinkDirectories: [] }));
   const imageLoading = { allowLocalFiles: false, allowUrls: true, ...DEFAULT_IMAGE_LIMITS };
   const engines = new EngineFactory(getDefaultRegistry(), options.customBlocks ? undefined : null, services, imageLoading, options.maxCustomSteps);
   const redis = await openRedis(options.redis, "worker");
@@ -52,7 +56,7 @@ export async function workerCommand(options: WorkerCliOptions): Promise<number> 
   let metrics: Server | undefined;
   try {
     await worker.start();
-    if (options.metricsPort !== undefined) metrics = await serveMetrics(worker, options.metricsHost, options.metricsPort);
+    if (options.metricsPort !== undefined) metrics = await serveMetrics(worker, sinks, options.metricsHost, options.metricsPort);
   } catch (error) {
     process.stderr.write(`sightline: worker cannot start: ${(error as Error).message}\n`);
     await worker.close().catch(() => undefined);
@@ -77,7 +81,7 @@ export async function workerCommand(options: WorkerCliOptions): Promise<number> 
 }
 
 /** `GET /metrics` of this worker; anything else 404. */
-async function serveMetrics(worker: PipelineWorker, host: string, port: number): Promise<Server> {
+async function serveMetrics(worker: PipelineWorker, sinks: SinkService, host: string, port: number): Promise<Server> {
   const server = createHttpServer((request, response) => {
     if (request.method !== "GET" || request.url?.split("?")[0] !== "/metrics") {
       response.writeHead(404).end();
@@ -87,7 +91,14 @@ async function serveMetrics(worker: PipelineWorker, host: string, port: number):
       (reports) =>
         response
           .writeHead(200, { "content-type": PROMETHEUS_CONTENT_TYPE })
-          .end(renderMetrics([...pipelineFamilies(reports), ...redisFamilies(worker.connection()), ...serviceFamilies(worker.stats())])),
+          .end(
+            renderMetrics([
+              ...pipelineFamilies(reports),
+              ...redisFamilies(worker.connection()),
+              ...serviceFamilies(worker.stats()),
+              ...sinkFamilies(sinks.stats()),
+            ]),
+          ),
       (error: unknown) => response.writeHead(500).end((error as Error).message),
     );
   });
