@@ -19,6 +19,19 @@ export function signalExitCode(signal: NodeJS.Signals): number {
   return signal === "SIGINT" ? 130 : 143;
 }
 
+/**
+ * Calls `stop` on each SIGINT and SIGTERM until the returned function is called: a run stops
+ * cleanly (finishes the frame in hand, flushes) instead of dying on the signal.
+ */
+export function onStopSignals(stop: (signal: NodeJS.Signals) => void): () => void {
+  process.on("SIGINT", stop);
+  process.on("SIGTERM", stop);
+  return () => {
+    process.off("SIGINT", stop);
+    process.off("SIGTERM", stop);
+  };
+}
+
 /** The command line names something the workflow or the program does not have (exit 2). */
 export class UsageError extends Error {
   override name = "UsageError";

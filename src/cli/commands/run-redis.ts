@@ -18,7 +18,7 @@ import type { PipelineReport } from "../../service/upstream-report.js";
 import { parseVideoArgument, resolveKinds, type VideoSourceSpec } from "../../video/index.js";
 import { JsonLinesSink } from "../../video/sinks/json-lines.js";
 import type { FrameLine, FrameRecord, PipelineStatus } from "../../video/status.js";
-import { EXIT, ErrorLog, reportFailure, signalExitCode } from "../failure.js";
+import { EXIT, ErrorLog, onStopSignals, reportFailure, signalExitCode } from "../failure.js";
 import { readDefinition } from "../io.js";
 import { ProgressLine, runFailures, summaryText } from "../progress.js";
 import { checkCommandLineNames, reportWarnings } from "../workflow-names.js";
@@ -95,8 +95,7 @@ export async function runRedisCommand(workflowPath: string, options: RunRedisOpt
     signal = received;
     log(`sightline: ${received} — terminating the run's pipelines`);
   };
-  process.on("SIGINT", stop);
-  process.on("SIGTERM", stop);
+  const releaseSignals = onStopSignals(stop);
   const started = performance.now();
   let failed = false;
   try {
@@ -158,8 +157,7 @@ export async function runRedisCommand(workflowPath: string, options: RunRedisOpt
     progress.clear();
     reportFailure("run", error, { errorBody: true });
   } finally {
-    process.off("SIGINT", stop);
-    process.off("SIGTERM", stop);
+    releaseSignals();
     // Ended pipelines' results are all printed; the others are stopped (signal or failure).
     const removed = await Promise.allSettled(jobs.map((job) => service.terminate(job.id)));
     for (const outcome of removed)

@@ -13,7 +13,7 @@ import { compile, type CompileOptions } from "../../index.js";
 import { resumeFrom, StateFile } from "../../state/file.js";
 import { parseVideoArgument, ResultSinks, type FrameResult, type SourceEvent, type VideoOutputSpec } from "../../video/index.js";
 import { VideoPipeline } from "../../video/pipeline.js";
-import { EXIT, ErrorLog, cleanUp, reportFailure, signalExitCode } from "../failure.js";
+import { EXIT, ErrorLog, onStopSignals, cleanUp, reportFailure, signalExitCode } from "../failure.js";
 import { readDefinition } from "../io.js";
 import { ProgressLine, runFailures, summaryText } from "../progress.js";
 import { checkCommandLineNames, reportWarnings } from "../workflow-names.js";
@@ -134,8 +134,7 @@ export async function runVideoCommand(workflowPath: string, options: RunVideoOpt
     log(`sightline: ${received} — finishing the current frame and flushing outputs`);
     void pipeline.stop();
   };
-  process.on("SIGINT", stop);
-  process.on("SIGTERM", stop);
+  const releaseSignals = onStopSignals(stop);
   let failed = false;
   try {
     await pipeline.run();
@@ -144,8 +143,7 @@ export async function runVideoCommand(workflowPath: string, options: RunVideoOpt
     progress.clear();
     reportFailure("run", error, { errorBody: true });
   } finally {
-    process.off("SIGINT", stop);
-    process.off("SIGTERM", stop);
+    releaseSignals();
     const closed = await cleanUp("run", [() => sinks.close(), async () => stateFile?.save(engine), async () => events?.close(), () => engine.close()]);
     failed ||= !closed || stateFile?.failed === true;
     progress.clear();
