@@ -81,6 +81,8 @@ export class DetectionModel {
     inferenceId: string,
   ): Promise<Detections> {
     const { layout, input, classNames } = await this.load();
+    const mismatch = layout.mismatch(raw.dims, classNames.length);
+    if (mismatch !== null) throw new ModelError(`${this.label}: not a ${layout.label} detection export sightline reads: ${mismatch}`);
     const found = layout
       .decode(raw.outputs, raw.dims, input, parameters)
       .filter((scored) => scored.classId < classNames.length)

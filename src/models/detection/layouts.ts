@@ -43,6 +43,8 @@ export interface ExportLayout {
   readonly std: readonly [number, number, number];
   /** Whether boxes are rounded to whole pixels after mapping back (upstream's YOLO path does, its RF-DETR path does not). */
   readonly roundBoxes: boolean;
+  /** Why outputs of these shapes cannot be read with these class names, or null when they can. */
+  mismatch(dims: Readonly<Record<string, readonly number[]>>, classCount: number): string | null;
   /** Boxes in input pixels, best first, for one image. */
   decode(outputs: ImageOutputs, dims: Readonly<Record<string, readonly number[]>>, input: InputGeometry, parameters: DetectionParameters): Scored[];
 }
@@ -59,6 +61,11 @@ export const ULTRALYTICS_YOLO: ExportLayout = {
   padValue: 114,
   ...NO_NORMALISATION,
   roundBoxes: true,
+  mismatch(dims, classCount) {
+    const [, rows, anchors] = dims.output0;
+    if (dims.output0.length === 3 && rows === 4 + classCount) return null;
+    return `output0 is [${dims.output0.join(", ")}] but ${classCount} classes need [1, ${4 + classCount}, anchors]${rows === anchors ? "" : " (an export with NMS built in, nms=True, is not read: export without it)"}`;
+  },
   decode(outputs, dims, _input, parameters) {
     const [, rows, anchors] = dims.output0;
     const data = outputs.output0;
@@ -85,6 +92,11 @@ export const RF_DETR: ExportLayout = {
   padValue: 0,
   ...IMAGENET,
   roundBoxes: false,
+  mismatch(dims) {
+    const [, queries, classes] = dims.labels;
+    const fits = dims.dets.length === 3 && dims.dets[1] === queries && dims.dets[2] === 4 && classes > 0;
+    return fits ? null : `dets is [${dims.dets.join(", ")}] and labels [${dims.labels.join(", ")}]; expected [1, queries, 4] and [1, queries, classes]`;
+  },
   decode(outputs, dims, input, parameters) {
     const [, queries, classes] = dims.labels;
     const logits = outputs.labels;
