@@ -18,6 +18,8 @@ import { clipBlock } from "./models/clip.js";
 import { clipComparisonBlock } from "./models/clip-comparison.js";
 import { clipComparisonV2Block } from "./models/clip-comparison-v2.js";
 import { roboflowObjectDetectionModelBlock } from "./models/roboflow-object-detection.js";
+import { roboflowObjectDetectionModelV2Block } from "./models/roboflow-object-detection-v2.js";
+import { roboflowObjectDetectionModelV3Block } from "./models/roboflow-object-detection-v3.js";
 import { detectChangesBlock } from "./sampling/detect-changes.js";
 import { detectOutliersBlock } from "./sampling/detect-outliers.js";
 import { identifyChangesBlock } from "./sampling/identify-changes.js";
@@ -54,6 +56,8 @@ export const coreBlocks: BlockPlugin = (registry) => {
     clipComparisonBlock,
     clipComparisonV2Block,
     roboflowObjectDetectionModelBlock,
+    roboflowObjectDetectionModelV2Block,
+    roboflowObjectDetectionModelV3Block,
     // visualizations
     gridVisualizationBlock,
     // sinks

@@ -28,6 +28,14 @@ function knownVersions(): string[] {
   return MODEL_FAMILIES.flatMap((family) => [...Object.keys(family.versions.hub), ...family.versions.folderOnly]);
 }
 
+/**
+ * Object detection model ids a mapping may name besides versions: upstream's `<project>/<version>`
+ * and its public aliases (`yolov8n-640`, `rfdetr-base`; docs/reference/models.md#exporting-and-mapping-a-model).
+ */
+function isDetectionModelId(name: string): boolean {
+  return /^[^/]+\/[^/]+$/.test(name) || /^(yolo|rf)/i.test(name);
+}
+
 /** `<version>=<folder>`, the version checked: a typo would map nothing and download the real model instead. */
 export function parseModelMapping(text: string): [version: string, folder: string] {
   let mapping: [string, string];
@@ -37,8 +45,10 @@ export function parseModelMapping(text: string): [version: string, folder: strin
     throw new InvalidArgumentError((error as Error).message);
   }
   const versions = knownVersions();
-  if (!versions.includes(mapping[0])) {
-    throw new InvalidArgumentError(`unknown model version "${mapping[0]}".${didYouMean(mapping[0], versions)} Versions: ${versions.join(", ")}`);
+  if (!versions.includes(mapping[0]) && !isDetectionModelId(mapping[0])) {
+    throw new InvalidArgumentError(
+      `unknown model version "${mapping[0]}".${didYouMean(mapping[0], versions)} Versions: ${versions.join(", ")}; object detection model ids look like <project>/<version>`,
+    );
   }
   return mapping;
 }
@@ -64,7 +74,10 @@ function modelMapping(text: string, previous: Record<string, string>): Record<st
 export function addModelOptions(command: Command, mapping = true): Command {
   if (mapping) {
     command.addOption(
-      new Option("--model <version=folder>", "use a model folder (transformers.js layout) for a model version, e.g. ViT-B-32=./models/clip; repeatable")
+      new Option(
+        "--model <version=folder>",
+        "use a model folder for a model version or detection model id, e.g. ViT-B-32=./models/clip, my-project/3=./models/yolo11n; repeatable",
+      )
         .argParser(modelMapping)
         .default({}, "none"),
     );

@@ -1,7 +1,7 @@
 /**
  * Results → JSON (docs/reference/workflows.md#serialisation): images become `{"type": "base64",
  * "value": <JPEG q95>, "video_metadata": {...}}`, dates as Python's `isoformat()` writes them, NaN/±Infinity `null` (as
- * orjson does upstream). The walk is synchronous; only image encoding is awaited, all images at
+ * orjson does upstream), any other value with a `toJSON` as it gives itself. The walk is synchronous; only image encoding is awaited, all images at
  * once.
  */
 import { toJpegBase64 } from "../images/codec.js";
@@ -47,6 +47,8 @@ function walk(value: unknown, path: ValuePath, slots: Slot[], holder: Record<str
     return null;
   }
   if (value instanceof Date) return pythonIsoformat(value);
+  // Values with a JSON form of their own (detections: docs/reference/blocks.md#detections-json).
+  if (hasJsonForm(value)) return walk(value.toJSON(), path, slots, holder, key);
   if (ArrayBuffer.isView(value)) return Array.from(value as unknown as ArrayLike<number>, (n) => (Number.isFinite(n) ? n : null));
   if (Array.isArray(value)) {
     const out: unknown[] = new Array<unknown>(value.length);
@@ -56,6 +58,10 @@ function walk(value: unknown, path: ValuePath, slots: Slot[], holder: Record<str
   const out: Record<string, unknown> = {};
   for (const [k, item] of Object.entries(value)) out[k] = walk(item, [...path, k], slots, out, k);
   return out;
+}
+
+function hasJsonForm(value: object): value is { toJSON(): unknown } {
+  return typeof (value as { toJSON?: unknown }).toJSON === "function";
 }
 
 async function fillImages(slots: readonly Slot[], images: ImageSerialiser): Promise<void> {

@@ -1,9 +1,12 @@
 /**
  * The model service every step and stream shares, for every family: models by (family, source,
  * precision), created on first use; worker threads of ONNX Runtime sessions (`SessionHost`); an
- * LRU cache of text embeddings (prompts and class names repeat on every frame).
+ * LRU cache of text embeddings (prompts and class names repeat on every frame); object detectors
+ * by the folder a model id is mapped to, on the same workers; images warmed ahead for either.
  */
+import { resolve } from "node:path";
 import { serviceKey } from "../block-api/services.js";
+import { DetectionModel, type RawDetections } from "./detection/detector.js";
 import { ModelError } from "./errors.js";
 import { LruCache } from "./lru.js";
 import { EmbeddingModel, modelId, type InferenceStats } from "./model.js";
@@ -35,8 +38,9 @@ export class ModelRuntime {
   private readonly textCache: LruCache<string, readonly number[]>;
   /** Texts being embedded right now, so concurrent requests for one prompt share the work. */
   private readonly pendingTexts = new Map<string, Promise<readonly number[]>>();
-  /** Image embeddings started ahead of need (`warmImages`), per image and model; taken once. */
-  private readonly warmed = new WeakMap<RgbPixels, Map<string, Promise<number[]>>>();
+  private readonly detectors = new Map<string, DetectionModel>();
+  /** Image results started ahead of need (`warmImages`, `warmDetections`), per image and model id; taken once. */
+  private readonly warmed = new WeakMap<RgbPixels, Map<string, Promise<unknown>>>();
   /** Warm inferences not finished yet. */
   private readonly warming = new Set<Promise<unknown>>();
 
@@ -85,11 +89,7 @@ export class ModelRuntime {
   /** One embedding per image, in order; the images go through the image tower together. */
   async embedImages(images: readonly RgbPixels[], request: ModelRequest = {}): Promise<number[][]> {
     const model = this.model(request);
-    const ahead = images.map((image) => this.takeWarmed(image, model.id));
-    const missing: RgbPixels[] = [];
-    const slot = ahead.map((promise, i) => (promise ? -1 : missing.push(images[i]) - 1));
-    const computed = missing.length > 0 ? model.embedImages(missing) : Promise.resolve([]);
-    return Promise.all(ahead.map((promise, i) => promise ?? computed.then((embeddings) => embeddings[slot[i]])));
+    return this.withWarmed(images, model.id, (missing) => model.embedImages(missing));
   }
 
   /**
@@ -99,19 +99,69 @@ export class ModelRuntime {
    */
   warmImages(images: readonly RgbPixels[], request: ModelRequest = {}): void {
     const model = this.model(request);
-    const fresh = images.filter((image) => !this.warmed.get(image)?.has(model.id));
+    this.warm(images, model.id, (fresh) => model.embedImages(fresh));
+  }
+
+  /**
+   * The object detector a model id names: the folder (or .onnx file) `folders` maps it to, or a
+   * path given as the id itself (docs/reference/models.md#object-detection-models). Nothing is
+   * loaded until it detects something.
+   */
+  detector(modelId: string): DetectionModel {
+    if (typeof modelId !== "string" || modelId.length === 0) throw new ModelError(`a model id must be a non-empty string, got ${JSON.stringify(modelId)}`);
+    const mapped = this.options.folders[modelId];
+    const path = mapped ?? (/^(\.{1,2}[\\/]|[\\/])/.test(modelId) ? modelId : undefined);
+    if (path === undefined) {
+      throw new ModelError(
+        `object detection model "${modelId}" is not mapped to a local model folder: sightline runs detectors from ONNX exports on disk, ` +
+          `mapped with --model ${modelId}=<folder> (SIGHTLINE_MODELS, settings.models.folders) — see docs/reference/models.md#object-detection-models`,
+      );
+    }
+    const folder = resolve(path);
+    let detector = this.detectors.get(folder);
+    if (!detector) {
+      const label = mapped === undefined ? `object detection model ${folder}` : `object detection model ${modelId} (${folder})`;
+      detector = new DetectionModel({ path: folder, label, host: this.host, maxBatchSize: this.options.maxBatchSize, stats: this.stats });
+      this.detectors.set(folder, detector);
+    }
+    return detector;
+  }
+
+  /** The raw outputs of a detector for each image, in order (`DetectionModel.detections` makes boxes of them). */
+  async detect(images: readonly RgbPixels[], modelId: string): Promise<RawDetections[]> {
+    const detector = this.detector(modelId);
+    return this.withWarmed(images, detector.id, (missing) => detector.infer(missing));
+  }
+
+  /** `warmImages` for a detector: the next `detect` of the same image object takes the result. */
+  warmDetections(images: readonly RgbPixels[], modelId: string): void {
+    const detector = this.detector(modelId);
+    this.warm(images, detector.id, (fresh) => detector.infer(fresh));
+  }
+
+  /** Results for `images` in order: those warmed for `id` taken, the others computed together. */
+  private async withWarmed<T>(images: readonly RgbPixels[], id: string, compute: (missing: RgbPixels[]) => Promise<T[]>): Promise<T[]> {
+    const ahead = images.map((image) => this.takeWarmed(image, id) as Promise<T> | undefined);
+    const missing: RgbPixels[] = [];
+    const slot = ahead.map((promise, i) => (promise ? -1 : missing.push(images[i]) - 1));
+    const computed = missing.length > 0 ? compute(missing) : Promise.resolve([]);
+    return Promise.all(ahead.map((promise, i) => promise ?? computed.then((results) => results[slot[i]])));
+  }
+
+  private warm(images: readonly RgbPixels[], id: string, compute: (fresh: RgbPixels[]) => Promise<unknown[]>): void {
+    const fresh = images.filter((image) => !this.warmed.get(image)?.has(id));
     if (fresh.length === 0) return;
-    const batch = model.embedImages(fresh);
+    const batch = compute(fresh);
     const done = batch.catch(() => undefined); // whoever takes it sees the error
     this.warming.add(done);
     void done.then(() => this.warming.delete(done));
     fresh.forEach((image, i) => {
-      const byModel = this.warmed.get(image) ?? new Map<string, Promise<number[]>>();
-      const embedding = batch.then((embeddings) => embeddings[i]);
+      const byModel = this.warmed.get(image) ?? new Map<string, Promise<unknown>>();
+      const result = batch.then((results) => results[i]);
       // A warm nobody takes (a forecast that was wrong) must not fail as an unhandled rejection,
       // which would end the process; whoever takes it still gets the error.
-      embedding.catch(() => undefined);
-      byModel.set(model.id, embedding);
+      result.catch(() => undefined);
+      byModel.set(id, result);
       this.warmed.set(image, byModel);
     });
   }
@@ -121,10 +171,10 @@ export class ModelRuntime {
     await Promise.all(this.warming);
   }
 
-  private takeWarmed(image: RgbPixels, modelId: string): Promise<number[]> | undefined {
+  private takeWarmed(image: RgbPixels, id: string): Promise<unknown> | undefined {
     const byModel = this.warmed.get(image);
-    const promise = byModel?.get(modelId);
-    if (promise) byModel!.delete(modelId);
+    const promise = byModel?.get(id);
+    if (promise) byModel!.delete(id);
     return promise;
   }
 
@@ -167,6 +217,7 @@ export class ModelRuntime {
   async close(): Promise<void> {
     this.models.clear();
     this.modelsByRequest.clear();
+    this.detectors.clear();
     this.textCache.clear();
     await this.host.close();
   }

@@ -12,7 +12,7 @@ import { waitFor } from "../video/helpers.js";
 const EXAMPLES = resolve(import.meta.dirname, "../fixtures/roboflow-examples");
 const example = (name: string) => JSON.parse(readFileSync(resolve(EXAMPLES, `test_workflow_endpoints__${name}.json`), "utf8")) as Json;
 
-/** Row 23's definition with the Roboflow-hosted detector swapped for a model-free step. */
+/** Row 23's definition with the detector (which needs a mapped model) swapped for a model-free step. */
 const ROW_23_MODEL_FREE = {
   version: "1.0",
   inputs: [
@@ -150,7 +150,7 @@ describe("POST /workflows/run", () => {
     const body = answer.body as Json;
     expect(body.error_type).toBe("StepExecutionError");
     expect(body.blocks_errors).toEqual([expect.objectContaining({ block_id: "detection", block_type: "roboflow_core/roboflow_object_detection_model@v1" })]);
-    expect(body.inner_error_message).toMatch(/Roboflow-hosted model/);
+    expect(body.inner_error_message).toMatch(/"yolov8n-640" is not mapped to a local model folder/);
     expect((await call(server.url, "POST", "/workflows/run", { json: { specification: ECHO, inputs: { x: 1 } } })).status).toBe(200);
     const metrics = (await call(server.url, "GET", "/metrics")).text;
     expect(metrics).toContain(

@@ -1,42 +1,33 @@
 /**
  * `roboflow_core/roboflow_object_detection_model@v1` (aliases `RoboflowObjectDetectionModel`,
- * `ObjectDetectionModel`): declared so that definitions using Roboflow-hosted detectors parse,
- * validate and report reference errors exactly as upstream does; running one needs Roboflow's
- * hosted weights, which sightline does not have, so `run` says so.
+ * `ObjectDetectionModel`; docs/reference/blocks.md#object-detection-model): a detector run from a
+ * local ONNX export the `model_id` is mapped to. Its `inference_id` output is of kind `string`, as
+ * upstream's v1 declares it.
  */
 import { z } from "zod";
-import { defineBlock, imageInputSelector, literalOrSelector, selector } from "../../block-api/index.js";
+import { defineBlock } from "../../block-api/index.js";
+import { modelRuntime } from "../../models/runtime.js";
+import { commonDetectionProperties, confidenceProperty, DETECTION_MANIFEST, detectBatch, warmDetections } from "./roboflow-object-detection-model.js";
 
 export const roboflowObjectDetectionModelBlock = defineBlock({
   manifest: {
     type: "roboflow_core/roboflow_object_detection_model@v1",
     aliases: ["RoboflowObjectDetectionModel", "ObjectDetectionModel"],
-    name: "Object Detection Model (Roboflow-hosted)",
-    family: "models",
-    description: "Roboflow-hosted object detection model. Accepted in definitions for compatibility; sightline cannot run it.",
+    ...DETECTION_MANIFEST,
     properties: z.object({
-      images: z.union([imageInputSelector(), selector(["image"])]),
-      model_id: literalOrSelector(z.string(), ["roboflow_model_id", "string"]),
-      class_agnostic_nms: literalOrSelector(z.boolean(), ["boolean"]).optional(),
-      class_filter: literalOrSelector(z.array(z.string()), ["list_of_values"]).optional(),
-      confidence: literalOrSelector(z.number().min(0).max(1), ["float_zero_to_one"]).optional(),
-      iou_threshold: literalOrSelector(z.number().min(0).max(1), ["float_zero_to_one"]).optional(),
-      max_detections: literalOrSelector(z.number().int().positive(), ["integer"]).optional(),
-      max_candidates: literalOrSelector(z.number().int().positive(), ["integer"]).optional(),
-      disable_active_learning: literalOrSelector(z.boolean(), ["boolean"]).optional(),
-      active_learning_target_dataset: literalOrSelector(z.string(), ["roboflow_project"]).optional(),
+      ...commonDetectionProperties,
+      confidence: confidenceProperty,
     }),
-    propertyAliases: { image: "images" },
     outputs: [
-      { name: "inference_id", kinds: ["inference_id"] },
+      { name: "inference_id", kinds: ["string"] },
       { name: "predictions", kinds: ["object_detection_prediction"] },
     ],
-    restrictions: ["Needs a Roboflow-hosted model: not runnable in sightline."],
   },
-  run() {
-    throw new Error(
-      "roboflow_core/roboflow_object_detection_model@v1 needs a Roboflow-hosted model, which sightline cannot run. " +
-        "Replace the step with a block sightline supports (see `sightline blocks`).",
-    );
+  warm(inputs, services) {
+    warmDetections(inputs, services.get(modelRuntime));
+  },
+  async runBatch(inputs, contexts) {
+    const results = await detectBatch(inputs, contexts);
+    return results.map(({ inference_id, predictions }) => ({ inference_id, predictions }));
   },
 });

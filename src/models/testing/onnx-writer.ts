@@ -128,10 +128,14 @@ function encodeGraph(graph: Graph): Chunk {
   ]);
 }
 
-/** A ModelProto at IR version 8 importing the default domain at `opset`. */
-export function encodeModel(graph: Graph, opset = 17): Uint8Array {
+/**
+ * A ModelProto at IR version 8 importing the default domain at `opset`; `metadata` becomes its
+ * `metadata_props` (string pairs, where Ultralytics' exports keep class names and image size).
+ */
+export function encodeModel(graph: Graph, opset = 17, metadata: Readonly<Record<string, string>> = {}): Uint8Array {
   const opsetImport = concat([stringField(1, ""), intField(2, opset)]);
-  return concat([intField(1, 8), stringField(2, "sightline"), bytesField(8, opsetImport), bytesField(7, encodeGraph(graph))]);
+  const props = Object.entries(metadata).map(([name, value]) => bytesField(14, concat([stringField(1, name), stringField(2, value)])));
+  return concat([intField(1, 8), stringField(2, "sightline"), bytesField(8, opsetImport), bytesField(7, encodeGraph(graph)), ...props]);
 }
 
 /** Tensor helpers: typed values → little-endian raw bytes. */
