@@ -14,6 +14,7 @@ const UNIT = [
   "test/models/**/*.test.ts",
   "test/ui/graph.test.ts",
   "test/ui/run-state.test.ts",
+  "test/ui/run-outputs.test.ts",
   "test/server/units.test.ts",
   "test/state/**/*.test.ts",
   "test/service/file-store.test.ts",

@@ -3,7 +3,18 @@
  * the API key when one is set (`Authorization: Bearer`; event streams, which cannot set headers,
  * get `?api_key=`). Failures throw `ApiError` with upstream's error body when the server sent one.
  */
-import type { BlocksDescription, WorkflowErrorBody, FrameEvent, PipelineReport, UploadInfo, WorkflowExample } from "./wire.js";
+import type {
+  BlocksDescription,
+  EventDetail,
+  EventFilters,
+  EventPage,
+  EventSummaryJson,
+  FrameEvent,
+  PipelineReport,
+  UploadInfo,
+  WorkflowErrorBody,
+  WorkflowExample,
+} from "./wire.js";
 
 export class ApiError extends Error {
   constructor(
@@ -134,7 +145,7 @@ export class ApiClient {
   }
 
   /** The pipeline's live events (`frame`, `status`, `end`). */
-  events(id: string): EventSource {
+  liveEvents(id: string): EventSource {
     const query = this.apiKey ? `?api_key=${encodeURIComponent(this.apiKey)}` : "";
     return new EventSource(`/inference_pipelines/${encodeURIComponent(id)}/events${query}`);
   }
@@ -150,6 +161,22 @@ export class ApiClient {
 
   deleteWorkflow(id: string): Promise<unknown> {
     return this.request("DELETE", `/build/api/${encodeURIComponent(id)}`);
+  }
+
+  /** A page of the event record, newest first (docs/reference/events.md#http); `cursor` is the previous page's `next_cursor`. */
+  events(filters: EventFilters, cursor: string | null, signal?: AbortSignal): Promise<EventPage<EventSummaryJson>> {
+    const query = new URLSearchParams(Object.entries(filters).filter(([, value]) => value !== undefined && value !== ""));
+    if (cursor) query.set("cursor", cursor);
+    return this.request("GET", `/events?${query.toString()}`, undefined, signal);
+  }
+
+  event(id: string, signal?: AbortSignal): Promise<EventDetail> {
+    return this.request("GET", `/events/${encodeURIComponent(id)}`, undefined, signal);
+  }
+
+  /** A picture route of the server (an event's image) as an `<img>` can load it: with `?api_key=` when a key is set. */
+  pictureUrl(path: string): string {
+    return this.apiKey ? `${path}${path.includes("?") ? "&" : "?"}api_key=${encodeURIComponent(this.apiKey)}` : path;
   }
 
   async examples(): Promise<WorkflowExample[]> {

@@ -2,10 +2,12 @@
  * The JSON the UI receives from the server. The server declares it (types only, no Node
  * imports, so the bundle can take them); the UI adds what it alone names.
  */
+import type { EventJson } from "../server/wire.js";
+
 export type { BlockDescription, JsonSchema } from "../block-api/description.js";
 export type { BlocksDescription } from "../describe/description.js";
 export type { BlockErrorDetails, WorkflowErrorBody } from "../errors/index.js";
-export type { FrameEvent, PipelineReport, StatusEvent, UploadInfo, WorkflowExample } from "../server/wire.js";
+export type { EventJson, EventPage, EventSummaryJson, FrameEvent, PipelineReport, StatusEvent, UploadInfo, WorkflowExample } from "../server/wire.js";
 export type { SourceEvent } from "../video/status.js";
 
 /** An image in serialised outputs (`src/executor/serialise.ts`). */
@@ -14,3 +16,27 @@ export interface SerialisedImage {
   /** JPEG bytes, base64. */
   value: string;
 }
+
+/** The filters of `GET /events` as the Events page sends them (ISO times). */
+export interface EventFilters {
+  pipeline_id?: string;
+  source?: string;
+  since?: string;
+  until?: string;
+  limit?: string;
+}
+
+/**
+ * A frame kept around an event (docs/reference/events.md): `offset` −N…−1 before it, 1…N after.
+ * Servers that keep none send no `around`.
+ */
+export interface AroundFrame {
+  offset: number;
+  frame_number: number;
+  frame_timestamp: string;
+  image: { width: number; height: number };
+  image_url: string;
+}
+
+/** `GET /events/{id}`. */
+export type EventDetail = EventJson & { around?: AroundFrame[] };

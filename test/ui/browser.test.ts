@@ -192,6 +192,9 @@ describe.skipIf(!haveChromium("test/ui/browser.test.ts"))("web UI in Chromium", 
     const result = await runOnImage(page, png);
     const mosaic = result.getByRole("img", { name: "mosaic 1" });
     await mosaic.waitFor(WAIT);
+    // The image it ran on is shown with its outputs.
+    const input = (await result.getByRole("img", { name: "Image run on" }).getAttribute("src")) ?? "";
+    expect((await sharp(Buffer.from(input.split(",")[1], "base64")).metadata()).width).toBe(64);
     const source = (await mosaic.getAttribute("src")) ?? "";
     expect(source).toMatch(/^data:image\/jpeg;base64,/);
     expect((await sharp(Buffer.from(source.split(",")[1], "base64")).metadata()).width).toBe(128);

@@ -36,13 +36,14 @@ describe("run state", () => {
     ]);
     expect(state.series).toEqual({
       percentile: [
-        { frame: 1, value: 0.5, flagged: false },
-        { frame: 2, value: 0.01, flagged: true },
-        { frame: 3, value: 0.4, flagged: false },
-        { frame: 4, value: 0.02, flagged: true },
+        { frame: 1, value: 0.5, flagged: false, index: 1 },
+        { frame: 2, value: 0.01, flagged: true, index: 2 },
+        { frame: 3, value: 0.4, flagged: false, index: 3 },
+        { frame: 4, value: 0.02, flagged: true, index: 4 },
       ],
-      "details.score": [{ frame: 3, value: 2, flagged: false }],
+      "details.score": [{ frame: 3, value: 2, flagged: false, index: 1 }],
     });
+    expect(state.switches.is_outlier.map((point) => point.value)).toEqual([false, true, false, true]);
     expect(state.images).toEqual({ grid: { name: "grid", frameNumber: 2, dataUrl: "data:image/jpeg;base64,B" } });
     expect(state.framesSeen).toBe(4);
   });
@@ -66,7 +67,7 @@ describe("run state", () => {
     expect(state.gallery).toHaveLength(LIMITS.gallery);
     expect(state.gallery[0].frameNumber).toBe(frames.length);
     expect(state.series.score).toHaveLength(LIMITS.seriesPoints);
-    expect(state.series.score[0].frame).toBe(51);
+    expect(state.series.score[0]).toMatchObject({ frame: 51, index: 51 });
     expect(state.seen.length).toBeLessThanOrEqual(LIMITS.seenKeys);
   });
 

@@ -16,7 +16,7 @@
 import { z } from "zod";
 import { defineBlock, literalOrSelector, selector, type Block } from "../../block-api/index.js";
 import type { WorkflowImage } from "../../images/index.js";
-import { alarmsPerFrame } from "../../maths/detectors/false-alarm-rate.js";
+import { alarmsPerFrame, DEFAULT_FALSE_ALARM_RATE } from "../../maths/detectors/false-alarm-rate.js";
 import type { DetectorPreset } from "../../maths/detectors/presets.js";
 import { detectorStep, initialDetectorState } from "../../maths/detectors/scene-detector.js";
 import { STATEFUL_STREAM_RESTRICTION, STILL_IMAGE_RESTRICTION } from "../restrictions.js";
@@ -47,9 +47,19 @@ export function defineSceneDetectorBlock(config: SceneDetectorBlockConfig): Bloc
       description: config.description,
       properties: z.object({
         embedding: selector(["embedding"]),
-        false_alarm_rate: literalOrSelector(z.number().gt(0).lt(1), ["float_zero_to_one", "float"]).nullable().default(null),
-        minutes_per_false_alarm: literalOrSelector(z.number().positive(), ["float", "integer"]).nullable().default(null),
-        fps: literalOrSelector(z.number().positive(), ["float", "integer"]).nullable().default(null),
+        // The descriptions say what applies when these are not set: the schema's `default` is null (docs/guides/ui.md#properties).
+        false_alarm_rate: literalOrSelector(z.number().gt(0).lt(1), ["float_zero_to_one", "float"])
+          .nullable()
+          .default(null)
+          .describe(`Alarms per frame on normal video. Not set: ${DEFAULT_FALSE_ALARM_RATE}, unless minutes_per_false_alarm is given`),
+        minutes_per_false_alarm: literalOrSelector(z.number().positive(), ["float", "integer"])
+          .nullable()
+          .default(null)
+          .describe("About one false alarm per this many minutes, at fps (instead of false_alarm_rate). Not set: false_alarm_rate applies"),
+        fps: literalOrSelector(z.number().positive(), ["float", "integer"])
+          .nullable()
+          .default(null)
+          .describe("The stream's frame rate, for minutes_per_false_alarm. Not set: the fps of image's video metadata"),
         image: selector(["image"]).nullable().default(null),
         warmup: wholeFrames(0).default(defaults.warmupFrames),
         cooldown_frames: wholeFrames(1).default(defaults.cooldownFrames),

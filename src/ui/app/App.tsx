@@ -1,12 +1,13 @@
 /**
  * The app shell: the definition being edited (shared by the editor and the run view, kept as a
- * draft in localStorage), the server's catalogue and validation, the API key, and the two views
- * (`/` or `/editor`, and `/run`). Both views stay mounted, so switching keeps the graph's layout
- * and a running pipeline's live view.
+ * draft in localStorage), the server's catalogue and validation, the API key, and the views
+ * (`/` or `/editor`, `/run`, and `/record` — the Events page: `/events` is the API's). The views
+ * stay mounted, so switching keeps the graph's layout and a running pipeline's live view.
  */
 import { useEffect, useMemo, useState } from "react";
 import { ApiClient } from "../api.js";
 import { Editor } from "../editor/Editor.js";
+import { EventsView } from "../events/EventsView.js";
 import type { WorkflowDefinition } from "../editor/definition.js";
 import { RunView } from "../run/RunView.js";
 import { ApiKeyDialog } from "./ApiKeyDialog.js";
@@ -14,11 +15,19 @@ import { useWorkflowDocument } from "./document.js";
 import { useCatalogue, useValidation } from "./hooks.js";
 import { loadDraft, saveDraft, storeApiKey, storedApiKey } from "./storage.js";
 
-type View = "editor" | "run";
+type View = "editor" | "run" | "events";
+
+/** Each view's path; the editor's is also every path no other view claims. */
+const PATHS: Record<View, string> = { editor: "/", run: "/run", events: "/record" };
+const VIEWS: [View, string][] = [
+  ["editor", "Editor"],
+  ["run", "Run"],
+  ["events", "Events"],
+];
 
 const STARTER: WorkflowDefinition = { version: "1.0", inputs: [{ type: "WorkflowImage", name: "image" }], steps: [], outputs: [] };
 
-const viewOfPath = (path: string): View => (path.replace(/\/+$/, "") === "/run" ? "run" : "editor");
+const viewOfPath = (path: string): View => VIEWS.find(([view]) => view !== "editor" && PATHS[view] === path.replace(/\/+$/, ""))?.[0] ?? "editor";
 
 export function App() {
   const [apiKey, setApiKey] = useState(storedApiKey);
@@ -39,7 +48,7 @@ export function App() {
 
   const go = (next: View) => {
     setView(next);
-    history.pushState(null, "", next === "run" ? "/run" : "/");
+    history.pushState(null, "", PATHS[next]);
   };
 
   return (
@@ -47,12 +56,11 @@ export function App() {
       <header className="app-header">
         <h1>sightline</h1>
         <nav aria-label="Views" className="app-nav">
-          <button type="button" aria-current={view === "editor" ? "page" : undefined} onClick={() => go("editor")}>
-            Editor
-          </button>
-          <button type="button" aria-current={view === "run" ? "page" : undefined} onClick={() => go("run")}>
-            Run
-          </button>
+          {VIEWS.map(([name, label]) => (
+            <button key={name} type="button" aria-current={view === name ? "page" : undefined} onClick={() => go(name)}>
+              {label}
+            </button>
+          ))}
         </nav>
         <span className="app-document" title="Workflow being edited">
           {edited.name} · {edited.definition.steps.length} step{edited.definition.steps.length === 1 ? "" : "s"}
@@ -75,7 +83,10 @@ export function App() {
           />
         </div>
         <div className="view" hidden={view !== "run"}>
-          <RunView client={client} definition={edited.definition} validation={validation} />
+          <RunView client={client} definition={edited.definition} catalogue={catalogue} validation={validation} />
+        </div>
+        <div className="view" hidden={view !== "events"}>
+          <EventsView client={client} active={view === "events"} />
         </div>
       </main>
       {keyState !== "ok" && (

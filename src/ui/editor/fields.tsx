@@ -7,7 +7,7 @@ import { useEffect, useId, useRef, useState, type ReactNode } from "react";
 import { parseSelector } from "../../definition/selectors.js";
 import { kindsCompatible } from "../../kinds/compatibility.js";
 import { locateJsonError } from "./json-text.js";
-import type { LiteralModel, PropertyModel } from "./schema.js";
+import { defaultPlaceholder, type LiteralModel, type PropertyModel } from "./schema.js";
 
 export interface SelectorOption {
   selector: string;
@@ -63,6 +63,7 @@ export function JsonField({
   describedBy,
   invalid,
   rows = 4,
+  placeholder,
 }: {
   id: string;
   value: unknown;
@@ -70,6 +71,7 @@ export function JsonField({
   describedBy?: string;
   invalid?: boolean;
   rows?: number;
+  placeholder?: string;
 }) {
   const serialised = value === undefined ? "" : JSON.stringify(value, null, 2);
   const [text, setText] = useState(serialised);
@@ -108,6 +110,7 @@ export function JsonField({
         rows={rows}
         spellCheck={false}
         value={text}
+        placeholder={placeholder}
         aria-invalid={invalid || problem !== null}
         aria-describedby={describedBy}
         onChange={(event) => change(event.target.value)}
@@ -186,7 +189,7 @@ function LiteralControl({
         <textarea
           {...common}
           rows={3}
-          placeholder={placeholder || "one per line"}
+          placeholder={placeholder ? `${placeholder} (one per line)` : "one per line"}
           value={Array.isArray(value) ? value.join("\n") : ""}
           onChange={(event) => {
             const lines = event.target.value.split("\n");
@@ -195,7 +198,7 @@ function LiteralControl({
         />
       );
     case "json":
-      return <JsonField id={id} value={value} onCommit={onChange} describedBy={describedBy} invalid={invalid} />;
+      return <JsonField id={id} value={value} onCommit={onChange} describedBy={describedBy} invalid={invalid} placeholder={placeholder} />;
   }
 }
 
@@ -327,7 +330,7 @@ export function PropertyField({
   const mode: Mode = single && (property.literal === null || (chosen ?? (isSelector ? "selector" : "literal")) === "selector") ? "selector" : "literal";
   const canSwitch = single && property.literal !== null;
   const invalid = problems.length > 0;
-  const placeholder = property.defaultValue !== undefined && property.defaultValue !== null ? `default: ${JSON.stringify(property.defaultValue)}` : "";
+  const placeholder = defaultPlaceholder(property);
   const kindsHint = accepted.length > 0 ? `accepts ${accepted.join(", ")}` : "";
   const hint = [property.description, kindsHint].filter(Boolean).join(" — ");
   const switcher = canSwitch ? (

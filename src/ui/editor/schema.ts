@@ -153,3 +153,14 @@ export function acceptedKinds(property: PropertyModel): string[] | null {
   if (data.length === 0) return null;
   return [...new Set(data.flatMap((slot) => slot.kinds))];
 }
+
+/**
+ * What an empty field shows: the default in effect, as a placeholder (never as a value, so it is
+ * not mistaken for one the user set). A null default is "not set"; the property's description
+ * says what then applies (e.g. `false_alarm_rate`: 0.001 unless `minutes_per_false_alarm` is given).
+ */
+export function defaultPlaceholder(property: PropertyModel): string {
+  if (property.defaultValue === undefined) return "";
+  if (property.defaultValue === null) return "default: not set";
+  return `default: ${JSON.stringify(property.defaultValue)}`;
+}

@@ -2,14 +2,16 @@
  * Runs the edited workflow: on one image (`POST /workflows/run`), or as a pipeline on an uploaded
  * video or a stream URL (`POST /uploads`, `POST /inference_pipelines/initialise`), watched live.
  */
-import { useEffect, useId, useState } from "react";
+import { useEffect, useId, useMemo, useState } from "react";
 import type { ApiClient, InitialiseRequest } from "../api.js";
 import { errorMessage } from "../app/hooks.js";
+import type { Catalogue } from "../editor/catalogue.js";
 import type { WorkflowDefinition } from "../editor/definition.js";
 import type { Validation } from "../editor/validation.js";
 import { Chart } from "./Chart.js";
 import { FramesTable, LatestImages, OutlierGallery, OutputValues, StatusPanel } from "./panels.js";
 import { usePipeline } from "./usePipeline.js";
+import { flagCandidates, scoreGuides } from "./workflow-outputs.js";
 import { isFlagOutput } from "../../video/flags.js";
 
 type SourceKind = "image" | "video" | "stream";
@@ -26,16 +28,25 @@ function parameterValue(text: string): unknown {
   }
 }
 
-function readBase64(file: File): Promise<string> {
+/** The file as a data URL: shown as the run's image, and sent as its base64 part. */
+function readDataUrl(file: File): Promise<string> {
   return new Promise((resolve, reject) => {
     const reader = new FileReader();
-    reader.onload = () => resolve(typeof reader.result === "string" ? reader.result.replace(/^data:[^,]*,/, "") : "");
+    reader.onload = () => resolve(typeof reader.result === "string" ? reader.result : "");
     reader.onerror = () => reject(reader.error ?? new Error(`cannot read ${file.name}`));
     reader.readAsDataURL(file);
   });
 }
 
-export function RunView({ client, definition, validation }: { client: ApiClient; definition: WorkflowDefinition; validation: Validation }) {
+interface RunViewProps {
+  client: ApiClient;
+  definition: WorkflowDefinition;
+  /** For the kinds of the outputs: only boolean ones flag frames. */
+  catalogue: Catalogue;
+  validation: Validation;
+}
+
+export function RunView({ client, definition, catalogue, validation }: RunViewProps) {
   const ids = { image: useId(), video: useId(), url: useId(), fps: useId(), imageInput: useId() };
   const [kind, setKind] = useState<SourceKind>("video");
   const [file, setFile] = useState<File | null>(null);
@@ -46,12 +57,15 @@ export function RunView({ client, definition, validation }: { client: ApiClient;
   const chosenImageInput = imageInputs.includes(imageInput) ? imageInput : (imageInputs[0] ?? "");
   const parameters = definition.inputs.filter((input) => PARAMETER_INPUTS.has(input.type));
   const [parameterTexts, setParameterTexts] = useState<Record<string, string>>({});
-  const outputNames = definition.outputs.map((output) => output.name);
+  const candidates = useMemo(() => flagCandidates(definition, catalogue), [definition, catalogue]);
+  const guides = useMemo(() => scoreGuides(definition, catalogue), [definition, catalogue]);
   const [flagOutputs, setFlagOutputs] = useState<string[] | null>(null);
-  const flags = flagOutputs ?? outputNames.filter(isFlagOutput);
+  const candidateFlags = new Set(candidates.map((candidate) => candidate.flagName));
+  const flags = flagOutputs?.filter((flag) => candidateFlags.has(flag)) ?? [...candidateFlags].filter(isFlagOutput);
   const pipeline = usePipeline(client);
-  const [imageRun, setImageRun] = useState<{ busy: boolean; outputs: Record<string, unknown>[] | null; error: string | null }>({
+  const [imageRun, setImageRun] = useState<{ busy: boolean; image: string | null; outputs: Record<string, unknown>[] | null; error: string | null }>({
     busy: false,
+    image: null,
     outputs: null,
     error: null,
   });
@@ -67,13 +81,14 @@ export function RunView({ client, definition, validation }: { client: ApiClient;
 
   const runImage = async () => {
     if (!file) return;
-    setImageRun({ busy: true, outputs: null, error: null });
+    setImageRun({ busy: true, image: null, outputs: null, error: null });
     try {
-      const value = await readBase64(file);
+      const image = await readDataUrl(file);
+      const value = image.replace(/^data:[^,]*,/, "");
       const answer = await client.run(definition, { ...parameterValues, [chosenImageInput]: { type: "base64", value } });
-      setImageRun({ busy: false, outputs: answer.outputs, error: null });
+      setImageRun({ busy: false, image, outputs: answer.outputs, error: null });
     } catch (error) {
-      setImageRun({ busy: false, outputs: null, error: errorMessage(error) });
+      setImageRun({ busy: false, image: null, outputs: null, error: errorMessage(error) });
     }
   };
 
@@ -91,7 +106,8 @@ export function RunView({ client, definition, validation }: { client: ApiClient;
         workflows_parameters: parameterValues,
         image_input_name: chosenImageInput,
         ...(maxFps.trim() !== "" && fps > 0 ? { max_fps: fps } : {}),
-        ...(flags.length > 0 ? { flag_outputs: flags } : {}),
+        // Sent once chosen, even empty: none ticked means no frame is flagged, not the server's default.
+        ...(flagOutputs !== null || flags.length > 0 ? { flag_outputs: flags } : {}),
       };
     });
 
@@ -180,15 +196,15 @@ export function RunView({ client, definition, validation }: { client: ApiClient;
                   onChange={(event) => setMaxFps(event.target.value)}
                 />
               </div>
-              {outputNames.length > 0 && (
+              {candidates.length > 0 && (
                 <fieldset className="field">
                   <legend>Flag frames when true</legend>
-                  {outputNames.map((name) => (
+                  {candidates.map(({ name, flagName }) => (
                     <label key={name} className="checkbox">
                       <input
                         type="checkbox"
-                        checked={flags.includes(name)}
-                        onChange={(event) => setFlagOutputs(event.target.checked ? [...flags, name] : flags.filter((other) => other !== name))}
+                        checked={flags.includes(flagName)}
+                        onChange={(event) => setFlagOutputs(event.target.checked ? [...flags, flagName] : flags.filter((other) => other !== flagName))}
                       />
                       {name}
                     </label>
@@ -238,7 +254,17 @@ export function RunView({ client, definition, validation }: { client: ApiClient;
           <section className="panel" aria-labelledby="result-title">
             <h2 id="result-title">Result</h2>
             {imageRun.outputs ? (
-              imageRun.outputs.map((outputs, index) => <OutputValues key={index} outputs={outputs} />)
+              <>
+                {imageRun.image && (
+                  <figure className="run-image">
+                    <img src={imageRun.image} alt="Image run on" />
+                    <figcaption>{file?.name ?? "image"}</figcaption>
+                  </figure>
+                )}
+                {imageRun.outputs.map((outputs, index) => (
+                  <OutputValues key={index} outputs={outputs} />
+                ))}
+              </>
             ) : (
               <p className="muted">Choose an image and press “Run on image”.</p>
             )}
@@ -246,7 +272,7 @@ export function RunView({ client, definition, validation }: { client: ApiClient;
         ) : (
           <>
             <OutlierGallery entries={run.gallery} total={run.status?.flagged ?? run.gallery.length} />
-            <Chart series={run.series} />
+            <Chart series={run.series} switches={run.switches} guides={guides} />
             <LatestImages images={latestImages} />
             <FramesTable frames={run.recent} />
           </>

@@ -1,8 +1,9 @@
 /** The run view's read-only panels: outlier gallery, latest images, recent frames, pipeline status, one run's outputs. */
 import type { FrameEvent, PipelineReport, SourceEvent } from "../wire.js";
+import { pipelineHealth } from "./health.js";
 import { compactValue, imageDataUrl, isSerialisedImage, type GalleryEntry, type LatestImage } from "./run-state.js";
 
-function timeOf(timestamp: string): string {
+export function timeOf(timestamp: string): string {
   const date = new Date(timestamp);
   if (Number.isNaN(date.getTime())) return timestamp;
   return date.toLocaleTimeString(undefined, { hour: "2-digit", minute: "2-digit", second: "2-digit", hour12: false, fractionalSecondDigits: 2 });
@@ -126,8 +127,9 @@ const number = (value: number | null | undefined, digits = 1) => (value === null
 
 export function StatusPanel({ report }: { report: PipelineReport | null }) {
   if (!report) return null;
+  const health = pipelineHealth(report);
   const entries: [string, string][] = [
-    ["state", report.state],
+    ["state", health.label],
     ["frames", String(report.frames)],
     ["fps", number(report.fps)],
     ["flagged", String(report.flagged)],
@@ -143,10 +145,15 @@ export function StatusPanel({ report }: { report: PipelineReport | null }) {
         {entries.map(([label, value]) => (
           <div key={label}>
             <dt>{label}</dt>
-            <dd>{value}</dd>
+            <dd className={label === "state" ? `health-${health.tone}` : undefined}>{value}</dd>
           </div>
         ))}
       </dl>
+      {health.detail && !report.failure && (
+        <p className={`banner ${health.tone === "error" ? "error" : "warning"}`} role="status" aria-label="Source health">
+          {health.detail}
+        </p>
+      )}
       {report.failure && (
         <p className="error" role="alert">
           {report.failure.error_type}: {report.failure.message}

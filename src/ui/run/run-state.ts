@@ -21,6 +21,14 @@ export interface SeriesPoint {
   frame: number;
   value: number;
   flagged: boolean;
+  /** 1 for the series' first point, counting points trimmed since: a detector's warm-up is its first points. */
+  index: number;
+}
+
+/** A boolean output's value at one frame (`warming_up`: where the chart shades a detector's warm-up). */
+export interface SwitchPoint {
+  frame: number;
+  value: boolean;
 }
 
 export interface LatestImage {
@@ -35,6 +43,8 @@ export interface RunState {
   gallery: GalleryEntry[];
   /** Numeric outputs by name (nested values as `output.key`), oldest point first. */
   series: Record<string, SeriesPoint[]>;
+  /** Boolean outputs by name, as `series`. */
+  switches: Record<string, SwitchPoint[]>;
   /** The latest image of each image output. */
   images: Record<string, LatestImage>;
   status: PipelineReport | null;
@@ -44,7 +54,17 @@ export interface RunState {
   seen: readonly string[];
 }
 
-export const INITIAL_RUN_STATE: RunState = { recent: [], gallery: [], series: {}, images: {}, status: null, ended: false, framesSeen: 0, seen: [] };
+export const INITIAL_RUN_STATE: RunState = {
+  recent: [],
+  gallery: [],
+  series: {},
+  switches: {},
+  images: {},
+  status: null,
+  ended: false,
+  framesSeen: 0,
+  seen: [],
+};
 
 export type RunEvent = { type: "frames"; frames: readonly FrameEvent[] } | { type: "status"; report: PipelineReport } | { type: "end" } | { type: "reset" };
 
@@ -67,6 +87,15 @@ function flatten(outputs: Record<string, unknown>): [string, unknown][] {
 
 export function numericOutputs(outputs: Record<string, unknown>): [string, number][] {
   return flatten(outputs).filter((entry): entry is [string, number] => typeof entry[1] === "number" && Number.isFinite(entry[1]));
+}
+
+export function booleanOutputs(outputs: Record<string, unknown>): [string, boolean][] {
+  return flatten(outputs).filter((entry): entry is [string, boolean] => typeof entry[1] === "boolean");
+}
+
+/** `points` with `point` added, the oldest dropped beyond `LIMITS.seriesPoints`. */
+function extend<T>(points: readonly T[] | undefined, point: T): T[] {
+  return [...(points ?? []), point].slice(-LIMITS.seriesPoints);
 }
 
 /** Image outputs, including images inside lists (`name[0]`). */
@@ -105,15 +134,18 @@ function foldFrame(state: RunState, frame: FrameEvent): RunState {
     : state.gallery;
   const series = { ...state.series };
   for (const [name, value] of numericOutputs(frame.outputs)) {
-    series[name] = [...(series[name] ?? []), { frame: frame.frame_number, value, flagged: frame.flagged }].slice(-LIMITS.seriesPoints);
+    const index = (series[name]?.at(-1)?.index ?? 0) + 1;
+    series[name] = extend(series[name], { frame: frame.frame_number, value, flagged: frame.flagged, index });
   }
+  const switches = { ...state.switches };
+  for (const [name, value] of booleanOutputs(frame.outputs)) switches[name] = extend(switches[name], { frame: frame.frame_number, value });
   let images = state.images;
   for (const [name, image] of imageOutputs(frame.outputs)) {
     const current = images[name];
     if (current && current.frameNumber > frame.frame_number) continue;
     images = { ...images, [name]: { name, frameNumber: frame.frame_number, dataUrl: imageDataUrl(image) } };
   }
-  return { ...state, recent, gallery, series, images, seen, framesSeen: state.framesSeen + 1 };
+  return { ...state, recent, gallery, series, switches, images, seen, framesSeen: state.framesSeen + 1 };
 }
 
 export function runReducer(state: RunState, event: RunEvent): RunState {

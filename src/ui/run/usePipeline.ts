@@ -53,7 +53,7 @@ export function usePipeline(client: ApiClient): PipelineControls {
 
   const follow = useCallback(
     (id: string) => {
-      const events = client.events(id);
+      const events = client.liveEvents(id);
       source.current = events;
       events.addEventListener("frame", (event) => {
         pending.current.push(JSON.parse((event as MessageEvent<string>).data) as FrameEvent);
