@@ -90,11 +90,11 @@ describe("examples/moderation.json: CLIP image vs the text NSFW, an expression, 
   it("flags the uploads at or above the threshold and sends exactly those to the webhook, image included", async () => {
     const ids = Object.keys(colours);
     const images = await Promise.all(ids.map((id) => solidImage(join(scratch(), `${id}.png`), colours[id])));
-    const similarities = await similaritiesTo("NSFW", images);
+    const scores = await similaritiesTo("NSFW", images);
     // a threshold between the second and third most similar: the two most similar are flagged
-    const ranked = [...similarities].sort((a, b) => b - a);
+    const ranked = [...scores].sort((a, b) => b - a);
     const threshold = (ranked[1] + ranked[2]) / 2;
-    const flagged = ids.filter((_, i) => similarities[i] >= threshold);
+    const flagged = ids.filter((_, i) => scores[i] >= threshold);
     expect(flagged).toHaveLength(2);
     const uploads = join(scratch(), "uploads.jsonl");
     await writeFile(uploads, ids.map((id, i) => JSON.stringify({ image: images[i], upload_id: id })).join("\n") + "\n");
@@ -114,7 +114,7 @@ describe("examples/moderation.json: CLIP image vs the text NSFW, an expression, 
     expect(result.code, result.stderr).toBe(0);
     const outputs = (result.lines as { outputs: Record<string, unknown>[] }[]).map((line) => line.outputs[0]);
     ids.forEach((id, i) => {
-      expect(outputs[i].similarity as number).toBeCloseTo(similarities[i], 6);
+      expect(outputs[i].similarity as number).toBeCloseTo(scores[i], 6);
       expect(outputs[i].verdict).toBe(flagged.includes(id) ? "FLAGGED" : "OK");
       expect(outputs[i].notification).toBe(flagged.includes(id) ? "Notification sent in the background task" : null);
     });
@@ -172,8 +172,8 @@ describe("examples/best-photo.json: the best photo of a burst", () => {
       [120, 120, 120],
     ];
     const candidates = await Promise.all(palette.map((colour, i) => solidImage(join(scratch(), `candidate${i}.png`), colour)));
-    const similarities = await similaritiesTo(prompt, candidates);
-    const byScore = palette.map((_, i) => i).sort((a, b) => similarities[b] - similarities[a]);
+    const scores = await similaritiesTo(prompt, candidates);
+    const byScore = palette.map((_, i) => i).sort((a, b) => scores[b] - scores[a]);
     // the burst: second best, worst, BEST, third, fourth — marked: photos 1 and 3
     const order = [byScore[1], byScore[4], byScore[0], byScore[2], byScore[3]];
     const burst = join(scratch(), "burst");
@@ -182,7 +182,7 @@ describe("examples/best-photo.json: the best photo of a burst", () => {
     const result = await runCli(["run", example("best-photo.json"), "--video", burst, "--flag-output", "is_best_so_far", ...model]);
     expect(result.code, result.stderr).toBe(0);
     const lines = result.lines as FrameLine[];
-    lines.forEach((line, i) => expect(line.outputs.score as number).toBeCloseTo(similarities[order[i]], 6));
+    lines.forEach((line, i) => expect(line.outputs.score as number).toBeCloseTo(scores[order[i]], 6));
     expect(flaggedFrames(lines, "is_best_so_far")).toEqual([1, 3]);
     expect(result.stderr).toMatch(/5 frames .*, 2 flagged/);
   });
