@@ -31,7 +31,7 @@ export interface EventRecorderOptions {
 /** A frame kept for the events around it: its pixels, and its JPEG once one is needed. */
 interface KeptFrame {
   frame_number: number;
-  frame_timestamp: string;
+  timestamp: Date;
   image: WorkflowImage;
   jpeg?: Promise<Buffer>;
 }
@@ -50,7 +50,8 @@ interface SourceFrames {
 
 function picture(frame: KeptFrame, offset: number): Promise<AroundPicture> {
   frame.jpeg ??= frameJpeg(frame.image);
-  const { frame_number, frame_timestamp, image } = frame;
+  const { frame_number, timestamp, image } = frame;
+  const frame_timestamp = pythonIsoformat(timestamp);
   return frame.jpeg.then((jpeg) => ({ offset, frame_number, frame_timestamp, image: { width: image.width, height: image.height }, jpeg }));
 }
 
@@ -135,7 +136,7 @@ export class EventRecorder {
 
 /** A flagged frame's JPEG is its snapshot's. */
 function keptFrame({ frame }: FrameResult, snapshot: Snapshot | undefined): KeptFrame {
-  const kept: KeptFrame = { frame_number: frame.frameNumber, frame_timestamp: pythonIsoformat(frame.timestamp), image: frame.image };
+  const kept: KeptFrame = { frame_number: frame.frameNumber, timestamp: frame.timestamp, image: frame.image };
   if (snapshot) kept.jpeg = Promise.resolve(snapshot.image);
   return kept;
 }
