@@ -13,11 +13,12 @@
  * files the index missed, and removes pictures without an event file. A frame is recorded once
  * per (pipeline, source, frame number): the frames a pipeline runs again after a crash find
  * their events there. Retention removes the oldest events beyond an age or a total size, at
- * each write and whenever `trim` is called. Frames after an event arrive later (`addAround`): their
- * pictures are written, then the event file again, and the index gets the summary again with
- * its new size; a crash in between leaves a picture the event does not list, which goes with
- * its folder. One writer per folder: callers lock it (the data
- * folder's lock, or `run --events`'s); a read-only store (an export) reads the index only.
+ * each write and whenever `trim` is called. Frames after an event arrive later (`addAround`):
+ * their pictures are written, then the event file again, then the summary again in the index
+ * with its new size; a crash in between leaves a picture (or a temporary file) in the event's
+ * `.around` folder that the event does not list, and it goes with the folder. One writer per
+ * folder: callers lock it (the data folder's lock, or `run --events`'s); a read-only store (an
+ * export) reads the index only.
  */
 import { randomBytes } from "node:crypto";
 import { access, mkdir, readdir, readFile, rm } from "node:fs/promises";
