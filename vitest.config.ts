@@ -18,6 +18,7 @@ const UNIT = [
   "test/server/units.test.ts",
   "test/state/**/*.test.ts",
   "test/service/file-store.test.ts",
+  "test/events/recorder.test.ts",
   "test/events/store.test.ts",
   "test/video/units.test.ts",
 ];

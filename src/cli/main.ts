@@ -9,7 +9,7 @@ import type { WorkerCliOptions } from "./commands/worker.js";
 import { LOG_LEVELS } from "./log.js";
 import { CHECKPOINT_EVERY_TICKS, WORKER_DEFAULTS } from "../service/defaults.js";
 import { parseParam, positiveInteger, positiveNumber } from "./io.js";
-import { addEventRetentionOptions, eventsExportCommand, isoDate, retentionOf, type EventsExportOptions, type RetentionCliOptions } from "./commands/events.js";
+import { addEventRecordOptions, eventsExportCommand, isoDate, retentionOf, type EventsExportOptions, type EventRecordCliOptions } from "./commands/events.js";
 import { addSinkOptions, sinkPolicyOf, type SinkCliOptions } from "./sink-options.js";
 import { provideSinkPolicy } from "../blocks/sinks/service.js";
 import { ANYWHERE } from "../blocks/sinks/policy.js";
@@ -198,12 +198,12 @@ const runCommand = program
     "--video: run each source as a pipeline of the `sightline worker` processes on this Redis (redis://[user:password@]host[:port][/db]); same output as the local run",
   );
 addImageLimitOptions(runCommand);
-addEventRetentionOptions(runCommand);
+addEventRecordOptions(runCommand);
 addSinkOptions(runCommand, { hosts: "any", directories: "any" });
 addModelOptions(runCommand).action(
   exitWith(
     "run",
-    async (workflow: string, options: RunCliOptions & RetentionCliOptions) => {
+    async (workflow: string, options: RunCliOptions & EventRecordCliOptions) => {
       if ((options.inputs === undefined) === (options.video.length === 0)) {
         program.error("error: run needs exactly one of --inputs <file> or --video <ref>");
       }
@@ -239,7 +239,7 @@ function refuseWithRedis(options: RunCliOptions): void {
   for (const [given, option, why] of refused) if (given) throw new UsageError(`${option} cannot be combined with --redis: ${why}`);
 }
 
-async function runWith(workflow: string, options: RunCliOptions & RetentionCliOptions, engine: CompileOptions): Promise<number> {
+async function runWith(workflow: string, options: RunCliOptions & EventRecordCliOptions, engine: CompileOptions): Promise<number> {
   if (options.inputs !== undefined && options.redis === undefined) {
     const { runInputsCommand } = await import("./commands/run-inputs.js");
     return runInputsCommand(workflow, {
@@ -275,7 +275,7 @@ async function runWith(workflow: string, options: RunCliOptions & RetentionCliOp
     videoOutputs: options.videoOutput,
     state: options.state,
     stateEvery: options.stateEvery,
-    events: options.events === undefined ? undefined : { dir: options.events, retention: retentionOf(options) },
+    events: options.events === undefined ? undefined : { dir: options.events, retention: retentionOf(options), framesAround: options.eventFramesAround },
   });
 }
 
@@ -343,7 +343,7 @@ program
   .action(exitWith("schema", async () => (await import("./commands/blocks.js")).schemaCommand()));
 
 addModelOptions(
-  addSinkOptions(addEventRetentionOptions(addRequestImageOptions(program.command("serve"))), { hosts: "none", directories: "<data-dir>/sinks" })
+  addSinkOptions(addEventRecordOptions(addRequestImageOptions(program.command("serve"))), { hosts: "none", directories: "<data-dir>/sinks" })
     .description("Serve workflows over HTTP (Roboflow-compatible routes, sessions, stream pipelines, metrics) until SIGINT/SIGTERM")
     .option("--host <host>", "address to listen on", SERVE_DEFAULTS.host)
     .option("--port <port>", "port (0: any free port)", parsePort, SERVE_DEFAULTS.port)
@@ -382,7 +382,7 @@ addModelOptions(
     .option("--max-sandbox-workers <n>", "threads running custom blocks' code, shared by every request", positiveInteger, SERVE_DEFAULTS.maxSandboxWorkers)
     .addOption(logLevelOption("log level: info logs pipelines starting, failing and ending; debug adds every request")),
 ).action(
-  exitWith("serve", async (options: ServeOptions & RetentionCliOptions) =>
+  exitWith("serve", async (options: ServeOptions & EventRecordCliOptions) =>
     (await import("./commands/serve.js")).serveCommand({ ...options, eventRetention: retentionOf(options) }),
   ),
 );

@@ -21,7 +21,8 @@ export interface CocoImage {
   height: number;
   /** The frame's timestamp. */
   date_captured: string;
-  sightline: Omit<EventRecord, "id" | "image" | "bytes"> & { event_id: string };
+  /** The frames around the event stay out: the dataset is of the flagged frames. */
+  sightline: Omit<EventRecord, "id" | "image" | "bytes" | "around"> & { event_id: string };
 }
 
 export interface CocoDataset {
@@ -39,7 +40,7 @@ export interface ExportSummary {
 }
 
 function cocoImage(position: number, event: EventRecord, width: number, height: number): CocoImage {
-  const { id, image: _image, bytes: _bytes, ...facts } = event;
+  const { id, image: _image, bytes: _bytes, around: _around, ...facts } = event;
   return { id: position, file_name: `${id}.jpg`, width, height, date_captured: event.frame_timestamp, sightline: { event_id: id, ...facts } };
 }
 

@@ -1,6 +1,7 @@
 /**
  * The events folder's index, `index.jsonl` (docs/reference/events.md#on-disk): one line per
- * event recorded (its summary) and one per batch of events removed by retention, appended —
+ * event recorded (its summary; again, with its new size, when frames after it are added — the
+ * last line of an id wins) and one per batch of events removed by retention, appended —
  * never rewritten on the way — and compacted (rewritten atomically with the live events only)
  * once removals make up most of it. The events' own files are the truth; the index is what
  * lets a start read thousands of events without opening each.

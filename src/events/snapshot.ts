@@ -26,8 +26,13 @@ export async function thumbnailJpeg(image: WorkflowImage): Promise<Buffer> {
     .toBuffer();
 }
 
+/** A frame as an event keeps it: its snapshot, and the frames around it. */
+export function frameJpeg(image: WorkflowImage): Promise<Buffer> {
+  return encodeJpeg(image, SNAPSHOT_QUALITY);
+}
+
 export async function snapshotOf(image: WorkflowImage): Promise<Snapshot> {
-  const [jpeg, thumbnail] = await Promise.all([encodeJpeg(image, SNAPSHOT_QUALITY), thumbnailJpeg(image)]);
+  const [jpeg, thumbnail] = await Promise.all([frameJpeg(image), thumbnailJpeg(image)]);
   return { image: jpeg, thumbnail, width: image.width, height: image.height };
 }
 

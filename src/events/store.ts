@@ -4,6 +4,7 @@
  *
  *   <id>.jpg        the frame (JPEG q90)                    written first
  *   <id>.thumb.jpg  its thumbnail (≤ 160 px wide)
+ *   <id>.around/    the frames around it, <frame number>.jpg
  *   <id>.json       the event whole, outputs included       written last: the event exists once it does
  *   index.jsonl     the summaries (index-log.ts)            appended after
  *
@@ -12,23 +13,29 @@
  * files the index missed, and removes pictures without an event file. A frame is recorded once
  * per (pipeline, source, frame number): the frames a pipeline runs again after a crash find
  * their events there. Retention removes the oldest events beyond an age or a total size, at
- * each write and whenever `trim` is called. One writer per folder: callers lock it (the data
- * folder's lock, or `run --events`'s); a read-only store (an export) reads the index only.
+ * each write and whenever `trim` is called. Frames after an event arrive later (`addAround`):
+ * their pictures are written, then the event file again, then the summary again in the index
+ * with its new size; a crash in between leaves a picture (or a temporary file) in the event's
+ * `.around` folder that the event does not list, and it goes with the folder. One writer per
+ * folder: callers lock it (the data folder's lock, or `run --events`'s); a read-only store (an
+ * export) reads the index only.
  */
 import { randomBytes } from "node:crypto";
-import { mkdir, readdir, readFile, rm } from "node:fs/promises";
+import { access, mkdir, readdir, readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { removeStaleTemporaries, writeAtomically, writeFailureReason } from "../state/file.js";
 import { EventIndex, INDEX_FILE, replayIndex } from "./index-log.js";
 import { matches, selectPage } from "./query.js";
 import { eventScore } from "./score.js";
 import type { Snapshot } from "./snapshot.js";
-import type { EventPage, EventQuery, EventRecord, EventSummary, RetentionLimits } from "./types.js";
+import type { AroundFrame, EventPage, EventQuery, EventRecord, EventSummary, RetentionLimits } from "./types.js";
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 const MIB = 1024 * 1024;
 /** Kept unless told otherwise: a month of events, in at most 2 GiB. */
 export const DEFAULT_RETENTION: RetentionLimits = { maxAgeMs: 30 * DAY_MS, maxBytes: 2048 * MIB };
+/** Frames kept before and after each event unless told otherwise (docs/reference/events.md#frames-around). */
+export const DEFAULT_FRAMES_AROUND = 2;
 
 /** The events folder cannot be created, read or written. */
 export class EventStoreError extends Error {
@@ -47,12 +54,20 @@ export interface NewEvent {
   flags: string[];
   /** Null: the frame had no pixels (no step read them). */
   snapshot: Snapshot | null;
+  /** The frames before it. */
+  around: AroundPicture[];
+}
+
+/** A frame around an event with its JPEG. */
+export interface AroundPicture extends AroundFrame {
+  jpeg: Buffer;
 }
 
 export type EventPicture = "image" | "thumbnail";
 
 const ID_PATTERN = /^\d{8}T\d{9}Z-[0-9a-f]{8}$/;
-const FILE_PATTERN = /^(\d{8}T\d{9}Z-[0-9a-f]{8})\.(json|jpg|thumb\.jpg)$/;
+/** An event's files, and the folder of the frames around it. */
+const FILE_PATTERN = /^(\d{8}T\d{9}Z-[0-9a-f]{8})\.(json|jpg|thumb\.jpg|around)$/;
 
 /** Whether `id` can be an event's (and so names no other file). */
 export function isEventId(id: string): boolean {
@@ -64,11 +79,17 @@ function eventId(at: Date): string {
   return `${at.toISOString().replace(/[-:.]/g, "")}-${randomBytes(4).toString("hex")}`;
 }
 
+const aroundFrame = ({ jpeg: _jpeg, ...frame }: AroundPicture): AroundFrame => frame;
+const byFrameNumber = (a: AroundFrame, b: AroundFrame) => a.frame_number - b.frame_number;
+const jpegBytes = (pictures: readonly AroundPicture[]) => pictures.reduce((sum, picture) => sum + picture.jpeg.length, 0);
+
 const frameKey = (event: Pick<EventSummary, "pipeline_id" | "source_index" | "frame_number">) =>
   `${event.pipeline_id}\n${event.source_index}\n${event.frame_number}`;
 
 export interface EventStoreOptions {
   retention?: RetentionLimits;
+  /** Frames kept before and after each event, by whoever records them (`EventRecorder`); 0: none. */
+  framesAround?: number;
   /** Read the index only: no repair, no writes (exports while a server holds the folder). */
   readOnly?: boolean;
   now?: () => number;
@@ -85,6 +106,7 @@ export class EventStore {
   /** Settles when the last write has: writes happen one after another. */
   private tail: Promise<unknown> = Promise.resolve();
   readonly retention: RetentionLimits;
+  readonly framesAround: number;
   private readonly now: () => number;
 
   constructor(
@@ -92,6 +114,7 @@ export class EventStore {
     private readonly options: EventStoreOptions = {},
   ) {
     this.retention = options.retention ?? DEFAULT_RETENTION;
+    this.framesAround = options.framesAround ?? DEFAULT_FRAMES_AROUND;
     this.now = options.now ?? Date.now;
     this.index = new EventIndex(dir);
   }
@@ -162,8 +185,23 @@ export class EventStore {
     this.totalBytes += event.bytes;
   }
 
-  private path(id: string, file: "json" | EventPicture): string {
-    return join(this.dir, `${id}.${file === "json" ? "json" : file === "image" ? "jpg" : "thumb.jpg"}`);
+  private path(id: string, file: "json" | "around" | EventPicture): string {
+    const extension = { json: "json", around: "around", image: "jpg", thumbnail: "thumb.jpg" }[file];
+    return join(this.dir, `${id}.${extension}`);
+  }
+
+  private aroundPath(id: string, frameNumber: number): string {
+    return join(this.path(id, "around"), `${frameNumber}.jpg`);
+  }
+
+  private async writeAround(id: string, pictures: readonly AroundPicture[]): Promise<void> {
+    if (pictures.length === 0) return;
+    await mkdir(this.path(id, "around"), { recursive: true, mode: 0o700 });
+    for (const picture of pictures) await writeAtomically(this.aroundPath(id, picture.frame_number), picture.jpeg);
+  }
+
+  private writable(): void {
+    if (this.options.readOnly) throw new EventStoreError(`The events folder ${this.dir} is open read-only.`);
   }
 
   /** Runs `write` after every earlier write has settled. */
@@ -176,9 +214,9 @@ export class EventStore {
   /** Keeps a flagged frame; null when this frame of this pipeline's source is recorded already. */
   record(input: NewEvent): Promise<EventSummary | null> {
     return this.exclusive(async () => {
-      if (this.options.readOnly) throw new EventStoreError(`The events folder ${this.dir} is open read-only.`);
+      this.writable();
       if (this.frames.has(frameKey(input))) return null;
-      const { snapshot, ...fields } = input;
+      const { snapshot, around: pictures, ...fields } = input;
       const score = eventScore(input.outputs, input.flags);
       const at = new Date(this.now());
       const id = eventId(at);
@@ -200,14 +238,39 @@ export class EventStore {
         await writeAtomically(this.path(id, "image"), snapshot.image);
         await writeAtomically(this.path(id, "thumbnail"), snapshot.thumbnail);
       }
-      const pictures = snapshot ? snapshot.image.length + snapshot.thumbnail.length : 0;
+      await this.writeAround(id, pictures);
+      const around = pictures.map(aroundFrame).sort(byFrameNumber);
+      const snapshotBytes = snapshot ? snapshot.image.length + snapshot.thumbnail.length : 0;
       // The event file as it is before its size is set in it: a few digits short, which retention can afford.
-      summary.bytes = pictures + Buffer.byteLength(JSON.stringify({ ...summary, outputs: input.outputs }));
-      await writeAtomically(this.path(id, "json"), JSON.stringify({ ...summary, outputs: input.outputs }));
+      summary.bytes = snapshotBytes + jpegBytes(pictures) + Buffer.byteLength(JSON.stringify({ ...summary, around, outputs: input.outputs }));
+      await writeAtomically(this.path(id, "json"), JSON.stringify({ ...summary, around, outputs: input.outputs }));
       this.add(summary);
       await this.index.append({ event: summary }, () => this.events);
       await this.trimNow();
       return summary;
+    });
+  }
+
+  /**
+   * Adds frames after event `id` to it (docs/reference/events.md#frames-around); false when the
+   * event is gone (removed by retention).
+   */
+  addAround(id: string, pictures: readonly AroundPicture[]): Promise<boolean> {
+    return this.exclusive(async () => {
+      this.writable();
+      const summary = this.byId.get(id);
+      if (!summary) return false;
+      const before = await readFile(this.path(id, "json"), "utf8");
+      const record = withAround(JSON.parse(before) as StoredRecord);
+      await this.writeAround(id, pictures);
+      const around = [...record.around, ...pictures.map(aroundFrame)].sort(byFrameNumber);
+      const added = jpegBytes(pictures) + Buffer.byteLength(JSON.stringify({ ...record, around })) - Buffer.byteLength(before);
+      summary.bytes += added;
+      this.totalBytes += added;
+      await writeAtomically(this.path(id, "json"), JSON.stringify({ ...record, bytes: summary.bytes, around }));
+      await this.index.append({ event: summary }, () => this.events);
+      await this.trimNow();
+      return true;
     });
   }
 
@@ -241,6 +304,7 @@ export class EventStore {
 
   private async removeFiles(id: string): Promise<void> {
     for (const file of ["json", "image", "thumbnail"] as const) await rm(this.path(id, file), { force: true });
+    await rm(this.path(id, "around"), { recursive: true, force: true });
   }
 
   /** One page of the events matching `query`, newest first (docs/reference/events.md#queries). */
@@ -267,13 +331,23 @@ export class EventStore {
   }
 
   private async readRecord(id: string): Promise<EventRecord> {
-    return JSON.parse(await readFile(this.path(id, "json"), "utf8")) as EventRecord;
+    return withAround(JSON.parse(await readFile(this.path(id, "json"), "utf8")) as StoredRecord);
   }
 
   /** The path of an event's picture; undefined when the event has none. */
   picturePath(id: string, picture: EventPicture): string | undefined {
     const event = this.byId.get(id);
     return event?.image ? this.path(id, picture) : undefined;
+  }
+
+  /** The path of the JPEG of frame `frameNumber` around event `id`; undefined when the event has no such frame. */
+  async aroundPicturePath(id: string, frameNumber: number): Promise<string | undefined> {
+    if (!this.byId.has(id)) return undefined;
+    const path = this.aroundPath(id, frameNumber);
+    return access(path).then(
+      () => path,
+      () => undefined,
+    );
   }
 
   /** Bytes the events take on disk, together. */
@@ -288,6 +362,13 @@ export class EventStore {
 }
 
 function summaryOf(event: EventRecord): EventSummary {
-  const { outputs: _outputs, ...summary } = event;
+  const { outputs: _outputs, around: _around, ...summary } = event;
   return summary;
+}
+
+/** An event file as read: events recorded before frames around were kept have none. */
+type StoredRecord = Omit<EventRecord, "around"> & Partial<Pick<EventRecord, "around">>;
+
+function withAround(event: StoredRecord): EventRecord {
+  return { ...event, around: event.around ?? [] };
 }

@@ -30,8 +30,19 @@ export interface EventSummary {
   bytes: number;
 }
 
-/** An event whole: its summary and the workflow's outputs for the frame, serialised as `/workflows/run` answers them. */
+/** A frame kept around an event (docs/reference/events.md#frames-around): one of the sampled frames of its source just before or after it. */
+export interface AroundFrame {
+  /** −N…−1 before the event's frame, 1…N after it, counting the source's frames that had pixels. */
+  offset: number;
+  frame_number: number;
+  frame_timestamp: string;
+  image: { width: number; height: number };
+}
+
+/** An event whole: its summary, the frames around it, and the workflow's outputs for the frame, serialised as `/workflows/run` answers them. */
 export interface EventRecord extends EventSummary {
+  /** Sorted by frame number; frames after the event are added as they arrive. */
+  around: AroundFrame[];
   outputs: Record<string, unknown>;
 }
 
@@ -63,4 +74,5 @@ export interface RetentionLimits {
 /** `GET /events` and `GET /events/{id}`: an event with the routes of its images (null without a snapshot). */
 export type EventLinks = { image_url: string | null; thumbnail_url: string | null };
 export type EventSummaryJson = EventSummary & EventLinks;
-export type EventJson = EventRecord & EventLinks;
+/** `GET /events/{id}`: each frame around it also has the route of its JPEG, `/events/{id}/around/{frame_number}`. */
+export type EventJson = Omit<EventRecord, "around"> & EventLinks & { around: Array<AroundFrame & { image_url: string }> };

@@ -5,9 +5,11 @@
  * - `GET /events?pipeline_id&source&since&until&limit&cursor` → `{events: [summary + image_url,
  *   thumbnail_url], next_cursor, total}`, newest first; `cursor` is the previous page's
  *   `next_cursor`. A malformed parameter → 400 `BadRequestError`.
- * - `GET /events/{id}` → the event with its `outputs`; unknown id → 404 `NotFoundError`.
+ * - `GET /events/{id}` → the event with its `outputs` and the frames `around` it, each with its
+ *   `image_url`; unknown id → 404 `NotFoundError`.
  * - `GET /events/{id}/image`, `GET /events/{id}/thumbnail` → `image/jpeg`; 404 when the event
  *   has no snapshot.
+ * - `GET /events/{id}/around/{frame_number}` → `image/jpeg`; 404 when the event has no such frame.
  * - `GET /events/export?<the filters>` → the selection as a COCO dataset in a tar archive.
  *
  * With `--redis` the workers keep no events: every route answers 501 `EventsNotAvailableError`.
@@ -19,7 +21,7 @@ import { join } from "node:path";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { z } from "zod";
 import { COCO_FILE, exportCoco, IMAGES_FOLDER, isEventId, MAX_PAGE_SIZE, type EventPicture, type EventStore } from "../events/index.js";
-import type { EventLinks, EventQuery, EventSummary } from "../events/types.js";
+import type { EventJson, EventLinks, EventQuery, EventRecord, EventSummary } from "../events/types.js";
 import type { ServerContext } from "./context.js";
 import { HttpError, notFound } from "./errors.js";
 import { tarStream } from "./tar.js";
@@ -42,6 +44,7 @@ const PageSchema = FilterSchema.extend({
 });
 
 type WithId = FastifyRequest<{ Params: { id: string } }>;
+type WithFrame = FastifyRequest<{ Params: { id: string; frame_number: string } }>;
 
 function parseQuery<S extends z.ZodType>(schema: S, query: unknown, route: string): z.output<S> {
   const result = schema.safeParse(query ?? {});
@@ -72,6 +75,16 @@ function links(event: EventSummary): EventLinks {
   return { image_url: `/events/${event.id}/image`, thumbnail_url: `/events/${event.id}/thumbnail` };
 }
 
+function eventJson(event: EventRecord): EventJson {
+  const around = event.around.map((frame) => ({ ...frame, image_url: `/events/${event.id}/around/${frame.frame_number}` }));
+  return { ...event, ...links(event), around };
+}
+
+/** An event's pictures never change. */
+function sendJpeg(reply: FastifyReply, path: string): FastifyReply {
+  return reply.type("image/jpeg").header("cache-control", "private, max-age=31536000, immutable").send(createReadStream(path));
+}
+
 export function registerEventRoutes(app: FastifyInstance, context: ServerContext): void {
   const store = (): EventStore => {
     if (!context.events) throw notAvailable();
@@ -90,7 +103,7 @@ export function registerEventRoutes(app: FastifyInstance, context: ServerContext
     const { id } = request.params;
     const event = isEventId(id) ? await store().get(id) : undefined;
     if (!event) throw eventNotFound(id);
-    return { ...event, ...links(event) };
+    return eventJson(event);
   });
 
   const picture = (kind: EventPicture) => async (request: WithId, reply: FastifyReply) => {
@@ -98,10 +111,19 @@ export function registerEventRoutes(app: FastifyInstance, context: ServerContext
     if (!isEventId(id) || !store().summary(id)) throw eventNotFound(id);
     const path = store().picturePath(id, kind);
     if (!path) throw notFound(`Event "${id}" has no snapshot: no step read its frame's pixels (docs/reference/events.md#snapshots).`);
-    return reply.type("image/jpeg").header("cache-control", "private, max-age=31536000, immutable").send(createReadStream(path));
+    return sendJpeg(reply, path);
   };
   app.get("/events/:id/image", picture("image"));
   app.get("/events/:id/thumbnail", picture("thumbnail"));
+
+  app.get("/events/:id/around/:frame_number", async (request: WithFrame, reply) => {
+    const { id, frame_number } = request.params;
+    if (!isEventId(id) || !store().summary(id)) throw eventNotFound(id);
+    const frameNumber = /^[1-9]\d{0,15}$/.test(frame_number) ? Number(frame_number) : undefined;
+    const path = frameNumber === undefined ? undefined : await store().aroundPicturePath(id, frameNumber);
+    if (!path) throw notFound(`Event "${id}" keeps no frame ${frame_number} around it (docs/reference/events.md#frames-around).`);
+    return sendJpeg(reply, path);
+  });
 }
 
 /** The selection as `sightline events export` writes it, archived: `annotations.json` and `images/`. */

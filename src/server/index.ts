@@ -112,6 +112,8 @@ export interface ServerOptions {
    * a data folder, a private temporary folder deleted on close; with `redis`, none.
    */
   eventRetention?: RetentionLimits;
+  /** Sampled frames kept before and after each event (default 2; 0: none; docs/reference/events.md#frames-around). */
+  eventFramesAround?: number;
   /** A running pipeline is checkpointed every this many ticks (default 100) … */
   checkpointEveryTicks?: number;
   /** … or this often, ms (default 10 s), whichever comes first; and when paused or stopped. */
@@ -231,7 +233,7 @@ export function createServer(options: ServerOptions = {}): SightlineServer {
   const maxPipelines = options.maxPipelines ?? defaults.maxPipelines;
   const dataDir = !options.redis && options.dataDir ? new FilePipelineStore(options.dataDir, app.log) : null;
   const eventsDir = options.dataDir ? join(options.dataDir, "events") : join(tmpdir(), `sightline-events-${randomUUID()}`);
-  const events = redis ? null : new EventStore(eventsDir, { retention: options.eventRetention, log: app.log });
+  const events = redis ? null : new EventStore(eventsDir, { retention: options.eventRetention, framesAround: options.eventFramesAround, log: app.log });
   let local: LocalPipelineService | null = null;
   const pipelines: PipelineService = options.redis
     ? new RedisPipelineService({ redis: options.redis, engines: pipelineEngines, maxPipelines, log: app.log })

@@ -6,7 +6,7 @@
  * paused or handed over. Whether the store is memory, a folder or Redis is not its concern.
  */
 import type { WorkflowErrorBody } from "../errors/index.js";
-import { flaggedFrameEvent, flaggedPictures, jpegDataUrl, snapshotOf, thumbnailJpeg, type EventStore, type Snapshot } from "../events/index.js";
+import { EventRecorder, flaggedPictures, jpegDataUrl, thumbnailJpeg, type EventStore, type Snapshot } from "../events/index.js";
 import { serialiseValue } from "../executor/serialise.js";
 import type { WorkflowEngine } from "../executor/engine.js";
 import type { WorkflowImage } from "../images/index.js";
@@ -71,6 +71,8 @@ export class PipelineRunner {
   private ticksSinceCheckpoint = 0;
   private lastCheckpointAt = Date.now();
   private readonly every: { ticks: number; ms: number };
+  /** Flagged frames become events, with the frames around them; none without an event store. */
+  private readonly events: EventRecorder | null;
   /** Settles with how the run ended, once its end is recorded. */
   readonly done: Promise<RunEnd>;
 
@@ -89,6 +91,15 @@ export class PipelineRunner {
     this.positions = record.spec.videos.map((_, index) => checkpoint?.positions[index] ?? null);
     this.sourceEvents = [...(checkpoint?.source_events ?? []), ...resumedEvents].slice(-SOURCE_EVENTS_KEPT);
     const spec = record.spec;
+    // An event that cannot be written (the disk is full) is logged and the pipeline goes on: the
+    // record serves the stream, not the other way round.
+    this.events = options.events
+      ? new EventRecorder(options.events, {
+          pipelineId: record.id,
+          flagOutputs: spec.flagOutputs,
+          onError: (error, frameNumber) => options.log?.warn({ pipeline_id: this.id, frame_number: frameNumber, reason: error.message }, "event not recorded"),
+        })
+      : null;
     this.pipeline = new VideoPipeline({
       engine,
       videos: spec.videos.map((video, index) => (startAfter[index] === undefined ? video : { ...video, startAfterFrame: startAfter[index] })),
@@ -267,9 +278,9 @@ export class PipelineRunner {
       records.push(frameRecord(result, (await serialiseValue(result.outputs)) as Record<string, unknown>));
       if (result.error) this.options.onFrameError?.(result.error);
     }
-    const snapshots = this.options.events ? await flaggedPictures(results, snapshotOf) : [];
+    // Each flagged frame becomes an event once: frames run again after a crash find theirs.
+    const snapshots = this.events ? await this.events.recordTick(results, (_result, index) => records[index].outputs) : [];
     const thumbnails = await this.thumbnails(results, snapshots);
-    await this.recordEvents(results, records, snapshots);
     // Stored before the checkpoint that covers them: a checkpoint never runs ahead of the results.
     await this.store.appendResults(this.id, records, this.options.storeThumbnails ? thumbnails : undefined);
     for (const [index, record] of records.entries()) {
@@ -287,27 +298,8 @@ export class PipelineRunner {
   /** Flagged frames' thumbnails, by position, when a live view or the store wants them: the events' own when there are events. */
   private async thumbnails(results: readonly FrameResult[], snapshots: ReadonlyArray<Snapshot | undefined>): Promise<Array<string | undefined>> {
     if (!this.options.storeThumbnails && this.listeners.size === 0) return [];
-    if (this.options.events) return snapshots.map((snapshot) => snapshot && jpegDataUrl(snapshot.thumbnail));
+    if (this.events) return snapshots.map((snapshot) => snapshot && jpegDataUrl(snapshot.thumbnail));
     return flaggedPictures(results, thumbnailDataUrl);
-  }
-
-  /**
-   * Each flagged frame becomes an event (once: frames run again after a crash find theirs). An
-   * event that cannot be written (the disk is full) is logged and the pipeline goes on: the
-   * record serves the stream, not the other way round.
-   */
-  private async recordEvents(results: readonly FrameResult[], records: readonly FrameRecord[], snapshots: ReadonlyArray<Snapshot | undefined>): Promise<void> {
-    const events = this.options.events;
-    if (!events) return;
-    for (const [index, result] of results.entries()) {
-      if (!result.flagged) continue;
-      const event = flaggedFrameEvent(this.id, result, records[index].outputs, this.options.record.spec.flagOutputs, snapshots[index]);
-      await events
-        .record(event)
-        .catch((error: Error) =>
-          this.options.log?.warn({ pipeline_id: this.id, frame_number: event.frame_number, reason: error.message }, "event not recorded"),
-        );
-    }
   }
 }
 

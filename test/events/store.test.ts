@@ -3,7 +3,7 @@
  * reopen, one per frame, a folder left by a killed process repaired, retention by age and by
  * size, queries and pages, the score rule, and the COCO export parsed as a COCO reader would.
  */
-import { appendFile, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { appendFile, mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import sharp from "sharp";
 import { describe, expect, it } from "vitest";
@@ -28,6 +28,7 @@ async function flagged(frameNumber: number, overrides: Partial<NewEvent> = {}): 
     outputs: { frame: frameNumber, outliers: { is_outlier: true, percentile: 0.99 } },
     flags: ["outliers.is_outlier"],
     snapshot: await snapshotOf(frame(frameNumber)),
+    around: [],
     ...overrides,
   };
 }
@@ -145,7 +146,7 @@ describe("EventStore", () => {
     await store.close();
   });
 
-  it("repairs what a killed process left: a torn index line, an event file the index missed, pictures without an event", async () => {
+  it("repairs what a killed process left: a torn index line, an event file the index missed, pictures and frames around without an event", async () => {
     const dir = join(scratch(), "killed");
     const store = await EventStore.open(dir);
     const kept = (await store.record(await flagged(1)))!;
@@ -156,6 +157,8 @@ describe("EventStore", () => {
     await writeFile(join(dir, "index.jsonl"), `${index[0]}\n{"event": {"id": "2026`);
     await writeFile(join(dir, "20260110T000000000Z-0000dead.jpg"), "partial");
     await writeFile(join(dir, "20260110T000000000Z-0000dead.jpg.12345678.tmp"), "a killed write");
+    await mkdir(join(dir, "20260110T000000000Z-0000dead.around"));
+    await writeFile(join(dir, "20260110T000000000Z-0000dead.around", "4.jpg"), "a frame around it");
 
     const reopened = await EventStore.open(dir);
     expect(reopened.list().events.map((event) => event.id)).toEqual([missed.id, kept.id]);

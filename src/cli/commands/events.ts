@@ -1,29 +1,32 @@
 /**
- * The event record from the command line (docs/reference/events.md): the retention flags `serve`
- * and `run --events` share, and `sightline events export`, which writes a selection as a COCO
+ * The event record from the command line (docs/reference/events.md): the flags `serve` and
+ * `run --events` share (retention, frames around), and `sightline events export`, which writes a selection as a COCO
  * dataset — read-only, so it works while a server holds the folder.
  */
 import { join } from "node:path";
 import { InvalidArgumentError, type Command } from "commander";
-import { DEFAULT_RETENTION, EventStore, exportCoco, type EventQuery, type RetentionLimits } from "../../events/index.js";
+import { DEFAULT_FRAMES_AROUND, DEFAULT_RETENTION, EventStore, exportCoco, type EventQuery, type RetentionLimits } from "../../events/index.js";
 import { UsageError } from "../failure.js";
 import { positiveNumber } from "../io.js";
+import { nonNegativeInteger } from "./serve-options.js";
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 const MIB = 1024 * 1024;
 
-export interface RetentionCliOptions {
+export interface EventRecordCliOptions {
   eventsMaxAgeDays: number;
   eventsMaxMb: number;
+  eventFramesAround: number;
 }
 
-export function addEventRetentionOptions(command: Command): Command {
+export function addEventRecordOptions(command: Command): Command {
   return command
     .option("--events-max-age-days <n>", "events older than this are removed", positiveNumber, DEFAULT_RETENTION.maxAgeMs / DAY_MS)
-    .option("--events-max-mb <n>", "beyond this many MiB of events, the oldest are removed", positiveNumber, DEFAULT_RETENTION.maxBytes / MIB);
+    .option("--events-max-mb <n>", "beyond this many MiB of events, the oldest are removed", positiveNumber, DEFAULT_RETENTION.maxBytes / MIB)
+    .option("--event-frames-around <n>", "sampled frames kept before and after each event (0: none)", nonNegativeInteger, DEFAULT_FRAMES_AROUND);
 }
 
-export function retentionOf(options: RetentionCliOptions): RetentionLimits {
+export function retentionOf(options: EventRecordCliOptions): RetentionLimits {
   return { maxAgeMs: options.eventsMaxAgeDays * DAY_MS, maxBytes: Math.round(options.eventsMaxMb * MIB) };
 }
 

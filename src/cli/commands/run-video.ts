@@ -7,11 +7,11 @@
  * exit code says whether anything failed (docs/reference/cli.md#output-and-exit-codes).
  */
 import { randomUUID } from "node:crypto";
-import { EventStore, flaggedFrameEvent, flaggedPictures, snapshotOf, type RetentionLimits } from "../../events/index.js";
+import { EventRecorder, EventStore, type RetentionLimits } from "../../events/index.js";
 import { serialiseValue } from "../../executor/serialise.js";
 import { compile, type CompileOptions } from "../../index.js";
 import { resumeFrom, StateFile } from "../../state/file.js";
-import { parseVideoArgument, ResultSinks, type FrameResult, type SourceEvent, type VideoOutputSpec } from "../../video/index.js";
+import { parseVideoArgument, ResultSinks, type SourceEvent, type VideoOutputSpec } from "../../video/index.js";
 import { VideoPipeline } from "../../video/pipeline.js";
 import { EXIT, ErrorLog, onStopSignals, cleanUp, reportFailure, signalExitCode } from "../failure.js";
 import { readDefinition } from "../io.js";
@@ -42,7 +42,7 @@ export interface RunVideoOptions extends VideoRunOptions {
   /** Print the result lines on stdout (default true). */
   printLines?: boolean;
   /** Keep flagged frames as events in this folder (docs/reference/events.md#sightline-run---events). */
-  events?: { dir: string; retention: RetentionLimits };
+  events?: { dir: string; retention: RetentionLimits; framesAround: number };
 }
 
 function describeEvent(event: SourceEvent): string | null {
@@ -90,7 +90,7 @@ export async function runVideoCommand(workflowPath: string, options: RunVideoOpt
       videoOutputs: options.videoOutputs,
       sources: specs.map((spec, index) => spec.name ?? String(index)),
     });
-    if (options.events) events = await EventStore.open(options.events.dir, { retention: options.events.retention });
+    if (options.events) events = await EventStore.open(options.events.dir, { retention: options.events.retention, framesAround: options.events.framesAround });
   } catch (error) {
     await engine.close();
     throw error;
@@ -98,6 +98,8 @@ export async function runVideoCommand(workflowPath: string, options: RunVideoOpt
   // The events' pipeline id: this run's, so that its events can be told from another run's.
   const runId = randomUUID();
   if (events) log(`sightline: flagged frames kept as events of run ${runId} in ${events.dir}`);
+  // A write that fails fails the run, as an output that cannot be written does.
+  const recorder = events && new EventRecorder(events, { pipelineId: runId, flagOutputs });
   reportWarnings("run", engine.plan);
 
   const errors = new ErrorLog(log, "the summary counts every failed frame");
@@ -122,7 +124,7 @@ export async function runVideoCommand(workflowPath: string, options: RunVideoOpt
         results.map((r) => r.error),
       );
       for (const result of results) if (result.error) errors.report(`source ${result.frame.source}, frame ${result.frame.frameNumber}`, result.error);
-      if (events) await recordEvents(events, runId, results, flagOutputs);
+      await recorder?.recordTick(results, async (result) => (await serialiseValue(result.outputs)) as Record<string, unknown>);
       await stateFile?.ranOnce(engine);
       if (!options.quiet) progress.update(() => pipeline.status());
     },
@@ -152,14 +154,4 @@ export async function runVideoCommand(workflowPath: string, options: RunVideoOpt
   if (signal) return signalExitCode(signal);
   const { errors: failedFrames, failedSources } = runFailures(pipeline.status());
   return failed || failedFrames > 0 || failedSources > 0 ? EXIT.failed : EXIT.ok;
-}
-
-/** The tick's flagged frames as events of the run; a write that fails fails the run (as an output that cannot be written does). */
-async function recordEvents(events: EventStore, runId: string, results: readonly FrameResult[], flagOutputs: readonly string[] | undefined): Promise<void> {
-  const snapshots = await flaggedPictures(results, snapshotOf);
-  for (const [index, result] of results.entries()) {
-    if (!result.flagged) continue;
-    const outputs = (await serialiseValue(result.outputs)) as Record<string, unknown>;
-    await events.record(flaggedFrameEvent(runId, result, outputs, flagOutputs, snapshots[index]));
-  }
 }

@@ -55,6 +55,8 @@ export interface ServeOptions extends ModelCliOptions, SinkCliOptions {
   redis?: string;
   /** What the event record keeps (docs/reference/events.md#retention). */
   eventRetention?: RetentionLimits;
+  /** Frames kept around each event (docs/reference/events.md#frames-around). */
+  eventFramesAround?: number;
 }
 
 /** Logs the Redis connection going down and coming back, once per change, in the server's log once there is one. */
@@ -99,6 +101,7 @@ export async function serveCommand(options: ServeOptions): Promise<number> {
     checkpointEveryTicks: options.checkpointEvery,
     checkpointIntervalMs: options.checkpointIntervalS * 1000,
     eventRetention: options.eventRetention,
+    eventFramesAround: options.eventFramesAround,
     allowLocalVideo,
     allowedHosts: options.allowedHosts,
     maxUploadBytes: Math.round(options.maxUploadMb * MIB),
