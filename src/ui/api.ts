@@ -5,7 +5,7 @@
  */
 import type {
   BlocksDescription,
-  EventDetail,
+  EventJson,
   EventFilters,
   EventPage,
   EventSummaryJson,
@@ -170,7 +170,7 @@ export class ApiClient {
     return this.request("GET", `/events?${query.toString()}`, undefined, signal);
   }
 
-  event(id: string, signal?: AbortSignal): Promise<EventDetail> {
+  event(id: string, signal?: AbortSignal): Promise<EventJson> {
     return this.request("GET", `/events/${encodeURIComponent(id)}`, undefined, signal);
   }
 

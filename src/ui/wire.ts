@@ -2,7 +2,6 @@
  * The JSON the UI receives from the server. The server declares it (types only, no Node
  * imports, so the bundle can take them); the UI adds what it alone names.
  */
-import type { EventJson } from "../server/wire.js";
 
 export type { BlockDescription, JsonSchema } from "../block-api/description.js";
 export type { BlocksDescription } from "../describe/description.js";
@@ -25,18 +24,3 @@ export interface EventFilters {
   until?: string;
   limit?: string;
 }
-
-/**
- * A frame kept around an event (docs/reference/events.md): `offset` −N…−1 before it, 1…N after.
- * Servers that keep none send no `around`.
- */
-export interface AroundFrame {
-  offset: number;
-  frame_number: number;
-  frame_timestamp: string;
-  image: { width: number; height: number };
-  image_url: string;
-}
-
-/** `GET /events/{id}`. */
-export type EventDetail = EventJson & { around?: AroundFrame[] };

@@ -13,7 +13,7 @@ import { defaultPlaceholder } from "../../src/ui/editor/schema.js";
 import { aroundStrip, filtersFromForm } from "../../src/ui/events/event-filters.js";
 import { pipelineHealth } from "../../src/ui/run/health.js";
 import { flagCandidates, scoreGuides, warmupSpan } from "../../src/ui/run/workflow-outputs.js";
-import type { EventDetail, PipelineReport } from "../../src/ui/wire.js";
+import type { EventJson, PipelineReport } from "../../src/ui/wire.js";
 
 const catalogue = catalogueFrom(describeBlocks(createRegistry()));
 
@@ -156,7 +156,7 @@ describe("Events page", () => {
   });
 
   it("shows the flagged frame amid the frames kept around it, in frame order", () => {
-    const event = { frame_number: 10, image_url: "/events/e/image" } as EventDetail;
+    const event = { frame_number: 10, image_url: "/events/e/image", around: [] } as unknown as EventJson;
     expect(aroundStrip(event)).toEqual([{ offset: 0, frame_number: 10, image_url: "/events/e/image" }]);
     const around = [
       { offset: 1, frame_number: 11, frame_timestamp: "", image: { width: 4, height: 3 }, image_url: "/events/e/around/11" },

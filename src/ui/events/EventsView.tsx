@@ -7,7 +7,7 @@ import { useEffect, useId, useState, type FormEvent } from "react";
 import { ApiError, type ApiClient } from "../api.js";
 import { errorMessage } from "../app/hooks.js";
 import { OutputValues, timeOf } from "../run/panels.js";
-import type { EventDetail, EventFilters, EventSummaryJson } from "../wire.js";
+import type { EventJson, EventFilters, EventSummaryJson } from "../wire.js";
 import { aroundStrip, filtersFromForm, type FilterForm } from "./event-filters.js";
 
 const PAGE_SIZE = "48";
@@ -194,7 +194,7 @@ function FilterInput({
 
 /** One event opened: `GET /events/{id}`. */
 function EventPanel({ client, id, onClose }: { client: ApiClient; id: string; onClose: () => void }) {
-  const [detail, setDetail] = useState<{ id: string; event: EventDetail } | { id: string; error: string } | null>(null);
+  const [detail, setDetail] = useState<{ id: string; event: EventJson } | { id: string; error: string } | null>(null);
   useEffect(() => {
     const controller = new AbortController();
     client.event(id, controller.signal).then(
@@ -218,12 +218,12 @@ function EventPanel({ client, id, onClose }: { client: ApiClient; id: string; on
           {current.error}
         </p>
       )}
-      {current && "event" in current && <EventDetails client={client} event={current.event} />}
+      {current && "event" in current && <EventJsons client={client} event={current.event} />}
     </section>
   );
 }
 
-function EventDetails({ client, event }: { client: ApiClient; event: EventDetail }) {
+function EventJsons({ client, event }: { client: ApiClient; event: EventJson }) {
   const facts: [string, string][] = [
     ["source", `${event.source} (#${event.source_index})`],
     ["frame", String(event.frame_number)],

@@ -1,5 +1,5 @@
 /** The Events page's pure parts: its filter form read into `GET /events` filters, and the strip of frames around an event. */
-import type { EventDetail, EventFilters } from "../wire.js";
+import type { EventJson, EventFilters } from "../wire.js";
 
 /** What the filter form holds: texts, and `datetime-local` values (local time, no zone). */
 export interface FilterForm {
@@ -38,8 +38,8 @@ export interface StripFrame {
 }
 
 /** The flagged frame amid the frames kept around it, in frame order; just the frame when none were kept. */
-export function aroundStrip(event: EventDetail): StripFrame[] {
+export function aroundStrip(event: EventJson): StripFrame[] {
   const self: StripFrame = { offset: 0, frame_number: event.frame_number, image_url: event.image_url };
-  const around = (event.around ?? []).map(({ offset, frame_number, image_url }) => ({ offset, frame_number, image_url }));
+  const around = event.around.map(({ offset, frame_number, image_url }) => ({ offset, frame_number, image_url }));
   return [...around, self].sort((a, b) => a.frame_number - b.frame_number);
 }
