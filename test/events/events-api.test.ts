@@ -17,7 +17,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { CocoDataset, EventJson, EventPage, EventRecord, EventSummaryJson } from "../../src/events/index.js";
 import { makeTestVideo } from "../../src/video/testing.js";
 import { runCli, type CliResult } from "../helpers/cli.js";
-import { imageBlockDefinition } from "../helpers/workflows.js";
+import { imageBlockDefinition, MEAN_COLOUR_RUN_START } from "../helpers/workflows.js";
 import { call, startServeCli, type ServeProcess } from "../server/helpers.js";
 import { eventually } from "../service/helpers.js";
 import { scratchDir } from "../video/helpers.js";
@@ -31,12 +31,8 @@ const RED_FRAMES = {
       "RedFrame",
       { is_outlier: ["boolean"], score: ["float"] },
       [
-        "function run({ image }) {",
-        "  const sums = [0, 0, 0];",
-        "  for (let i = 0; i < image.data.length; i++) sums[i % 3] += image.data[i];",
-        "  const n = image.data.length / 3;",
-        "  const red = sums[0] / n;",
-        "  return { is_outlier: red > 180 && sums[1] / n < 90, score: red };",
+        ...MEAN_COLOUR_RUN_START,
+        "  return { is_outlier: mean[0] > 180 && mean[1] < 90, score: mean[0] };",
         "}",
       ].join("\n"),
     ),

@@ -87,3 +87,14 @@ export function imageBlockDefinition(blockType: string, outputs: Record<string, 
     code: { type: "JavaScriptCode", run_function_code: runFunctionCode },
   };
 }
+
+/**
+ * The start of a custom block's `run` that reads its frame's mean colour: `mean` is `[r, g, b]`,
+ * 0–255. Tests plant red frames in generated videos and flag them from it.
+ */
+export const MEAN_COLOUR_RUN_START = [
+  "function run({ image }) {",
+  "  const sums = [0, 0, 0];",
+  "  for (let i = 0; i < image.data.length; i++) sums[i % 3] += image.data[i];",
+  "  const mean = sums.map((sum) => sum / (image.data.length / 3));",
+];

@@ -15,7 +15,7 @@ import type { BrowserContext, Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createServer, type SightlineServer } from "../../src/server/index.js";
 import { makeTestVideo } from "../../src/video/testing.js";
-import { imageBlockDefinition } from "../helpers/workflows.js";
+import { imageBlockDefinition, MEAN_COLOUR_RUN_START } from "../helpers/workflows.js";
 import { closePage, ensureUiBuilt, freshPage, haveChromium, launchChromium, screenshot, stepNode, WAIT } from "./chromium.js";
 
 const PLANTED = [6, 7, 15, 22];
@@ -31,11 +31,8 @@ const RED_FRAMES = {
       "RedFrame",
       { is_outlier: ["boolean"], colour: ["embedding"] },
       [
-        "function run({ image }) {",
-        "  const sums = [0, 0, 0];",
-        "  for (let i = 0; i < image.data.length; i++) sums[i % 3] += image.data[i];",
-        "  const n = image.data.length / 3;",
-        "  const colour = sums.map((sum) => sum / n + 1);",
+        ...MEAN_COLOUR_RUN_START,
+        "  const colour = mean.map((value) => value + 1);",
         "  return { is_outlier: colour[0] > 180 && colour[1] < 90, colour };",
         "}",
       ].join("\n"),
