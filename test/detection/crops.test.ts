@@ -7,6 +7,7 @@
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Detections } from "../../src/block-api/index.js";
+import { describeBlock } from "../../src/block-api/describe.js";
 import { StepInputDimensionalityError } from "../../src/errors/index.js";
 import { compile, serialiseResults, Services, WorkflowImage } from "../../src/index.js";
 import { createTinyClipModel, modelRuntime } from "../../src/models/index.js";
@@ -205,6 +206,8 @@ describe("dynamic_crop", () => {
     const error = errorOf(() => compile(definition, { services }));
     expect(error).toBeInstanceOf(StepInputDimensionalityError);
     expect(error.message).toContain("one level of nesting");
+    // the block catalogue says so, as upstream's describe does
+    expect(describeBlock(dynamicCropBlock).output_dimensionality_offset).toBe(1);
   });
 });
 
