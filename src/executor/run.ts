@@ -95,10 +95,11 @@ class Run {
         let maybe: void | Promise<void>;
         if (!step.isBatch) maybe = this.runScalarStep(step);
         else {
-          const record = new Array<ElementResult>(this.elementsOf(step).size).fill(null);
+          const space = this.elementsOf(step);
+          const record = new Array<ElementResult>(space.size).fill(null);
           if (step.block.manifest.increasesDimensionality) nesting.push([step, record]);
           else this.values.record(step.name, record as (Outputs | null)[]);
-          maybe = this.runBatchStep(step, record);
+          maybe = this.runBatchStep(step, space, record);
         }
         if (maybe) (pending ??= []).push(maybe);
       }
@@ -131,8 +132,7 @@ class Run {
     finish(result);
   }
 
-  private runBatchStep(step: CompiledStep, record: ElementResult[]): void | Promise<void> {
-    const space = this.elementsOf(step);
+  private runBatchStep(step: CompiledStep, space: Elements, record: ElementResult[]): void | Promise<void> {
     const elements: Element[] = [];
     for (let index = 0; index < space.size; index++) {
       if (this.failed[space.parentOf(index)] || !this.decisions.open(step, index)) continue;
@@ -214,10 +214,11 @@ class Run {
     }
   }
 
-  /** A nested element's failure fails the input-batch element it came from. */
+  /** A nested element's failure fails the input-batch element it came from; the first error of an element is the one it reports. */
   private failElement(step: CompiledStep, space: Elements, index: number, error: unknown): void {
     if (!this.env.isolateElementErrors || !(error instanceof WorkflowError)) throw error;
     const parent = space.parentOf(index);
+    if (this.failed[parent]) return;
     this.failed[parent] = true;
     this.errors.push({ index: parent, step: step.name, error });
   }
