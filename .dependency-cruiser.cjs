@@ -12,7 +12,7 @@ const LAYERS = {
   kinds: ["images"],
   definition: ["errors"],
   state: ["errors", "images"],
-  query: ["definition", "errors", "images", "kinds"],
+  query: ["block-api", "definition", "errors", "images", "kinds", "maths"],
   sandbox: ["errors", "images", "definition"],
   // what blocks are written against
   "block-api": ["definition", "errors", "images", "kinds"],

@@ -64,7 +64,12 @@ export const DEFAULT_STREAM = "default";
 
 export type OutputValues<O extends readonly OutputDefinition[]> = { [K in O[number]["name"]]: unknown };
 
-export type BlockResult<O extends readonly OutputDefinition[]> = OutputValues<O> | FlowControl;
+/**
+ * What `run` returns for an element: its outputs; a decision for a flow-control block; a list of
+ * outputs, one per nested element, for a block that `increasesDimensionality` (the engine checks
+ * which at run time).
+ */
+export type BlockResult<O extends readonly OutputDefinition[]> = OutputValues<O> | FlowControl | readonly OutputValues<O>[];
 
 export interface BlockManifest<P extends z.ZodObject, O extends readonly OutputDefinition[]> {
   /** The step `type` id, e.g. `roboflow_core/expression@v1`. */
@@ -87,6 +92,12 @@ export interface BlockManifest<P extends z.ZodObject, O extends readonly OutputD
   readonly acceptsEmptyValues?: boolean;
   /** `run` returns `selectSteps()` / `terminateBranch()` instead of outputs. */
   readonly flowControl?: boolean;
+  /**
+   * Upstream's output dimensionality offset of 1 (a crop): `run` returns a list of outputs per
+   * element, and each becomes an element of a batch one level deeper, which the steps reading
+   * them run on (docs/architecture.md#dimensionality).
+   */
+  readonly increasesDimensionality?: boolean;
   /** Notes for users on where the block is meaningful (e.g. "needs a long-lived engine"). */
   readonly restrictions?: readonly string[];
 }

@@ -66,7 +66,7 @@ export function describeBlock(block: Block, source = "sightline"): BlockDescript
     execution_engine_compatibility: manifest.compatibility ?? DEFAULT_BLOCK_COMPATIBILITY,
     input_dimensionality_offsets: {},
     dimensionality_reference_property: null,
-    output_dimensionality_offset: 0,
+    output_dimensionality_offset: manifest.increasesDimensionality ? 1 : 0,
     block_family: manifest.family,
     flow_control: manifest.flowControl ?? false,
     stateful: block.state !== undefined,

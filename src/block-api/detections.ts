@@ -7,6 +7,13 @@
  * (docs/reference/blocks.md#detections-json), made by `toJSON`, which the result serialiser calls.
  */
 
+import type { ImageOrigin } from "../images/index.js";
+
+export type { ImageOrigin } from "../images/index.js";
+
+/** The kinds of detections a block takes and gives (sightline makes object detections only; upstream's blocks accept all three). */
+export const DETECTION_KINDS = ["object_detection_prediction", "instance_segmentation_prediction", "keypoint_detection_prediction"] as const;
+
 /** Corners in pixels of the image the detection was found on: left, top, right, bottom. */
 export interface Box {
   readonly x1: number;
@@ -26,6 +33,9 @@ export interface Detection {
   readonly parentId: string;
   /** The workflow input the image descends from (equal to `parentId` for an input image). */
   readonly rootParentId: string;
+  /** For detections on a crop: where the crop sits in its parent image and in the root (else absent or null). */
+  readonly parentOrigin?: ImageOrigin | null;
+  readonly rootParentOrigin?: ImageOrigin | null;
   /** The model call that made it; null for detections not made by a model. */
   readonly inferenceId: string | null;
 }
@@ -46,6 +56,10 @@ export interface SerialisedDetection {
   class: string;
   detection_id: string;
   parent_id: string;
+  /** Only for detections on a crop (`parent_id` ≠ `root_parent_id`), as upstream adds them. */
+  parent_origin?: ImageOrigin;
+  root_parent_id?: string;
+  root_parent_origin?: ImageOrigin;
 }
 
 export interface SerialisedDetections {
@@ -96,7 +110,7 @@ function serialiseDetection(detection: Detection): SerialisedDetection {
   const { x1, y1, x2, y2 } = detection.box;
   const width = Math.abs(x2 - x1);
   const height = Math.abs(y2 - y1);
-  return {
+  const serialised: SerialisedDetection = {
     width,
     height,
     x: x1 + width / 2,
@@ -107,4 +121,9 @@ function serialiseDetection(detection: Detection): SerialisedDetection {
     detection_id: detection.detectionId,
     parent_id: detection.parentId,
   };
+  if (detection.parentId === detection.rootParentId) return serialised;
+  if (detection.parentOrigin) serialised.parent_origin = { ...detection.parentOrigin };
+  serialised.root_parent_id = detection.rootParentId;
+  if (detection.rootParentOrigin) serialised.root_parent_origin = { ...detection.rootParentOrigin };
+  return serialised;
 }

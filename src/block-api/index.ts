@@ -25,4 +25,14 @@ export { BlockRegistry, type BlockPlugin } from "./registry.js";
 export { imageInputSelector, isSelector, literalOrSelector, selector, stepSelector, type DataSelector, type Resolved, type StepSelector } from "./selectors.js";
 export { Services, serviceKey, type ServiceKey } from "./services.js";
 export type { KindValue } from "../kinds/index.js";
-export { Detections, isDetections, type Box, type Detection, type ImageSize, type SerialisedDetection, type SerialisedDetections } from "./detections.js";
+export {
+  DETECTION_KINDS,
+  Detections,
+  isDetections,
+  type Box,
+  type Detection,
+  type ImageOrigin,
+  type ImageSize,
+  type SerialisedDetection,
+  type SerialisedDetections,
+} from "./detections.js";

@@ -27,6 +27,8 @@ import { identifyOutliersBlock } from "./sampling/identify-outliers.js";
 import { emailNotificationBlock } from "./sinks/email-notification.js";
 import { localFileSinkBlock } from "./sinks/local-file.js";
 import { webhookSinkBlock } from "./sinks/webhook.js";
+import { detectionsFilterBlock } from "./transformations/detections-filter.js";
+import { dynamicCropBlock } from "./transformations/dynamic-crop.js";
 import { gridVisualizationBlock } from "./visualizations/grid.js";
 
 export const coreBlocks: BlockPlugin = (registry) => {
@@ -58,6 +60,9 @@ export const coreBlocks: BlockPlugin = (registry) => {
     roboflowObjectDetectionModelBlock,
     roboflowObjectDetectionModelV2Block,
     roboflowObjectDetectionModelV3Block,
+    // transformations
+    dynamicCropBlock,
+    detectionsFilterBlock,
     // visualizations
     gridVisualizationBlock,
     // sinks

@@ -282,13 +282,19 @@ export function buildGraph(validatedSteps: readonly ValidatedStep[], inputNodes:
     for (const ref of refs) {
       const source: ValueSource =
         ref.target === "input"
-          ? { from: "input", input: ref.name, isBatch: inputs.get(ref.name)!.isBatch }
-          : { from: "step", step: ref.name, output: ref.output, isBatch: compiled.get(ref.name)!.isBatch };
+          ? { from: "input", input: ref.name, isBatch: inputs.get(ref.name)!.isBatch, nestedIn: null }
+          : stepSource(compiled.get(ref.name)!, ref.output);
       sources.push(source);
       sourceAt.set(JSON.stringify(ref.occurrence.path), source);
     }
     // Control-flow lineage (EE >= 1.8): a step gated by a per-element decision runs per element.
     const isBatch = sources.some((s) => s.isBatch) || gates.some((gate) => compiled.get(gate.flowStep)!.isBatch);
+    const nestedIn = nestingOf(validated, sources, gates, compiled);
+    const increases = validated.block.manifest.increasesDimensionality === true;
+    if (increases && (!isBatch || nestedIn !== null)) {
+      const message = `Step "${validated.name}" (${validated.type}) makes a batch one level deeper, so it must run on the input batch; sightline supports one level of nesting (docs/architecture.md#dimensionality).`;
+      throw new StepInputDimensionalityError(message, { context: GRAPH_CONTEXT, blocksErrors: stepError(validated, undefined, message) });
+    }
     const properties = validated.properties;
     const outputNames = validated.block.manifest.outputs.map((o) => o.name);
     compiled.set(validated.name, {
@@ -296,6 +302,8 @@ export function buildGraph(validatedSteps: readonly ValidatedStep[], inputNodes:
       type: validated.type,
       block: validated.block,
       isBatch,
+      nestedIn,
+      outputsNestedIn: increases ? validated.name : nestedIn,
       layer: layers.get(validated.name)!,
       inputs: Object.entries(properties).map(([key, value]) => [key, buildTemplate(value, [key], sourceAt)]),
       sources,
@@ -307,6 +315,33 @@ export function buildGraph(validatedSteps: readonly ValidatedStep[], inputNodes:
   }
 
   return { steps: [...compiled.values()], outputs: outputs.map((output) => compileOutput(output, inputs, compiled)) };
+}
+
+function stepSource(producer: CompiledStep, output: string): ValueSource {
+  return { from: "step", step: producer.name, output, isBatch: producer.isBatch, nestedIn: producer.outputsNestedIn };
+}
+
+/**
+ * The nested batch a step runs on (docs/architecture.md#dimensionality): the one its nested
+ * inputs come from — input-batch values and scalars alongside them are read for each nested
+ * element's parent. Nested batches of two different crops cannot be paired, and a decision per
+ * element gates only steps on the same elements.
+ */
+function nestingOf(step: ValidatedStep, sources: readonly ValueSource[], gates: readonly Branch[], compiled: ReadonlyMap<string, CompiledStep>): string | null {
+  const nested = [...new Set(sources.map((source) => source.nestedIn).filter((name) => name !== null))];
+  if (nested.length > 1) {
+    const message = `Step "${step.name}" reads the nested batches of different steps (${nested.map((name) => `$steps.${name}`).join(", ")}); their elements cannot be paired.`;
+    throw new StepInputDimensionalityError(message, { context: GRAPH_CONTEXT, blocksErrors: stepError(step, undefined, message) });
+  }
+  const nestedIn = nested[0] ?? null;
+  for (const gate of gates) {
+    const decider = compiled.get(gate.flowStep)!;
+    if (decider.isBatch && decider.nestedIn !== nestedIn) {
+      const message = `Step "${step.name}" is gated by "${decider.name}", which decides per element of another batch (one level ${nestedIn === null ? "deeper" : "up"}); sightline gates a step only by decisions on its own elements or by scalar ones.`;
+      throw new StepInputDimensionalityError(message, { context: GRAPH_CONTEXT, blocksErrors: stepError(step, undefined, message) });
+    }
+  }
+  return nestedIn;
 }
 
 /** Properties that are exactly `$inputs.<parameter>` are re-validated with the run-time value (docs/reference/workflows.md#parameters). */
@@ -339,7 +374,7 @@ function compileOutput(output: OutputDefinitionEntry, inputs: ReadonlyMap<string
   if (selector?.type === "input") {
     const input = inputs.get(selector.input);
     if (!input) throw invalidReference(NOTHING_THERE.input(output.selector, where));
-    return { name: output.name, source: { from: "input", input: input.name, isBatch: input.isBatch }, kinds: input.kinds };
+    return { name: output.name, source: { from: "input", input: input.name, isBatch: input.isBatch, nestedIn: null }, kinds: input.kinds };
   }
   if (selector?.type !== "output") throw invalidReference(MALFORMED.data(output.selector, where));
   const { step: stepName, output: outputName } = selector;
@@ -349,5 +384,5 @@ function compileOutput(output: OutputDefinitionEntry, inputs: ReadonlyMap<string
     throw invalidReference(NOTHING_THERE.output(outputName, stepName, step.outputNames, where));
   }
   const kinds = outputName === "*" ? ["*"] : [...step.block.manifest.outputs.find((o) => o.name === outputName)!.kinds];
-  return { name: output.name, source: { from: "step", step: stepName, output: outputName, isBatch: step.isBatch }, kinds };
+  return { name: output.name, source: stepSource(step, outputName), kinds };
 }

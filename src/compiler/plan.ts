@@ -18,8 +18,14 @@ export interface InputNode {
   definition: InputDefinition;
 }
 
-/** Where a selector's value comes from. */
-export type ValueSource = { from: "input"; input: string; isBatch: boolean } | { from: "step"; step: string; output: string; isBatch: boolean };
+/**
+ * Where a selector's value comes from. `nestedIn` names the dimensionality-increasing step whose
+ * outputs the value is one element of (docs/architecture.md#dimensionality); null for a value
+ * of the input batch, or a scalar.
+ */
+export type ValueSource =
+  | { from: "input"; input: string; isBatch: boolean; nestedIn: null }
+  | { from: "step"; step: string; output: string; isBatch: boolean; nestedIn: string | null };
 
 /**
  * A step's inputs as a template: constants stay as parsed, selectors become references,
@@ -56,6 +62,14 @@ export interface CompiledStep {
   block: Block;
   /** Runs once per batch element (SIMD) rather than once per run. */
   isBatch: boolean;
+  /**
+   * The dimensionality-increasing step (a crop) whose output elements this step runs on, one
+   * level deeper than the input batch; null when it runs on the input batch, or once
+   * (docs/architecture.md#dimensionality).
+   */
+  nestedIn: string | null;
+  /** Where its outputs are: `nestedIn`, or its own name when its block increases dimensionality. */
+  outputsNestedIn: string | null;
   layer: number;
   /** Top-level property → template. */
   inputs: [string, InputTemplate][];

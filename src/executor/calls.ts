@@ -43,6 +43,14 @@ export function checkDecision(step: CompiledStep, result: unknown, batch: BatchS
   return result;
 }
 
+/** A dimensionality-increasing block's result for one element, checked to be a list (of outputs, each checked by `checkOutputs`). */
+export function checkNestedList(step: CompiledStep, result: unknown, batch: BatchStreams, index: number | null): unknown[] {
+  if (!Array.isArray(result)) {
+    throw blockError(step, new Error(`block returned ${describeValue(result)} instead of a list of outputs (it makes a batch one level deeper)`), batch, index);
+  }
+  return result as unknown[];
+}
+
 /** Any other block's result, checked to hold exactly the outputs its step declares. */
 export function checkOutputs(step: CompiledStep, result: unknown, batch: BatchStreams, index: number | null): Outputs {
   if (typeof result !== "object" || result === null || Array.isArray(result) || isFlowControl(result)) {

@@ -11,8 +11,8 @@ import type { Services } from "../block-api/index.js";
 import type { CompiledStep, CompiledWorkflow } from "../compiler/index.js";
 import { WorkflowError } from "../errors/index.js";
 import type { StateStore } from "../state/store.js";
-import { callBlock, checkDecision, checkOutputs } from "./calls.js";
-import { FlowDecisions, identifyStreams, stepContext, stepInputs, type BatchStreams, type StepScope } from "./interpreter.js";
+import { callBlock, checkDecision, checkNestedList, checkOutputs } from "./calls.js";
+import { FlowDecisions, identifyStreams, stepContext, stepInputs, type BatchStreams, type StepScope, type Values } from "./interpreter.js";
 import { RunValues, type Outputs } from "./values.js";
 
 /** Per-element failure, when the engine isolates element errors (video pipelines). */
@@ -50,6 +50,22 @@ interface Element {
   inputs: Record<string, unknown>;
 }
 
+/**
+ * The elements a batch step runs on: the input batch, or the nested batch of a crop
+ * (docs/architecture.md#dimensionality), whose element k reads input-batch values, stream and
+ * frame from its parent.
+ */
+interface Elements {
+  size: number;
+  /** The input-batch element element k came from (itself for the input batch). */
+  parentOf: (index: number) => number;
+  values: Values;
+  batch: BatchStreams;
+}
+
+/** What a batch step's element produced: its outputs, or a list of them for a dimensionality-increasing step; null when skipped or failed. */
+type ElementResult = Outputs | Outputs[] | null;
+
 class Run {
   private readonly values: RunValues;
   readonly decisions: FlowDecisions;
@@ -74,13 +90,32 @@ class Run {
     for (const layer of this.env.plan.layers) {
       this.env.signal.throwIfAborted();
       let pending: Promise<void>[] | null = null;
+      const nesting: [CompiledStep, ElementResult[]][] = [];
       for (const step of layer) {
-        const maybe = step.isBatch ? this.runBatchStep(step) : this.runScalarStep(step);
+        let maybe: void | Promise<void>;
+        if (!step.isBatch) maybe = this.runScalarStep(step);
+        else {
+          const space = this.elementsOf(step);
+          const record = new Array<ElementResult>(space.size).fill(null);
+          if (step.block.manifest.increasesDimensionality) nesting.push([step, record]);
+          else this.values.record(step.name, record as (Outputs | null)[]);
+          maybe = this.runBatchStep(step, space, record);
+        }
         if (maybe) (pending ??= []).push(maybe);
       }
       if (pending) await Promise.all(pending);
+      // A nested batch is known once all of its step's elements have run.
+      for (const [step, lists] of nesting) this.values.recordNested(step.name, lists as (Outputs[] | null)[]);
     }
     return this.values.results(this.batchSize, this.failed);
+  }
+
+  private elementsOf(step: CompiledStep): Elements {
+    if (step.nestedIn === null) return { size: this.batchSize, parentOf: (index) => index, values: this.values, batch: this.batch };
+    const parents = this.values.parentsOf(step.nestedIn);
+    const values: Values = { read: (source, index) => this.values.read(source, source.nestedIn === null ? parents[index] : index) };
+    const batch: BatchStreams = { streams: parents.map((p) => this.batch.streams[p]), frames: parents.map((p) => this.batch.frames[p]) };
+    return { size: parents.length, parentOf: (index) => parents[index], values, batch };
   }
 
   private runScalarStep(step: CompiledStep): void | Promise<void> {
@@ -97,50 +132,48 @@ class Run {
     finish(result);
   }
 
-  private runBatchStep(step: CompiledStep): void | Promise<void> {
-    const record: (Outputs | null)[] = new Array<Outputs | null>(this.batchSize).fill(null);
-    this.values.record(step.name, record);
+  private runBatchStep(step: CompiledStep, space: Elements, record: ElementResult[]): void | Promise<void> {
     const elements: Element[] = [];
-    for (let index = 0; index < this.batchSize; index++) {
-      if (this.failed[index] || !this.decisions.open(step, index)) continue;
-      const inputs = stepInputs(step, this.values, index);
+    for (let index = 0; index < space.size; index++) {
+      if (this.failed[space.parentOf(index)] || !this.decisions.open(step, index)) continue;
+      const inputs = stepInputs(step, space.values, index);
       if (inputs) elements.push({ index, inputs });
     }
     if (elements.length === 0) return;
-    if (!step.block.run) return this.runWholeBatch(step, elements, record);
-    return this.runElements(step, elements, record, 0);
+    if (!step.block.run) return this.runWholeBatch(step, space, elements, record);
+    return this.runElements(step, space, elements, record, 0);
   }
 
   /** Runs the elements from `from` on, in order; from the first that answers a promise, asynchronously. */
-  private runElements(step: CompiledStep, elements: Element[], record: (Outputs | null)[], from: number): void | Promise<void> {
+  private runElements(step: CompiledStep, space: Elements, elements: Element[], record: ElementResult[], from: number): void | Promise<void> {
     for (let k = from; k < elements.length; k++) {
       const { index, inputs } = elements[k];
-      const context = stepContext(this.scope, step, this.batch, index);
+      const context = stepContext(this.scope, step, space.batch, index);
       let result: unknown;
       try {
-        result = callBlock(step, () => step.block.run!(inputs, context), this.batch, index);
+        result = callBlock(step, () => step.block.run!(inputs, context), space.batch, index);
       } catch (error) {
-        this.failElement(step, index, error);
+        this.failElement(step, space, index, error);
         continue;
       }
       if (result instanceof Promise) {
         return result.then(
           (value) => {
-            record[index] = this.acceptElement(step, value, index);
-            return this.runElements(step, elements, record, k + 1);
+            record[index] = this.acceptElement(step, space, value, index);
+            return this.runElements(step, space, elements, record, k + 1);
           },
           (error: unknown) => {
-            this.failElement(step, index, error);
-            return this.runElements(step, elements, record, k + 1);
+            this.failElement(step, space, index, error);
+            return this.runElements(step, space, elements, record, k + 1);
           },
         );
       }
-      record[index] = this.acceptElement(step, result, index);
+      record[index] = this.acceptElement(step, space, result, index);
     }
   }
 
-  private async runWholeBatch(step: CompiledStep, elements: Element[], record: (Outputs | null)[]): Promise<void> {
-    const contexts = elements.map(({ index }) => stepContext(this.scope, step, this.batch, index));
+  private async runWholeBatch(step: CompiledStep, space: Elements, elements: Element[], record: ElementResult[]): Promise<void> {
+    const contexts = elements.map(({ index }) => stepContext(this.scope, step, space.batch, index));
     let results: unknown;
     try {
       results = await callBlock(
@@ -150,40 +183,44 @@ class Run {
             elements.map((e) => e.inputs),
             contexts,
           ),
-        this.batch,
+        space.batch,
         null,
         true,
       );
     } catch (error) {
-      for (const { index } of elements) this.failElement(step, index, error);
+      for (const { index } of elements) this.failElement(step, space, index, error);
       return;
     }
     const list = results as unknown[];
     elements.forEach(({ index }, k) => {
-      record[index] = this.acceptElement(step, list[k], index);
+      record[index] = this.acceptElement(step, space, list[k], index);
     });
   }
 
   /** Checks the block kept its contract and takes what it returned: a decision, or the step's outputs. */
-  private accept(step: CompiledStep, result: unknown, index: number | null): Outputs {
-    if (!step.block.manifest.flowControl) return checkOutputs(step, result, this.batch, index);
-    this.decisions.register(step, checkDecision(step, result, this.batch, index).next, index);
+  private accept(step: CompiledStep, result: unknown, index: number | null, batch = this.batch): Outputs {
+    if (!step.block.manifest.flowControl) return checkOutputs(step, result, batch, index);
+    this.decisions.register(step, checkDecision(step, result, batch, index).next, index);
     return {};
   }
 
-  private acceptElement(step: CompiledStep, result: unknown, index: number): Outputs | null {
+  private acceptElement(step: CompiledStep, space: Elements, result: unknown, index: number): ElementResult {
     try {
-      return this.accept(step, result, index);
+      if (!step.block.manifest.increasesDimensionality) return this.accept(step, result, index, space.batch);
+      return checkNestedList(step, result, space.batch, index).map((outputs) => this.accept(step, outputs, index, space.batch));
     } catch (error) {
-      this.failElement(step, index, error);
+      this.failElement(step, space, index, error);
       return null;
     }
   }
 
-  private failElement(step: CompiledStep, index: number, error: unknown): void {
+  /** A nested element's failure fails the input-batch element it came from; the first error of an element is the one it reports. */
+  private failElement(step: CompiledStep, space: Elements, index: number, error: unknown): void {
     if (!this.env.isolateElementErrors || !(error instanceof WorkflowError)) throw error;
-    this.failed[index] = true;
-    this.errors.push({ index, step: step.name, error });
+    const parent = space.parentOf(index);
+    if (this.failed[parent]) return;
+    this.failed[parent] = true;
+    this.errors.push({ index: parent, step: step.name, error });
   }
 }
 

@@ -12,6 +12,11 @@ export type StepRecord = Outputs | null | (Outputs | null)[];
 
 export class RunValues implements Values {
   private readonly outputs = new Map<string, StepRecord>();
+  /**
+   * Per dimensionality-increasing step, the input-batch element each element of its nested
+   * batch came from (docs/architecture.md#dimensionality).
+   */
+  private readonly parents = new Map<string, readonly number[]>();
 
   constructor(
     private readonly plan: CompiledWorkflow,
@@ -32,6 +37,28 @@ export class RunValues implements Values {
   }
 
   /**
+   * Registers the outputs of a dimensionality-increasing step, a list per input-batch element
+   * (null: skipped or failed), as its nested batch: the lists one after the other.
+   */
+  recordNested(step: string, lists: readonly (readonly Outputs[] | null)[]): void {
+    const record: Outputs[] = [];
+    const parents: number[] = [];
+    lists.forEach((list, parent) => {
+      for (const outputs of list ?? []) {
+        record.push(outputs);
+        parents.push(parent);
+      }
+    });
+    this.outputs.set(step, record);
+    this.parents.set(step, parents);
+  }
+
+  /** The input-batch element of each element of a step's nested batch (empty before it ran). */
+  parentsOf(nestedIn: string): readonly number[] {
+    return this.parents.get(nestedIn) ?? [];
+  }
+
+  /**
    * The workflow outputs: one result per batch element (nulls for a failed element's batch
    * outputs), or exactly one when no output is batch-oriented
    * (docs/reference/workflows.md#run-results).
@@ -46,10 +73,20 @@ export class RunValues implements Values {
     const results: Record<string, unknown>[] = [];
     for (let i = 0; i < batchSize; i++) {
       const result: Record<string, unknown> = {};
-      for (const output of outputs) result[output.name] = failed[i] && output.source.isBatch ? null : (this.read(output.source, i) ?? null);
+      for (const output of outputs) result[output.name] = failed[i] && output.source.isBatch ? null : this.elementOutput(output.source, i);
       results.push(result);
     }
     return results;
+  }
+
+  /** An output's value for input-batch element i: a nested output is the list of its elements that came from i, as upstream nests them. */
+  private elementOutput(source: ValueSource, i: number): unknown {
+    if (source.nestedIn === null) return this.read(source, i) ?? null;
+    const values: unknown[] = [];
+    this.parentsOf(source.nestedIn).forEach((parent, k) => {
+      if (parent === i) values.push(this.read(source, k) ?? null);
+    });
+    return values;
   }
 
   private allNull(step: string): Outputs {

@@ -30,6 +30,18 @@ export interface SerialisedVideoMetadata {
   comes_from_video_file: boolean | null;
 }
 
+/**
+ * Where a crop sits in the image it was cut from: its top-left corner there, and that image's
+ * size (upstream's `OriginCoordinatesSystem`; serialised as `parent_origin` / `root_parent_origin`,
+ * docs/reference/blocks.md#detections-json).
+ */
+export interface ImageOrigin {
+  readonly offset_x: number;
+  readonly offset_y: number;
+  readonly width: number;
+  readonly height: number;
+}
+
 export interface WorkflowImageInit {
   width: number;
   height: number;
@@ -41,6 +53,9 @@ export interface WorkflowImageInit {
   data: Uint8Array | (() => Uint8Array);
   parentId: string;
   rootParentId?: string;
+  /** For a crop: where it sits in its parent image, and in the workflow input it descends from. */
+  parentOrigin?: ImageOrigin | null;
+  rootParentOrigin?: ImageOrigin | null;
   videoMetadata?: VideoMetadata | null;
 }
 
@@ -50,6 +65,9 @@ export class WorkflowImage {
   private pixels: Uint8Array | (() => Uint8Array);
   readonly parentId: string;
   readonly rootParentId: string;
+  /** Null for an image that is not a crop. */
+  readonly parentOrigin: ImageOrigin | null;
+  readonly rootParentOrigin: ImageOrigin | null;
   /** Metadata given with the image (video frames); null for still images. */
   readonly ownVideoMetadata: VideoMetadata | null;
   private syntheticMetadata: VideoMetadata | null = null;
@@ -63,6 +81,8 @@ export class WorkflowImage {
     this.pixels = init.data;
     this.parentId = init.parentId;
     this.rootParentId = init.rootParentId ?? init.parentId;
+    this.parentOrigin = init.parentOrigin ?? null;
+    this.rootParentOrigin = init.rootParentOrigin ?? null;
     this.ownVideoMetadata = init.videoMetadata ?? null;
   }
 
@@ -100,10 +120,40 @@ export class WorkflowImage {
       width,
       height,
       data,
-      parentId: this.parentId,
-      rootParentId: this.rootParentId,
+      ...this.lineage(),
       videoMetadata: this.ownVideoMetadata,
     });
+  }
+
+  /**
+   * The pixels of the rectangle [x1, x2) × [y1, y2) (integers inside the image, non-empty) as a
+   * new image named `cropId`, upstream's `WorkflowImageData.create_crop`: its parent is the crop
+   * id, its root this image's root, its origins where it sits in both; no video metadata.
+   */
+  crop(x1: number, y1: number, x2: number, y2: number, cropId: string): WorkflowImage {
+    const width = x2 - x1;
+    const height = y2 - y1;
+    const source = this.data;
+    const data = new Uint8Array(width * height * 3);
+    for (let row = 0; row < height; row++) {
+      const start = ((y1 + row) * this.width + x1) * 3;
+      data.set(source.subarray(start, start + width * 3), row * width * 3);
+    }
+    const root = this.rootParentOrigin ?? { offset_x: 0, offset_y: 0, width: this.width, height: this.height };
+    return new WorkflowImage({
+      width,
+      height,
+      data,
+      parentId: cropId,
+      rootParentId: this.rootParentId,
+      parentOrigin: { offset_x: x1, offset_y: y1, width: this.width, height: this.height },
+      rootParentOrigin: { offset_x: root.offset_x + x1, offset_y: root.offset_y + y1, width: root.width, height: root.height },
+    });
+  }
+
+  /** Its ids and origins, which an image made from it with other pixels or metadata keeps. */
+  private lineage(): Pick<WorkflowImageInit, "parentId" | "rootParentId" | "parentOrigin" | "rootParentOrigin"> {
+    return { parentId: this.parentId, rootParentId: this.rootParentId, parentOrigin: this.parentOrigin, rootParentOrigin: this.rootParentOrigin };
   }
 
   /** The same image (pixels, lineage) with other video metadata, e.g. given with it as an input. */
@@ -112,8 +162,7 @@ export class WorkflowImage {
       width: this.width,
       height: this.height,
       data: () => this.data,
-      parentId: this.parentId,
-      rootParentId: this.rootParentId,
+      ...this.lineage(),
       videoMetadata,
     });
   }

@@ -6,6 +6,8 @@
  * fps are exactly 1 s apart in microseconds but 0.9999999999999999 s apart in plain floating point.
  */
 
+import { roundHalfEven } from "./rounding.js";
+
 export interface RateLimiterState {
   /** When the branch last ran, in microseconds (wall clock or video time); null before the first run. */
   lastExecutedAt: number | null;
@@ -47,12 +49,4 @@ export function rateLimiterStep(state: RateLimiterState, nowMicros: number, cool
     return { state, pass: false };
   }
   return { state: { lastExecutedAt: nowMicros }, pass: true };
-}
-
-function roundHalfEven(x: number): number {
-  const floor = Math.floor(x);
-  const diff = x - floor;
-  if (diff < 0.5) return floor;
-  if (diff > 0.5) return floor + 1;
-  return floor % 2 === 0 ? floor : floor + 1;
 }

@@ -11,7 +11,7 @@
 import { EvaluationEngineError, UndeclaredSymbolError } from "../errors/index.js";
 import { asEvaluationError, describeValue, evaluationContext, type StatementType } from "./failures.js";
 import { compileOperations } from "./operations/index.js";
-import type { QueryGlobals } from "./operations/context.js";
+import { provideConditionCompiler, type QueryGlobals } from "./operations/context.js";
 import { pythonCompare, pythonContains, pythonEquals } from "./python/compare.js";
 import { pyTypeError } from "./python/errors.js";
 import { pythonGetItem } from "./python/sequences.js";
@@ -25,9 +25,9 @@ export type CompiledCondition = (values: QueryValues) => boolean;
 
 type Comparator = (left: unknown, right: unknown) => boolean;
 
-/** Detections do not exist in sightline yet: whatever reaches the comparator is not one. */
-const detectionInZone: Comparator = (detection) => {
-  throw pyTypeError(`expected a detection, got ${pythonTypeName(detection)}; sightline has no detection models, so no value can be a detection`);
+/** Zones (polygons) come from upstream's zone blocks, which sightline does not have. */
+const detectionInZone: Comparator = () => {
+  throw pyTypeError("'(Detection) in zone' needs a zone polygon; sightline has no zone blocks");
 };
 
 /** Python's `str.startswith` / `str.endswith`, with its errors for non-strings. */
@@ -169,3 +169,5 @@ export function compileCondition(group: StatementGroup, location = "<root>"): Co
     return result;
   };
 }
+
+provideConditionCompiler(compileCondition);

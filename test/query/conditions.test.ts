@@ -120,10 +120,10 @@ describe("binary comparators", () => {
     expect(holds(binary([], "all in (Sequence)", []))).toBe(true);
   });
 
-  it("(Detection) in zone parses; no value sightline holds is a detection", () => {
+  it("(Detection) in zone parses; running it says sightline has no zones", () => {
     const error = failure(group([binary([0, 0], "(Detection) in zone", [[0, 0]])]));
     expect(error).toBeInstanceOf(EvaluationEngineError);
-    expect(error.message).toContain("expected a detection, got list; sightline has no detection models");
+    expect(error.message).toContain("'(Detection) in zone' needs a zone polygon; sightline has no zone blocks");
   });
 
   it("negate inverts the statement", () => {

@@ -399,11 +399,11 @@ describe("classification and detection operations", () => {
         statements: [{ type: "UnaryStatement", operand: { type: "DynamicOperand" }, operator: { type: "Exists" } }],
       },
     },
-  ] as OperationInput[])("$type parses and compiles; running it is an InvalidInputTypeError, as upstream's for a value that is not detections", (operation) => {
+  ] as OperationInput[])("$type on a value that is not detections is an InvalidInputTypeError, as upstream's", (operation) => {
     const chain = compileOperations(parseOperations([operation]));
     expect(() => chain({ predictions: [] })).toThrow(InvalidInputTypeError);
     expect(() => chain({ predictions: [] })).toThrow(
-      new RegExp(`^Operation ${operation.type} at <root>\\[0\\] got a value of type dict \\(.*\\): expected .*; sightline has no detection models`),
+      new RegExp(`^Operation ${operation.type} at <root>\\[0\\] got a value of type dict \\(.*\\): expected (detections|a detection) \\(.*\\), got dict$`),
     );
   });
 });

@@ -10,6 +10,7 @@ import { readdir, readFile, stat } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { setImmediate as nextMacrotask } from "node:timers/promises";
 import { Detections, type Detection } from "../../block-api/detections.js";
+import type { ImageOrigin } from "../../images/index.js";
 import { BatchQueue } from "../batch-queue.js";
 import { ModelError } from "../errors.js";
 import { fromFloat16Bits, float32ToFloat16 } from "../onnx/float16.js";
@@ -76,7 +77,7 @@ export class DetectionModel {
   /** One image's detections under the call's parameters, on the image's pixels. */
   async detections(
     raw: RawDetections,
-    image: { width: number; height: number; parentId: string; rootParentId: string },
+    image: { width: number; height: number; parentId: string; rootParentId: string; parentOrigin: ImageOrigin | null; rootParentOrigin: ImageOrigin | null },
     parameters: DetectionParameters,
     inferenceId: string,
   ): Promise<Detections> {
@@ -94,6 +95,8 @@ export class DetectionModel {
         detectionId: randomUUID(),
         parentId: image.parentId,
         rootParentId: image.rootParentId,
+        parentOrigin: image.parentOrigin,
+        rootParentOrigin: image.rootParentOrigin,
         inferenceId,
       }));
     return new Detections({ width: image.width, height: image.height }, found);

@@ -4,7 +4,7 @@
  * decorated with the operation and its place by the chain compiler, so builders throw the
  * plain Python exception that describes the problem.
  */
-import type { Operation, OperationOf, OperationType } from "../schemas.js";
+import type { Operation, OperationOf, OperationType, StatementGroup } from "../schemas.js";
 import { WorkflowImage } from "../../images/index.js";
 import { pyTypeError } from "../python/errors.js";
 import { isDict, pythonTypeName, type PyDict } from "../python/types.js";
@@ -24,6 +24,26 @@ export interface OperationBuildContext {
   readonly inputIsFloat: boolean;
   /** Compiles a nested chain (e.g. `SequenceApply.operations`). */
   compileChain: (operations: readonly Operation[], location: string) => (value: unknown, globals?: QueryGlobals) => unknown;
+  /** Compiles a nested statement group (e.g. `DetectionsFilter.filter_operation`). */
+  compileCondition: ConditionCompiler;
+}
+
+export type ConditionCompiler = (group: StatementGroup, location: string) => (values: QueryGlobals) => boolean;
+
+/**
+ * Conditions hold operation chains and `DetectionsFilter` holds a condition; conditions.ts hands
+ * its compiler over here when it loads, so neither module imports the other in a circle.
+ */
+let conditionCompiler: ConditionCompiler = () => {
+  throw new Error("the query language's conditions are not loaded (import the query language from query/index.ts)");
+};
+
+export function provideConditionCompiler(compiler: ConditionCompiler): void {
+  conditionCompiler = compiler;
+}
+
+export function compileNestedCondition(group: StatementGroup, location: string): (values: QueryGlobals) => boolean {
+  return conditionCompiler(group, location);
 }
 
 export type OperationBuilder<T extends OperationType> = (definition: OperationOf<T>, context: OperationBuildContext) => CompiledOperation;

@@ -8,7 +8,7 @@ import { asOperationError, describeValue } from "../failures.js";
 import { isPythonInt } from "../python/types.js";
 import type { Operation, OperationOf, OperationType } from "../schemas.js";
 import { CLASSIFICATION_OPERATIONS } from "./classification.js";
-import type { CompiledOperation, OperationBuilder, OperationBuilders, QueryGlobals } from "./context.js";
+import { compileNestedCondition, type CompiledOperation, type OperationBuilder, type OperationBuilders, type QueryGlobals } from "./context.js";
 import { DETECTION_OPERATIONS } from "./detections.js";
 import { GENERIC_OPERATIONS } from "./generic.js";
 import { IMAGE_OPERATIONS } from "./images.js";
@@ -82,7 +82,7 @@ function build<T extends OperationType>(definition: OperationOf<T>, location: st
   const builder = BUILDERS[definition.type] as OperationBuilder<T>;
   let operation: CompiledOperation;
   try {
-    operation = builder(definition, { location, inputIsFloat, compileChain: compileOperations });
+    operation = builder(definition, { location, inputIsFloat, compileChain: compileOperations, compileCondition: compileNestedCondition });
   } catch (error) {
     // A parameter that cannot be used (e.g. a regex JavaScript cannot run) is the definition's fault.
     if (error instanceof WorkflowError) throw error;

@@ -6,6 +6,7 @@
  * `int` when it is a safe integer other than −0, and for a `float` otherwise; callers that know a
  * value is a float (e.g. the result of a division) say so where it matters (`pythonStr`).
  */
+import { Detections } from "../../block-api/detections.js";
 import { WorkflowImage } from "../../images/index.js";
 import { pyTypeError } from "./errors.js";
 
@@ -58,7 +59,7 @@ export function pythonBool(value: unknown): boolean {
     case "string":
       return value.length > 0;
   }
-  if (Array.isArray(value) || value instanceof Uint8Array) return value.length > 0;
+  if (Array.isArray(value) || value instanceof Uint8Array || value instanceof Detections) return value.length > 0;
   if (isDict(value)) {
     for (const key in value) if (Object.hasOwn(value, key)) return true;
     return false;
@@ -85,7 +86,7 @@ export function codePointLength(text: string): number {
 /** Python's `len(value)`. */
 export function pythonLen(value: unknown): number {
   if (typeof value === "string") return codePointLength(value);
-  if (Array.isArray(value) || value instanceof Uint8Array) return value.length;
+  if (Array.isArray(value) || value instanceof Uint8Array || value instanceof Detections) return value.length;
   if (isDict(value)) return Object.keys(value).length;
   throw pyTypeError(`object of type '${pythonTypeName(value)}' has no len()`);
 }

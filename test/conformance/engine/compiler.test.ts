@@ -59,12 +59,16 @@ describe("execution graph construction", () => {
     const step = plan.stepsByName.get("model_1")!;
     expect(step.isBatch).toBe(true);
     expect(Object.fromEntries(step.inputs)).toEqual({
-      images: { kind: "reference", source: { from: "input", input: "image", isBatch: true } },
+      images: { kind: "reference", source: { from: "input", input: "image", isBatch: true, nestedIn: null } },
       model_id: { kind: "constant", value: "my_model" },
       string_value: { kind: "constant", value: null },
     });
     expect(plan.outputs).toEqual([
-      { name: "predictions", source: { from: "step", step: "model_1", output: "predictions", isBatch: true }, kinds: ["object_detection_prediction"] },
+      {
+        name: "predictions",
+        source: { from: "step", step: "model_1", output: "predictions", isBatch: true, nestedIn: null },
+        kinds: ["object_detection_prediction"],
+      },
     ]);
   });
 

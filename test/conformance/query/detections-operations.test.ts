@@ -1,8 +1,8 @@
 /**
  * Upstream: tests/workflows/unit_tests/core_steps/common/query_language/operations/test_detections_operations.py
- * and operations/detections/test_base.py (see NOTICE.md): the cases that need no detections.
- * sightline has no detection models, so every value is "not detections", and the answer is
- * upstream's for such a value. The cases built on `sv.Detections` or tensors are left out.
+ * and operations/detections/test_base.py (see NOTICE.md): the cases on values that are not
+ * detections. The cases on `sv.Detections` are ported to sightline's `Detections` in
+ * test/detection/query-operations.test.ts; the tensor-native ones are left out.
  */
 import { describe, expect, it } from "vitest";
 import { InvalidInputTypeError } from "../../../src/errors/index.js";
