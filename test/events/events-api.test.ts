@@ -30,11 +30,7 @@ const RED_FRAMES = {
     imageBlockDefinition(
       "RedFrame",
       { is_outlier: ["boolean"], score: ["float"] },
-      [
-        ...MEAN_COLOUR_RUN_START,
-        "  return { is_outlier: mean[0] > 180 && mean[1] < 90, score: mean[0] };",
-        "}",
-      ].join("\n"),
+      [...MEAN_COLOUR_RUN_START, "  return { is_outlier: mean[0] > 180 && mean[1] < 90, score: mean[0] };", "}"].join("\n"),
     ),
   ],
   steps: [
