@@ -27,7 +27,9 @@ import { identifyOutliersBlock } from "./sampling/identify-outliers.js";
 import { emailNotificationBlock } from "./sinks/email-notification.js";
 import { localFileSinkBlock } from "./sinks/local-file.js";
 import { webhookSinkBlock } from "./sinks/webhook.js";
+import { boundingBoxVisualizationBlock } from "./visualizations/bounding-box.js";
 import { gridVisualizationBlock } from "./visualizations/grid.js";
+import { labelVisualizationBlock } from "./visualizations/label.js";
 
 export const coreBlocks: BlockPlugin = (registry) => {
   registry.register(
@@ -60,6 +62,8 @@ export const coreBlocks: BlockPlugin = (registry) => {
     roboflowObjectDetectionModelV3Block,
     // visualizations
     gridVisualizationBlock,
+    boundingBoxVisualizationBlock,
+    labelVisualizationBlock,
     // sinks
     webhookSinkBlock,
     localFileSinkBlock,
