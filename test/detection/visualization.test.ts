@@ -4,7 +4,9 @@
  * mapping), and the visualisation steps draw them; the test reads the output's pixels where the
  * edges and labels must be, and where nothing may change.
  */
-import { join } from "node:path";
+import { readFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { compile, Services, WorkflowImage } from "../../src/index.js";
 import { modelRuntime } from "../../src/models/index.js";
@@ -30,7 +32,7 @@ beforeAll(async () => {
       { cx: 95, cy: 95, w: 30, h: 30, scores: [0, 0.8] }, // dog (80, 80)–(110, 110)
     ],
   });
-  services = new Services({ models: { folders: { "pets/1": model }, inferenceWorkers: 1 } });
+  services = new Services({ models: { folders: { "pets/1": model, "yolov8n-640": model }, inferenceWorkers: 1 } });
 });
 
 afterAll(async () => {
@@ -116,5 +118,23 @@ describe("roboflow_core/label_visualization@v1", () => {
   it("no detections: the image as it came", async () => {
     const drawn = await draw("roboflow_core/label_visualization@v1", {}, 0.95);
     expect(drawn).toBe(image);
+  });
+});
+
+describe("upstream's test_workflow_with_rate_limiter (detector → rate limiter → bounding boxes)", () => {
+  it("draws the first image of each request and throttles the second, as upstream asserts", async () => {
+    const fixture = resolve(import.meta.dirname, "../fixtures/roboflow-examples/test_workflow_with_rate_limiter__WORKFLOW_WITH_RATE_LIMITER.json");
+    const engine = compile(JSON.parse(readFileSync(fixture, "utf8")) as Record<string, unknown>, { services });
+    const other = image.withPixels(128, 128, new Uint8Array(128 * 128 * 3).fill(60));
+    const first = await engine.run({ image: [image, other] });
+    await sleep(1100); // past the step's 1 s cooldown (upstream sleeps 1.5 s)
+    const second = await engine.run({ image: [image, other] });
+    for (const result of [first, second]) {
+      expect(result).toHaveLength(2);
+      expect(Object.keys(result[0])).toEqual(["visualization"]);
+      expect(result[0].visualization).toBeInstanceOf(WorkflowImage);
+      expect(result[1].visualization).toBeNull();
+    }
+    expectColour(pixel(first[0].visualization as WorkflowImage, 40, 50), PURPLE);
   });
 });
