@@ -2,7 +2,7 @@
 import { once } from "node:events";
 import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
-import { readFile, rename, rm } from "node:fs/promises";
+import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { Worker } from "node:worker_threads";
 import ort from "onnxruntime-node";
@@ -11,6 +11,7 @@ import { ImageProcessor, parseImageProcessorConfig, type Dtype } from "../src/mo
 import { onnxFile } from "../src/models/layout.js";
 import { PREPROCESSOR_CONFIG_FILE } from "../src/models/layout.js";
 import { buildBenchModel } from "./bench-model.js";
+import { buildYoloBenchModel } from "./yolo-model.js";
 
 /** The project root (the folder with package.json), whether run from bench/ or compiled into .build/. */
 export function projectRoot(from: string): string {
@@ -38,6 +39,35 @@ export async function ensureBenchModel(): Promise<string> {
   await rm(modelDir, { recursive: true, force: true });
   await rename(building, modelDir);
   return modelDir;
+}
+
+/**
+ * The full-size YOLOv8n-shaped detector with random weights (bench/yolo-model.ts), written once
+ * into .cache/bench-yolo (13 MB, ~1 s). Returns its folder and the graph's GFLOPs.
+ */
+export async function ensureBenchDetector(): Promise<{ dir: string; gflops: number }> {
+  const dir = join(ROOT, ".cache", "bench-yolo");
+  const { bytes, flops } = buildYoloBenchModel(); // deterministic, and quick: the bytes decide whether the cache is current
+  const file = join(dir, "model.onnx");
+  if (!existsSync(file) || !(await readFile(file)).equals(bytes)) {
+    await mkdir(dir, { recursive: true });
+    await writeFile(`${file}.${process.pid}`, bytes);
+    await rename(`${file}.${process.pid}`, file);
+  }
+  return { dir, gflops: flops / 1e9 };
+}
+
+/** Throughput summed over alternating rounds, so that machine noise hits every measure alike. */
+export class Rate {
+  private items = 0;
+  private seconds = 0;
+  add(items: number, seconds: number): void {
+    this.items += items;
+    this.seconds += seconds;
+  }
+  get value(): number {
+    return this.items / this.seconds;
+  }
 }
 
 /** The bench model's image processor, from its config alone (no ONNX session to load). */

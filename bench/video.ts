@@ -37,7 +37,7 @@ import { type Dtype } from "../src/models/index.js";
 import { resolveModelOptions } from "../src/models/options.js";
 import { VideoPipeline } from "../src/video/pipeline.js";
 import { makeSampleVideo } from "../src/video/testing.js";
-import { ensureBenchModel, projectRoot, rawVisionRunner } from "./fixtures.js";
+import { ensureBenchModel, projectRoot, Rate, rawVisionRunner } from "./fixtures.js";
 
 const { values: args } = parseArgs({
   options: {
@@ -116,19 +116,6 @@ async function pipelineRun(video: string, services: Services, options: PipelineR
   await engine.close();
   if (status.errors > 0) throw new Error(`${status.errors} frames failed`);
   return { fps: status.frames / seconds, frames: status.frames, seconds };
-}
-
-/** Throughput summed over alternating rounds, so that machine noise hits every measure alike. */
-class Rate {
-  private items = 0;
-  private seconds = 0;
-  add(items: number, seconds: number): void {
-    this.items += items;
-    this.seconds += seconds;
-  }
-  get value(): number {
-    return this.items / this.seconds;
-  }
 }
 
 async function rawRound(raw: { run: (index: number) => Promise<unknown> }, batch: number, rate: Rate, ms: number): Promise<void> {

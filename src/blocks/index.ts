@@ -29,7 +29,9 @@ import { localFileSinkBlock } from "./sinks/local-file.js";
 import { webhookSinkBlock } from "./sinks/webhook.js";
 import { detectionsFilterBlock } from "./transformations/detections-filter.js";
 import { dynamicCropBlock } from "./transformations/dynamic-crop.js";
+import { boundingBoxVisualizationBlock } from "./visualizations/bounding-box.js";
 import { gridVisualizationBlock } from "./visualizations/grid.js";
+import { labelVisualizationBlock } from "./visualizations/label.js";
 
 export const coreBlocks: BlockPlugin = (registry) => {
   registry.register(
@@ -65,6 +67,8 @@ export const coreBlocks: BlockPlugin = (registry) => {
     detectionsFilterBlock,
     // visualizations
     gridVisualizationBlock,
+    boundingBoxVisualizationBlock,
+    labelVisualizationBlock,
     // sinks
     webhookSinkBlock,
     localFileSinkBlock,

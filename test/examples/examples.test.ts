@@ -7,7 +7,9 @@
  * where an example ranks images against a text, the test asks `sightline embed` (another path
  * through the model) for the similarities first, then arranges the uploads and the burst so that
  * the answer is known and not at the first or last place. The videos' events are planted at known
- * frames on a still scene.
+ * frames on a still scene. The detector examples map their model ids to tiny generated YOLO
+ * exports whose boxes are fixed, so what they find is known; which frames reach the detector, or
+ * which model they reach, is what the examples decide.
  */
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
@@ -16,6 +18,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { CocoDataset } from "../../src/events/index.js";
 import { cosineSimilarity } from "../../src/maths/vectors.js";
 import { createTinyClipModel } from "../../src/models/testing/tiny-clip.js";
+import { createTinyYoloModel, type TinyCandidate } from "../../src/models/testing/tiny-detector.js";
 import { makeTestVideo } from "../../src/video/testing.js";
 import { runCli } from "../helpers/cli.js";
 import { WebhookReceiver, type ReceivedRequest } from "../sinks/receiver.js";
@@ -51,8 +54,8 @@ afterAll(() => receiver?.close());
 
 const example = (name: string): string => join(EXAMPLES, name);
 
-async function solidImage(path: string, [r, g, b]: Rgb): Promise<string> {
-  await sharp({ create: { width: 48, height: 36, channels: 3, background: { r, g, b } } })
+async function solidImage(path: string, [r, g, b]: Rgb, width = 48, height = 36): Promise<string> {
+  await sharp({ create: { width, height, channels: 3, background: { r, g, b } } })
     .png()
     .toFile(path);
   return path;
@@ -264,5 +267,103 @@ describe("examples/hen-house.json: outliers to a webhook and the event record", 
       ["coop", 90],
     ]);
     for (const image of coco.images) expect((await sharp(join(dataset, "images", image.file_name)).metadata()).format).toBe("jpeg");
+  });
+});
+
+/** A tiny YOLO export (64×64 input) in `name`, finding the given boxes on any image. */
+const tinyDetector = (name: string, classNames: string[], candidates: TinyCandidate[]): Promise<string> =>
+  createTinyYoloModel(join(scratch(), name), { classNames, candidates });
+
+/** A folder of 64×64 frames, frame n (from 1) in colour `palette[order[n - 1]]`. */
+async function framesFolder(name: string, palette: readonly Rgb[], order: readonly number[]): Promise<string> {
+  const folder = join(scratch(), name);
+  await mkdir(folder);
+  await Promise.all(order.map((colour, i) => solidImage(join(folder, `frame_${i + 1}.png`), palette[colour], 64, 64)));
+  return folder;
+}
+
+const classesOf = (predictions: unknown): string[] => (predictions as { predictions: { class: string }[] }).predictions.map((prediction) => prediction.class);
+
+/** Colours close to no box or label colour of the DEFAULT palette. */
+const SCENES: Rgb[] = [
+  [120, 120, 120],
+  [40, 160, 60],
+  [60, 60, 160],
+  [200, 180, 40],
+];
+
+/** Each scene's similarity to `text`, through `sightline embed`. */
+const sceneScores = async (text: string): Promise<number[]> =>
+  similaritiesTo(text, await Promise.all(SCENES.map((colour, i) => solidImage(join(scratch(), `scene${i}.png`), colour, 64, 64))));
+
+/** A detector example run on a folder of frames: the tiny CLIP and the `detectors` mapped, image outputs to JPEG files. */
+async function runOnFrames(name: string, frames: string, threshold: number, detectors: Record<string, string>): Promise<FrameLine[]> {
+  const result = await runCli([
+    "run",
+    example(`${name}.json`),
+    "--video",
+    frames,
+    "--param",
+    `threshold=${threshold}`,
+    "--out",
+    join(scratch(), `${name}-out`),
+    ...model,
+    ...Object.entries(detectors).flatMap(([id, folder]) => ["--model", `${id}=${folder}`]),
+  ]);
+  expect(result.code, result.stderr).toBe(0);
+  return result.lines as FrameLine[];
+}
+
+describe("examples/skip-blurry.json: the detector runs only on frames that do not look blurry", () => {
+  it("skips the frame most similar to 'a blurry photo' and draws the boxes and labels on the others", async () => {
+    const scores = await sceneScores("a blurry photo");
+    const byScore = SCENES.map((_, i) => i).sort((a, b) => scores[b] - scores[a]);
+    const threshold = (scores[byScore[0]] + scores[byScore[1]]) / 2;
+    // frame 2 is the blurriest scene; frames 1 and 3 are below the threshold
+    const order = [byScore[1], byScore[0], byScore[2]];
+    const frames = await framesFolder("skip-blurry", SCENES, order);
+    const detector = await tinyDetector(
+      "yolo-skip",
+      ["person", "car"],
+      [
+        { cx: 20, cy: 40, w: 16, h: 20, scores: [0.9, 0] }, // person (12, 30)–(28, 50)
+        { cx: 48, cy: 52, w: 16, h: 16, scores: [0, 0.8] }, // car (40, 44)–(56, 60)
+      ],
+    );
+    const lines = await runOnFrames("skip-blurry", frames, threshold, { "yolov8n-640": detector });
+    lines.forEach((line, i) => expect(line.outputs.blur_score as number).toBeCloseTo(scores[order[i]], 6));
+    expect(lines.map((line) => (line.outputs.predictions === null ? null : classesOf(line.outputs.predictions)))).toEqual([
+      ["person", "car"],
+      null,
+      ["person", "car"],
+    ]);
+    expect(lines[1].outputs.annotated).toBeNull();
+
+    // frame 1: each label above its box's top-left corner, in its class's DEFAULT colour; the scene elsewhere
+    const annotated = (await readFile(lines[0].outputs.annotated as string)).toString("base64");
+    const near = async (x: number, y: number, colour: Rgb): Promise<void> =>
+      (await pixelAt(annotated, x, y)).forEach((value, channel) => expect(Math.abs(value - colour[channel])).toBeLessThan(40));
+    await near(14, 28, [0xa3, 0x51, 0xfb]); // person's label, in its padding
+    await near(42, 42, [0xff, 0x40, 0x40]); // car's label
+    await near(4, 60, SCENES[order[0]]);
+  });
+});
+
+describe("examples/summer-winter.json: the frame's similarity to snow picks the detector", () => {
+  it("sends snowy frames to the winter model and the others to the summer model", async () => {
+    const scores = await sceneScores("a photo of snow");
+    const byScore = SCENES.map((_, i) => i).sort((a, b) => scores[b] - scores[a]);
+    const threshold = (scores[byScore[1]] + scores[byScore[2]]) / 2;
+    // frames 1 and 4 are the two snowiest scenes
+    const order = [byScore[0], byScore[2], byScore[3], byScore[1]];
+    const frames = await framesFolder("summer-winter", SCENES, order);
+    const box = { cx: 32, cy: 40, w: 20, h: 20 };
+    const summer = await tinyDetector("yolo-summer", ["person", "bicycle"], [{ ...box, scores: [0, 0.9] }]);
+    const winter = await tinyDetector("yolo-winter", ["person", "sled"], [{ ...box, scores: [0, 0.9] }]);
+    const lines = await runOnFrames("summer-winter", frames, threshold, { "summer-detector/1": summer, "winter-detector/1": winter });
+    lines.forEach((line, i) => expect(line.outputs.snow_similarity as number).toBeCloseTo(scores[order[i]], 6));
+    expect(lines.map((line) => line.outputs.model_id)).toEqual(["winter-detector/1", "summer-detector/1", "summer-detector/1", "winter-detector/1"]);
+    expect(lines.map((line) => classesOf(line.outputs.predictions))).toEqual([["sled"], ["bicycle"], ["bicycle"], ["sled"]]);
+    for (const line of lines) expect(await sharp(line.outputs.annotated as string).metadata()).toMatchObject({ format: "jpeg", width: 64, height: 64 });
   });
 });

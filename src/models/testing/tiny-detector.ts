@@ -52,8 +52,19 @@ export async function createTinyYoloModel(dir: string, options: TinyDetectorOpti
     for (let r = 4; r < rows; r++) gain[r * count + a] = options.brightnessGain ?? 0;
   });
   const graph = fixedOutputsGraph("images", options, [{ name: "output0", dims: [rows, count], values, gain }]);
-  const metadata = {
-    description: "Tiny YOLO11n-shaped model made by sightline",
+  const metadata = ultralyticsMetadata(options.classNames, height, width, "Tiny YOLO11n-shaped model made by sightline");
+  await mkdir(dir, { recursive: true });
+  await writeFile(join(dir, "model.onnx"), encodeModel(graph, 17, metadata));
+  return dir;
+}
+
+/**
+ * The `metadata_props` `yolo export format=onnx` writes (without `dynamic`, NMS or half precision):
+ * what sightline reads class names, input size and task from.
+ */
+export function ultralyticsMetadata(classNames: readonly string[], height: number, width: number, description: string): Record<string, string> {
+  return {
+    description,
     author: "sightline",
     version: "8.3.0",
     license: "AGPL-3.0 License (https://ultralytics.com/license)",
@@ -62,12 +73,9 @@ export async function createTinyYoloModel(dir: string, options: TinyDetectorOpti
     task: "detect",
     batch: "1",
     imgsz: `[${height}, ${width}]`,
-    names: `{${options.classNames.map((name, i) => `${i}: '${name.replace(/['\\]/g, "\\$&")}'`).join(", ")}}`,
+    names: `{${classNames.map((name, i) => `${i}: '${name.replace(/['\\]/g, "\\$&")}'`).join(", ")}}`,
     args: "{'batch': 1, 'half': False, 'int8': False, 'dynamic': False, 'nms': False}",
   };
-  await mkdir(dir, { recursive: true });
-  await writeFile(join(dir, "model.onnx"), encodeModel(graph, 17, metadata));
-  return dir;
 }
 
 /** Writes `dir/inference_model.onnx` and `dir/class_names.txt` in RF-DETR's layout and returns `dir`. */
