@@ -15,6 +15,11 @@ import { upperTailProbability } from "./erf.js";
 import { checkEmbedding, checkNumber, checkWindowSize, DegenerateInputError } from "./input-checks.js";
 import { columnMean, columnStd, cosineSimilarity, isZeroVector, meanAndStd, normalise } from "./vectors.js";
 
+/** The percentiles a change is flagged at or beyond: half of `threshold_percentile` in each tail. The run view draws them. */
+export function changeBounds(thresholdPercentile: number): [number, number] {
+  return [thresholdPercentile / 2, 1 - thresholdPercentile / 2];
+}
+
 export const CHANGE_STRATEGIES = ["Exponential Moving Average (EMA)", "Simple Moving Average (SMA)", "Sliding Window"] as const;
 export type ChangeStrategy = (typeof CHANGE_STRATEGIES)[number];
 
@@ -120,7 +125,8 @@ export function identifyChangesStep(
   }
 
   const warmingUp = state.samples < warmup;
-  const isOutlier = !warmingUp && (percentile <= threshold / 2 || percentile >= 1 - threshold / 2);
+  const [low, high] = changeBounds(threshold);
+  const isOutlier = !warmingUp && (percentile <= low || percentile >= high);
 
   updateEmbeddingStatistics(next, state.samples, e, params.strategy, alpha, windowSize);
   next.samples = state.samples + 1;

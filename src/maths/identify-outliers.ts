@@ -10,6 +10,11 @@
  * always ties with itself (upstream mixes `np.dot` and `np.einsum`, which can differ by an ulp).
  */
 import { checkEmbedding, checkNumber, checkWindowSize } from "./input-checks.js";
+
+/** The percentiles a frame is an outlier beyond (strictly): the lowest and highest `threshold_percentile`. The run view draws them. */
+export function outlierBounds(thresholdPercentile: number): [number, number] {
+  return [thresholdPercentile, 1 - thresholdPercentile];
+}
 import { dot, norm, normalise } from "./vectors.js";
 
 export interface IdentifyOutliersParams {
@@ -69,7 +74,8 @@ export function identifyOutliersStep(
   let rank = 0;
   for (const t of alignments) if (t < current) rank++;
   const percentile = rank / alignments.length;
-  const isOutlier = percentile < threshold || percentile > 1 - threshold;
+  const [low, high] = outlierBounds(threshold);
+  const isOutlier = percentile < low || percentile > high;
   return { state: next, output: { is_outlier: isOutlier, percentile, warming_up: false } };
 }
 

@@ -4,6 +4,8 @@
  * detector's threshold and warm-up, so the chart shows why a tall spike was not flagged.
  */
 import { parseSelector } from "../../definition/selectors.js";
+import { changeBounds } from "../../maths/identify-changes.js";
+import { outlierBounds } from "../../maths/identify-outliers.js";
 import type { BlockInfo, Catalogue } from "../editor/catalogue.js";
 import type { StepDefinition, WorkflowDefinition } from "../editor/definition.js";
 import type { SeriesPoint, SwitchPoint } from "./run-state.js";
@@ -70,23 +72,22 @@ function numberProperty(step: StepDefinition, block: BlockInfo, name: string): n
 }
 
 /**
- * The bands each detector flags beyond (docs/reference/blocks.md): identify_outliers when the
- * percentile is below `threshold_percentile` or above 1 − it; identify_changes beyond half of it
- * in each tail; the calibrated detectors when `score` exceeds their own `threshold` output.
+ * The bands each detector flags beyond (docs/reference/blocks.md), from the detectors' own maths;
+ * the calibrated detectors flag when `score` exceeds their own `threshold` output.
  */
 const SCORE_RULES: Record<string, { score: string; thresholds: (step: StepDefinition, block: BlockInfo) => number[] }> = {
   "roboflow_core/identify_outliers@v1": {
     score: "percentile",
     thresholds: (step, block) => {
       const p = numberProperty(step, block, "threshold_percentile");
-      return p === null ? [] : [p, 1 - p];
+      return p === null ? [] : outlierBounds(p);
     },
   },
   "roboflow_core/identify_changes@v1": {
     score: "percentile",
     thresholds: (step, block) => {
       const p = numberProperty(step, block, "threshold_percentile");
-      return p === null ? [] : [p / 2, 1 - p / 2];
+      return p === null ? [] : changeBounds(p);
     },
   },
   "sightline/detect_outliers@v1": { score: "score", thresholds: () => [] },
